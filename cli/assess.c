@@ -1,0 +1,382 @@
+/*
+ * assess.c — `msktriage assess`: evaluate answers without a terminal.
+ *
+ *   assess --answers FILE|- [--format json|text] [--mode clinician|kiosk]
+ *   assess --batch [--answers FILE|-] [--jobs N]
+ *
+ * Single mode reads one JSON request, prints one result and exits 0, or
+ * prints a message naming the bad field on stderr, nothing on stdout, and
+ * exits 2. Batch mode reads JSON Lines and writes one result line per input
+ * line, in order; a bad line yields {"line": N, "error": "..."} and the batch
+ * goes on. Batch work is spread over threads, one engine each, in blocks
+ * so memory stays bounded whatever the input size.
+ */
+#include "cli/cli.h"
+#include "cli/result.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A request larger than this is refused: no answer set comes close. */
+#define MAX_REQUEST (1024 * 1024)
+#define BLOCK_LINES 4096
+
+static int read_all(FILE *f, char **out, size_t *len, char *err, size_t errsize)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	size_t got;
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n > MAX_REQUEST) {
+			free(buf);
+			snprintf(err, errsize, "input is larger than %d bytes",
+				 MAX_REQUEST);
+			return -1;
+		}
+		if (n == cap) {
+			char *p = realloc(buf, cap * 2);
+			if (!p) {
+				free(buf);
+				snprintf(err, errsize, "out of memory");
+				return -1;
+			}
+			buf = p;
+			cap *= 2;
+		}
+	}
+	if (ferror(f)) {
+		free(buf);
+		snprintf(err, errsize, "cannot read input: %s", strerror(errno));
+		return -1;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static void print_text(const engine *e)
+{
+	const struct engine_level *l = engine_level(e);
+	printf("Triage level: %s\n  %s\n", l->id, l->clinician_text);
+	if (engine_stop_reason(e))
+		printf("Interview stopped by: %s\n", engine_stop_reason(e));
+	size_t nf = engine_finding_count(e);
+	printf("\nFindings (%zu):\n", nf);
+	for (size_t i = 0; i < nf; i++) {
+		const struct engine_finding *f = engine_finding_at(e, i);
+		printf("  %-36s %-10s %-20s confidence %.2f\n", f->id, f->kind,
+		       f->level, f->confidence);
+		printf("    %s\n    because:", f->title);
+		for (size_t j = 0; j < f->n_because; j++) {
+			const char *a = engine_answer_text(e, f->because[j]);
+			printf(" %s=%s", f->because[j], a ? a : "(finding)");
+		}
+		printf("\n    source: %s\n", f->source);
+	}
+	size_t nr = engine_recommendation_count(e);
+	printf("\nRecommendations (%zu):\n", nr);
+	for (size_t i = 0; i < nr; i++) {
+		const struct engine_recommendation *r =
+			engine_recommendation_at(e, i);
+		printf("  %-36s %s\n", r->id, r->title);
+	}
+	printf("\nSafety-netting: %s\n", l->safety_net);
+	const struct engine_question *next = engine_next_question(e);
+	printf("\nNext question: %s\n", next ? next->id : "none (complete)");
+	printf("Rule base: %s (sha256 %s)\n", engine_rulebase_version(e),
+	       engine_rulebase_sha256(e));
+}
+
+/* ------------------------------------------------------------------ batch */
+
+struct line {
+	char *text;
+	size_t len;
+	char *out;      /* result or error line, without newline */
+	unsigned long no; /* line number in the input */
+};
+
+struct block {
+	struct line *lines;
+	size_t n;
+	size_t next;    /* next line to take */
+	pthread_mutex_t lock;
+	enum engine_mode mode;
+};
+
+struct worker {
+	pthread_t thread;
+	engine *e;
+	struct block *b;
+	char *err;
+};
+
+static char *error_line(unsigned long no, const char *msg)
+{
+	json_t *j = json_pack("{s:I, s:s}", "line", (json_int_t)no, "error", msg);
+	char *s = j ? json_dumps(j, JSON_COMPACT | CLI_JSON_REAL) : NULL;
+	json_decref(j);
+	return s;
+}
+
+static void run_line(engine *e, enum engine_mode mode, struct line *l)
+{
+	char err[512];
+	int rv = cli_request_run(e, mode, l->text, l->len, err, sizeof(err));
+	if (rv != 0) {
+		l->out = error_line(l->no, err);
+		return;
+	}
+	json_t *j = cli_result_json(e);
+	l->out = j ? json_dumps(j, JSON_COMPACT | CLI_JSON_REAL) : NULL;
+	json_decref(j);
+	if (!l->out)
+		l->out = error_line(l->no, "out of memory");
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct block *b = w->b;
+	for (;;) {
+		pthread_mutex_lock(&b->lock);
+		size_t i = b->next;
+		/* Take a few lines at once to keep the lock cold. */
+		size_t end = i + 16 < b->n ? i + 16 : b->n;
+		b->next = end;
+		pthread_mutex_unlock(&b->lock);
+		if (i >= b->n)
+			break;
+		for (; i < end; i++)
+			if (!b->lines[i].out)
+				run_line(w->e, b->mode, &b->lines[i]);
+	}
+	return NULL;
+}
+
+static void run_block(struct worker *ws, size_t n_workers, struct block *b)
+{
+	b->next = 0;
+	if (n_workers == 1) {
+		ws[0].b = b;
+		worker_main(&ws[0]);
+		return;
+	}
+	for (size_t i = 0; i < n_workers; i++) {
+		ws[i].b = b;
+		pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
+	}
+	for (size_t i = 0; i < n_workers; i++)
+		pthread_join(ws[i].thread, NULL);
+}
+
+static int assess_batch(FILE *in, const char *rules_dir, enum engine_mode mode,
+			long jobs)
+{
+	int status = 1;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n_workers = (size_t)(jobs > 0 ? jobs : (ncpu > 0 ? ncpu : 1));
+	struct worker *ws = calloc(n_workers, sizeof(*ws));
+	struct block b = { .mode = mode };
+	b.lines = calloc(BLOCK_LINES, sizeof(*b.lines));
+	pthread_mutex_init(&b.lock, NULL);
+	if (!ws || !b.lines) {
+		fprintf(stderr, "msktriage: out of memory\n");
+		goto out_free;
+	}
+	for (size_t i = 0; i < n_workers; i++) {
+		char *msg = NULL;
+		ws[i].e = engine_new(rules_dir, &msg);
+		if (!ws[i].e) {
+			fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
+			free(msg);
+			goto out_free;
+		}
+	}
+
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	unsigned long no = 0;
+	bool more = true;
+	while (more) {
+		b.n = 0;
+		while (b.n < BLOCK_LINES &&
+		       (got = getline(&buf, &cap, in)) != -1) {
+			no++;
+			struct line *l = &b.lines[b.n];
+			size_t len = (size_t)got;
+			while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+				len--;
+			if (len == 0)
+				continue; /* blank lines carry no request */
+			l->text = len > MAX_REQUEST ? NULL : malloc(len + 1);
+			if (l->text) {
+				memcpy(l->text, buf, len);
+				l->text[len] = '\0';
+			}
+			l->len = len;
+			l->no = no;
+			l->out = l->text ? NULL
+				 : error_line(no, "line is too long or out of memory");
+			b.n++;
+		}
+		if (b.n < BLOCK_LINES)
+			more = false;
+		run_block(ws, n_workers, &b);
+		for (size_t i = 0; i < b.n; i++) {
+			if (b.lines[i].out)
+				puts(b.lines[i].out);
+			free(b.lines[i].text);
+			free(b.lines[i].out);
+			b.lines[i].text = b.lines[i].out = NULL;
+		}
+	}
+	free(buf);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "msktriage: cannot write the results: %s\n",
+			strerror(errno));
+		goto out_free;
+	}
+	status = 0;
+out_free:
+	for (size_t i = 0; ws && i < n_workers; i++)
+		engine_free(ws[i].e);
+	free(ws);
+	free(b.lines);
+	pthread_mutex_destroy(&b.lock);
+	return status;
+}
+
+/* ---------------------------------------------------------------- command */
+
+static const char assess_usage[] =
+	"usage: msktriage assess --answers FILE|- [--format json|text] [--mode clinician|kiosk]\n"
+	"       msktriage assess --batch [--answers FILE|-] [--jobs N]\n"
+	"\n"
+	"Evaluate answers without a terminal.\n"
+	"\n"
+	"  --answers FILE|-   a JSON object {\"answers\": {\"age\": 67, \"knee_pain\": \"yes\", ...}}\n"
+	"                     (- or no --answers: standard input)\n"
+	"  --format json|text output format (default json)\n"
+	"  --mode M           clinician (default) or kiosk; a request's \"mode\" wins\n"
+	"  --batch            JSON Lines in, one result line out per input line;\n"
+	"                     a bad line gives {\"line\": N, \"error\": ...}\n"
+	"  --jobs N           batch threads (default: one per core)\n"
+	"\n"
+	"Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input.\n";
+
+int cli_assess(int argc, char **argv, const struct cli_options *opt)
+{
+	const char *answers = "-";
+	const char *format = "json";
+	const char *mode = NULL;
+	bool batch = false;
+	long jobs = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(assess_usage, stdout);
+			return 0;
+		} else if (strcmp(a, "--batch") == 0) {
+			batch = true;
+		} else if (i + 1 < argc && strcmp(a, "--answers") == 0) {
+			answers = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--format") == 0) {
+			format = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--mode") == 0) {
+			mode = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--jobs") == 0) {
+			char *end;
+			jobs = strtol(argv[++i], &end, 10);
+			if (*end || jobs < 1 || jobs > 256) {
+				fprintf(stderr, "msktriage: '--jobs' must be an integer from 1 to 256\n");
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for assess\n%s",
+				a, assess_usage);
+			return 2;
+		}
+	}
+	if (strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
+		fprintf(stderr, "msktriage: '--format' must be one of json, text\n");
+		return 2;
+	}
+	if (mode && strcmp(mode, "clinician") != 0 && strcmp(mode, "kiosk") != 0) {
+		fprintf(stderr, "msktriage: '--mode' must be one of clinician, kiosk\n");
+		return 2;
+	}
+
+	enum engine_mode m = mode && strcmp(mode, "kiosk") == 0
+				     ? ENGINE_MODE_KIOSK : ENGINE_MODE_CLINICIAN;
+	FILE *in = stdin;
+	if (strcmp(answers, "-") != 0) {
+		in = fopen(answers, "rb");
+		if (!in) {
+			fprintf(stderr, "msktriage: cannot open '%s': %s\n", answers,
+				strerror(errno));
+			return 2;
+		}
+	}
+	int status;
+	if (batch) {
+		status = assess_batch(in, opt->rules_dir, m, jobs);
+		goto out_close;
+	}
+
+	char *text = NULL;
+	size_t len = 0;
+	char err[512];
+	if (read_all(in, &text, &len, err, sizeof(err)) != 0) {
+		fprintf(stderr, "msktriage: %s\n", err);
+		status = 2;
+		goto out_close;
+	}
+	char *msg = NULL;
+	engine *e = engine_new(opt->rules_dir, &msg);
+	if (!e) {
+		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
+		free(msg);
+		free(text);
+		status = 1;
+		goto out_close;
+	}
+	int rv = cli_request_run(e, m, text, len, err, sizeof(err));
+	free(text);
+	if (rv != 0) {
+		fprintf(stderr, "msktriage: %s\n", err);
+		status = rv == -1 ? 2 : 1;
+		goto out_engine;
+	}
+	if (strcmp(format, "text") == 0) {
+		print_text(e);
+	} else {
+		json_t *j = cli_result_json(e);
+		if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | CLI_JSON_REAL) != 0) {
+			json_decref(j);
+			fprintf(stderr, "msktriage: cannot write the result\n");
+			status = 1;
+			goto out_engine;
+		}
+		json_decref(j);
+		putchar('\n');
+	}
+	status = fflush(stdout) == 0 ? 0 : 1;
+out_engine:
+	engine_free(e);
+out_close:
+	if (in != stdin)
+		fclose(in);
+	return status;
+}

@@ -1,0 +1,85 @@
+/*
+ * main.c — msktriage's entry point: global options, then one command.
+ */
+#include "cli/cli.h"
+#include "engine/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef MSKTRIAGE_VERSION
+#define MSKTRIAGE_VERSION "0.0.0"
+#endif
+
+static const char usage[] =
+	"usage: msktriage [--rules DIR] [--db PATH] <command> [<args>]\n"
+	"\n"
+	"Musculoskeletal symptom triage: knee pain and its links to the hip,\n"
+	"the lower back and the thigh and hip muscles, with red-flag screening.\n"
+	"\n"
+	"Commands:\n"
+	"  assess     evaluate answers given as JSON, without a terminal\n"
+	"  rules      check or list the rule base (rules check | rules list)\n"
+	"\n"
+	"Options:\n"
+	"  --rules DIR  load the rule base from DIR instead of the built-in one\n"
+	"  --db PATH    the session store (default $MSKTRIAGE_DB, else\n"
+	"               $XDG_DATA_HOME/msktriage/sessions.db)\n"
+	"  --version    print the program and rule-base versions\n"
+	"  --help       this text; '<command> --help' for a command\n";
+
+static int print_version(const struct cli_options *opt)
+{
+	char *msg = NULL;
+	engine *e = engine_new(opt->rules_dir, &msg);
+	if (!e) {
+		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
+		free(msg);
+		return 1;
+	}
+	printf("msktriage %s\nrule base %s (sha256 %s)\n", MSKTRIAGE_VERSION,
+	       engine_rulebase_version(e), engine_rulebase_sha256(e));
+	engine_free(e);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_options opt = { 0 };
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (strcmp(a, "--version") == 0) {
+			return print_version(&opt);
+		} else if (strcmp(a, "--rules") == 0 && i + 1 < argc) {
+			opt.rules_dir = argv[++i];
+		} else if (strcmp(a, "--db") == 0 && i + 1 < argc) {
+			opt.db_path = argv[++i];
+		} else {
+			fprintf(stderr, "msktriage: unknown or incomplete option '%s'\n%s",
+				a, usage);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *cmd = argv[i];
+	int sub_argc = argc - i;
+	char **sub_argv = argv + i;
+	if (strcmp(cmd, "assess") == 0)
+		return cli_assess(sub_argc, sub_argv, &opt);
+	if (strcmp(cmd, "rules") == 0)
+		return cli_rules(sub_argc, sub_argv, &opt);
+	if (strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	fprintf(stderr, "msktriage: unknown command '%.64s'\n%s", cmd, usage);
+	return 2;
+}

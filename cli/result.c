@@ -1,0 +1,188 @@
+/*
+ * result.c — JSON in and out of the engine (see result.h).
+ *
+ * Input is checked here for shape (an object of scalars, known top-level
+ * fields) and by the engine for meaning (known question, type, range). A
+ * value reaches the engine only as a typed struct engine_value; nothing a
+ * user sent is ever turned into rule source.
+ */
+#include "cli/result.h"
+
+#include <stdio.h>
+#include <string.h>
+
+json_t *cli_answer_json(const engine *e, const char *question)
+{
+	const char *text = engine_answer_text(e, question);
+	const struct engine_question *q = engine_question_find(e, question);
+	if (!text || !q)
+		return json_null();
+	if (strcmp(text, "skip") == 0)
+		return json_string("skip");
+	switch (q->type) {
+	case ENGINE_TYPE_INTEGER:
+	case ENGINE_TYPE_SCALE:
+		return json_integer(strtoll(text, NULL, 10));
+	case ENGINE_TYPE_NUMBER:
+		return json_real(strtod(text, NULL));
+	default:
+		return json_string(text);
+	}
+}
+
+static json_t *string_array(const char *const *items, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(items[i]));
+	return a;
+}
+
+static json_t *finding_json(const engine *e, const struct engine_finding *f)
+{
+	json_t *because = json_object();
+	for (size_t i = 0; because && i < f->n_because; i++) {
+		/* A finding may rest on another finding: list it as such. */
+		if (engine_question_find(e, f->because[i]))
+			json_object_set_new(because, f->because[i],
+					    cli_answer_json(e, f->because[i]));
+		else
+			json_object_set_new(because, f->because[i],
+					    json_string("finding"));
+	}
+	return json_pack("{s:s, s:s, s:s, s:f, s:s, s:o, s:o, s:s}",
+			 "id", f->id, "kind", f->kind, "title", f->title,
+			 "confidence", f->confidence, "level", f->level,
+			 "because", because,
+			 "rules", string_array(f->rules, f->n_rules),
+			 "source", f->source);
+}
+
+json_t *cli_result_json(const engine *e)
+{
+	const struct engine_level *l = engine_level(e);
+	json_t *findings = json_array();
+	for (size_t i = 0; findings && i < engine_finding_count(e); i++)
+		json_array_append_new(findings,
+				      finding_json(e, engine_finding_at(e, i)));
+	json_t *recs = json_array();
+	for (size_t i = 0; recs && i < engine_recommendation_count(e); i++) {
+		const struct engine_recommendation *r =
+			engine_recommendation_at(e, i);
+		json_array_append_new(
+			recs, json_pack("{s:s, s:s, s:o, s:s}", "id", r->id,
+					"title", r->title, "because",
+					string_array(r->because, r->n_because),
+					"source", r->source));
+	}
+	const struct engine_question *next = engine_next_question(e);
+	const char *stop = engine_stop_reason(e);
+	return json_pack(
+		"{s:{s:s, s:i, s:s, s:s, s:s}, s:o, s:o, s:o, s:b, s:o, "
+		"s:{s:s, s:s}}",
+		"triage", "level", l->id, "rank", l->rank, "meaning",
+		l->clinician_text, "patient_meaning", l->patient_text,
+		"safety_net", l->safety_net,
+		"findings", findings, "recommendations", recs,
+		"next_question", next ? json_string(next->id) : json_null(),
+		"complete", engine_is_complete(e),
+		"stopped_by", stop ? json_string(stop) : json_null(),
+		"rulebase", "sha256", engine_rulebase_sha256(e), "version",
+		engine_rulebase_version(e));
+}
+
+int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize)
+{
+	const char *id;
+	json_t *value;
+	json_object_foreach(answers, id, value) {
+		struct engine_value v = { 0 };
+		switch (json_typeof(value)) {
+		case JSON_STRING:
+			v.kind = ENGINE_VALUE_TEXT;
+			v.text = json_string_value(value);
+			/* An embedded NUL would hide the rest of the text. */
+			if (strlen(v.text) != json_string_length(value))
+				v.text = "";
+			break;
+		case JSON_INTEGER:
+			v.kind = ENGINE_VALUE_INTEGER;
+			v.integer = json_integer_value(value);
+			break;
+		case JSON_REAL:
+			v.kind = ENGINE_VALUE_NUMBER;
+			v.number = json_real_value(value);
+			break;
+		default:
+			/* Objects, arrays, booleans, null: never a valid
+			 * answer; the engine says what is allowed. */
+			v.kind = ENGINE_VALUE_TEXT;
+			v.text = "";
+			break;
+		}
+		if (engine_answer_set(e, id, &v) != 0) {
+			snprintf(err, errsize, "%s", engine_errmsg(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cli_request_run(engine *e, enum engine_mode default_mode, const char *text,
+		    size_t len, char *err, size_t errsize)
+{
+	json_error_t jerr;
+	int rv = -1;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errsize, "input is not valid JSON: %s (line %d, "
+			 "column %d)", jerr.text, jerr.line, jerr.column);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errsize, "input must be a JSON object with an "
+			 "'answers' object");
+		goto out_root;
+	}
+	const char *key;
+	json_t *member;
+	json_object_foreach(root, key, member) {
+		if (strcmp(key, "answers") != 0 && strcmp(key, "mode") != 0 &&
+		    strcmp(key, "id") != 0) {
+			snprintf(err, errsize, "unknown field '%.64s': allowed "
+				 "are answers, mode, id", key);
+			goto out_root;
+		}
+	}
+	json_t *answers = json_object_get(root, "answers");
+	if (!json_is_object(answers)) {
+		snprintf(err, errsize, "'answers' must be a JSON object of "
+			 "question ids and answers");
+		goto out_root;
+	}
+	json_t *mode = json_object_get(root, "mode");
+	enum engine_mode m = default_mode;
+	if (mode) {
+		const char *ms = json_string_value(mode);
+		if (ms && strcmp(ms, "kiosk") == 0)
+			m = ENGINE_MODE_KIOSK;
+		else if (!ms || strcmp(ms, "clinician") != 0) {
+			snprintf(err, errsize, "'mode' must be one of "
+				 "clinician, kiosk");
+			goto out_root;
+		}
+	}
+	engine_answers_clear(e);
+	engine_mode_set(e, m);
+	if (cli_answers_apply(e, answers, err, errsize) != 0)
+		goto out_root;
+	if (engine_run(e) != 0) {
+		snprintf(err, errsize, "%s", engine_errmsg(e));
+		rv = -2;
+		goto out_root;
+	}
+	rv = 0;
+out_root:
+	json_decref(root);
+	return rv;
+}

@@ -1,0 +1,51 @@
+/*
+ * result.h — an engine's conclusions as JSON, and answers from JSON.
+ *
+ * Shared by `assess`, the case runner and the reports, so every consumer
+ * sees the same shape (SPEC §6):
+ *
+ *   { "triage": {"level", "rank", "meaning", "patient_meaning", "safety_net"},
+ *     "findings": [{"id", "kind", "title", "confidence", "level",
+ *                   "because": {question: answer}, "rules": [], "source"}],
+ *     "recommendations": [{"id", "title", "because": [finding ids], "source"}],
+ *     "next_question": id | null, "complete": bool, "stopped_by": id | null,
+ *     "rulebase": {"sha256", "version"} }
+ */
+#ifndef MSKTRIAGE_CLI_RESULT_H
+#define MSKTRIAGE_CLI_RESULT_H
+
+#include "engine/engine.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Flags for every JSON the program writes: enough digits for any answer,
+ * and a confidence of 0.95 prints as 0.95. */
+#define CLI_JSON_REAL JSON_REAL_PRECISION(10)
+
+/* The conclusions of e's last run. Returns a new reference (caller
+ * json_decref's), NULL when out of memory. */
+json_t *cli_result_json(const engine *e);
+
+/* The canonical answer text of a question as a JSON value: numbers for
+ * integer, scale and number questions, strings otherwise. New reference. */
+json_t *cli_answer_json(const engine *e, const char *question);
+
+/*
+ * Apply every member of the JSON object answers to e (after
+ * engine_answers_clear). On bad input returns -1 and writes a message naming
+ * the question and what is allowed into err; nothing is applied partially
+ * beyond what the caller clears next.
+ */
+int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize);
+
+/*
+ * Parse one request ({"answers": {...}, "mode": "clinician"|"kiosk"}) from
+ * text of length len, apply it to e (in default_mode unless the request
+ * names one) and run. Returns 0 ok, -1 bad input (message in err), -2 engine
+ * failure (message in err).
+ */
+int cli_request_run(engine *e, enum engine_mode default_mode, const char *text,
+		    size_t len, char *err, size_t errsize);
+
+#endif

@@ -1,0 +1,1846 @@
+/*
+ * engine.c — the CLIPS environment behind engine.h.
+ *
+ * Life of an engine:
+ *
+ *   engine_new      create an environment, remove exit/system and file I/O,
+ *                   route all output into a buffer, load the rule sources
+ *                   (all or nothing), reset, read the static catalogue
+ *                   (rulebase, question, level-def, finding-def,
+ *                   recommendation-def facts) into C arrays.
+ *   answers         each answer is one ordered fact (<question-id> <value>)
+ *                   built with the fact API after validation in C; a skipped
+ *                   question is (declined <question-id>). Changing an answer
+ *                   retracts the old fact, so truth maintenance withdraws all
+ *                   that rested on it.
+ *   engine_run      fire to quiescence under a firing cap and a watchdog,
+ *                   then snapshot relevant questions, evidence (combined
+ *                   MYCIN-style into findings), recommendations and stops.
+ *
+ * CLIPS symbols are interned: the catalogue keeps each id's symbol pointer,
+ * so reading facts back compares pointers instead of strings.
+ */
+#include "engine/engine.h"
+#include "engine/rules_source.h"
+
+#include <clips/clips.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A run may not fire more rules than this; a sound rule base needs a few
+ * hundred at most. */
+#define FIRING_CAP 100000L
+/* Nor take longer than this (the watchdog halts loops inside one rule). */
+#define RUN_DEADLINE_NS (2LL * 1000 * 1000 * 1000)
+/* Nor grow working memory beyond this many facts. */
+#define FACT_CAP 20000L
+
+struct answer {
+	void *fact;     /* asserted fact, or NULL (declined, or no rule reads it) */
+	char *text;     /* canonical text, "skip" when declined; NULL: none */
+	unsigned long order; /* when it was given, for stable listing */
+};
+
+struct qslot {
+	struct engine_question q;
+	void *symbol;   /* interned id */
+	void *tmpl;     /* implied deftemplate, NULL when no rule reads it */
+	struct answer ans;
+	bool relevant;
+};
+
+struct fslot {
+	struct engine_finding f;  /* def; the run's state is in the fields below */
+	void *symbol;
+	double cf;
+	bool present;
+	const char **because; size_t n_because, cap_because;
+	const char **rules; size_t n_rules, cap_rules;
+};
+
+struct rslot {
+	struct engine_recommendation r;
+	void *symbol;
+	bool present;
+	const char **because; size_t n_because, cap_because;
+};
+
+struct rule_info {
+	char *name;
+	void *symbol;
+	unsigned long fired;
+};
+
+struct engine {
+	void *env;
+	char errmsg[1024];
+	char sha256[crypto_hash_sha256_BYTES * 2 + 1];
+	char *version;
+	enum engine_mode mode;
+
+	struct qslot *qs;        size_t n_qs;
+	struct engine_level *levels; size_t n_levels;
+	const struct engine_level *default_level;
+	struct fslot *fs;        size_t n_fs;
+	struct rslot *rs;        size_t n_rs;
+	struct rule_info *rules; size_t n_rules;
+
+	void *tmpl_declined, *tmpl_relevant, *tmpl_evidence, *tmpl_recommend,
+	     *tmpl_stop;
+	void *sym_yes, *sym_no, *sym_unsure;
+
+	unsigned long answer_clock;
+	size_t n_answers;
+
+	/* snapshot of the last run */
+	bool have_run;
+	const struct engine_finding **found; size_t n_found;
+	const struct engine_recommendation **recs; size_t n_recs;
+	const struct engine_question *next;
+	const char *stop;
+	const struct engine_level *level;
+
+	/* watchdog and output capture */
+	bool armed;
+	struct timespec deadline;
+	bool watchdog_fired;
+	char trace[256]; size_t trace_len;
+	bool coverage;
+	char *load_errors; size_t load_errors_len;
+
+	/* what runs revealed about the rule base, for engine_check */
+	char **anomalies; size_t n_anomalies, cap_anomalies;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static void set_error(engine *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_error(engine *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->errmsg, sizeof(e->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+/* An id as it may appear in a message: printable, bounded, quoted by the
+ * caller. Anything else is shown as a placeholder, never echoed raw. */
+static const char *printable_id(const char *id, char *buf, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = id; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c > 0x7e || c == '\'' || n + 4 >= size)
+			return "(unprintable)";
+		buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	return n ? buf : "(empty)";
+}
+
+static char *xstrdup(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static bool grow(void *arrp, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	while (ncap < need)
+		ncap *= 2;
+	void *p = realloc(*(void **)arrp, ncap * elem);
+	if (!p)
+		return false;
+	*(void **)arrp = p;
+	*cap = ncap;
+	return true;
+}
+
+static void *intern(engine *e, const char *s)
+{
+	void *sym = EnvAddSymbol(e->env, s);
+	IncrementSymbolCount(sym);
+	return sym;
+}
+
+/* ------------------------------------------------------------- the router */
+
+static const char *const routed_names[] = {
+	"werror", "wwarning", "wdisplay", "stdout", "wtrace", "wdialog", "t",
+	NULL,
+};
+
+static int router_query(void *env, const char *name)
+{
+	(void)env;
+	for (size_t i = 0; routed_names[i]; i++)
+		if (strcmp(name, routed_names[i]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static void note_firing(engine *e, const char *line)
+{
+	/* "FIRE    1 rule-name: f-1,f-2" */
+	if (strncmp(line, "FIRE", 4) != 0)
+		return;
+	const char *p = line + 4;
+	while (*p == ' ')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	while (*p == ' ')
+		p++;
+	const char *end = strchr(p, ':');
+	if (!end)
+		return;
+	size_t len = (size_t)(end - p);
+	for (size_t i = 0; i < e->n_rules; i++)
+		if (strlen(e->rules[i].name) == len &&
+		    strncmp(e->rules[i].name, p, len) == 0) {
+			e->rules[i].fired++;
+			return;
+		}
+}
+
+static void append_load_error(engine *e, const char *s)
+{
+	size_t n = strlen(s);
+	if (e->load_errors_len + n > 16384)
+		return;
+	char *p = realloc(e->load_errors, e->load_errors_len + n + 1);
+	if (!p)
+		return;
+	memcpy(p + e->load_errors_len, s, n + 1);
+	e->load_errors = p;
+	e->load_errors_len += n;
+}
+
+static int router_print(void *env, const char *name, const char *str)
+{
+	engine *e = GetEnvironmentContext(env);
+	if (!e)
+		return TRUE;
+	if (strcmp(name, "werror") == 0 || strcmp(name, "wwarning") == 0) {
+		append_load_error(e, str);
+	} else if (strcmp(name, "wtrace") == 0 && e->coverage) {
+		for (const char *p = str; *p; p++) {
+			if (*p == '\n' || e->trace_len + 1 >= sizeof(e->trace)) {
+				e->trace[e->trace_len] = '\0';
+				note_firing(e, e->trace);
+				e->trace_len = 0;
+				if (*p == '\n')
+					continue;
+			}
+			e->trace[e->trace_len++] = *p;
+		}
+	}
+	return TRUE;
+}
+
+static int router_getc(void *env, const char *name)
+{
+	(void)env;
+	(void)name;
+	return EOF;
+}
+
+static int router_ungetc(void *env, int ch, const char *name)
+{
+	(void)env;
+	(void)name;
+	return ch;
+}
+
+static int router_exit(void *env, int num)
+{
+	(void)env;
+	(void)num;
+	return TRUE;
+}
+
+/* ----------------------------------------------------------- the watchdog */
+
+static void watchdog(void *env)
+{
+	engine *e = GetEnvironmentContext(env);
+	if (!e || !e->armed)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	bool late = now.tv_sec > e->deadline.tv_sec ||
+		    (now.tv_sec == e->deadline.tv_sec &&
+		     now.tv_nsec > e->deadline.tv_nsec);
+	if (late || FactData(env)->NumberOfFacts > FACT_CAP) {
+		e->watchdog_fired = true;
+		SetHaltExecution(env, TRUE);
+		EnvSetHaltRules(env, TRUE);
+	}
+}
+
+/* -------------------------------------------------------------- loading */
+
+static void parser_error(void *env, const char *file, const char *warning,
+			 const char *error, long line)
+{
+	engine *e = GetEnvironmentContext(env);
+	if (!e || !error)
+		return;
+	(void)warning;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s:%ld: ", file ? file : "(rules)", line);
+	append_load_error(e, "\n");
+	append_load_error(e, buf);
+}
+
+/* Functions a rule must never reach: leaving the process, the shell, files,
+ * and evaluating text as code. */
+static const char *const removed_functions[] = {
+	"exit", "system", "open", "close", "remove", "rename", "load",
+	"load*", "batch", "batch*", "bload", "bsave", "save", "save-facts",
+	"load-facts", "bload-instances", "bsave-instances", "load-instances",
+	"save-instances", "restore-instances", "dribble-on", "dribble-off",
+	"eval", "build", "clear", "reset", "run", "halt", "set-strategy",
+	"constructs-to-c", NULL,
+};
+
+static int load_one(engine *e, const char *name, const char *text, size_t len)
+{
+	EnvSetParsingFileName(e->env, name);
+	if (!OpenStringSource(e->env, "msk-rules", text, 0)) {
+		set_error(e, "cannot read rule source '%s'", name);
+		return ENGINE_ELOAD;
+	}
+	(void)len;
+	int rv = LoadConstructsFromLogicalName(e->env, "msk-rules");
+	CloseStringSource(e->env, "msk-rules");
+	EnvSetParsingFileName(e->env, NULL);
+	if (rv != 1 || e->load_errors_len) {
+		/* Keep the first lines of CLIPS's own message: they name the
+		 * construct and what is wrong; the callback added file:line. */
+		char msg[700] = "";
+		if (e->load_errors) {
+			size_t n = 0;
+			for (const char *p = e->load_errors; *p && n < sizeof(msg) - 1; p++) {
+				if (*p == '\n') {
+					if (n && msg[n - 1] != ' ')
+						msg[n++] = ' ';
+					continue;
+				}
+				msg[n++] = *p;
+			}
+			msg[n] = '\0';
+		}
+		set_error(e, "rule source '%s' does not load: %s", name,
+			  msg[0] ? msg : "parse error");
+		return ENGINE_ELOAD;
+	}
+	return 0;
+}
+
+struct source {
+	char *name;
+	char *text;
+	size_t len;
+};
+
+static int cmp_source(const void *a, const void *b)
+{
+	const struct source *x = a, *y = b;
+	bool xs = strcmp(x->name, "schema.clp") == 0;
+	bool ys = strcmp(y->name, "schema.clp") == 0;
+	if (xs != ys)
+		return xs ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void sources_free(struct source *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].name);
+		free(s[i].text);
+	}
+	free(s);
+}
+
+static int read_dir_sources(engine *e, const char *dir, struct source **out,
+			    size_t *n_out)
+{
+	struct source *src = NULL;
+	size_t n = 0, cap = 0;
+	int rv = ENGINE_ELOAD;
+	DIR *d = opendir(dir);
+	if (!d) {
+		set_error(e, "cannot open rules directory '%s': %s", dir,
+			  strerror(errno));
+		return ENGINE_ELOAD;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".clp") != 0 ||
+		    de->d_name[0] == '.')
+			continue;
+		if (!grow(&src, &cap, n + 1, sizeof(*src))) {
+			set_error(e, "out of memory");
+			goto out_free;
+		}
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		FILE *f = fopen(path, "rb");
+		if (!f) {
+			set_error(e, "cannot open rule source '%s': %s", path,
+				  strerror(errno));
+			goto out_free;
+		}
+		struct source s = { .name = xstrdup(de->d_name) };
+		char buf[8192];
+		size_t got;
+		while ((got = fread(buf, 1, sizeof(buf), f)) > 0) {
+			char *p = realloc(s.text, s.len + got + 1);
+			if (!p)
+				break;
+			memcpy(p + s.len, buf, got);
+			s.text = p;
+			s.len += got;
+			s.text[s.len] = '\0';
+		}
+		bool bad = ferror(f) || !s.text;
+		fclose(f);
+		src[n++] = s;
+		if (bad) {
+			set_error(e, "cannot read rule source '%s'", path);
+			goto out_free;
+		}
+	}
+	if (n == 0) {
+		set_error(e, "no rule sources (*.clp) in '%s'", dir);
+		goto out_free;
+	}
+	qsort(src, n, sizeof(*src), cmp_source);
+	*out = src;
+	*n_out = n;
+	src = NULL;
+	n = 0;
+	rv = 0;
+out_free:
+	closedir(d);
+	sources_free(src, n);
+	return rv;
+}
+
+static void hash_hex(engine *e, const unsigned char *digest)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < crypto_hash_sha256_BYTES; i++) {
+		e->sha256[2 * i] = hex[digest[i] >> 4];
+		e->sha256[2 * i + 1] = hex[digest[i] & 15];
+	}
+	e->sha256[2 * crypto_hash_sha256_BYTES] = '\0';
+}
+
+/* --------------------------------------------------- reading the catalogue */
+
+static bool slot(engine *e, void *fact, const char *name, DATA_OBJECT *out)
+{
+	return EnvGetFactSlot(e->env, fact, name, out) != 0;
+}
+
+static char *slot_str(engine *e, void *fact, const char *name)
+{
+	DATA_OBJECT v;
+	if (!slot(e, fact, name, &v))
+		return xstrdup("");
+	switch (GetType(v)) {
+	case SYMBOL:
+	case STRING:
+		return xstrdup(DOToString(v));
+	default:
+		return xstrdup("");
+	}
+}
+
+static double slot_num(engine *e, void *fact, const char *name)
+{
+	DATA_OBJECT v;
+	if (!slot(e, fact, name, &v))
+		return 0;
+	if (GetType(v) == INTEGER)
+		return (double)DOToLong(v);
+	if (GetType(v) == FLOAT)
+		return DOToDouble(v);
+	return 0;
+}
+
+static bool slot_yes(engine *e, void *fact, const char *name)
+{
+	DATA_OBJECT v;
+	return slot(e, fact, name, &v) && GetType(v) == SYMBOL &&
+	       strcmp(DOToString(v), "yes") == 0;
+}
+
+/* A multislot of symbols or strings as a NULL-free array of copies. */
+static const char *const *slot_list(engine *e, void *fact, const char *name,
+				    size_t *n)
+{
+	DATA_OBJECT v;
+	*n = 0;
+	if (!slot(e, fact, name, &v) || GetType(v) != MULTIFIELD)
+		return NULL;
+	long len = GetDOLength(v);
+	if (len <= 0)
+		return NULL;
+	char **arr = calloc((size_t)len, sizeof(*arr));
+	if (!arr)
+		return NULL;
+	void *mf = GetValue(v);
+	for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
+		int t = GetMFType(mf, i);
+		arr[*n] = xstrdup(t == SYMBOL || t == STRING
+					  ? ValueToString(GetMFValue(mf, i))
+					  : "");
+		(*n)++;
+	}
+	return (const char *const *)arr;
+}
+
+static void list_free(const char *const *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)l[i]);
+	free((void *)l);
+}
+
+/* Remember a rule-base defect seen while reading a run (once each). */
+static void anomaly(engine *e, const char *fmt, const char *name)
+{
+	char msg[256];
+	snprintf(msg, sizeof(msg), fmt, name);
+	for (size_t i = 0; i < e->n_anomalies; i++)
+		if (strcmp(e->anomalies[i], msg) == 0)
+			return;
+	if (e->n_anomalies >= 100 ||
+	    !grow(&e->anomalies, &e->cap_anomalies, e->n_anomalies + 1,
+		  sizeof(*e->anomalies)))
+		return;
+	e->anomalies[e->n_anomalies++] = xstrdup(msg);
+}
+
+static void *template_named(engine *e, const char *name)
+{
+	return EnvFindDeftemplate(e->env, name);
+}
+
+static enum engine_type parse_type(const char *s)
+{
+	if (strcmp(s, "integer") == 0) return ENGINE_TYPE_INTEGER;
+	if (strcmp(s, "number") == 0) return ENGINE_TYPE_NUMBER;
+	if (strcmp(s, "scale") == 0) return ENGINE_TYPE_SCALE;
+	if (strcmp(s, "choice") == 0) return ENGINE_TYPE_CHOICE;
+	return ENGINE_TYPE_YESNO;
+}
+
+static int cmp_question(const void *a, const void *b)
+{
+	const struct qslot *x = a, *y = b;
+	if (x->q.priority != y->q.priority)
+		return x->q.priority < y->q.priority ? -1 : 1;
+	return strcmp(x->q.id, y->q.id);
+}
+
+static int cmp_level(const void *a, const void *b)
+{
+	const struct engine_level *x = a, *y = b;
+	return x->rank - y->rank;
+}
+
+static size_t count_facts(engine *e, void *tmpl)
+{
+	size_t n = 0;
+	for (void *f = EnvGetNextFactInTemplate(e->env, tmpl, NULL); f;
+	     f = EnvGetNextFactInTemplate(e->env, tmpl, f))
+		n++;
+	return n;
+}
+
+static int read_questions(engine *e)
+{
+	void *t = template_named(e, "question");
+	if (!t) {
+		set_error(e, "the rule base defines no 'question' template");
+		return ENGINE_ELOAD;
+	}
+	size_t n = count_facts(e, t);
+	e->qs = calloc(n ? n : 1, sizeof(*e->qs));
+	if (!e->qs)
+		return ENGINE_ENOMEM;
+	for (void *f = EnvGetNextFactInTemplate(e->env, t, NULL); f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		struct qslot *s = &e->qs[e->n_qs++];
+		struct engine_question *q = &s->q;
+		q->id = slot_str(e, f, "id");
+		char *type = slot_str(e, f, "type");
+		q->type = parse_type(type);
+		free(type);
+		q->min = slot_num(e, f, "min");
+		q->max = slot_num(e, f, "max");
+		q->choices = slot_list(e, f, "choices", &q->n_choices);
+		size_t n_labels;
+		q->choice_labels = slot_list(e, f, "choice-labels", &n_labels);
+		if (n_labels != q->n_choices) {
+			list_free(q->choice_labels, n_labels);
+			q->choice_labels = NULL;
+		}
+		q->unit = slot_str(e, f, "unit");
+		char *aud = slot_str(e, f, "audience");
+		q->clinician_only = strcmp(aud, "clinician") == 0;
+		free(aud);
+		q->red_flag = slot_yes(e, f, "red-flag");
+		q->section = slot_str(e, f, "section");
+		q->priority = (int)slot_num(e, f, "priority");
+		q->clinician_text = slot_str(e, f, "clinician-text");
+		q->patient_text = slot_str(e, f, "patient-text");
+		q->why = slot_str(e, f, "why");
+		q->informs = slot_list(e, f, "informs", &q->n_informs);
+	}
+	qsort(e->qs, e->n_qs, sizeof(*e->qs), cmp_question);
+	for (size_t i = 0; i < e->n_qs; i++) {
+		struct qslot *s = &e->qs[i];
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(e->qs[j].q.id, s->q.id) == 0) {
+				set_error(e, "question '%s' is defined twice",
+					  s->q.id);
+				return ENGINE_ELOAD;
+			}
+		if (s->q.type == ENGINE_TYPE_CHOICE && s->q.n_choices == 0) {
+			set_error(e, "choice question '%s' has no choices",
+				  s->q.id);
+			return ENGINE_ELOAD;
+		}
+		s->symbol = intern(e, s->q.id);
+		/* An implied deftemplate exists once any rule pattern names
+		 * the question; with none, the answer is kept in C only. */
+		s->tmpl = template_named(e, s->q.id);
+	}
+	return 0;
+}
+
+static int read_levels(engine *e)
+{
+	void *t = template_named(e, "level-def");
+	size_t n = t ? count_facts(e, t) : 0;
+	if (n == 0) {
+		set_error(e, "the rule base defines no triage levels");
+		return ENGINE_ELOAD;
+	}
+	e->levels = calloc(n, sizeof(*e->levels));
+	if (!e->levels)
+		return ENGINE_ENOMEM;
+	int n_default = 0;
+	char *default_id = NULL;
+	for (void *f = EnvGetNextFactInTemplate(e->env, t, NULL); f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		struct engine_level *l = &e->levels[e->n_levels++];
+		l->id = slot_str(e, f, "id");
+		l->rank = (int)slot_num(e, f, "rank");
+		l->clinician_text = slot_str(e, f, "clinician-text");
+		l->patient_text = slot_str(e, f, "patient-text");
+		l->safety_net = slot_str(e, f, "safety-net");
+		if (slot_yes(e, f, "default")) {
+			n_default++;
+			default_id = (char *)l->id;
+		}
+	}
+	if (n_default != 1) {
+		set_error(e, "exactly one triage level must be the default, "
+			     "found %d", n_default);
+		return ENGINE_ELOAD;
+	}
+	qsort(e->levels, e->n_levels, sizeof(*e->levels), cmp_level);
+	e->default_level = engine_level_find(e, default_id);
+	return 0;
+}
+
+static int read_findings(engine *e)
+{
+	void *t = template_named(e, "finding-def");
+	size_t n = t ? count_facts(e, t) : 0;
+	e->fs = calloc(n ? n : 1, sizeof(*e->fs));
+	e->found = calloc(n ? n : 1, sizeof(*e->found));
+	if (!e->fs || !e->found)
+		return ENGINE_ENOMEM;
+	for (void *f = t ? EnvGetNextFactInTemplate(e->env, t, NULL) : NULL; f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		struct fslot *s = &e->fs[e->n_fs++];
+		struct engine_finding *d = &s->f;
+		d->id = slot_str(e, f, "id");
+		d->kind = slot_str(e, f, "kind");
+		d->level = slot_str(e, f, "level");
+		d->source = slot_str(e, f, "source");
+		d->title = slot_str(e, f, "title");
+		d->clinician_text = slot_str(e, f, "clinician-text");
+		d->patient_text = slot_str(e, f, "patient-text");
+		d->safety_net = slot_str(e, f, "safety-net");
+		const struct engine_level *l = engine_level_find(e, d->level);
+		if (!l) {
+			set_error(e, "finding '%s' demands unknown level '%s'",
+				  d->id, d->level);
+			return ENGINE_ELOAD;
+		}
+		d->level_rank = l->rank;
+		s->symbol = intern(e, d->id);
+	}
+	return 0;
+}
+
+static int read_recommendations(engine *e)
+{
+	void *t = template_named(e, "recommendation-def");
+	size_t n = t ? count_facts(e, t) : 0;
+	e->rs = calloc(n ? n : 1, sizeof(*e->rs));
+	e->recs = calloc(n ? n : 1, sizeof(*e->recs));
+	if (!e->rs || !e->recs)
+		return ENGINE_ENOMEM;
+	for (void *f = t ? EnvGetNextFactInTemplate(e->env, t, NULL) : NULL; f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		struct rslot *s = &e->rs[e->n_rs++];
+		s->r.id = slot_str(e, f, "id");
+		s->r.source = slot_str(e, f, "source");
+		s->r.title = slot_str(e, f, "title");
+		s->r.clinician_text = slot_str(e, f, "clinician-text");
+		s->r.patient_text = slot_str(e, f, "patient-text");
+		s->symbol = intern(e, s->r.id);
+	}
+	return 0;
+}
+
+static int read_rules(engine *e)
+{
+	size_t n = 0;
+	for (void *r = EnvGetNextDefrule(e->env, NULL); r;
+	     r = EnvGetNextDefrule(e->env, r))
+		n++;
+	e->rules = calloc(n ? n : 1, sizeof(*e->rules));
+	if (!e->rules)
+		return ENGINE_ENOMEM;
+	for (void *r = EnvGetNextDefrule(e->env, NULL); r;
+	     r = EnvGetNextDefrule(e->env, r)) {
+		struct rule_info *ri = &e->rules[e->n_rules++];
+		ri->name = xstrdup(EnvGetDefruleName(e->env, r));
+		ri->symbol = intern(e, ri->name);
+	}
+	return 0;
+}
+
+static int read_catalogue(engine *e)
+{
+	int rv;
+	void *t = template_named(e, "rulebase");
+	void *f = t ? EnvGetNextFactInTemplate(e->env, t, NULL) : NULL;
+	e->version = f ? slot_str(e, f, "version") : xstrdup("unversioned");
+	if ((rv = read_levels(e)) != 0 || (rv = read_questions(e)) != 0 ||
+	    (rv = read_findings(e)) != 0 ||
+	    (rv = read_recommendations(e)) != 0 || (rv = read_rules(e)) != 0)
+		return rv;
+	e->tmpl_declined = template_named(e, "declined");
+	e->tmpl_relevant = template_named(e, "relevant");
+	e->tmpl_evidence = template_named(e, "evidence");
+	e->tmpl_recommend = template_named(e, "recommend");
+	e->tmpl_stop = template_named(e, "interview-stop");
+	e->sym_yes = intern(e, "yes");
+	e->sym_no = intern(e, "no");
+	e->sym_unsure = intern(e, "unsure");
+	return 0;
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+static engine *engine_alloc(char **errmsg)
+{
+	engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		if (errmsg)
+			*errmsg = xstrdup("out of memory");
+		return NULL;
+	}
+	if (sodium_init() < 0) {
+		free(e);
+		if (errmsg)
+			*errmsg = xstrdup("cannot initialise libsodium");
+		return NULL;
+	}
+	e->env = CreateEnvironment();
+	if (!e->env) {
+		free(e);
+		if (errmsg)
+			*errmsg = xstrdup("cannot create a rule environment");
+		return NULL;
+	}
+	SetEnvironmentContext(e->env, e);
+	EnvAddRouter(e->env, "msk-capture", 40, router_query, router_print,
+		     router_getc, router_ungetc, router_exit);
+	EnvSetParserErrorCallback(e->env, parser_error);
+	EnvUnwatch(e->env, "all");
+	for (size_t i = 0; removed_functions[i]; i++)
+		UndefineFunction(e->env, removed_functions[i]);
+	EnvAddPeriodicFunction(e->env, "msk-watchdog", watchdog, 0);
+	e->mode = ENGINE_MODE_CLINICIAN;
+	return e;
+}
+
+engine *engine_new(const char *rules_dir, char **errmsg)
+{
+	struct source *src = NULL;
+	size_t n_src = 0;
+	bool own_src = false;
+	engine *e = engine_alloc(errmsg);
+	if (!e)
+		return NULL;
+	if (errmsg)
+		*errmsg = NULL;
+
+	if (rules_dir) {
+		if (read_dir_sources(e, rules_dir, &src, &n_src) != 0)
+			goto out_fail;
+		own_src = true;
+	} else {
+		src = calloc(rules_source_count, sizeof(*src));
+		if (!src) {
+			set_error(e, "out of memory");
+			goto out_fail;
+		}
+		for (size_t i = 0; i < rules_source_count; i++) {
+			src[i].name = (char *)rules_source[i].name;
+			src[i].text = (char *)rules_source[i].text;
+			src[i].len = rules_source[i].len;
+		}
+		n_src = rules_source_count;
+	}
+
+	/* The built-in sources were hashed when the program was built. */
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	for (size_t i = 0; i < n_src; i++) {
+		if (own_src)
+			crypto_hash_sha256_update(
+				&st, (const unsigned char *)src[i].text,
+				src[i].len);
+		if (load_one(e, src[i].name, src[i].text, src[i].len) != 0)
+			goto out_fail;
+	}
+	if (own_src) {
+		unsigned char digest[crypto_hash_sha256_BYTES];
+		crypto_hash_sha256_final(&st, digest);
+		hash_hex(e, digest);
+	} else {
+		snprintf(e->sha256, sizeof(e->sha256), "%s",
+			 rules_source_sha256);
+	}
+
+	EnvReset(e->env);
+	if (e->load_errors_len) {
+		set_error(e, "the rule base fails on reset: %.600s",
+			  e->load_errors);
+		goto out_fail;
+	}
+	int rv = read_catalogue(e);
+	if (rv == ENGINE_ENOMEM)
+		set_error(e, "out of memory");
+	if (rv != 0)
+		goto out_fail;
+
+	if (own_src)
+		sources_free(src, n_src);
+	else
+		free(src);
+	return e;
+
+out_fail:
+	if (errmsg)
+		*errmsg = xstrdup(e->errmsg);
+	if (own_src)
+		sources_free(src, n_src);
+	else
+		free(src);
+	engine_free(e);
+	return NULL;
+}
+
+void engine_free(engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n_qs; i++) {
+		struct engine_question *q = &e->qs[i].q;
+		free((char *)q->id);
+		list_free(q->choices, q->n_choices);
+		list_free(q->choice_labels, q->choice_labels ? q->n_choices : 0);
+		free((char *)q->unit);
+		free((char *)q->section);
+		free((char *)q->clinician_text);
+		free((char *)q->patient_text);
+		free((char *)q->why);
+		list_free(q->informs, q->n_informs);
+		free(e->qs[i].ans.text);
+	}
+	free(e->qs);
+	for (size_t i = 0; i < e->n_levels; i++) {
+		struct engine_level *l = &e->levels[i];
+		free((char *)l->id);
+		free((char *)l->clinician_text);
+		free((char *)l->patient_text);
+		free((char *)l->safety_net);
+	}
+	free(e->levels);
+	for (size_t i = 0; i < e->n_fs; i++) {
+		struct engine_finding *d = &e->fs[i].f;
+		free((char *)d->id);
+		free((char *)d->kind);
+		free((char *)d->level);
+		free((char *)d->source);
+		free((char *)d->title);
+		free((char *)d->clinician_text);
+		free((char *)d->patient_text);
+		free((char *)d->safety_net);
+		free(e->fs[i].because);
+		free(e->fs[i].rules);
+	}
+	free(e->fs);
+	for (size_t i = 0; i < e->n_rs; i++) {
+		struct engine_recommendation *r = &e->rs[i].r;
+		free((char *)r->id);
+		free((char *)r->source);
+		free((char *)r->title);
+		free((char *)r->clinician_text);
+		free((char *)r->patient_text);
+		free(e->rs[i].because);
+	}
+	free(e->rs);
+	for (size_t i = 0; i < e->n_rules; i++)
+		free(e->rules[i].name);
+	free(e->rules);
+	free(e->found);
+	free(e->recs);
+	free(e->version);
+	free(e->load_errors);
+	for (size_t i = 0; i < e->n_anomalies; i++)
+		free(e->anomalies[i]);
+	free(e->anomalies);
+	if (e->env)
+		DestroyEnvironment(e->env);
+	free(e);
+}
+
+const char *engine_errmsg(const engine *e)
+{
+	return e ? e->errmsg : "out of memory";
+}
+
+const char *engine_rulebase_sha256(const engine *e) { return e->sha256; }
+const char *engine_rulebase_version(const engine *e) { return e->version; }
+
+/* -------------------------------------------------------------- catalogue */
+
+size_t engine_question_count(const engine *e) { return e->n_qs; }
+
+const struct engine_question *engine_question_at(const engine *e, size_t i)
+{
+	return i < e->n_qs ? &e->qs[i].q : NULL;
+}
+
+static struct qslot *qslot_find(const engine *e, const char *id)
+{
+	if (!id)
+		return NULL;
+	for (size_t i = 0; i < e->n_qs; i++)
+		if (strcmp(e->qs[i].q.id, id) == 0)
+			return &e->qs[i];
+	return NULL;
+}
+
+const struct engine_question *engine_question_find(const engine *e,
+						   const char *id)
+{
+	struct qslot *s = qslot_find(e, id);
+	return s ? &s->q : NULL;
+}
+
+size_t engine_level_count(const engine *e) { return e->n_levels; }
+
+const struct engine_level *engine_level_at(const engine *e, size_t i)
+{
+	return i < e->n_levels ? &e->levels[i] : NULL;
+}
+
+const struct engine_level *engine_level_find(const engine *e, const char *id)
+{
+	for (size_t i = 0; id && i < e->n_levels; i++)
+		if (strcmp(e->levels[i].id, id) == 0)
+			return &e->levels[i];
+	return NULL;
+}
+
+size_t engine_finding_def_count(const engine *e) { return e->n_fs; }
+
+const struct engine_finding *engine_finding_def_at(const engine *e, size_t i)
+{
+	return i < e->n_fs ? &e->fs[i].f : NULL;
+}
+
+size_t engine_recommendation_def_count(const engine *e) { return e->n_rs; }
+
+const struct engine_recommendation *
+engine_recommendation_def_at(const engine *e, size_t i)
+{
+	return i < e->n_rs ? &e->rs[i].r : NULL;
+}
+
+void engine_mode_set(engine *e, enum engine_mode mode)
+{
+	e->mode = mode;
+	e->have_run = false;
+}
+
+const char *engine_type_name(enum engine_type t)
+{
+	switch (t) {
+	case ENGINE_TYPE_YESNO: return "yesno";
+	case ENGINE_TYPE_INTEGER: return "integer";
+	case ENGINE_TYPE_NUMBER: return "number";
+	case ENGINE_TYPE_SCALE: return "scale";
+	case ENGINE_TYPE_CHOICE: return "choice";
+	}
+	return "unknown";
+}
+
+/* ---------------------------------------------------------------- answers */
+
+static void forget(engine *e, struct qslot *s)
+{
+	if (s->ans.fact)
+		EnvRetract(e->env, s->ans.fact);
+	if (s->ans.text)
+		e->n_answers--;
+	free(s->ans.text);
+	s->ans.fact = NULL;
+	s->ans.text = NULL;
+	e->have_run = false;
+}
+
+static void *assert_ordered(engine *e, void *tmpl, DATA_OBJECT *value)
+{
+	struct fact *f = EnvCreateFact(e->env, tmpl);
+	if (!f)
+		return NULL;
+	void *mf = EnvCreateMultifield(e->env, 1);
+	SetMFType(mf, 1, GetType(*value));
+	SetMFValue(mf, 1, GetValue(*value));
+	DATA_OBJECT d;
+	SetType(d, MULTIFIELD);
+	SetValue(d, mf);
+	SetDOBegin(d, 1);
+	SetDOEnd(d, 1);
+	if (!EnvPutFactSlot(e->env, f, NULL, &d))
+		return NULL;
+	return EnvAssert(e->env, f);
+}
+
+/* Shortest plain decimal (no exponent) that reads back as the same double;
+ * every range in the catalogue is small, so this stays short. */
+static void format_number(double x, char *buf, size_t size)
+{
+	for (int prec = 0; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*f", prec, x);
+		if (strtod(buf, NULL) == x)
+			return;
+	}
+}
+
+static const char *kind_noun(enum engine_type t)
+{
+	switch (t) {
+	case ENGINE_TYPE_INTEGER:
+	case ENGINE_TYPE_SCALE:
+		return "an integer";
+	default:
+		return "a number";
+	}
+}
+
+static int range_error(engine *e, const struct engine_question *q)
+{
+	char lo[32], hi[32];
+	format_number(q->min, lo, sizeof(lo));
+	format_number(q->max, hi, sizeof(hi));
+	set_error(e, "'%s' must be %s from %s to %s", q->id, kind_noun(q->type),
+		  lo, hi);
+	return ENGINE_EINVAL;
+}
+
+static int choice_error(engine *e, const struct engine_question *q)
+{
+	char list[512] = "";
+	size_t used = 0;
+	if (q->type == ENGINE_TYPE_YESNO) {
+		snprintf(list, sizeof(list), "yes, no, unsure");
+	} else {
+		for (size_t i = 0; i < q->n_choices; i++) {
+			int w = snprintf(list + used, sizeof(list) - used,
+					 "%s%s", i ? ", " : "", q->choices[i]);
+			if (w < 0 || (size_t)w >= sizeof(list) - used)
+				break;
+			used += (size_t)w;
+		}
+	}
+	set_error(e, "'%s' must be one of %s (or skip)", q->id, list);
+	return ENGINE_EINVAL;
+}
+
+static int unknown_question(engine *e, const char *id)
+{
+	char buf[80];
+	set_error(e, "unknown question '%s'",
+		  printable_id(id ? id : "", buf, sizeof(buf)));
+	return ENGINE_EINVAL;
+}
+
+int engine_answer_decline(engine *e, const char *id)
+{
+	struct qslot *s = qslot_find(e, id);
+	if (!s)
+		return unknown_question(e, id);
+	forget(e, s);
+	if (e->tmpl_declined) {
+		DATA_OBJECT v;
+		SetType(v, SYMBOL);
+		SetValue(v, s->symbol);
+		s->ans.fact = assert_ordered(e, e->tmpl_declined, &v);
+	}
+	s->ans.text = xstrdup("skip");
+	s->ans.order = ++e->answer_clock;
+	e->n_answers++;
+	return 0;
+}
+
+int engine_answer_set(engine *e, const char *id, const struct engine_value *v)
+{
+	struct qslot *s = qslot_find(e, id);
+	if (!s)
+		return unknown_question(e, id);
+	const struct engine_question *q = &s->q;
+	if (v->kind == ENGINE_VALUE_TEXT && v->text &&
+	    strcmp(v->text, "skip") == 0)
+		return engine_answer_decline(e, id);
+
+	DATA_OBJECT value;
+	char text[64];
+	switch (q->type) {
+	case ENGINE_TYPE_YESNO:
+		if (v->kind != ENGINE_VALUE_TEXT || !v->text)
+			return choice_error(e, q);
+		if (strcmp(v->text, "yes") == 0)
+			SetValue(value, e->sym_yes);
+		else if (strcmp(v->text, "no") == 0)
+			SetValue(value, e->sym_no);
+		else if (strcmp(v->text, "unsure") == 0)
+			SetValue(value, e->sym_unsure);
+		else
+			return choice_error(e, q);
+		SetType(value, SYMBOL);
+		snprintf(text, sizeof(text), "%s", v->text);
+		break;
+	case ENGINE_TYPE_CHOICE: {
+		size_t i;
+		if (v->kind != ENGINE_VALUE_TEXT || !v->text)
+			return choice_error(e, q);
+		for (i = 0; i < q->n_choices; i++)
+			if (strcmp(v->text, q->choices[i]) == 0)
+				break;
+		if (i == q->n_choices)
+			return choice_error(e, q);
+		SetType(value, SYMBOL);
+		SetValue(value, EnvAddSymbol(e->env, q->choices[i]));
+		snprintf(text, sizeof(text), "%s", q->choices[i]);
+		break;
+	}
+	case ENGINE_TYPE_INTEGER:
+	case ENGINE_TYPE_SCALE:
+		if (v->kind != ENGINE_VALUE_INTEGER ||
+		    (double)v->integer < q->min || (double)v->integer > q->max)
+			return range_error(e, q);
+		SetType(value, INTEGER);
+		SetValue(value, EnvAddLong(e->env, v->integer));
+		snprintf(text, sizeof(text), "%lld", v->integer);
+		break;
+	case ENGINE_TYPE_NUMBER: {
+		double x;
+		if (v->kind == ENGINE_VALUE_INTEGER)
+			x = (double)v->integer;
+		else if (v->kind == ENGINE_VALUE_NUMBER)
+			x = v->number;
+		else
+			return range_error(e, q);
+		if (!isfinite(x) || x < q->min || x > q->max)
+			return range_error(e, q);
+		SetType(value, FLOAT);
+		SetValue(value, EnvAddDouble(e->env, x));
+		format_number(x, text, sizeof(text));
+		break;
+	}
+	default:
+		return choice_error(e, q);
+	}
+
+	forget(e, s);
+	char *copy = xstrdup(text);
+	if (!copy) {
+		set_error(e, "out of memory");
+		return ENGINE_ENOMEM;
+	}
+	if (s->tmpl) {
+		s->ans.fact = assert_ordered(e, s->tmpl, &value);
+		if (!s->ans.fact) {
+			free(copy);
+			set_error(e, "cannot record the answer to '%s'", q->id);
+			return ENGINE_ERUN;
+		}
+	}
+	s->ans.text = copy;
+	s->ans.order = ++e->answer_clock;
+	e->n_answers++;
+	return 0;
+}
+
+static bool parse_integer(const char *s, long long *out)
+{
+	const char *p = s;
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!*p)
+		return false;
+	for (const char *q = p; *q; q++)
+		if (*q < '0' || *q > '9')
+			return false;
+	errno = 0;
+	char *end;
+	long long x = strtoll(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = x;
+	return true;
+}
+
+int engine_answer_set_text(engine *e, const char *id, const char *text)
+{
+	const struct engine_question *q = engine_question_find(e, id);
+	if (!q)
+		return unknown_question(e, id);
+	struct engine_value v = { .kind = ENGINE_VALUE_TEXT, .text = text };
+	if (!text)
+		return choice_error(e, q);
+	if (strcmp(text, "skip") == 0)
+		return engine_answer_decline(e, id);
+	switch (q->type) {
+	case ENGINE_TYPE_INTEGER:
+	case ENGINE_TYPE_SCALE:
+		if (!parse_integer(text, &v.integer))
+			return range_error(e, q);
+		v.kind = ENGINE_VALUE_INTEGER;
+		break;
+	case ENGINE_TYPE_NUMBER: {
+		char *end;
+		if (!*text || strchr(text, ' '))
+			return range_error(e, q);
+		errno = 0;
+		v.number = strtod(text, &end);
+		if (errno || *end)
+			return range_error(e, q);
+		v.kind = ENGINE_VALUE_NUMBER;
+		break;
+	}
+	default:
+		break;
+	}
+	return engine_answer_set(e, id, &v);
+}
+
+int engine_answer_clear(engine *e, const char *id)
+{
+	struct qslot *s = qslot_find(e, id);
+	if (!s)
+		return unknown_question(e, id);
+	forget(e, s);
+	return 0;
+}
+
+void engine_answers_clear(engine *e)
+{
+	for (size_t i = 0; i < e->n_qs; i++)
+		if (e->qs[i].ans.text)
+			forget(e, &e->qs[i]);
+}
+
+const char *engine_answer_text(const engine *e, const char *id)
+{
+	struct qslot *s = qslot_find(e, id);
+	return s ? s->ans.text : NULL;
+}
+
+size_t engine_answer_count(const engine *e) { return e->n_answers; }
+
+/* -------------------------------------------------------------------- run */
+
+static struct qslot *qslot_by_symbol(engine *e, void *sym)
+{
+	for (size_t i = 0; i < e->n_qs; i++)
+		if (e->qs[i].symbol == sym)
+			return &e->qs[i];
+	return NULL;
+}
+
+static struct fslot *fslot_by_symbol(engine *e, void *sym)
+{
+	for (size_t i = 0; i < e->n_fs; i++)
+		if (e->fs[i].symbol == sym)
+			return &e->fs[i];
+	return NULL;
+}
+
+static struct rslot *rslot_by_symbol(engine *e, void *sym)
+{
+	for (size_t i = 0; i < e->n_rs; i++)
+		if (e->rs[i].symbol == sym)
+			return &e->rs[i];
+	return NULL;
+}
+
+static const char *rule_name_by_symbol(engine *e, void *sym)
+{
+	for (size_t i = 0; i < e->n_rules; i++)
+		if (e->rules[i].symbol == sym)
+			return e->rules[i].name;
+	return NULL;
+}
+
+/* The first field of an ordered fact, or NULL. */
+static void *ordered_value(engine *e, void *fact, int *type)
+{
+	DATA_OBJECT v;
+	if (!EnvGetFactSlot(e->env, fact, NULL, &v) || GetType(v) != MULTIFIELD ||
+	    GetDOLength(v) < 1)
+		return NULL;
+	*type = GetMFType(GetValue(v), GetDOBegin(v));
+	return GetMFValue(GetValue(v), GetDOBegin(v));
+}
+
+static bool add_unique(const char ***arr, size_t *n, size_t *cap,
+		       const char *s)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*arr)[i] == s)
+			return true;
+	if (!grow(arr, cap, *n + 1, sizeof(**arr)))
+		return false;
+	(*arr)[(*n)++] = s;
+	return true;
+}
+
+/* A name from a because slot: a question or finding id, as the engine's own
+ * copy so it outlives CLIPS garbage collection. */
+static const char *because_name(engine *e, void *sym)
+{
+	struct qslot *q = qslot_by_symbol(e, sym);
+	if (q)
+		return q->q.id;
+	struct fslot *f = fslot_by_symbol(e, sym);
+	return f ? f->f.id : NULL;
+}
+
+static int read_evidence(engine *e)
+{
+	if (!e->tmpl_evidence)
+		return 0;
+	for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_evidence, NULL);
+	     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_evidence, f)) {
+		DATA_OBJECT v;
+		if (!EnvGetFactSlot(e->env, f, "finding", &v) ||
+		    GetType(v) != SYMBOL)
+			continue;
+		struct fslot *s = fslot_by_symbol(e, GetValue(v));
+		if (!s) {
+			anomaly(e, "evidence names undefined finding '%s'",
+				DOToString(v));
+			continue;
+		}
+		double cf = 0;
+		if (EnvGetFactSlot(e->env, f, "cf", &v)) {
+			if (GetType(v) == FLOAT)
+				cf = DOToDouble(v);
+			else if (GetType(v) == INTEGER)
+				cf = (double)DOToLong(v);
+		}
+		if (cf < 0)
+			cf = 0;
+		if (cf > 1)
+			cf = 1;
+		s->cf = s->present ? s->cf + cf * (1 - s->cf) : cf;
+		s->present = true;
+		if (EnvGetFactSlot(e->env, f, "rule", &v) && GetType(v) == SYMBOL) {
+			const char *name = rule_name_by_symbol(e, GetValue(v));
+			if (!name)
+				anomaly(e, "evidence names undefined rule '%s'",
+					DOToString(v));
+			if (name && !add_unique(&s->rules, &s->n_rules,
+						&s->cap_rules, name))
+				return ENGINE_ENOMEM;
+		}
+		if (EnvGetFactSlot(e->env, f, "because", &v) &&
+		    GetType(v) == MULTIFIELD) {
+			void *mf = GetValue(v);
+			for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
+				if (GetMFType(mf, i) != SYMBOL)
+					continue;
+				const char *name = because_name(e, GetMFValue(mf, i));
+				if (!name)
+					anomaly(e, "evidence rests on '%s', which is "
+						"neither a question nor a finding",
+						ValueToString(GetMFValue(mf, i)));
+				if (name && !add_unique(&s->because, &s->n_because,
+							&s->cap_because, name))
+					return ENGINE_ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
+static int read_recommends(engine *e)
+{
+	if (!e->tmpl_recommend)
+		return 0;
+	for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_recommend, NULL);
+	     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_recommend, f)) {
+		DATA_OBJECT v;
+		if (!EnvGetFactSlot(e->env, f, "id", &v) || GetType(v) != SYMBOL)
+			continue;
+		struct rslot *s = rslot_by_symbol(e, GetValue(v));
+		if (!s) {
+			anomaly(e, "a rule recommends undefined '%s'",
+				DOToString(v));
+			continue;
+		}
+		s->present = true;
+		if (EnvGetFactSlot(e->env, f, "because", &v) &&
+		    GetType(v) == SYMBOL) {
+			struct fslot *fs = fslot_by_symbol(e, GetValue(v));
+			if (!fs)
+				anomaly(e, "recommendation rests on undefined "
+					"finding '%s'", DOToString(v));
+			if (fs && !add_unique(&s->because, &s->n_because,
+					      &s->cap_because, fs->f.id))
+				return ENGINE_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int cmp_found(const void *a, const void *b)
+{
+	const struct engine_finding *x = *(const struct engine_finding *const *)a;
+	const struct engine_finding *y = *(const struct engine_finding *const *)b;
+	if (x->level_rank != y->level_rank)
+		return x->level_rank - y->level_rank;
+	if (x->confidence != y->confidence)
+		return x->confidence > y->confidence ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static void reset_snapshot(engine *e)
+{
+	for (size_t i = 0; i < e->n_qs; i++)
+		e->qs[i].relevant = false;
+	for (size_t i = 0; i < e->n_fs; i++) {
+		struct fslot *s = &e->fs[i];
+		s->present = false;
+		s->cf = 0;
+		s->n_because = s->n_rules = 0;
+		s->f.confidence = 0;
+		s->f.because = NULL;
+		s->f.n_because = 0;
+		s->f.rules = NULL;
+		s->f.n_rules = 0;
+	}
+	for (size_t i = 0; i < e->n_rs; i++) {
+		e->rs[i].present = false;
+		e->rs[i].n_because = 0;
+		e->rs[i].r.because = NULL;
+		e->rs[i].r.n_because = 0;
+	}
+	e->n_found = e->n_recs = 0;
+	e->next = NULL;
+	e->stop = NULL;
+	e->level = e->default_level;
+}
+
+static bool allowed(const engine *e, const struct engine_question *q)
+{
+	return !(q->clinician_only && e->mode == ENGINE_MODE_KIOSK);
+}
+
+static int snapshot(engine *e)
+{
+	int rv;
+	reset_snapshot(e);
+
+	if (e->tmpl_relevant)
+		for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_relevant, NULL);
+		     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_relevant, f)) {
+			int type;
+			void *sym = ordered_value(e, f, &type);
+			struct qslot *s = sym && type == SYMBOL
+						  ? qslot_by_symbol(e, sym) : NULL;
+			if (s)
+				s->relevant = true;
+		}
+
+	if ((rv = read_evidence(e)) != 0 || (rv = read_recommends(e)) != 0)
+		return rv;
+
+	for (size_t i = 0; i < e->n_fs; i++) {
+		struct fslot *s = &e->fs[i];
+		if (!s->present)
+			continue;
+		s->f.confidence = round(s->cf * 1000) / 1000;
+		s->f.because = s->because;
+		s->f.n_because = s->n_because;
+		s->f.rules = s->rules;
+		s->f.n_rules = s->n_rules;
+		e->found[e->n_found++] = &s->f;
+	}
+	qsort(e->found, e->n_found, sizeof(*e->found), cmp_found);
+	if (e->n_found)
+		e->level = engine_level_find(e, e->found[0]->level);
+
+	for (size_t i = 0; i < e->n_rs; i++) {
+		struct rslot *s = &e->rs[i];
+		if (!s->present)
+			continue;
+		s->r.because = s->because;
+		s->r.n_because = s->n_because;
+		e->recs[e->n_recs++] = &s->r;
+	}
+
+	/* The most urgent stopping finding names the stop. */
+	if (e->tmpl_stop)
+		for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_stop, NULL);
+		     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_stop, f)) {
+			int type;
+			void *sym = ordered_value(e, f, &type);
+			struct fslot *s = sym && type == SYMBOL
+						  ? fslot_by_symbol(e, sym) : NULL;
+			if (!s)
+				continue;
+			const struct engine_finding *cur =
+				e->stop ? engine_finding_find(e, e->stop) : NULL;
+			if (!cur || s->f.level_rank < cur->level_rank)
+				e->stop = s->f.id;
+		}
+
+	if (!e->stop) {
+		const struct engine_question *first = NULL;
+		for (size_t i = 0; i < e->n_qs; i++) {
+			struct qslot *s = &e->qs[i];
+			if (!s->relevant || s->ans.text || !allowed(e, &s->q))
+				continue;
+			if (s->q.red_flag) {
+				first = &s->q;
+				break;
+			}
+			if (!first)
+				first = &s->q;
+		}
+		e->next = first;
+	}
+	e->have_run = true;
+	return 0;
+}
+
+int engine_run(engine *e)
+{
+	SetHaltExecution(e->env, FALSE);
+	SetEvaluationError(e->env, FALSE);
+	EnvSetHaltRules(e->env, FALSE);
+	if (e->load_errors) {
+		free(e->load_errors);
+		e->load_errors = NULL;
+		e->load_errors_len = 0;
+	}
+	e->watchdog_fired = false;
+	clock_gettime(CLOCK_MONOTONIC, &e->deadline);
+	e->deadline.tv_sec += RUN_DEADLINE_NS / 1000000000LL;
+	e->armed = true;
+	long fired = EnvRun(e->env, FIRING_CAP);
+	e->armed = false;
+
+	bool halted = GetHaltExecution(e->env) || e->watchdog_fired;
+	bool runaway = fired >= FIRING_CAP &&
+		       EnvGetNextActivation(e->env, NULL) != NULL;
+	if (halted || runaway || e->load_errors_len) {
+		reset_snapshot(e);
+		e->have_run = false;
+		SetHaltExecution(e->env, FALSE);
+		SetEvaluationError(e->env, FALSE);
+		EnvSetHaltRules(e->env, FALSE);
+		if (e->watchdog_fired)
+			set_error(e, "the rules ran past their time or "
+				     "working-memory limit");
+		else if (runaway)
+			set_error(e, "the rules fired more than %ld times "
+				     "without settling", FIRING_CAP);
+		else
+			set_error(e, "a rule failed while running%s%.400s",
+				  e->load_errors_len ? ": " : "",
+				  e->load_errors ? e->load_errors : "");
+		return ENGINE_ERUN;
+	}
+	int rv = snapshot(e);
+	if (rv == ENGINE_ENOMEM)
+		set_error(e, "out of memory");
+	return rv;
+}
+
+const struct engine_question *engine_next_question(const engine *e)
+{
+	return e->have_run ? e->next : NULL;
+}
+
+bool engine_is_complete(const engine *e)
+{
+	return e->have_run && e->next == NULL;
+}
+
+const char *engine_stop_reason(const engine *e)
+{
+	return e->have_run ? e->stop : NULL;
+}
+
+const struct engine_level *engine_level(const engine *e)
+{
+	return e->have_run ? e->level : e->default_level;
+}
+
+size_t engine_finding_count(const engine *e)
+{
+	return e->have_run ? e->n_found : 0;
+}
+
+const struct engine_finding *engine_finding_at(const engine *e, size_t i)
+{
+	return i < engine_finding_count(e) ? e->found[i] : NULL;
+}
+
+const struct engine_finding *engine_finding_find(const engine *e,
+						 const char *id)
+{
+	for (size_t i = 0; i < engine_finding_count(e); i++)
+		if (strcmp(e->found[i]->id, id) == 0)
+			return e->found[i];
+	return NULL;
+}
+
+size_t engine_recommendation_count(const engine *e)
+{
+	return e->have_run ? e->n_recs : 0;
+}
+
+const struct engine_recommendation *engine_recommendation_at(const engine *e,
+							     size_t i)
+{
+	return i < engine_recommendation_count(e) ? e->recs[i] : NULL;
+}
+
+bool engine_question_is_relevant(const engine *e, const char *id)
+{
+	struct qslot *s = qslot_find(e, id);
+	return e->have_run && s && s->relevant;
+}
+
+/* --------------------------------------------------------------- coverage */
+
+int engine_coverage_enable(engine *e)
+{
+	e->coverage = true;
+	for (size_t i = 0; i < e->n_rules; i++)
+		e->rules[i].fired = 0;
+	return EnvWatch(e->env, "rules") ? 0 : ENGINE_ERUN;
+}
+
+size_t engine_rule_count(const engine *e) { return e->n_rules; }
+
+const char *engine_rule_name(const engine *e, size_t i)
+{
+	return i < e->n_rules ? e->rules[i].name : NULL;
+}
+
+unsigned long engine_rule_fired(const engine *e, size_t i)
+{
+	return i < e->n_rules ? e->rules[i].fired : 0;
+}
+
+bool engine_rule_exists(const engine *e, const char *name)
+{
+	for (size_t i = 0; name && i < e->n_rules; i++)
+		if (strcmp(e->rules[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------ check */
+
+struct checker {
+	void (*report)(void *, const char *);
+	void *ctx;
+	size_t n;
+};
+
+static void problem(struct checker *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct checker *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->n++;
+	if (c->report)
+		c->report(c->ctx, msg);
+}
+
+static bool blank(const char *s)
+{
+	return !s || !*s;
+}
+
+static bool is_declared_relation(const engine *e, const char *name)
+{
+	void *t = EnvFindDeftemplate(e->env, "relation");
+	for (void *f = t ? EnvGetNextFactInTemplate(e->env, t, NULL) : NULL; f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		DATA_OBJECT v;
+		if (EnvGetFactSlot(e->env, f, "id", &v) && GetType(v) == SYMBOL &&
+		    strcmp(DOToString(v), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool finding_defined(const engine *e, const char *id)
+{
+	for (size_t i = 0; i < e->n_fs; i++)
+		if (strcmp(e->fs[i].f.id, id) == 0)
+			return true;
+	return false;
+}
+
+size_t engine_check(const engine *e,
+		    void (*report)(void *ctx, const char *problem), void *ctx)
+{
+	struct checker c = { report, ctx, 0 };
+
+	/* Relations: an implied template is an ordered fact some rule uses. */
+	for (void *t = EnvGetNextDeftemplate(e->env, NULL); t;
+	     t = EnvGetNextDeftemplate(e->env, t)) {
+		const struct deftemplate *d = t;
+		const char *name = EnvGetDeftemplateName(e->env, t);
+		if (!d->implied || strcmp(name, "initial-fact") == 0)
+			continue;
+		if (!engine_question_find(e, name) &&
+		    !is_declared_relation(e, name))
+			problem(&c, "rules use relation '%s', which is neither "
+				    "a question id nor a declared relation", name);
+	}
+
+	for (size_t i = 0; i < e->n_qs; i++) {
+		const struct qslot *s = &e->qs[i];
+		const struct engine_question *q = &s->q;
+		if (!s->tmpl)
+			problem(&c, "question '%s' is read by no rule", q->id);
+		if (blank(q->clinician_text) || blank(q->patient_text))
+			problem(&c, "question '%s' lacks clinician or patient "
+				    "wording", q->id);
+		if (blank(q->why))
+			problem(&c, "question '%s' does not say why it is asked",
+				q->id);
+		if (blank(q->section))
+			problem(&c, "question '%s' has no section", q->id);
+		if (q->type != ENGINE_TYPE_YESNO && q->type != ENGINE_TYPE_CHOICE &&
+		    !(q->min < q->max))
+			problem(&c, "question '%s' has an empty range", q->id);
+		if (q->type == ENGINE_TYPE_CHOICE && !q->choice_labels)
+			problem(&c, "question '%s' lacks a plain label for each "
+				    "choice", q->id);
+		for (size_t j = 0; j < q->n_choices; j++)
+			if (strcmp(q->choices[j], "skip") == 0)
+				problem(&c, "question '%s' uses the reserved "
+					    "choice 'skip'", q->id);
+		for (size_t j = 0; j < q->n_informs; j++)
+			if (!finding_defined(e, q->informs[j]))
+				problem(&c, "question '%s' informs undefined "
+					    "finding '%s'", q->id, q->informs[j]);
+		if (q->n_informs == 0)
+			problem(&c, "question '%s' informs no finding", q->id);
+	}
+
+	for (size_t i = 0; i < e->n_fs; i++) {
+		const struct engine_finding *f = &e->fs[i].f;
+		if (strcmp(f->kind, "red_flag") && strcmp(f->kind, "relationship") &&
+		    strcmp(f->kind, "risk") && strcmp(f->kind, "scope"))
+			problem(&c, "finding '%s' has no valid kind", f->id);
+		if (blank(f->source))
+			problem(&c, "finding '%s' names no source", f->id);
+		if (blank(f->title) || blank(f->clinician_text) ||
+		    blank(f->patient_text))
+			problem(&c, "finding '%s' lacks a title, clinician or "
+				    "patient wording", f->id);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(e->fs[j].f.id, f->id) == 0)
+				problem(&c, "finding '%s' is defined twice", f->id);
+	}
+
+	for (size_t i = 0; i < e->n_rs; i++) {
+		const struct engine_recommendation *r = &e->rs[i].r;
+		if (blank(r->source))
+			problem(&c, "recommendation '%s' names no source", r->id);
+		if (blank(r->title) || blank(r->clinician_text) ||
+		    blank(r->patient_text))
+			problem(&c, "recommendation '%s' lacks a title, clinician "
+				    "or patient wording", r->id);
+	}
+
+	for (size_t i = 0; i < e->n_levels; i++) {
+		const struct engine_level *l = &e->levels[i];
+		if (blank(l->clinician_text) || blank(l->patient_text) ||
+		    blank(l->safety_net))
+			problem(&c, "level '%s' lacks wording or safety-netting",
+				l->id);
+	}
+
+	for (size_t i = 0; i < e->n_anomalies; i++)
+		problem(&c, "%s", e->anomalies[i]);
+	return c.n;
+}

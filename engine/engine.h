@@ -1,0 +1,260 @@
+/*
+ * engine.h — the rule engine behind every msktriage front end.
+ *
+ * The engine wraps one CLIPS environment loaded with the rule base in
+ * rules/<name>.clp. It is the only module that includes CLIPS. All clinical
+ * knowledge (questions, relevance, findings, levels, wording, sources) comes
+ * from the rule base; this module only validates answers against the
+ * question catalogue, asserts them as facts through the CLIPS fact API, runs
+ * the rules and reads the conclusions back.
+ *
+ * Call order:
+ *
+ *     engine_new()                 load the built-in rule base (or a directory)
+ *     engine_answer_set() ...      validate and assert answers (or _decline)
+ *     engine_run()                 fire rules, snapshot the conclusions
+ *     engine_next_question(), engine_level(), engine_finding_at(), ...
+ *     engine_answer_set() / engine_answer_clear() / engine_run() ...
+ *     engine_free()
+ *
+ * Results read after engine_run() stay valid until the next call that
+ * changes answers or runs again. An engine is not thread-safe; use one per
+ * thread (they do not share state).
+ *
+ * Errors: functions returning int give 0 on success and a negative
+ * ENGINE_E* code on failure, leaving a message in engine_errmsg(). Messages
+ * never contain an answer's value.
+ */
+#ifndef MSKTRIAGE_ENGINE_H
+#define MSKTRIAGE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct engine engine;
+
+enum {
+	ENGINE_OK = 0,
+	ENGINE_EINVAL = -1,   /* bad answer, unknown id: the caller's input */
+	ENGINE_ELOAD = -2,    /* the rule base could not be loaded whole */
+	ENGINE_ERUN = -3,     /* a rule failed or a run exceeded its limits */
+	ENGINE_ENOMEM = -4,
+};
+
+enum engine_type {
+	ENGINE_TYPE_YESNO,
+	ENGINE_TYPE_INTEGER,
+	ENGINE_TYPE_NUMBER,
+	ENGINE_TYPE_SCALE,
+	ENGINE_TYPE_CHOICE,
+};
+
+enum engine_mode {
+	ENGINE_MODE_CLINICIAN, /* every question, examination findings included */
+	ENGINE_MODE_KIOSK,     /* never asks audience-clinician questions */
+};
+
+/* One question of the catalogue. All strings are owned by the engine. */
+struct engine_question {
+	const char *id;
+	enum engine_type type;
+	double min, max;                /* integer, number, scale */
+	const char *const *choices;     /* choice: n_choices symbols */
+	const char *const *choice_labels; /* plain words, parallel to choices */
+	size_t n_choices;
+	const char *unit;               /* "" when none */
+	bool clinician_only;            /* audience clinician: never in a kiosk */
+	bool red_flag;                  /* a red-flag screening question */
+	const char *section;
+	int priority;
+	const char *clinician_text;
+	const char *patient_text;
+	const char *why;                /* why a clinician would ask it */
+	const char *const *informs;     /* finding ids it can confirm or rule out */
+	size_t n_informs;
+};
+
+/* A triage level. rank 1 is the most urgent. */
+struct engine_level {
+	const char *id;
+	int rank;
+	const char *clinician_text;
+	const char *patient_text;
+	const char *safety_net;
+};
+
+/* A finding definition and, after engine_run(), its current state. */
+struct engine_finding {
+	const char *id;
+	const char *kind;               /* red_flag, relationship, risk, scope */
+	const char *level;              /* the level it demands */
+	int level_rank;
+	double confidence;              /* combined certainty factor, 0..1 */
+	const char *source;
+	const char *title;
+	const char *clinician_text;
+	const char *patient_text;
+	const char *safety_net;         /* "" when none beyond the level's */
+	const char *const *because;     /* question ids, no duplicates */
+	size_t n_because;
+	const char *const *rules;       /* rule names that fired, no duplicates */
+	size_t n_rules;
+};
+
+struct engine_recommendation {
+	const char *id;
+	const char *source;
+	const char *title;
+	const char *clinician_text;
+	const char *patient_text;
+	const char *const *because;     /* finding ids */
+	size_t n_because;
+};
+
+/* An answer value as a front end hands it over, before validation. */
+enum engine_value_kind {
+	ENGINE_VALUE_TEXT,    /* yes/no/unsure, a choice, or "skip" */
+	ENGINE_VALUE_INTEGER,
+	ENGINE_VALUE_NUMBER,
+};
+
+struct engine_value {
+	enum engine_value_kind kind;
+	const char *text;     /* borrowed; ENGINE_VALUE_TEXT */
+	long long integer;    /* ENGINE_VALUE_INTEGER */
+	double number;        /* ENGINE_VALUE_NUMBER */
+};
+
+/*
+ * Create an engine. rules_dir NULL loads the rule base built into the
+ * program; otherwise every *.clp file in rules_dir is loaded (schema.clp
+ * first, then the rest in name order). A load with any error is refused
+ * whole. On failure returns NULL and, if errmsg is not NULL, sets *errmsg to
+ * a message the caller must free (file and line of a parse error).
+ */
+engine *engine_new(const char *rules_dir, char **errmsg);
+
+/* Free an engine. engine_free(NULL) is a no-op. */
+void engine_free(engine *e);
+
+/* The message of the last failed call; borrowed. */
+const char *engine_errmsg(const engine *e);
+
+/* Rule base identity: hex SHA-256 of the rule sources, and their version. */
+const char *engine_rulebase_sha256(const engine *e);
+const char *engine_rulebase_version(const engine *e);
+
+/* The question catalogue, in priority order. */
+size_t engine_question_count(const engine *e);
+const struct engine_question *engine_question_at(const engine *e, size_t i);
+const struct engine_question *engine_question_find(const engine *e,
+						   const char *id);
+
+/* The triage levels, most urgent first. */
+size_t engine_level_count(const engine *e);
+const struct engine_level *engine_level_at(const engine *e, size_t i);
+const struct engine_level *engine_level_find(const engine *e, const char *id);
+
+/* Catalogue of every finding and recommendation the rule base can give
+ * (confidence 0, no because/rules). */
+size_t engine_finding_def_count(const engine *e);
+const struct engine_finding *engine_finding_def_at(const engine *e, size_t i);
+size_t engine_recommendation_def_count(const engine *e);
+const struct engine_recommendation *
+engine_recommendation_def_at(const engine *e, size_t i);
+
+/* Which questions may be asked. Default ENGINE_MODE_CLINICIAN. */
+void engine_mode_set(engine *e, enum engine_mode mode);
+
+/*
+ * Validate value against question id and assert it, replacing any earlier
+ * answer (everything derived from the old answer is withdrawn). A text
+ * "skip" declines the question for any type. Fails with ENGINE_EINVAL and a
+ * message such as "'age' must be an integer from 0 to 120".
+ */
+int engine_answer_set(engine *e, const char *id, const struct engine_value *v);
+
+/* As engine_answer_set, from the canonical text form that
+ * engine_answer_text() gives ("yes", "67", "72.5", "left", "skip"). */
+int engine_answer_set_text(engine *e, const char *id, const char *text);
+
+/* Decline (skip) question id: unknown, never asked again. */
+int engine_answer_decline(engine *e, const char *id);
+
+/* Forget the answer to id (or the decline); 0 also when there was none. */
+int engine_answer_clear(engine *e, const char *id);
+
+/* Forget every answer. */
+void engine_answers_clear(engine *e);
+
+/* The canonical text of the answer to id ("skip" when declined), or NULL
+ * when unanswered. Borrowed, valid until that answer changes. */
+const char *engine_answer_text(const engine *e, const char *id);
+
+/* Number of answered or declined questions. */
+size_t engine_answer_count(const engine *e);
+
+/*
+ * Fire the rules to quiescence, within a firing cap and a time limit, then
+ * snapshot the conclusions. On ENGINE_ERUN the previous conclusions are
+ * dropped (nothing is read from a half-run network).
+ */
+int engine_run(engine *e);
+
+/* After engine_run(): */
+
+/* The next question to ask (relevant, unanswered, allowed for the mode; red
+ * flags first), or NULL when the interview is complete. */
+const struct engine_question *engine_next_question(const engine *e);
+
+/* True when there is nothing more to ask or a finding ended the interview. */
+bool engine_is_complete(const engine *e);
+
+/* The finding that ended the interview early, or NULL. */
+const char *engine_stop_reason(const engine *e);
+
+/* The case's triage level: the most urgent level any finding demands, or
+ * the rule base's default level when there is none. */
+const struct engine_level *engine_level(const engine *e);
+
+/* Present findings, most urgent level first, then highest confidence. */
+size_t engine_finding_count(const engine *e);
+const struct engine_finding *engine_finding_at(const engine *e, size_t i);
+const struct engine_finding *engine_finding_find(const engine *e,
+						 const char *id);
+
+/* Present recommendations, in catalogue order. */
+size_t engine_recommendation_count(const engine *e);
+const struct engine_recommendation *engine_recommendation_at(const engine *e,
+							     size_t i);
+
+/* True if question id is currently relevant (its condition holds). */
+bool engine_question_is_relevant(const engine *e, const char *id);
+
+/*
+ * Rule coverage, for `rules check`: once enabled, every rule firing is
+ * counted. engine_rule_count/_name list every defrule; engine_rule_fired
+ * gives how often rule i has fired since coverage was enabled.
+ */
+int engine_coverage_enable(engine *e);
+size_t engine_rule_count(const engine *e);
+const char *engine_rule_name(const engine *e, size_t i);
+unsigned long engine_rule_fired(const engine *e, size_t i);
+/* True if a defrule of that name exists. */
+bool engine_rule_exists(const engine *e, const char *name);
+
+/*
+ * Check the rule base's consistency: every relation a rule uses is a question
+ * id or a declared relation; every question, finding, recommendation and
+ * level has its wording, source and a valid definition; every id a question
+ * informs exists; and whatever runs so far revealed (evidence or
+ * recommendations naming an undefined finding, rule or recommendation).
+ * report is called once per problem with a message; returns the count.
+ */
+size_t engine_check(const engine *e,
+		    void (*report)(void *ctx, const char *problem), void *ctx);
+
+/* The name of an answer type: "yesno", "integer", ... */
+const char *engine_type_name(enum engine_type t);
+
+#endif

@@ -1,0 +1,103 @@
+;;; schema.clp — the templates shared by the rule base and the engine.
+;;;
+;;; Loaded first. The engine (engine/engine.c) reads the static catalogue
+;;; facts (rulebase, question, level-def, finding-def, recommendation-def)
+;;; once after reset, and reads the dynamic facts (relevant, evidence,
+;;; recommend, interview-stop) after every run. Nothing else is read by C.
+;;;
+;;; Facts the engine asserts (through the fact API, never as source text):
+;;;   (<question-id> <value>)   one ordered fact per known answer, e.g.
+;;;                             (knee_pain yes), (age 67), (knee_side left).
+;;;                             yesno values are the symbols yes/no/unsure;
+;;;                             integer and scale values are INTEGERs;
+;;;                             number values are FLOATs; choices are symbols.
+;;;   (declined <question-id>)  the question was skipped: unknown, never asked
+;;;                             again.
+;;;
+;;; Facts the rules assert, always under (logical ...) support so that
+;;; changing or retracting an answer withdraws them:
+;;;   (relevant <question-id>)  the question's "asked when" condition holds.
+;;;   (evidence ...)            one supporting rule's contribution to a finding.
+;;;   (finding <finding-id>)    a finding with at least one evidence fact
+;;;                             (asserted by flow.clp; rules may chain on it).
+;;;   (recommend ...)           a recommendation and the finding behind it.
+;;;   (interview-stop <finding-id>)  the interview must end now.
+
+(deftemplate rulebase
+  (slot version (type STRING))
+  (slot title (type STRING)))
+
+;;; One fact per question (SPEC §2). The engine asks, among the relevant,
+;;; unanswered questions allowed for the mode, a red-flag question first,
+;;; then the lowest priority number.
+(deftemplate question
+  (slot id (type SYMBOL))
+  (slot type (type SYMBOL) (allowed-symbols yesno integer number scale choice))
+  (slot min (type NUMBER) (default 0))
+  (slot max (type NUMBER) (default 0))
+  (multislot choices (type SYMBOL))
+  (multislot choice-labels (type STRING))   ; plain words, parallel to choices
+  (slot unit (type STRING) (default ""))
+  (slot audience (type SYMBOL) (allowed-symbols all clinician) (default all))
+  (slot section (type SYMBOL))
+  (slot priority (type INTEGER))
+  (slot red-flag (type SYMBOL) (allowed-symbols no yes) (default no))
+  (slot clinician-text (type STRING))
+  (slot patient-text (type STRING))
+  (slot why (type STRING))                 ; why a clinician would ask it
+  (multislot informs (type SYMBOL)))       ; findings it can confirm or rule out
+
+;;; The five triage levels. rank 1 is the most urgent. Exactly one level is
+;;; the default: the level of a case with no finding.
+(deftemplate level-def
+  (slot id (type SYMBOL))
+  (slot rank (type INTEGER))
+  (slot default (type SYMBOL) (allowed-symbols no yes) (default no))
+  (slot stops (type SYMBOL) (allowed-symbols no yes) (default no))
+  (slot clinician-text (type STRING))
+  (slot patient-text (type STRING))
+  (slot safety-net (type STRING)))
+
+(deftemplate finding-def
+  (slot id (type SYMBOL))
+  (slot kind (type SYMBOL) (allowed-symbols red_flag relationship risk scope))
+  (slot level (type SYMBOL))
+  (slot stops (type SYMBOL) (allowed-symbols no yes) (default no))
+  (slot source (type STRING))
+  (slot title (type STRING))
+  (slot clinician-text (type STRING))
+  (slot patient-text (type STRING))
+  (slot safety-net (type STRING) (default "")))
+
+(deftemplate recommendation-def
+  (slot id (type SYMBOL))
+  (slot source (type STRING))
+  (slot title (type STRING))
+  (slot clinician-text (type STRING))
+  (slot patient-text (type STRING)))
+
+;;; One supporting rule's contribution. cf is a certainty factor in (0, 1];
+;;; the engine combines several as CF1 + CF2 * (1 - CF1). rule is the name of
+;;; the defrule that asserted it; because lists the question ids it rests on.
+(deftemplate evidence
+  (slot finding (type SYMBOL))
+  (slot rule (type SYMBOL))
+  (slot cf (type FLOAT) (range 0.0 1.0))
+  (multislot because (type SYMBOL)))
+
+(deftemplate recommend
+  (slot id (type SYMBOL))
+  (slot because (type SYMBOL)))
+
+;;; Every ordered fact a rule may use that is not a question id must be
+;;; declared here, with what it means. `msktriage rules check` refuses any
+;;; other relation, so a misspelt question id in a rule is caught.
+(deftemplate relation
+  (slot id (type SYMBOL))
+  (slot meaning (type STRING)))
+
+(deffacts engine-relations
+  (relation (id relevant) (meaning "the question's asked-when condition holds"))
+  (relation (id declined) (meaning "the question was skipped"))
+  (relation (id finding) (meaning "a finding with at least one evidence fact"))
+  (relation (id interview-stop) (meaning "a finding that ends the interview")))
