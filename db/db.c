@@ -1,0 +1,1852 @@
+/*
+ * db.c — the session store on SQLite (see db.h for the API and call order).
+ *
+ * How a call runs: every public function validates its arguments, then hands
+ * a small "op" function to run(), which wraps it in one transaction (BEGIN
+ * IMMEDIATE for writes, BEGIN for reads so a read sees one snapshot), commits
+ * or rolls back, and retries the whole op a bounded number of times when
+ * SQLite reports SQLITE_BUSY. Ops use only the prepared statements of the
+ * stmt_sql table, cached on the handle. Reads copy their rows out before any
+ * callback runs, so callbacks may call back into the handle.
+ *
+ * Errors are turned into DB_E* codes and messages by fail(), which names the
+ * action and the store's path but never a value from the store.
+ */
+#define _GNU_SOURCE
+#include "db/db.h"
+#include "db/schema.h"
+
+#include <sqlite3.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_BUSY_MS 5000
+#define MAX_ATTEMPTS 12
+#define MAX_TEXT 65536
+#define CODE_LEN 8
+
+/* No 0/O, 1/I/L or U (U reads as V): 30 symbols. */
+static const char code_alphabet[] = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+static const char *const modes[] = { "clinician", "kiosk", "api", NULL };
+static const char *const finish_statuses[] = {
+	"complete", "emergency_stopped", "abandoned", NULL
+};
+static const char *const statuses[] = {
+	"in_progress", "complete", "emergency_stopped", "abandoned", NULL
+};
+static const char *const audit_events[] = {
+	"opened", "resumed", "answer_changed", "answer_withdrawn", "finished",
+	"signed_off", "note_added", "report_exported", "deleted", NULL
+};
+
+enum stmt_id {
+	S_SESSION_STATE,
+	S_SESSION_INSERT,
+	S_SESSION_ROW,
+	S_SESSION_LIST,
+	S_SESSION_BY_CODE,
+	S_SESSION_TOUCH,
+	S_SESSION_FINISH,
+	S_SESSION_RESUME,
+	S_SESSION_SIGNOFF,
+	S_SESSION_DELETE,
+	S_ANSWER_GET,
+	S_ANSWER_INSERT,
+	S_ANSWER_UPDATE,
+	S_ANSWER_DELETE,
+	S_ANSWERS,
+	S_REVISION_INSERT,
+	S_REVISIONS,
+	S_CONCLUSION_INSERT,
+	S_JSON_VALID,
+	S_NOTE_INSERT,
+	S_NOTES,
+	S_AUDIT_INSERT,
+	S_AUDIT_LOAD,
+	S_COUNT
+};
+
+#define SESSION_COLUMNS \
+	"SELECT s.id, s.code, s.mode, s.status, s.started_at, s.updated_at," \
+	" s.finished_at, s.rulebase_sha256, s.program_version," \
+	" s.patient_label, s.clinician, s.signed_off_by, s.signed_off_at," \
+	" c.level, c.body, c.at," \
+	" (SELECT count(*) FROM answer a WHERE a.session_id = s.id)" \
+	" FROM session s LEFT JOIN conclusion c ON c.id =" \
+	" (SELECT max(id) FROM conclusion WHERE session_id = s.id) "
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_SESSION_STATE] =
+		"SELECT status, mode, code, signed_off_by IS NOT NULL"
+		" FROM session WHERE id = ?1",
+	[S_SESSION_INSERT] =
+		"INSERT INTO session (code, mode, started_at, updated_at,"
+		" rulebase_sha256, program_version, patient_label, clinician)"
+		" VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)",
+	[S_SESSION_ROW] = SESSION_COLUMNS "WHERE s.id = ?1",
+	[S_SESSION_LIST] = SESSION_COLUMNS
+		"WHERE (?1 IS NULL OR s.status = ?1) AND s.started_at >= ?2"
+		" ORDER BY s.started_at DESC, s.id DESC",
+	[S_SESSION_BY_CODE] = "SELECT id FROM session WHERE code = ?1",
+	[S_SESSION_TOUCH] = "UPDATE session SET updated_at = ?2 WHERE id = ?1",
+	[S_SESSION_FINISH] =
+		"UPDATE session SET status = ?2, finished_at = ?3,"
+		" updated_at = ?3 WHERE id = ?1",
+	[S_SESSION_RESUME] =
+		"UPDATE session SET status = 'in_progress', finished_at = NULL,"
+		" updated_at = ?2 WHERE id = ?1",
+	[S_SESSION_SIGNOFF] =
+		"UPDATE session SET signed_off_by = ?2, signed_off_at = ?3,"
+		" updated_at = ?3 WHERE id = ?1",
+	[S_SESSION_DELETE] = "DELETE FROM session WHERE id = ?1",
+	[S_ANSWER_GET] =
+		"SELECT value FROM answer WHERE session_id = ?1"
+		" AND question = ?2",
+	[S_ANSWER_INSERT] =
+		"INSERT INTO answer (session_id, question, value, seq,"
+		" answered_at) VALUES (?1, ?2, ?3, (SELECT coalesce(max(seq), 0)"
+		" + 1 FROM answer WHERE session_id = ?1), ?4)",
+	[S_ANSWER_UPDATE] =
+		"UPDATE answer SET value = ?3, answered_at = ?4"
+		" WHERE session_id = ?1 AND question = ?2",
+	[S_ANSWER_DELETE] =
+		"DELETE FROM answer WHERE session_id = ?1 AND question = ?2",
+	[S_ANSWERS] =
+		"SELECT question, value FROM answer WHERE session_id = ?1"
+		" ORDER BY seq",
+	[S_REVISION_INSERT] =
+		"INSERT INTO answer_revision (session_id, question, value, at)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[S_REVISIONS] =
+		"SELECT id, question, value, at FROM answer_revision"
+		" WHERE session_id = ?1 ORDER BY id",
+	[S_CONCLUSION_INSERT] =
+		"INSERT INTO conclusion (session_id, status, level, body, at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_JSON_VALID] = "SELECT json_valid(?1)",
+	[S_NOTE_INSERT] =
+		"INSERT INTO note (session_id, author, text, at)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[S_NOTES] =
+		"SELECT id, at, author, text FROM note WHERE session_id = ?1"
+		" ORDER BY id",
+	[S_AUDIT_INSERT] =
+		"INSERT INTO audit (session_id, code, event, mode, at, detail)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_AUDIT_LOAD] =
+		"SELECT id, session_id, code, event, mode, at, detail FROM audit"
+		" WHERE ?1 = 0 OR session_id = ?1 ORDER BY id",
+};
+
+struct db {
+	sqlite3 *h;
+	char *path;
+	sqlite3_stmt *stmt[S_COUNT];
+	int busy_ms;
+	bool read_only;
+	char mode[16];          /* db_mode_set(); "" when unset */
+	char msg[512];
+};
+
+/* What S_SESSION_STATE tells an op about one session. */
+struct state {
+	char status[24];
+	char mode[16];
+	char code[CODE_LEN + 1];
+	bool signed_off;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int64_t now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static bool in_list(const char *s, const char *const *list)
+{
+	if (!s)
+		return false;
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void set_msg(db *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_msg(db *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+	va_end(ap);
+}
+
+static int invalid(db *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int invalid(db *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+	va_end(ap);
+	return DB_EINVAL;
+}
+
+/* "K7QX4MRT" -> "K7QX-4MRT" */
+static void code_display(const char *stored, char out[DB_CODE_SIZE])
+{
+	snprintf(out, DB_CODE_SIZE, "%.4s-%.4s", stored, stored + 4);
+}
+
+/*
+ * Turns a code as typed into its stored form: case folded, dashes and
+ * spaces dropped. False if what is left is not CODE_LEN symbols of the
+ * alphabet.
+ */
+static bool code_normalize(const char *in, char out[CODE_LEN + 1])
+{
+	size_t n = 0;
+
+	for (; *in; in++) {
+		int c = toupper((unsigned char)*in);
+
+		if (c == '-' || isspace((unsigned char)c))
+			continue;
+		if (n == CODE_LEN || !strchr(code_alphabet, c))
+			return false;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return n == CODE_LEN;
+}
+
+static int code_generate(char out[CODE_LEN + 1])
+{
+	const size_t k = sizeof code_alphabet - 1;   /* 30 */
+	const unsigned limit = 256 - 256 % k;        /* unbiased: reject >= */
+	bool letter;
+
+	do {
+		size_t n = 0;
+
+		letter = false;
+		while (n < CODE_LEN) {
+			unsigned char buf[16];
+			ssize_t got = getrandom(buf, sizeof buf, 0);
+
+			if (got < 0) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			for (ssize_t i = 0; i < got && n < CODE_LEN; i++) {
+				if (buf[i] >= limit)
+					continue;
+				out[n] = code_alphabet[buf[i] % k];
+				if (isalpha((unsigned char)out[n]))
+					letter = true;
+				n++;
+			}
+		}
+		out[CODE_LEN] = '\0';
+	} while (!letter);   /* an all-digit code would read as an id */
+	return 0;
+}
+
+/* A question id as SPEC.md writes them: snake_case, at most 64 bytes. */
+static bool question_ok(const char *q)
+{
+	size_t n = 0;
+
+	if (!q || !*q)
+		return false;
+	for (; q[n]; n++)
+		if (!(islower((unsigned char)q[n]) ||
+		      isdigit((unsigned char)q[n]) || q[n] == '_') || n >= 64)
+			return false;
+	return true;
+}
+
+static bool text_ok(const char *s)
+{
+	return s && *s && strlen(s) < MAX_TEXT;
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+/*
+ * Maps an SQLite result code to a DB_E* code and leaves a message naming
+ * what was being done. Uses sqlite3_errstr() (fixed English texts), not
+ * sqlite3_errmsg(), which can quote SQL.
+ */
+static int fail(db *d, int rc, const char *doing)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		set_msg(d, "cannot %s: the session store '%s' is locked by "
+			   "another process; try again", doing, d->path);
+		return DB_EBUSY;
+	case SQLITE_READONLY:
+		set_msg(d, "cannot %s: the session store '%s' is read-only",
+			doing, d->path);
+		return DB_EREADONLY;
+	case SQLITE_FULL:
+		set_msg(d, "cannot %s: the session store '%s' is full "
+			   "(no space left on its disk, or its size limit)",
+			doing, d->path);
+		return DB_EFULL;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		set_msg(d, "cannot %s: the session store '%s' is damaged or "
+			   "is not a msktriage session store", doing, d->path);
+		return DB_ECORRUPT;
+	case SQLITE_NOMEM:
+		set_msg(d, "cannot %s: out of memory", doing);
+		return DB_ENOMEM;
+	case SQLITE_CONSTRAINT:
+		set_msg(d, "cannot %s: the session store refused it (%s)",
+			doing, sqlite3_errstr(rc));
+		return DB_EINVAL;
+	default:
+		set_msg(d, "cannot %s: the session store '%s' failed (%s)",
+			doing, d->path, sqlite3_errstr(rc));
+		return DB_EIO;
+	}
+}
+
+/* ---- statements ------------------------------------------------------- */
+
+/* The cached statement, reset and unbound; NULL with *err set on failure. */
+static sqlite3_stmt *stmt(db *d, enum stmt_id id, int *err)
+{
+	sqlite3_stmt *s = d->stmt[id];
+
+	if (!s) {
+		int rc = sqlite3_prepare_v3(d->h, stmt_sql[id], -1,
+					    SQLITE_PREPARE_PERSISTENT, &s,
+					    NULL);
+		if (rc != SQLITE_OK) {
+			*err = fail(d, rc, "read the session store");
+			return NULL;
+		}
+		d->stmt[id] = s;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+/* Runs a statement that returns no rows. */
+static int exec_done(db *d, sqlite3_stmt *s, const char *doing)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(d, rc, doing);
+	return DB_OK;
+}
+
+static int exec_sql(db *d, const char *sql, const char *doing)
+{
+	int rc = sqlite3_exec(d->h, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? DB_OK : fail(d, rc, doing);
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+typedef int op_fn(db *d, void *arg);
+
+static void backoff(int attempt)
+{
+	unsigned r = 0;
+	long ms;
+	struct timespec ts;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) < 0)
+		r = (unsigned)attempt * 7919u;
+	ms = 1 + (long)(r % (2u << (attempt < 6 ? attempt : 6)));
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Runs op in one transaction and commits it. On failure the transaction is
+ * rolled back, so nothing of the op stays; on DB_EBUSY (another process
+ * holding the lock past the busy timeout, or SQLite declining to wait, as it
+ * does during WAL recovery) the whole op is run again, up to MAX_ATTEMPTS.
+ * An op must therefore be safe to run again from the start.
+ */
+static int run(db *d, bool write, op_fn *op, void *arg, const char *doing)
+{
+	int rc;
+
+	for (int attempt = 1;; attempt++) {
+		rc = exec_sql(d, write ? "BEGIN IMMEDIATE" : "BEGIN", doing);
+		if (rc == DB_OK) {
+			rc = op(d, arg);
+			if (rc == DB_OK)
+				rc = exec_sql(d, "COMMIT", doing);
+			if (rc != DB_OK && !sqlite3_get_autocommit(d->h))
+				sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+		}
+		if (rc != DB_EBUSY || attempt == MAX_ATTEMPTS)
+			return rc;
+		backoff(attempt);
+	}
+}
+
+/* Reads a session's status, mode and code; DB_ENOTFOUND if none. */
+static int state_get(db *d, int64_t id, struct state *st)
+{
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_SESSION_STATE, &err);
+	int rc;
+
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(st->status, sizeof st->status, "%s", col_text(s, 0));
+		snprintf(st->mode, sizeof st->mode, "%s", col_text(s, 1));
+		snprintf(st->code, sizeof st->code, "%s", col_text(s, 2));
+		st->signed_off = sqlite3_column_int(s, 3) != 0;
+		err = DB_OK;
+	} else if (rc == SQLITE_DONE) {
+		set_msg(d, "no session with id %lld", (long long)id);
+		err = DB_ENOTFOUND;
+	} else {
+		err = fail(d, rc, "read the session");
+	}
+	sqlite3_reset(s);
+	return err;
+}
+
+static int require_in_progress(db *d, const struct state *st)
+{
+	char code[DB_CODE_SIZE];
+
+	if (strcmp(st->status, "in_progress") == 0)
+		return DB_OK;
+	code_display(st->code, code);
+	return invalid(d, "session '%s' is %s, not in progress; resume it "
+			  "first", code, st->status);
+}
+
+static int audit_insert(db *d, int64_t id, const struct state *st,
+			const char *event, const char *mode,
+			const char *detail)
+{
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_AUDIT_INSERT, &err);
+	char code[DB_CODE_SIZE];
+
+	if (!s)
+		return err;
+	if (!mode)
+		mode = d->mode[0] ? d->mode : st->mode;
+	code_display(st->code, code);
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, code);
+	bind_text(s, 3, event);
+	bind_text(s, 4, mode);
+	sqlite3_bind_int64(s, 5, now());
+	bind_text(s, 6, detail);
+	return exec_done(d, s, "record the audit trail");
+}
+
+static int touch(db *d, int64_t id)
+{
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_SESSION_TOUCH, &err);
+
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now());
+	return exec_done(d, s, "update the session");
+}
+
+static int begin_call(db *d)
+{
+	if (!d)
+		return DB_EINVAL;
+	d->msg[0] = '\0';
+	return DB_OK;
+}
+
+/* ---- paths and opening ------------------------------------------------ */
+
+static char *join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 1;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s%s", a, b);
+	return p;
+}
+
+char *db_default_path(void)
+{
+	const char *env = getenv("MSKTRIAGE_DB");
+	const char *home;
+
+	if (env && *env)
+		return strdup(env);
+	env = getenv("XDG_DATA_HOME");
+	if (env && env[0] == '/')
+		return join(env, "/msktriage/sessions.db");
+	home = getenv("HOME");
+	if (!home || !*home) {
+		struct passwd *pw = getpwuid(getuid());
+
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home || !*home)
+		return NULL;
+	return join(home, "/.local/share/msktriage/sessions.db");
+}
+
+static char *open_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static char *open_error(const char *fmt, ...)
+{
+	char buf[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return strdup(buf);
+}
+
+/*
+ * Creates the missing directories above path with mode 0700 (chmod'ed, so
+ * the umask cannot widen or narrow it). Existing directories are left as
+ * they are.
+ */
+static int make_parents(db *d)
+{
+	char *p = strdup(d->path);
+	int err = DB_OK;
+
+	if (!p) {
+		set_msg(d, "cannot open the session store: out of memory");
+		return DB_ENOMEM;
+	}
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) == 0) {
+			if (chmod(p, 0700) != 0)
+				goto out_errno;
+		} else if (errno != EEXIST) {
+			goto out_errno;
+		}
+		*s = '/';
+	}
+	goto out_free;
+out_errno:
+	set_msg(d, "cannot create the directory '%s': %s", p,
+		strerror(errno));
+	err = errno == EACCES || errno == EROFS || errno == EPERM
+		? DB_EREADONLY : DB_EIO;
+out_free:
+	free(p);
+	return err;
+}
+
+/* Creates the store file with mode 0600 unless it exists already. */
+static int make_file(db *d)
+{
+	int fd = open(d->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return DB_OK;
+		set_msg(d, "cannot create the session store '%s': %s",
+			d->path, strerror(errno));
+		return errno == EACCES || errno == EROFS || errno == EPERM
+			? DB_EREADONLY : DB_EIO;
+	}
+	if (fchmod(fd, 0600) != 0) {
+		set_msg(d, "cannot set the mode of '%s': %s", d->path,
+			strerror(errno));
+		close(fd);
+		return DB_EIO;
+	}
+	close(fd);
+	return DB_OK;
+}
+
+static int pragma_int(db *d, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(d->h, sql, -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int64(s, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_OK ? DB_OK : fail(d, rc, "open the session store");
+}
+
+/* Switches a file store to WAL; switching needs a moment alone with it. */
+static int use_wal(db *d)
+{
+	int err = DB_OK;
+
+	for (int attempt = 1;; attempt++) {
+		sqlite3_stmt *s = NULL;
+		int rc = sqlite3_prepare_v2(d->h, "PRAGMA journal_mode=WAL",
+					    -1, &s, NULL);
+		bool wal = false;
+
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(s);
+			if (rc == SQLITE_ROW) {
+				const char *m = col_text(s, 0);
+
+				wal = m && strcmp(m, "wal") == 0;
+				rc = SQLITE_OK;
+			}
+		}
+		sqlite3_finalize(s);
+		if (rc == SQLITE_OK && wal)
+			return DB_OK;
+		if (rc == SQLITE_OK) {
+			set_msg(d, "cannot open the session store '%s': it "
+				   "cannot use write-ahead logging", d->path);
+			return DB_EIO;
+		}
+		err = fail(d, rc, "open the session store");
+		if (err != DB_EBUSY || attempt == MAX_ATTEMPTS)
+			return err;
+		backoff(attempt);
+	}
+}
+
+struct schema_info {
+	int64_t app_id;
+	int64_t version;
+	int64_t objects;
+};
+
+static int schema_read(db *d, void *arg)
+{
+	struct schema_info *si = arg;
+	int err;
+
+	err = pragma_int(d, "PRAGMA application_id", &si->app_id);
+	if (err == DB_OK)
+		err = pragma_int(d, "PRAGMA user_version", &si->version);
+	if (err == DB_OK)
+		err = pragma_int(d, "SELECT count(*) FROM sqlite_schema",
+				 &si->objects);
+	return err;
+}
+
+/* Refuses files that belong to something else or to a newer msktriage. */
+static int schema_judge(db *d, const struct schema_info *si)
+{
+	if (si->app_id != DB_APPLICATION_ID &&
+	    (si->app_id != 0 || si->objects != 0 || si->version != 0)) {
+		set_msg(d, "'%s' is not a msktriage session store", d->path);
+		return DB_ECORRUPT;
+	}
+	if (si->version > db_migration_count) {
+		set_msg(d, "the session store '%s' has schema version %lld, "
+			   "newer than this msktriage knows (%d); upgrade "
+			   "msktriage", d->path, (long long)si->version,
+			db_migration_count);
+		return DB_EINVAL;
+	}
+	return DB_OK;
+}
+
+static int op_migrate(db *d, void *arg)
+{
+	struct schema_info *si = arg;
+	char sql[64];
+	int err;
+
+	/* Another process may have migrated since we looked. */
+	err = schema_read(d, si);
+	if (err == DB_OK)
+		err = schema_judge(d, si);
+	for (int64_t v = si->version; err == DB_OK && v < db_migration_count;
+	     v++) {
+		err = exec_sql(d, db_migrations[v], "upgrade the session store");
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %lld",
+			 (long long)v + 1);
+		if (err == DB_OK)
+			err = exec_sql(d, sql, "upgrade the session store");
+	}
+	if (err == DB_OK && si->app_id != DB_APPLICATION_ID) {
+		snprintf(sql, sizeof sql, "PRAGMA application_id = %d",
+			 DB_APPLICATION_ID);
+		err = exec_sql(d, sql, "upgrade the session store");
+	}
+	return err;
+}
+
+static int migrate(db *d)
+{
+	struct schema_info si = { 0 };
+	int err = run(d, false, schema_read, &si, "open the session store");
+
+	if (err == DB_OK)
+		err = schema_judge(d, &si);
+	if (err != DB_OK || si.version == db_migration_count)
+		return err;
+	if (d->read_only) {
+		set_msg(d, "the session store '%s' needs an upgrade; open it "
+			   "once without read-only", d->path);
+		return DB_EREADONLY;
+	}
+	return run(d, true, op_migrate, &si, "upgrade the session store");
+}
+
+static int configure(db *d, const struct db_options *opt, bool memory)
+{
+	int err;
+	char sql[64];
+
+	sqlite3_extended_result_codes(d->h, 1);
+	sqlite3_busy_timeout(d->h, d->busy_ms);
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
+	err = exec_sql(d, "PRAGMA foreign_keys = ON", "open the session store");
+	if (err == DB_OK)
+		err = exec_sql(d, "PRAGMA secure_delete = ON",
+			       "open the session store");
+	if (err == DB_OK && !memory && !d->read_only)
+		err = use_wal(d);
+	if (err == DB_OK)
+		err = exec_sql(d, "PRAGMA synchronous = FULL",
+			       "open the session store");
+	if (err == DB_OK && opt && opt->max_bytes > 0) {
+		int64_t page = 0;
+
+		err = pragma_int(d, "PRAGMA page_size", &page);
+		if (err == DB_OK) {
+			int64_t pages = opt->max_bytes / (page ? page : 4096);
+
+			snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+				 (long long)(pages > 0 ? pages : 1));
+			err = exec_sql(d, sql, "open the session store");
+		}
+	}
+	if (err == DB_OK)
+		err = migrate(d);
+	return err;
+}
+
+db *db_open_with(const char *path, const struct db_options *opt,
+		 char **errmsg)
+{
+	db *d = NULL;
+	bool memory;
+	int flags, rc;
+
+	if (errmsg)
+		*errmsg = NULL;
+	if (!path || !*path) {
+		if (errmsg)
+			*errmsg = strdup("no session store path given");
+		return NULL;
+	}
+	d = calloc(1, sizeof *d);
+	if (!d)
+		goto out_nomem;
+	d->path = strdup(path);
+	if (!d->path)
+		goto out_nomem;
+	d->read_only = opt && opt->read_only;
+	d->busy_ms = opt && opt->busy_timeout_ms > 0
+		? opt->busy_timeout_ms : DEFAULT_BUSY_MS;
+	memory = strcmp(path, ":memory:") == 0;
+
+	if (!memory && !d->read_only &&
+	    (make_parents(d) != DB_OK || make_file(d) != DB_OK))
+		goto out_fail;
+	flags = d->read_only ? SQLITE_OPEN_READONLY
+			     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &d->h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		if (!d->h) {
+			goto out_nomem;
+		}
+		set_msg(d, "cannot open the session store '%s': %s", path,
+			sqlite3_errstr(rc));
+		goto out_fail;
+	}
+	if (configure(d, opt, memory) != DB_OK)
+		goto out_fail;
+	return d;
+
+out_nomem:
+	if (errmsg)
+		*errmsg = strdup("cannot open the session store: out of memory");
+	db_close(d);
+	return NULL;
+out_fail:
+	if (errmsg)
+		*errmsg = open_error("%s", d->msg);
+	db_close(d);
+	return NULL;
+}
+
+db *db_open(const char *path, char **errmsg)
+{
+	return db_open_with(path, NULL, errmsg);
+}
+
+void db_close(db *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(d->stmt[i]);
+	sqlite3_close_v2(d->h);
+	free(d->path);
+	free(d);
+}
+
+const char *db_errmsg(const db *d)
+{
+	return d ? d->msg : "no session store";
+}
+
+const char *db_path(const db *d)
+{
+	return d ? d->path : NULL;
+}
+
+int db_mode_set(db *d, const char *mode)
+{
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	if (!in_list(mode, modes))
+		return invalid(d, "unknown mode '%s'", mode ? mode : "");
+	snprintf(d->mode, sizeof d->mode, "%s", mode);
+	return DB_OK;
+}
+
+/* ---- sessions --------------------------------------------------------- */
+
+struct create_arg {
+	const struct db_session_new *s;
+	char code[CODE_LEN + 1];
+	int64_t id;
+};
+
+static int op_session_create(db *d, void *arg)
+{
+	struct create_arg *a = arg;
+	int err = DB_OK;
+	int64_t t = now();
+
+	/* A clash of 8 random symbols is rare; try fresh codes a few times. */
+	for (int tries = 0;; tries++) {
+		sqlite3_stmt *s = stmt(d, S_SESSION_INSERT, &err);
+		int rc;
+
+		if (!s)
+			return err;
+		if (code_generate(a->code) != 0) {
+			set_msg(d, "cannot create a session: no random "
+				   "numbers: %s", strerror(errno));
+			return DB_EIO;
+		}
+		bind_text(s, 1, a->code);
+		bind_text(s, 2, a->s->mode);
+		sqlite3_bind_int64(s, 3, t);
+		bind_text(s, 4, a->s->rulebase_sha256);
+		bind_text(s, 5, a->s->program_version);
+		bind_text(s, 6, a->s->patient_label);
+		bind_text(s, 7, a->s->clinician);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_CONSTRAINT_UNIQUE || tries == 16)
+			return fail(d, rc, "create a session");
+	}
+	a->id = sqlite3_last_insert_rowid(d->h);
+	{
+		struct state st = { .signed_off = false };
+
+		snprintf(st.mode, sizeof st.mode, "%s", a->s->mode);
+		memcpy(st.code, a->code, sizeof st.code);
+		/* 'opened' is written with the session's own mode. */
+		err = audit_insert(d, a->id, &st, "opened", a->s->mode, NULL);
+	}
+	return err;
+}
+
+int db_session_create(db *d, const struct db_session_new *s,
+		      int64_t *id_out, char code_out[DB_CODE_SIZE])
+{
+	struct create_arg a = { .s = s };
+	int err;
+
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	if (!s || !in_list(s->mode, modes))
+		return invalid(d, "unknown mode '%s'",
+			       s && s->mode ? s->mode : "");
+	if (!text_ok(s->rulebase_sha256) || !text_ok(s->program_version))
+		return invalid(d, "a session needs the rule-base digest and "
+				  "the program version");
+	if (strcmp(s->mode, "clinician") != 0 &&
+	    (s->patient_label || s->clinician))
+		return invalid(d, "a patient label or clinician name is kept "
+				  "in clinician mode only");
+	if ((s->patient_label && !text_ok(s->patient_label)) ||
+	    (s->clinician && !text_ok(s->clinician)))
+		return invalid(d, "patient label and clinician name must not "
+				  "be empty");
+	err = run(d, true, op_session_create, &a, "create a session");
+	if (err != DB_OK)
+		return err;
+	if (id_out)
+		*id_out = a.id;
+	if (code_out)
+		code_display(a.code, code_out);
+	return DB_OK;
+}
+
+void db_session_free(struct db_session *s)
+{
+	if (!s)
+		return;
+	free(s->mode);
+	free(s->status);
+	free(s->rulebase_sha256);
+	free(s->program_version);
+	free(s->patient_label);
+	free(s->clinician);
+	free(s->signed_off_by);
+	free(s->level);
+	free(s->conclusions_json);
+	free(s);
+}
+
+/* Copies one S_SESSION_ROW / S_SESSION_LIST row into *out (fields owned). */
+static int session_from_row(db *d, sqlite3_stmt *s, struct db_session *out)
+{
+	memset(out, 0, sizeof *out);
+	out->id = sqlite3_column_int64(s, 0);
+	code_display(col_text(s, 1), out->code);
+	out->mode = xstrdup(col_text(s, 2));
+	out->status = xstrdup(col_text(s, 3));
+	out->started_at = sqlite3_column_int64(s, 4);
+	out->updated_at = sqlite3_column_int64(s, 5);
+	out->finished_at = sqlite3_column_int64(s, 6);
+	out->rulebase_sha256 = xstrdup(col_text(s, 7));
+	out->program_version = xstrdup(col_text(s, 8));
+	out->patient_label = xstrdup(col_text(s, 9));
+	out->clinician = xstrdup(col_text(s, 10));
+	out->signed_off_by = xstrdup(col_text(s, 11));
+	out->signed_off_at = sqlite3_column_int64(s, 12);
+	out->level = xstrdup(col_text(s, 13));
+	out->conclusions_json = xstrdup(col_text(s, 14));
+	out->concluded_at = sqlite3_column_int64(s, 15);
+	out->answer_count = sqlite3_column_int(s, 16);
+	if (!out->mode || !out->status || !out->rulebase_sha256 ||
+	    !out->program_version ||
+	    (sqlite3_column_type(s, 9) != SQLITE_NULL && !out->patient_label) ||
+	    (sqlite3_column_type(s, 10) != SQLITE_NULL && !out->clinician) ||
+	    (sqlite3_column_type(s, 11) != SQLITE_NULL && !out->signed_off_by) ||
+	    (sqlite3_column_type(s, 13) != SQLITE_NULL && !out->level) ||
+	    (sqlite3_column_type(s, 14) != SQLITE_NULL &&
+	     !out->conclusions_json)) {
+		set_msg(d, "cannot read the session: out of memory");
+		return DB_ENOMEM;
+	}
+	return DB_OK;
+}
+
+/* Frees the strings of a record that lives in an array. */
+static void session_clear(struct db_session *s)
+{
+	free(s->mode);
+	free(s->status);
+	free(s->rulebase_sha256);
+	free(s->program_version);
+	free(s->patient_label);
+	free(s->clinician);
+	free(s->signed_off_by);
+	free(s->level);
+	free(s->conclusions_json);
+	memset(s, 0, sizeof *s);
+}
+
+struct get_arg {
+	int64_t id;
+	const char *code;        /* stored form, or NULL to look up by id */
+	struct db_session *out;
+};
+
+static int op_session_get(db *d, void *arg)
+{
+	struct get_arg *a = arg;
+	int err = DB_OK;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (a->code) {
+		s = stmt(d, S_SESSION_BY_CODE, &err);
+		if (!s)
+			return err;
+		bind_text(s, 1, a->code);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			a->id = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE) {
+			char code[DB_CODE_SIZE];
+
+			code_display(a->code, code);
+			set_msg(d, "no session with reference code '%s'", code);
+			return DB_ENOTFOUND;
+		}
+		if (rc != SQLITE_ROW)
+			return fail(d, rc, "find the session");
+	}
+	s = stmt(d, S_SESSION_ROW, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		err = session_from_row(d, s, a->out);
+	} else if (rc == SQLITE_DONE) {
+		set_msg(d, "no session with id %lld", (long long)a->id);
+		err = DB_ENOTFOUND;
+	} else {
+		err = fail(d, rc, "read the session");
+	}
+	sqlite3_reset(s);
+	if (err != DB_OK)
+		session_clear(a->out);
+	return err;
+}
+
+static int session_get(db *d, struct get_arg *a, struct db_session **out)
+{
+	int err;
+
+	*out = NULL;
+	a->out = calloc(1, sizeof *a->out);
+	if (!a->out) {
+		set_msg(d, "cannot read the session: out of memory");
+		return DB_ENOMEM;
+	}
+	err = run(d, false, op_session_get, a, "read the session");
+	if (err != DB_OK) {
+		free(a->out);
+		return err;
+	}
+	*out = a->out;
+	return DB_OK;
+}
+
+int db_session_get(db *d, int64_t id, struct db_session **out)
+{
+	struct get_arg a = { .id = id };
+
+	if (begin_call(d) != DB_OK || !out)
+		return DB_EINVAL;
+	*out = NULL;
+	return session_get(d, &a, out);
+}
+
+int db_session_find(db *d, const char *id_or_code, struct db_session **out)
+{
+	struct get_arg a = { 0 };
+	char code[CODE_LEN + 1];
+	const char *p;
+
+	if (begin_call(d) != DB_OK || !out)
+		return DB_EINVAL;
+	*out = NULL;
+	if (!id_or_code)
+		return invalid(d, "no session id or reference code given");
+	while (isspace((unsigned char)*id_or_code))
+		id_or_code++;
+	for (p = id_or_code; isdigit((unsigned char)*p); p++)
+		;
+	if (p != id_or_code && strspn(p, " \t\r\n") == strlen(p) &&
+	    p - id_or_code <= 18) {
+		a.id = strtoll(id_or_code, NULL, 10);
+		return session_get(d, &a, out);
+	}
+	if (!code_normalize(id_or_code, code))
+		return invalid(d, "'%.40s' is not a session id or reference "
+				  "code", id_or_code);
+	a.code = code;
+	return session_get(d, &a, out);
+}
+
+struct list_arg {
+	const char *status;
+	int64_t since;
+	struct db_session *rows;
+	size_t n, cap;
+};
+
+static void list_clear(struct list_arg *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		session_clear(&a->rows[i]);
+	free(a->rows);
+	a->rows = NULL;
+	a->n = a->cap = 0;
+}
+
+/*
+ * Makes room for one more `size`-byte item in the array *rowsp holding n
+ * items with room for *cap. The array is a struct's pointer member, passed
+ * by address as void *.
+ */
+static int grow(db *d, void *rowsp, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *old, *p;
+
+	if (n < *cap)
+		return DB_OK;
+	memcpy(&old, rowsp, sizeof old);
+	p = realloc(old, c * size);
+	if (!p) {
+		set_msg(d, "cannot read the session store: out of memory");
+		return DB_ENOMEM;
+	}
+	memcpy(rowsp, &p, sizeof p);
+	*cap = c;
+	return DB_OK;
+}
+
+static int op_session_list(db *d, void *arg)
+{
+	struct list_arg *a = arg;
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_SESSION_LIST, &err);
+	int rc;
+
+	list_clear(a);
+	if (!s)
+		return err;
+	bind_text(s, 1, a->status);
+	sqlite3_bind_int64(s, 2, a->since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		err = grow(d, &a->rows, &a->cap, a->n, sizeof *a->rows);
+		if (err != DB_OK)
+			goto out_reset;
+		err = session_from_row(d, s, &a->rows[a->n]);
+		a->n++;
+		if (err != DB_OK)
+			goto out_reset;
+	}
+	if (rc != SQLITE_DONE)
+		err = fail(d, rc, "list the sessions");
+out_reset:
+	sqlite3_reset(s);
+	return err;
+}
+
+int db_session_list(db *d, const char *status, int64_t since,
+		    db_session_cb *cb, void *ctx)
+{
+	struct list_arg a = { .status = status, .since = since };
+	int err;
+
+	if (begin_call(d) != DB_OK || !cb)
+		return DB_EINVAL;
+	if (status && !in_list(status, statuses))
+		return invalid(d, "unknown status '%s'", status);
+	err = run(d, false, op_session_list, &a, "list the sessions");
+	for (size_t i = 0; err == DB_OK && i < a.n; i++)
+		err = cb(&a.rows[i], ctx);
+	list_clear(&a);
+	return err;
+}
+
+/* ---- answers ---------------------------------------------------------- */
+
+struct answer_arg {
+	int64_t session;
+	const char *question;
+	const char *value;       /* NULL: withdraw */
+};
+
+static int op_answer_put(db *d, void *arg)
+{
+	struct answer_arg *a = arg;
+	struct state st;
+	int err = DB_OK;
+	sqlite3_stmt *s;
+	bool had = false, same = false;
+	int64_t t = now();
+	int rc;
+
+	err = state_get(d, a->session, &st);
+	if (err == DB_OK)
+		err = require_in_progress(d, &st);
+	if (err != DB_OK)
+		return err;
+
+	s = stmt(d, S_ANSWER_GET, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->question);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		had = true;
+		same = strcmp(col_text(s, 0), a->value) == 0;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(d, rc, "save the answer");
+	if (same)
+		return DB_OK;
+
+	s = stmt(d, had ? S_ANSWER_UPDATE : S_ANSWER_INSERT, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->question);
+	bind_text(s, 3, a->value);
+	sqlite3_bind_int64(s, 4, t);
+	err = exec_done(d, s, "save the answer");
+	if (err != DB_OK)
+		return err;
+
+	s = stmt(d, S_REVISION_INSERT, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->question);
+	bind_text(s, 3, a->value);
+	sqlite3_bind_int64(s, 4, t);
+	err = exec_done(d, s, "save the answer");
+	if (err == DB_OK && had)
+		err = audit_insert(d, a->session, &st, "answer_changed", NULL,
+				   a->question);
+	if (err == DB_OK)
+		err = touch(d, a->session);
+	return err;
+}
+
+int db_answer_put(db *d, int64_t session, const char *question,
+		  const char *value)
+{
+	struct answer_arg a = { session, question, value };
+
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	if (!question_ok(question))
+		return invalid(d, "'%.64s' is not a question id",
+			       question ? question : "");
+	if (!text_ok(value))
+		return invalid(d, "the answer to '%s' is empty or too long",
+			       question);
+	return run(d, true, op_answer_put, &a, "save the answer");
+}
+
+static int op_answer_remove(db *d, void *arg)
+{
+	struct answer_arg *a = arg;
+	struct state st;
+	int err;
+	sqlite3_stmt *s;
+
+	err = state_get(d, a->session, &st);
+	if (err == DB_OK)
+		err = require_in_progress(d, &st);
+	if (err != DB_OK)
+		return err;
+	s = stmt(d, S_ANSWER_DELETE, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->question);
+	err = exec_done(d, s, "withdraw the answer");
+	if (err != DB_OK || sqlite3_changes(d->h) == 0)
+		return err;
+
+	s = stmt(d, S_REVISION_INSERT, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->question);
+	sqlite3_bind_null(s, 3);
+	sqlite3_bind_int64(s, 4, now());
+	err = exec_done(d, s, "withdraw the answer");
+	if (err == DB_OK)
+		err = audit_insert(d, a->session, &st, "answer_withdrawn", NULL,
+				   a->question);
+	if (err == DB_OK)
+		err = touch(d, a->session);
+	return err;
+}
+
+int db_answer_remove(db *d, int64_t session, const char *question)
+{
+	struct answer_arg a = { session, question, NULL };
+
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	if (!question_ok(question))
+		return invalid(d, "'%.64s' is not a question id",
+			       question ? question : "");
+	return run(d, true, op_answer_remove, &a, "withdraw the answer");
+}
+
+/*
+ * Rows copied out of a read op: up to 7 columns each, as owned strings
+ * (NULL for SQL NULL) and integers, so callbacks run after the transaction.
+ */
+#define MAX_COLS 7
+
+struct row {
+	char *text[MAX_COLS];
+	int64_t num[MAX_COLS];
+};
+
+struct rows_arg {
+	int64_t session;
+	enum stmt_id id;
+	bool check_session;
+	struct row *rows;
+	size_t n, cap;
+};
+
+static void rows_clear(struct rows_arg *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		for (int c = 0; c < MAX_COLS; c++)
+			free(a->rows[i].text[c]);
+	free(a->rows);
+	a->rows = NULL;
+	a->n = a->cap = 0;
+}
+
+static int op_rows(db *d, void *arg)
+{
+	struct rows_arg *a = arg;
+	int err = DB_OK;
+	sqlite3_stmt *s;
+	int rc;
+
+	rows_clear(a);
+	if (a->check_session) {
+		struct state st;
+
+		err = state_get(d, a->session, &st);
+		if (err != DB_OK)
+			return err;
+	}
+	s = stmt(d, a->id, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->session);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct row *r;
+		int cols = sqlite3_column_count(s);
+
+		err = grow(d, &a->rows, &a->cap, a->n, sizeof *a->rows);
+		if (err != DB_OK)
+			goto out_reset;
+		r = &a->rows[a->n++];
+		memset(r, 0, sizeof *r);
+		for (int c = 0; c < cols && c < MAX_COLS; c++) {
+			r->num[c] = sqlite3_column_int64(s, c);
+			if (sqlite3_column_type(s, c) == SQLITE_NULL)
+				continue;
+			r->text[c] = xstrdup(col_text(s, c));
+			if (!r->text[c]) {
+				set_msg(d, "cannot read the session store: "
+					   "out of memory");
+				err = DB_ENOMEM;
+				goto out_reset;
+			}
+		}
+	}
+	if (rc != SQLITE_DONE)
+		err = fail(d, rc, "read the session store");
+out_reset:
+	sqlite3_reset(s);
+	return err;
+}
+
+static int load_rows(db *d, struct rows_arg *a, const char *doing)
+{
+	return run(d, false, op_rows, a, doing);
+}
+
+int db_answers_load(db *d, int64_t session, db_answer_cb *cb, void *ctx)
+{
+	struct rows_arg a = { session, S_ANSWERS, true, NULL, 0, 0 };
+	int err;
+
+	if (begin_call(d) != DB_OK || !cb)
+		return DB_EINVAL;
+	err = load_rows(d, &a, "load the answers");
+	for (size_t i = 0; err == DB_OK && i < a.n; i++)
+		err = cb(a.rows[i].text[0], a.rows[i].text[1], ctx);
+	rows_clear(&a);
+	return err;
+}
+
+int db_answer_history(db *d, int64_t session, db_revision_cb *cb, void *ctx)
+{
+	struct rows_arg a = { session, S_REVISIONS, true, NULL, 0, 0 };
+	int err;
+
+	if (begin_call(d) != DB_OK || !cb)
+		return DB_EINVAL;
+	err = load_rows(d, &a, "load the answer history");
+	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
+		struct db_revision r = {
+			.id = a.rows[i].num[0],
+			.question = a.rows[i].text[1],
+			.value = a.rows[i].text[2],
+			.at = a.rows[i].num[3],
+		};
+		err = cb(&r, ctx);
+	}
+	rows_clear(&a);
+	return err;
+}
+
+/* ---- finishing, resuming, signing off, deleting ----------------------- */
+
+struct finish_arg {
+	int64_t session;
+	const char *status;
+	const char *level;
+	const char *json;
+	const char *who;         /* resume: mode; signoff: clinician */
+};
+
+static int op_session_finish(db *d, void *arg)
+{
+	struct finish_arg *a = arg;
+	struct state st;
+	int err;
+	sqlite3_stmt *s;
+	int64_t t = now();
+
+	err = state_get(d, a->session, &st);
+	if (err == DB_OK)
+		err = require_in_progress(d, &st);
+	if (err != DB_OK)
+		return err;
+	if (a->json) {
+		int rc, valid = 0;
+
+		s = stmt(d, S_JSON_VALID, &err);
+		if (!s)
+			return err;
+		bind_text(s, 1, a->json);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			valid = sqlite3_column_int(s, 0);
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW)
+			return fail(d, rc, "finish the session");
+		if (!valid)
+			return invalid(d, "the conclusions are not well-formed "
+					  "JSON");
+	}
+	s = stmt(d, S_SESSION_FINISH, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->status);
+	sqlite3_bind_int64(s, 3, t);
+	err = exec_done(d, s, "finish the session");
+	if (err == DB_OK && (a->level || a->json)) {
+		s = stmt(d, S_CONCLUSION_INSERT, &err);
+		if (!s)
+			return err;
+		sqlite3_bind_int64(s, 1, a->session);
+		bind_text(s, 2, a->status);
+		bind_text(s, 3, a->level);
+		bind_text(s, 4, a->json);
+		sqlite3_bind_int64(s, 5, t);
+		err = exec_done(d, s, "save the conclusions");
+	}
+	if (err == DB_OK)
+		err = audit_insert(d, a->session, &st, "finished", NULL,
+				   a->status);
+	return err;
+}
+
+int db_session_finish(db *d, int64_t session, const char *status,
+		      const char *level, const char *conclusions_json)
+{
+	struct finish_arg a = { session, status, level, conclusions_json, NULL };
+
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	if (!in_list(status, finish_statuses))
+		return invalid(d, "'%s' is not a status a session can end with",
+			       status ? status : "");
+	if (strcmp(status, "abandoned") != 0 &&
+	    (!text_ok(level) || !conclusions_json))
+		return invalid(d, "a %s session needs its level and "
+				  "conclusions", status);
+	if ((level && !text_ok(level)) ||
+	    (conclusions_json && strlen(conclusions_json) >= 16 * MAX_TEXT))
+		return invalid(d, "the level or conclusions are empty or too "
+				  "long");
+	return run(d, true, op_session_finish, &a, "finish the session");
+}
+
+static int op_session_resume(db *d, void *arg)
+{
+	struct finish_arg *a = arg;
+	struct state st;
+	int err;
+	sqlite3_stmt *s;
+	char code[DB_CODE_SIZE];
+
+	err = state_get(d, a->session, &st);
+	if (err != DB_OK)
+		return err;
+	if (st.signed_off) {
+		code_display(st.code, code);
+		return invalid(d, "session '%s' has been signed off and can no "
+				  "longer change", code);
+	}
+	s = stmt(d, S_SESSION_RESUME, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->session);
+	sqlite3_bind_int64(s, 2, now());
+	err = exec_done(d, s, "resume the session");
+	if (err == DB_OK)
+		err = audit_insert(d, a->session, &st, "resumed", a->who, NULL);
+	return err;
+}
+
+int db_session_resume(db *d, int64_t session, const char *mode)
+{
+	struct finish_arg a = { .session = session, .who = mode };
+
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	if (mode && !in_list(mode, modes))
+		return invalid(d, "unknown mode '%s'", mode);
+	return run(d, true, op_session_resume, &a, "resume the session");
+}
+
+static int op_session_signoff(db *d, void *arg)
+{
+	struct finish_arg *a = arg;
+	struct state st;
+	int err;
+	sqlite3_stmt *s;
+	char code[DB_CODE_SIZE];
+
+	err = state_get(d, a->session, &st);
+	if (err != DB_OK)
+		return err;
+	code_display(st.code, code);
+	if (strcmp(st.status, "in_progress") == 0)
+		return invalid(d, "session '%s' is still in progress; finish it "
+				  "before signing it off", code);
+	if (st.signed_off)
+		return invalid(d, "session '%s' is already signed off", code);
+	s = stmt(d, S_SESSION_SIGNOFF, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->who);
+	sqlite3_bind_int64(s, 3, now());
+	err = exec_done(d, s, "sign the session off");
+	if (err == DB_OK)
+		err = audit_insert(d, a->session, &st, "signed_off", NULL, NULL);
+	return err;
+}
+
+int db_session_signoff(db *d, int64_t session, const char *clinician)
+{
+	struct finish_arg a = { .session = session, .who = clinician };
+
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	if (!text_ok(clinician))
+		return invalid(d, "a sign-off needs the clinician's name");
+	return run(d, true, op_session_signoff, &a, "sign the session off");
+}
+
+static int op_session_delete(db *d, void *arg)
+{
+	int64_t *id = arg;
+	struct state st;
+	int err;
+	sqlite3_stmt *s;
+
+	err = state_get(d, *id, &st);
+	if (err != DB_OK)
+		return err;
+	s = stmt(d, S_SESSION_DELETE, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, *id);
+	err = exec_done(d, s, "delete the session");
+	if (err == DB_OK)
+		err = audit_insert(d, *id, &st, "deleted", NULL, NULL);
+	return err;
+}
+
+int db_session_delete(db *d, int64_t session)
+{
+	int err;
+
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	err = run(d, true, op_session_delete, &session, "delete the session");
+	if (err == DB_OK && strcmp(d->path, ":memory:") != 0) {
+		/*
+		 * Old copies of the deleted pages stay in the WAL until a
+		 * checkpoint; take one now unless others are reading, without
+		 * waiting for them (the deletion itself is committed).
+		 */
+		sqlite3_busy_timeout(d->h, 0);
+		sqlite3_wal_checkpoint_v2(d->h, NULL,
+					  SQLITE_CHECKPOINT_TRUNCATE, NULL,
+					  NULL);
+		sqlite3_busy_timeout(d->h, d->busy_ms);
+	}
+	return err;
+}
+
+/* ---- notes and audit -------------------------------------------------- */
+
+struct note_arg {
+	int64_t session;
+	const char *author;
+	const char *text;
+};
+
+static int op_note_add(db *d, void *arg)
+{
+	struct note_arg *a = arg;
+	struct state st;
+	int err;
+	sqlite3_stmt *s;
+
+	err = state_get(d, a->session, &st);
+	if (err != DB_OK)
+		return err;
+	s = stmt(d, S_NOTE_INSERT, &err);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->author);
+	bind_text(s, 3, a->text);
+	sqlite3_bind_int64(s, 4, now());
+	err = exec_done(d, s, "save the note");
+	if (err == DB_OK)
+		err = audit_insert(d, a->session, &st, "note_added", NULL, NULL);
+	if (err == DB_OK)
+		err = touch(d, a->session);
+	return err;
+}
+
+int db_note_add(db *d, int64_t session, const char *author, const char *text)
+{
+	struct note_arg a = { session, author, text };
+
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	if (!text_ok(text) || (author && !text_ok(author)))
+		return invalid(d, "a note must not be empty or too long");
+	return run(d, true, op_note_add, &a, "save the note");
+}
+
+int db_notes_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
+{
+	struct rows_arg a = { session, S_NOTES, true, NULL, 0, 0 };
+	int err;
+
+	if (begin_call(d) != DB_OK || !cb)
+		return DB_EINVAL;
+	err = load_rows(d, &a, "load the notes");
+	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
+		struct db_note n = {
+			.id = a.rows[i].num[0],
+			.at = a.rows[i].num[1],
+			.author = a.rows[i].text[2],
+			.text = a.rows[i].text[3],
+		};
+		err = cb(&n, ctx);
+	}
+	rows_clear(&a);
+	return err;
+}
+
+struct audit_arg {
+	int64_t session;
+	const char *event;
+	const char *mode;
+	const char *detail;
+};
+
+static int op_audit_add(db *d, void *arg)
+{
+	struct audit_arg *a = arg;
+	struct state st;
+	int err = state_get(d, a->session, &st);
+
+	if (err == DB_OK)
+		err = audit_insert(d, a->session, &st, a->event, a->mode,
+				   a->detail);
+	return err;
+}
+
+int db_audit_add(db *d, int64_t session, const char *event, const char *mode,
+		 const char *detail)
+{
+	struct audit_arg a = { session, event, mode, detail };
+
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	if (!in_list(event, audit_events))
+		return invalid(d, "unknown audit event '%.40s'",
+			       event ? event : "");
+	if (mode && !in_list(mode, modes))
+		return invalid(d, "unknown mode '%s'", mode);
+	if (detail && strlen(detail) >= 1024)
+		return invalid(d, "the audit detail is too long");
+	return run(d, true, op_audit_add, &a, "record the audit trail");
+}
+
+int db_audit_load(db *d, int64_t session, db_audit_cb *cb, void *ctx)
+{
+	struct rows_arg a = { session, S_AUDIT_LOAD, false, NULL, 0, 0 };
+	int err;
+
+	if (begin_call(d) != DB_OK || !cb || session < 0)
+		return DB_EINVAL;
+	err = load_rows(d, &a, "load the audit trail");
+	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
+		struct db_audit r = {
+			.id = a.rows[i].num[0],
+			.session_id = a.rows[i].num[1],
+			.code = a.rows[i].text[2],
+			.event = a.rows[i].text[3],
+			.mode = a.rows[i].text[4],
+			.at = a.rows[i].num[5],
+			.detail = a.rows[i].text[6],
+		};
+		err = cb(&r, ctx);
+	}
+	rows_clear(&a);
+	return err;
+}
+
+/* ---- checking --------------------------------------------------------- */
+
+static int op_check(db *d, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int err = DB_OK, rc;
+	bool sound = false;
+
+	(void)arg;
+	rc = sqlite3_prepare_v2(d->h, "PRAGMA integrity_check(1)", -1, &s,
+				NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *r = col_text(s, 0);
+
+		sound = r && strcmp(r, "ok") == 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_OK)
+		return fail(d, rc, "check the session store");
+	if (sound) {
+		rc = sqlite3_prepare_v2(d->h, "PRAGMA foreign_key_check", -1,
+					&s, NULL);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(s);
+			if (rc == SQLITE_ROW)
+				sound = false;
+			if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+				rc = SQLITE_OK;
+		}
+		sqlite3_finalize(s);
+		if (rc != SQLITE_OK)
+			return fail(d, rc, "check the session store");
+	}
+	if (!sound) {
+		set_msg(d, "the session store '%s' is damaged (integrity "
+			   "check failed)", d->path);
+		err = DB_ECORRUPT;
+	}
+	return err;
+}
+
+int db_check(db *d)
+{
+	if (begin_call(d) != DB_OK)
+		return DB_EINVAL;
+	return run(d, false, op_check, NULL, "check the session store");
+}

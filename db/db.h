@@ -1,0 +1,327 @@
+/*
+ * db.h — the session store: every interview kept safely in SQLite.
+ *
+ * One store is one SQLite file shared by any number of clinician, kiosk and
+ * `assess --save` processes. It keeps sessions, their answers with every
+ * revision, the conclusions at completion, clinician notes and an audit trail
+ * that outlives deleted sessions. This module is the only code that includes
+ * <sqlite3.h>.
+ *
+ * Call order:
+ *
+ *     db_default_path()            where the store lives (SPEC §6), or --db
+ *     db_open() / db_open_with()   create dirs 0700 + file 0600, migrate
+ *     db_mode_set()                optional: who is acting (audit rows)
+ *     db_session_create()          a new interview; or db_session_find()
+ *                                  then db_session_resume() to continue one
+ *     db_answer_put() ...          each answer committed before the next
+ *     db_answer_remove()           'back': the answer withdrawn, history kept
+ *     db_session_finish()          status + conclusions (level, JSON)
+ *     db_session_signoff()         clinician sign-off of a finished session
+ *     db_session_list(), db_answers_load(), db_answer_history(),
+ *     db_notes_load(), db_audit_load(), db_note_add(), db_audit_add(),
+ *     db_session_delete(), db_check()
+ *     db_close()
+ *
+ * Durability: every write function is one transaction (BEGIN IMMEDIATE ..
+ * COMMIT) in WAL mode with synchronous=FULL. When it returns DB_OK the change
+ * is on disk; when it returns an error nothing of it was written, the store
+ * is as it was, and the caller still holds its arguments and may retry. A
+ * process killed at any point loses nothing that was committed.
+ *
+ * Concurrency: a busy timeout plus a bounded retry of whole transactions on
+ * SQLITE_BUSY, so "database is locked" is not an error a caller sees unless
+ * the store stayed locked for longer than the timeout (then DB_EBUSY).
+ *
+ * Errors: functions returning int give DB_OK (0) or a negative DB_E* code
+ * and leave a message for db_errmsg(). Messages are lower case, name the
+ * subject in quotes and never contain an answer's value, a patient label or
+ * a note. A handle is not thread-safe: use one per thread or process.
+ *
+ * Times are Unix epoch seconds. Reference codes are 8 characters from an
+ * alphabet without 0/O/1/I/L/U, shown as "K7QX-4MRT".
+ *
+ * Ownership: arguments are borrowed. Records handed to a callback are
+ * borrowed for the duration of that call only. Anything returned through a
+ * `**out` parameter is the caller's, freed with the named _free function.
+ */
+#ifndef MSKTRIAGE_DB_H
+#define MSKTRIAGE_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct db db;
+
+enum {
+	DB_OK = 0,
+	DB_EINVAL = -1,     /* bad argument or a state that forbids the call */
+	DB_ENOTFOUND = -2,  /* no such session */
+	DB_EBUSY = -3,      /* still locked by another process after retries */
+	DB_EREADONLY = -4,  /* the store (file, directory or mount) is read-only */
+	DB_EFULL = -5,      /* disk full or the store's size limit reached */
+	DB_ECORRUPT = -6,   /* damaged file, or not a msktriage store */
+	DB_EIO = -7,        /* any other I/O or SQLite failure */
+	DB_ENOMEM = -8,
+};
+
+/* "K7QX-4MRT" and its terminating NUL. */
+#define DB_CODE_SIZE 10
+
+/* The value stored for a declined question (SPEC §1 "skip"). */
+#define DB_SKIP "skip"
+
+/*
+ * Where the store lives: $MSKTRIAGE_DB if set and non-empty, else
+ * $XDG_DATA_HOME/msktriage/sessions.db if XDG_DATA_HOME is an absolute
+ * path, else ~/.local/share/msktriage/sessions.db ($HOME, else the password
+ * database). Creates nothing. Returns NULL when there is no home directory
+ * or memory ran out. The caller frees the result.
+ */
+char *db_default_path(void);
+
+struct db_options {
+	bool read_only;        /* never write; no creation, no migration */
+	int busy_timeout_ms;   /* 0: the default, 5000 */
+	int64_t max_bytes;     /* refuse to grow the file beyond this; 0: none */
+};
+
+/*
+ * Opens the store at path, creating any missing directories (mode 0700) and
+ * the file (mode 0600) whatever the umask, then brings its schema up to date.
+ * Existing files and directories keep their modes. ":memory:" gives a
+ * private, empty store. Returns NULL on failure with a message in *errmsg
+ * (the caller frees it; errmsg may be NULL), e.g. when the file is not a
+ * msktriage store, is damaged, was written by a newer version, or is
+ * read-only and cannot be read in WAL mode. db_open() is db_open_with()
+ * with default options. Free the handle with db_close().
+ */
+db *db_open(const char *path, char **errmsg);
+db *db_open_with(const char *path, const struct db_options *opt,
+		 char **errmsg);
+
+/* Closes the store. NULL is a no-op. */
+void db_close(db *d);
+
+/*
+ * The message left by the last failing call on d; "" when there is none.
+ * Borrowed: valid until the next call on d.
+ */
+const char *db_errmsg(const db *d);
+
+/* The path d was opened with. Borrowed, valid until db_close(). */
+const char *db_path(const db *d);
+
+/*
+ * Sets the mode ("clinician", "kiosk" or "api") written into audit rows that
+ * d records by itself (answer changed or withdrawn, finished, signed off,
+ * note added, resumed). Until it is set, each row takes its session's mode.
+ * Fails with DB_EINVAL on an unknown mode.
+ */
+int db_mode_set(db *d, const char *mode);
+
+/* What a new session needs. All strings borrowed. */
+struct db_session_new {
+	const char *mode;             /* "clinician", "kiosk" or "api" */
+	const char *rulebase_sha256;  /* hex digest of the rule base in use */
+	const char *program_version;
+	const char *patient_label;    /* optional; clinician mode only */
+	const char *clinician;        /* optional; clinician mode only */
+};
+
+/*
+ * A stored session. Every string is owned by the record: freed by
+ * db_session_free() for records from db_session_get()/_find(), borrowed for
+ * records passed to a db_session_list() callback. Optional fields are NULL
+ * (strings) or 0 (times) when absent.
+ */
+struct db_session {
+	int64_t id;
+	char code[DB_CODE_SIZE];   /* "K7QX-4MRT" */
+	char *mode;                /* "clinician", "kiosk", "api" */
+	char *status;              /* "in_progress", "complete",
+	                              "emergency_stopped", "abandoned" */
+	int64_t started_at;
+	int64_t updated_at;
+	int64_t finished_at;       /* 0 while in progress */
+	char *rulebase_sha256;
+	char *program_version;
+	char *patient_label;       /* optional */
+	char *clinician;           /* optional */
+	char *signed_off_by;       /* optional: set by db_session_signoff() */
+	int64_t signed_off_at;
+	char *level;               /* latest conclusions' level, optional */
+	char *conclusions_json;    /* latest conclusions as given, optional */
+	int64_t concluded_at;
+	int answer_count;          /* current answers, skipped ones included */
+};
+
+/*
+ * Creates a session in status "in_progress" and records 'opened' in the
+ * audit trail, in one transaction. Writes its id to *id_out and its
+ * reference code, as displayed, to code_out (either may be NULL). Fails with
+ * DB_EINVAL on an unknown mode, a missing rule-base digest or version, or a
+ * patient label / clinician name outside clinician mode.
+ */
+int db_session_create(db *d, const struct db_session_new *s,
+		      int64_t *id_out, char code_out[DB_CODE_SIZE]);
+
+/*
+ * Looks a session up by id, or by reference code as a person would type it:
+ * case-insensitive, with or without a dash or spaces ("k7qx 4mrt"). A string
+ * of digits only is an id (codes always hold a letter). On success *out is a
+ * new record the caller frees with db_session_free(). DB_ENOTFOUND when
+ * there is no such session; DB_EINVAL when id_or_code is neither.
+ */
+int db_session_find(db *d, const char *id_or_code, struct db_session **out);
+int db_session_get(db *d, int64_t id, struct db_session **out);
+
+/* Frees a record from db_session_get()/_find(). NULL is a no-op. */
+void db_session_free(struct db_session *s);
+
+/*
+ * Calls cb for each session, newest first, optionally only those with the
+ * given status (NULL: any) started at or after since (0: any time). The
+ * record is borrowed for the call. The callback may call other functions on
+ * d. If cb returns non-zero, the listing stops and db_session_list returns
+ * that value; otherwise DB_OK or a negative DB_E* code.
+ */
+typedef int db_session_cb(const struct db_session *s, void *ctx);
+int db_session_list(db *d, const char *status, int64_t since,
+		    db_session_cb *cb, void *ctx);
+
+/*
+ * Stores the answer to one question: value is the canonical text of the
+ * answer, DB_SKIP when declined. One transaction: the first answer to a
+ * question, or a different value from the current one, adds a revision to
+ * the history; replacing a different value also records 'answer_changed' in
+ * the audit trail (question id, never the value); the session's updated_at
+ * is set. Putting the value already held changes nothing. The session must
+ * be in progress (DB_EINVAL otherwise; see db_session_resume()). On any
+ * error nothing was written: the caller keeps the value and may retry;
+ * DB_EBUSY, DB_EREADONLY, DB_EFULL, DB_ECORRUPT and DB_EIO tell why.
+ */
+int db_answer_put(db *d, int64_t session, const char *question,
+		  const char *value);
+
+/*
+ * Withdraws the current answer to question (e.g. the interview went back):
+ * the history gets a revision with no value and the audit trail
+ * 'answer_withdrawn'. No current answer is not an error. The session must be
+ * in progress.
+ */
+int db_answer_remove(db *d, int64_t session, const char *question);
+
+/*
+ * Calls cb with each current answer of the session, in the order the
+ * questions were first answered (a withdrawn and re-given answer counts from
+ * when it was given again). Strings borrowed for the call. Stops and returns
+ * cb's value if non-zero. DB_ENOTFOUND if there is no such session.
+ */
+typedef int db_answer_cb(const char *question, const char *value, void *ctx);
+int db_answers_load(db *d, int64_t session, db_answer_cb *cb, void *ctx);
+
+/* One revision of an answer; value NULL when the answer was withdrawn. */
+struct db_revision {
+	int64_t id;
+	const char *question;
+	const char *value;
+	int64_t at;
+};
+
+/*
+ * Calls cb with every revision of every answer of the session, oldest first.
+ * Strings borrowed for the call; stops and returns cb's value if non-zero.
+ */
+typedef int db_revision_cb(const struct db_revision *r, void *ctx);
+int db_answer_history(db *d, int64_t session, db_revision_cb *cb, void *ctx);
+
+/*
+ * Ends a session in progress: status is "complete", "emergency_stopped" or
+ * "abandoned". level and conclusions_json are the engine's conclusions
+ * (triage level id, and findings and recommendations as a JSON text kept as
+ * given); both are required unless the status is "abandoned", where they
+ * may be NULL. Sets finished_at and records 'finished' in the audit trail.
+ * DB_EINVAL if the session is not in progress, the status is unknown or the
+ * JSON is not well-formed.
+ */
+int db_session_finish(db *d, int64_t session, const char *status,
+		      const char *level, const char *conclusions_json);
+
+/*
+ * Takes a finished or interrupted session back to "in_progress" so answers
+ * can be changed, and records 'resumed' with mode (NULL: as db_mode_set()).
+ * The earlier conclusions stay in the store until db_session_finish()
+ * records new ones. DB_EINVAL if the session has been signed off.
+ */
+int db_session_resume(db *d, int64_t session, const char *mode);
+
+/*
+ * Records a clinician's sign-off of a session that is no longer in progress
+ * and has not been signed off yet (DB_EINVAL otherwise), with
+ * 'signed_off' in the audit trail.
+ */
+int db_session_signoff(db *d, int64_t session, const char *clinician);
+
+/*
+ * Deletes a session with its answers, history, conclusions and notes, and
+ * records 'deleted' (with the session's id and code) in the audit trail,
+ * which is kept. Ids are never reused. Deleted content is overwritten in the
+ * file (secure_delete) and the write-ahead log is checkpointed when no other
+ * process prevents it.
+ */
+int db_session_delete(db *d, int64_t session);
+
+/* One clinician note. Strings borrowed for the callback. */
+struct db_note {
+	int64_t id;
+	int64_t at;
+	const char *author;   /* optional */
+	const char *text;
+};
+
+/*
+ * Adds a note (author optional) to a session in any status, with
+ * 'note_added' in the audit trail. db_notes_load() calls cb with each note,
+ * oldest first; stops and returns cb's value if non-zero.
+ */
+int db_note_add(db *d, int64_t session, const char *author, const char *text);
+typedef int db_note_cb(const struct db_note *n, void *ctx);
+int db_notes_load(db *d, int64_t session, db_note_cb *cb, void *ctx);
+
+/* One row of the audit trail. Strings borrowed for the callback. */
+struct db_audit {
+	int64_t id;
+	int64_t session_id;
+	const char *code;     /* the session's code, as displayed */
+	const char *event;
+	const char *mode;     /* "clinician", "kiosk" or "api" */
+	int64_t at;
+	const char *detail;   /* optional: a question id, a report format */
+};
+
+/*
+ * Appends an event to a session's audit trail. event is one of "opened",
+ * "resumed", "answer_changed", "answer_withdrawn", "finished", "signed_off",
+ * "note_added", "report_exported", "deleted"; mode NULL means as
+ * db_mode_set(); detail is optional free text that must never hold patient
+ * data (e.g. the export format). The session must exist.
+ */
+int db_audit_add(db *d, int64_t session, const char *event, const char *mode,
+		 const char *detail);
+
+/*
+ * Calls cb with the audit trail of one session (session > 0; deleted
+ * sessions included) or of the whole store (session 0), oldest first. Stops
+ * and returns cb's value if non-zero.
+ */
+typedef int db_audit_cb(const struct db_audit *a, void *ctx);
+int db_audit_load(db *d, int64_t session, db_audit_cb *cb, void *ctx);
+
+/*
+ * Checks the whole file (PRAGMA integrity_check and foreign keys). DB_OK when
+ * sound, DB_ECORRUPT with a message otherwise.
+ */
+int db_check(db *d);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * schema.c — the store's schema, one migration per schema version.
+ *
+ * Each entry is run inside the migration transaction of db_open(); db.c
+ * then sets PRAGMA user_version to the entry's index + 1. Rules kept by the
+ * schema itself:
+ *   - session ids are AUTOINCREMENT so a deleted session's id, which the
+ *     audit trail keeps, is never given to another session;
+ *   - answers, revisions, conclusions and notes go with their session
+ *     (ON DELETE CASCADE); the audit trail has no foreign key and refuses
+ *     UPDATE and DELETE, so it outlives the session;
+ *   - patient label and clinician name exist only in clinician mode.
+ */
+#include "db/schema.h"
+
+const char *const db_migrations[] = {
+	/* 1: first schema */
+	"CREATE TABLE session (\n"
+	"    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"    code TEXT NOT NULL UNIQUE CHECK (length(code) = 8),\n"
+	"    mode TEXT NOT NULL\n"
+	"        CHECK (mode IN ('clinician', 'kiosk', 'api')),\n"
+	"    status TEXT NOT NULL DEFAULT 'in_progress'\n"
+	"        CHECK (status IN ('in_progress', 'complete',\n"
+	"                          'emergency_stopped', 'abandoned')),\n"
+	"    started_at INTEGER NOT NULL,\n"
+	"    updated_at INTEGER NOT NULL,\n"
+	"    finished_at INTEGER,\n"
+	"    rulebase_sha256 TEXT NOT NULL,\n"
+	"    program_version TEXT NOT NULL,\n"
+	"    patient_label TEXT,\n"
+	"    clinician TEXT,\n"
+	"    signed_off_by TEXT,\n"
+	"    signed_off_at INTEGER,\n"
+	"    CHECK (mode = 'clinician'\n"
+	"           OR (patient_label IS NULL AND clinician IS NULL))\n"
+	");\n"
+	"CREATE INDEX session_started ON session (started_at);\n"
+	"CREATE INDEX session_status ON session (status, started_at);\n"
+	"\n"
+	"CREATE TABLE answer (\n"
+	"    session_id INTEGER NOT NULL\n"
+	"        REFERENCES session (id) ON DELETE CASCADE,\n"
+	"    question TEXT NOT NULL,\n"
+	"    value TEXT NOT NULL,\n"
+	"    seq INTEGER NOT NULL,\n"
+	"    answered_at INTEGER NOT NULL,\n"
+	"    PRIMARY KEY (session_id, question)\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"CREATE TABLE answer_revision (\n"
+	"    id INTEGER PRIMARY KEY,\n"
+	"    session_id INTEGER NOT NULL\n"
+	"        REFERENCES session (id) ON DELETE CASCADE,\n"
+	"    question TEXT NOT NULL,\n"
+	"    value TEXT,\n"
+	"    at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX answer_revision_session ON answer_revision (session_id);\n"
+	"\n"
+	"CREATE TABLE conclusion (\n"
+	"    id INTEGER PRIMARY KEY,\n"
+	"    session_id INTEGER NOT NULL\n"
+	"        REFERENCES session (id) ON DELETE CASCADE,\n"
+	"    status TEXT NOT NULL,\n"
+	"    level TEXT,\n"
+	"    body TEXT,\n"
+	"    at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX conclusion_session ON conclusion (session_id);\n"
+	"\n"
+	"CREATE TABLE note (\n"
+	"    id INTEGER PRIMARY KEY,\n"
+	"    session_id INTEGER NOT NULL\n"
+	"        REFERENCES session (id) ON DELETE CASCADE,\n"
+	"    author TEXT,\n"
+	"    text TEXT NOT NULL,\n"
+	"    at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX note_session ON note (session_id);\n"
+	"\n"
+	"CREATE TABLE audit (\n"
+	"    id INTEGER PRIMARY KEY,\n"
+	"    session_id INTEGER NOT NULL,\n"
+	"    code TEXT NOT NULL,\n"
+	"    event TEXT NOT NULL,\n"
+	"    mode TEXT NOT NULL,\n"
+	"    at INTEGER NOT NULL,\n"
+	"    detail TEXT\n"
+	");\n"
+	"CREATE INDEX audit_session ON audit (session_id);\n"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit\n"
+	"BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
+	"BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n",
+};
+
+const int db_migration_count =
+	(int)(sizeof db_migrations / sizeof db_migrations[0]);

@@ -1,0 +1,746 @@
+/*
+ * test_db.c — unit tests of the session store (db/), on ":memory:".
+ *
+ * Each test opens a fresh private store through setup() and checks one part
+ * of the contract in db.h: sessions and reference codes, answers and their
+ * history, finishing / resuming / signing off, notes, the audit trail,
+ * deletion, listing, the default path, and that error messages never carry
+ * an answer's value. The file-level behaviour (crash, concurrency,
+ * permissions, read-only, full, corrupt, locked) is in store_test.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+
+#define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static const struct db_session_new kiosk = {
+	.mode = "kiosk", .rulebase_sha256 = SHA, .program_version = "0.1.0",
+};
+
+static const struct db_session_new clinician = {
+	.mode = "clinician", .rulebase_sha256 = SHA, .program_version = "0.1.0",
+	.patient_label = "bed 4", .clinician = "Dr Jones",
+};
+
+static int setup(void **state)
+{
+	char *err = NULL;
+	db *d = db_open(":memory:", &err);
+
+	if (!d) {
+		fprintf(stderr, "db_open: %s\n", err);
+		free(err);
+		return -1;
+	}
+	*state = d;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	db_close(*state);
+	return 0;
+}
+
+static int64_t new_session(db *d, const struct db_session_new *s,
+			   char code[DB_CODE_SIZE])
+{
+	int64_t id = 0;
+	char scratch[DB_CODE_SIZE];
+
+	assert_int_equal(db_session_create(d, s, &id, code ? code : scratch),
+			 DB_OK);
+	assert_true(id > 0);
+	return id;
+}
+
+/* ---- collectors ---- */
+
+struct answers {
+	int n;
+	char q[64][64];
+	char v[64][128];
+};
+
+static int collect_answer(const char *q, const char *v, void *ctx)
+{
+	struct answers *a = ctx;
+
+	assert_true(a->n < 64);
+	snprintf(a->q[a->n], sizeof a->q[0], "%s", q);
+	snprintf(a->v[a->n], sizeof a->v[0], "%s", v);
+	a->n++;
+	return 0;
+}
+
+struct history {
+	int n;
+	char q[64][64];
+	char v[64][128];   /* "<withdrawn>" for NULL */
+};
+
+static int collect_revision(const struct db_revision *r, void *ctx)
+{
+	struct history *h = ctx;
+
+	assert_true(h->n < 64);
+	assert_true(r->at > 0);
+	snprintf(h->q[h->n], sizeof h->q[0], "%s", r->question);
+	snprintf(h->v[h->n], sizeof h->v[0], "%s",
+		 r->value ? r->value : "<withdrawn>");
+	h->n++;
+	return 0;
+}
+
+struct audit {
+	int n;
+	int64_t session[64];
+	char code[64][DB_CODE_SIZE];
+	char event[64][32];
+	char mode[64][16];
+	char detail[64][64];
+};
+
+static int collect_audit(const struct db_audit *a, void *ctx)
+{
+	struct audit *t = ctx;
+
+	assert_true(t->n < 64);
+	assert_true(a->at > 0);
+	t->session[t->n] = a->session_id;
+	snprintf(t->code[t->n], sizeof t->code[0], "%s", a->code);
+	snprintf(t->event[t->n], sizeof t->event[0], "%s", a->event);
+	snprintf(t->mode[t->n], sizeof t->mode[0], "%s", a->mode);
+	snprintf(t->detail[t->n], sizeof t->detail[0], "%s",
+		 a->detail ? a->detail : "");
+	t->n++;
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static void test_open_close(void **state)
+{
+	db *d = *state;
+
+	assert_string_equal(db_errmsg(d), "");
+	assert_string_equal(db_path(d), ":memory:");
+	assert_int_equal(db_check(d), DB_OK);
+	db_close(NULL);
+	{
+		char *err = NULL;
+
+		assert_null(db_open("", &err));
+		assert_non_null(err);
+		free(err);
+		assert_null(db_open(NULL, NULL));
+	}
+}
+
+static void test_default_path(void **state)
+{
+	char *p;
+
+	(void)state;
+	setenv("MSKTRIAGE_DB", "/srv/triage/x.db", 1);
+	setenv("XDG_DATA_HOME", "/xdg", 1);
+	setenv("HOME", "/home/kim", 1);
+	p = db_default_path();
+	assert_string_equal(p, "/srv/triage/x.db");
+	free(p);
+
+	setenv("MSKTRIAGE_DB", "", 1);   /* empty counts as unset */
+	p = db_default_path();
+	assert_string_equal(p, "/xdg/msktriage/sessions.db");
+	free(p);
+
+	unsetenv("MSKTRIAGE_DB");
+	setenv("XDG_DATA_HOME", "relative/dir", 1);   /* ignored: not absolute */
+	p = db_default_path();
+	assert_string_equal(p, "/home/kim/.local/share/msktriage/sessions.db");
+	free(p);
+
+	unsetenv("XDG_DATA_HOME");
+	p = db_default_path();
+	assert_string_equal(p, "/home/kim/.local/share/msktriage/sessions.db");
+	free(p);
+}
+
+static void test_session_create(void **state)
+{
+	db *d = *state;
+	char code[DB_CODE_SIZE];
+	int64_t id = new_session(d, &clinician, code), id2;
+	struct db_session *s = NULL;
+	struct db_session_new bad;
+
+	assert_int_equal(strlen(code), 9);
+	assert_int_equal(code[4], '-');
+	for (int i = 0; i < 9; i++) {
+		if (i == 4)
+			continue;
+		assert_non_null(strchr("23456789ABCDEFGHJKMNPQRSTVWXYZ",
+				       code[i]));
+	}
+	assert_int_equal(db_session_get(d, id, &s), DB_OK);
+	assert_int_equal(s->id, id);
+	assert_string_equal(s->code, code);
+	assert_string_equal(s->mode, "clinician");
+	assert_string_equal(s->status, "in_progress");
+	assert_string_equal(s->rulebase_sha256, SHA);
+	assert_string_equal(s->program_version, "0.1.0");
+	assert_string_equal(s->patient_label, "bed 4");
+	assert_string_equal(s->clinician, "Dr Jones");
+	assert_null(s->signed_off_by);
+	assert_null(s->level);
+	assert_null(s->conclusions_json);
+	assert_true(s->started_at > 0);
+	assert_int_equal(s->updated_at, s->started_at);
+	assert_int_equal(s->finished_at, 0);
+	assert_int_equal(s->answer_count, 0);
+	db_session_free(s);
+	db_session_free(NULL);
+
+	id2 = new_session(d, &kiosk, NULL);
+	assert_true(id2 > id);
+
+	bad = kiosk;
+	bad.patient_label = "bed 5";   /* clinician mode only */
+	assert_int_equal(db_session_create(d, &bad, NULL, NULL), DB_EINVAL);
+	assert_non_null(strstr(db_errmsg(d), "clinician mode only"));
+	assert_null(strstr(db_errmsg(d), "bed 5"));
+	bad = kiosk;
+	bad.mode = "web";
+	assert_int_equal(db_session_create(d, &bad, NULL, NULL), DB_EINVAL);
+	assert_string_equal(db_errmsg(d), "unknown mode 'web'");
+	bad = kiosk;
+	bad.rulebase_sha256 = NULL;
+	assert_int_equal(db_session_create(d, &bad, NULL, NULL), DB_EINVAL);
+	bad = kiosk;
+	bad.mode = "api";
+	assert_int_equal(db_session_create(d, &bad, NULL, NULL), DB_OK);
+	assert_int_equal(db_session_create(d, NULL, NULL, NULL), DB_EINVAL);
+}
+
+static void test_session_find(void **state)
+{
+	db *d = *state;
+	char code[DB_CODE_SIZE], typed[32], idtext[32];
+	int64_t id = new_session(d, &kiosk, code);
+	struct db_session *s = NULL;
+	size_t j = 0;
+
+	assert_int_equal(db_session_find(d, code, &s), DB_OK);
+	assert_int_equal(s->id, id);
+	db_session_free(s);
+
+	/* lower case, no dash */
+	for (size_t i = 0; code[i]; i++)
+		if (code[i] != '-')
+			typed[j++] = (char)(code[i] >= 'A' && code[i] <= 'Z'
+					    ? code[i] - 'A' + 'a' : code[i]);
+	typed[j] = '\0';
+	assert_int_equal(db_session_find(d, typed, &s), DB_OK);
+	assert_int_equal(s->id, id);
+	db_session_free(s);
+
+	/* with a space instead of the dash, and surrounding blanks */
+	snprintf(typed, sizeof typed, "  %.4s %.4s ", code, code + 5);
+	assert_int_equal(db_session_find(d, typed, &s), DB_OK);
+	assert_int_equal(s->id, id);
+	db_session_free(s);
+
+	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+	assert_int_equal(db_session_find(d, idtext, &s), DB_OK);
+	assert_string_equal(s->code, code);
+	db_session_free(s);
+
+	assert_int_equal(db_session_find(d, "99999", &s), DB_ENOTFOUND);
+	assert_null(s);
+	assert_int_equal(db_session_get(d, 99999, &s), DB_ENOTFOUND);
+	assert_string_equal(db_errmsg(d), "no session with id 99999");
+	/* valid symbols, no such session (codes always hold a letter) */
+	assert_int_equal(db_session_find(d, "2222-222A", &s), DB_ENOTFOUND);
+	assert_string_equal(db_errmsg(d),
+			    "no session with reference code '2222-222A'");
+	/* O, 0, I, 1, L, U are never in a code */
+	assert_int_equal(db_session_find(d, "K7QX-4MR0", &s), DB_EINVAL);
+	assert_int_equal(db_session_find(d, "K7QX-4MRT-X", &s), DB_EINVAL);
+	assert_int_equal(db_session_find(d, "", &s), DB_EINVAL);
+	assert_int_equal(db_session_find(d, NULL, &s), DB_EINVAL);
+}
+
+static void test_codes_unique(void **state)
+{
+	db *d = *state;
+	enum { N = 1500 };
+	static char codes[N][DB_CODE_SIZE];
+
+	for (int i = 0; i < N; i++) {
+		bool letter = false;
+
+		new_session(d, &kiosk, codes[i]);
+		for (int k = 0; k < 9; k++)
+			if (codes[i][k] >= 'A' && codes[i][k] <= 'Z')
+				letter = true;
+		assert_true(letter);
+		for (int k = 0; k < i; k++)
+			assert_string_not_equal(codes[i], codes[k]);
+	}
+}
+
+static void test_answers(void **state)
+{
+	db *d = *state;
+	char code[DB_CODE_SIZE];
+	int64_t id = new_session(d, &kiosk, code);
+	struct answers a = { 0 };
+	struct history h = { 0 };
+	struct audit t = { 0 };
+	struct db_session *s;
+
+	assert_int_equal(db_answer_put(d, id, "age", "67"), DB_OK);
+	assert_int_equal(db_answer_put(d, id, "knee_pain", "yes"), DB_OK);
+	assert_int_equal(db_answer_put(d, id, "fever", DB_SKIP), DB_OK);
+	assert_int_equal(db_answer_put(d, id, "hip_pain", "no"), DB_OK);
+	/* the same value again: nothing new */
+	assert_int_equal(db_answer_put(d, id, "knee_pain", "yes"), DB_OK);
+	/* a change: keeps its place, adds a revision and an audit row */
+	assert_int_equal(db_answer_put(d, id, "age", "68"), DB_OK);
+	/* withdrawn, then given again: goes to the end */
+	assert_int_equal(db_answer_remove(d, id, "knee_pain"), DB_OK);
+	assert_int_equal(db_answer_remove(d, id, "knee_pain"), DB_OK);
+	assert_int_equal(db_answer_remove(d, id, "never_answered"), DB_OK);
+	assert_int_equal(db_answer_put(d, id, "knee_pain", "unsure"), DB_OK);
+
+	assert_int_equal(db_answers_load(d, id, collect_answer, &a), DB_OK);
+	assert_int_equal(a.n, 4);
+	assert_string_equal(a.q[0], "age");
+	assert_string_equal(a.v[0], "68");
+	assert_string_equal(a.q[1], "fever");
+	assert_string_equal(a.v[1], "skip");
+	assert_string_equal(a.q[2], "hip_pain");
+	assert_string_equal(a.v[2], "no");
+	assert_string_equal(a.q[3], "knee_pain");
+	assert_string_equal(a.v[3], "unsure");
+
+	assert_int_equal(db_answer_history(d, id, collect_revision, &h), DB_OK);
+	assert_int_equal(h.n, 7);
+	assert_string_equal(h.q[0], "age");
+	assert_string_equal(h.v[0], "67");
+	assert_string_equal(h.q[1], "knee_pain");
+	assert_string_equal(h.v[1], "yes");
+	assert_string_equal(h.v[2], "skip");
+	assert_string_equal(h.v[3], "no");
+	assert_string_equal(h.q[4], "age");
+	assert_string_equal(h.v[4], "68");
+	assert_string_equal(h.q[5], "knee_pain");
+	assert_string_equal(h.v[5], "<withdrawn>");
+	assert_string_equal(h.q[6], "knee_pain");
+	assert_string_equal(h.v[6], "unsure");
+
+	assert_int_equal(db_audit_load(d, id, collect_audit, &t), DB_OK);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.event[0], "opened");
+	assert_string_equal(t.mode[0], "kiosk");
+	assert_string_equal(t.code[0], code);
+	assert_string_equal(t.event[1], "answer_changed");
+	assert_string_equal(t.detail[1], "age");   /* the question, no value */
+	assert_string_equal(t.event[2], "answer_withdrawn");
+	assert_string_equal(t.detail[2], "knee_pain");
+
+	assert_int_equal(db_session_get(d, id, &s), DB_OK);
+	assert_int_equal(s->answer_count, 4);
+	db_session_free(s);
+}
+
+static void test_answer_errors(void **state)
+{
+	db *d = *state;
+	int64_t id = new_session(d, &kiosk, NULL);
+	struct answers a = { 0 };
+
+	assert_int_equal(db_answer_put(d, id, "Knee Pain", "yes"), DB_EINVAL);
+	assert_string_equal(db_errmsg(d), "'Knee Pain' is not a question id");
+	assert_int_equal(db_answer_put(d, id, "", "yes"), DB_EINVAL);
+	assert_int_equal(db_answer_put(d, id, NULL, "yes"), DB_EINVAL);
+	assert_int_equal(db_answer_put(d, id, "age", ""), DB_EINVAL);
+	assert_int_equal(db_answer_put(d, id, "age", NULL), DB_EINVAL);
+	assert_int_equal(db_answer_put(d, id + 100, "age", "secret-41"),
+			 DB_ENOTFOUND);
+	assert_null(strstr(db_errmsg(d), "secret-41"));
+	assert_int_equal(db_answers_load(d, id + 100, collect_answer, &a),
+			 DB_ENOTFOUND);
+	assert_int_equal(db_answers_load(d, id, collect_answer, &a), DB_OK);
+	assert_int_equal(a.n, 0);
+	assert_int_equal(db_answer_put(NULL, id, "age", "1"), DB_EINVAL);
+}
+
+static void test_finish_resume(void **state)
+{
+	db *d = *state;
+	char code[DB_CODE_SIZE];
+	int64_t id = new_session(d, &clinician, code);
+	struct db_session *s;
+	struct answers a = { 0 };
+	struct audit t = { 0 };
+	const char *json = "{\"findings\":[{\"id\":\"chronic_pain\"}]}";
+
+	assert_int_equal(db_answer_put(d, id, "knee_pain", "secret-yes"), DB_OK);
+	assert_int_equal(db_session_finish(d, id, "complete", NULL, json),
+			 DB_EINVAL);
+	assert_int_equal(db_session_finish(d, id, "complete", "consultation",
+					   NULL), DB_EINVAL);
+	assert_int_equal(db_session_finish(d, id, "done", "consultation",
+					   json), DB_EINVAL);
+	assert_int_equal(db_session_finish(d, id, "in_progress",
+					   "consultation", json), DB_EINVAL);
+	assert_int_equal(db_session_finish(d, id, "complete", "consultation",
+					   "{not json"), DB_EINVAL);
+	assert_string_equal(db_errmsg(d),
+			    "the conclusions are not well-formed JSON");
+	assert_int_equal(db_session_finish(d, id, "complete", "consultation",
+					   json), DB_OK);
+
+	assert_int_equal(db_session_get(d, id, &s), DB_OK);
+	assert_string_equal(s->status, "complete");
+	assert_string_equal(s->level, "consultation");
+	assert_string_equal(s->conclusions_json, json);
+	assert_true(s->finished_at > 0);
+	assert_true(s->concluded_at > 0);
+	db_session_free(s);
+
+	/* a finished session takes no answers until resumed */
+	assert_int_equal(db_answer_put(d, id, "knee_pain", "secret-no"),
+			 DB_EINVAL);
+	assert_non_null(strstr(db_errmsg(d), "not in progress"));
+	assert_non_null(strstr(db_errmsg(d), code));
+	assert_null(strstr(db_errmsg(d), "secret"));
+	assert_int_equal(db_answer_remove(d, id, "knee_pain"), DB_EINVAL);
+	assert_int_equal(db_session_finish(d, id, "complete", "consultation",
+					   json), DB_EINVAL);
+
+	assert_int_equal(db_session_resume(d, id, "clinician"), DB_OK);
+	assert_int_equal(db_session_get(d, id, &s), DB_OK);
+	assert_string_equal(s->status, "in_progress");
+	assert_int_equal(s->finished_at, 0);
+	assert_string_equal(s->level, "consultation");   /* until re-finished */
+	db_session_free(s);
+	assert_int_equal(db_answer_put(d, id, "knee_pain", "secret-no"), DB_OK);
+	assert_int_equal(db_session_finish(d, id, "emergency_stopped",
+					   "emergency", "{\"level\":1}"), DB_OK);
+	assert_int_equal(db_session_get(d, id, &s), DB_OK);
+	assert_string_equal(s->status, "emergency_stopped");
+	assert_string_equal(s->level, "emergency");
+	assert_string_equal(s->conclusions_json, "{\"level\":1}");
+	db_session_free(s);
+
+	assert_int_equal(db_answers_load(d, id, collect_answer, &a), DB_OK);
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.v[0], "secret-no");
+
+	assert_int_equal(db_audit_load(d, id, collect_audit, &t), DB_OK);
+	assert_int_equal(t.n, 5);
+	assert_string_equal(t.event[0], "opened");
+	assert_string_equal(t.event[1], "finished");
+	assert_string_equal(t.detail[1], "complete");
+	assert_string_equal(t.event[2], "resumed");
+	assert_string_equal(t.event[3], "answer_changed");
+	assert_string_equal(t.event[4], "finished");
+	assert_string_equal(t.detail[4], "emergency_stopped");
+
+	/* abandoned: conclusions optional */
+	id = new_session(d, &kiosk, NULL);
+	assert_int_equal(db_session_finish(d, id, "abandoned", NULL, NULL),
+			 DB_OK);
+	assert_int_equal(db_session_get(d, id, &s), DB_OK);
+	assert_string_equal(s->status, "abandoned");
+	assert_null(s->level);
+	db_session_free(s);
+	assert_int_equal(db_session_finish(d, 4242, "abandoned", NULL, NULL),
+			 DB_ENOTFOUND);
+	assert_int_equal(db_session_resume(d, id, "web"), DB_EINVAL);
+}
+
+static void test_signoff(void **state)
+{
+	db *d = *state;
+	int64_t id = new_session(d, &clinician, NULL);
+	struct db_session *s;
+	struct audit t = { 0 };
+
+	assert_int_equal(db_session_signoff(d, id, "Dr Jones"), DB_EINVAL);
+	assert_non_null(strstr(db_errmsg(d), "still in progress"));
+	assert_int_equal(db_session_finish(d, id, "complete", "self_care",
+					   "{}"), DB_OK);
+	assert_int_equal(db_session_signoff(d, id, ""), DB_EINVAL);
+	assert_int_equal(db_session_signoff(d, id, "Dr Jones"), DB_OK);
+	assert_int_equal(db_session_signoff(d, id, "Dr Jones"), DB_EINVAL);
+	assert_non_null(strstr(db_errmsg(d), "already signed off"));
+	assert_int_equal(db_session_resume(d, id, NULL), DB_EINVAL);
+	assert_non_null(strstr(db_errmsg(d), "signed off"));
+	assert_int_equal(db_session_get(d, id, &s), DB_OK);
+	assert_string_equal(s->signed_off_by, "Dr Jones");
+	assert_true(s->signed_off_at > 0);
+	assert_string_equal(s->status, "complete");
+	db_session_free(s);
+	assert_int_equal(db_audit_load(d, id, collect_audit, &t), DB_OK);
+	assert_string_equal(t.event[t.n - 1], "signed_off");
+	assert_string_equal(t.mode[t.n - 1], "clinician");
+}
+
+struct notes {
+	int n;
+	char author[8][32];
+	char text[8][64];
+};
+
+static int collect_note(const struct db_note *n, void *ctx)
+{
+	struct notes *c = ctx;
+
+	snprintf(c->author[c->n], sizeof c->author[0], "%s",
+		 n->author ? n->author : "<none>");
+	snprintf(c->text[c->n], sizeof c->text[0], "%s", n->text);
+	c->n++;
+	return 0;
+}
+
+static void test_notes(void **state)
+{
+	db *d = *state;
+	int64_t id = new_session(d, &clinician, NULL);
+	struct notes c = { 0 };
+	struct audit t = { 0 };
+
+	assert_int_equal(db_note_add(d, id, "Dr Jones", "effusion left knee"),
+			 DB_OK);
+	assert_int_equal(db_note_add(d, id, NULL, "refer to physio"), DB_OK);
+	assert_int_equal(db_note_add(d, id, NULL, ""), DB_EINVAL);
+	assert_int_equal(db_note_add(d, id + 50, NULL, "x"), DB_ENOTFOUND);
+	assert_int_equal(db_notes_load(d, id, collect_note, &c), DB_OK);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.author[0], "Dr Jones");
+	assert_string_equal(c.text[0], "effusion left knee");
+	assert_string_equal(c.author[1], "<none>");
+	assert_string_equal(c.text[1], "refer to physio");
+	assert_int_equal(db_audit_load(d, id, collect_audit, &t), DB_OK);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.event[1], "note_added");
+	assert_string_equal(t.detail[1], "");   /* never the note's text */
+}
+
+static void test_audit(void **state)
+{
+	db *d = *state;
+	int64_t k = new_session(d, &kiosk, NULL);
+	struct audit t = { 0 };
+
+	assert_int_equal(db_audit_add(d, k, "report_exported", "clinician",
+				      "fhir"), DB_OK);
+	assert_int_equal(db_audit_add(d, k, "exploded", NULL, NULL), DB_EINVAL);
+	assert_string_equal(db_errmsg(d), "unknown audit event 'exploded'");
+	assert_int_equal(db_audit_add(d, k, "opened", "web", NULL), DB_EINVAL);
+	assert_int_equal(db_audit_add(d, k + 9, "opened", NULL, NULL),
+			 DB_ENOTFOUND);
+
+	/* rows the store writes itself take the handle's mode once set */
+	assert_int_equal(db_answer_put(d, k, "age", "30"), DB_OK);
+	assert_int_equal(db_answer_put(d, k, "age", "31"), DB_OK);
+	assert_int_equal(db_mode_set(d, "clinician"), DB_OK);
+	assert_int_equal(db_answer_put(d, k, "age", "32"), DB_OK);
+	assert_int_equal(db_mode_set(d, "nurse"), DB_EINVAL);
+	assert_int_equal(db_audit_add(d, k, "opened", NULL, NULL), DB_OK);
+
+	assert_int_equal(db_audit_load(d, k, collect_audit, &t), DB_OK);
+	assert_int_equal(t.n, 5);
+	assert_string_equal(t.event[0], "opened");
+	assert_string_equal(t.mode[0], "kiosk");
+	assert_string_equal(t.event[1], "report_exported");
+	assert_string_equal(t.mode[1], "clinician");
+	assert_string_equal(t.detail[1], "fhir");
+	assert_string_equal(t.mode[2], "kiosk");
+	assert_string_equal(t.mode[3], "clinician");
+	assert_string_equal(t.event[4], "opened");
+	assert_string_equal(t.mode[4], "clinician");
+}
+
+static void test_delete(void **state)
+{
+	db *d = *state;
+	char code[DB_CODE_SIZE];
+	int64_t keep = new_session(d, &kiosk, NULL);
+	int64_t id = new_session(d, &clinician, code), next;
+	struct db_session *s = NULL;
+	struct answers a = { 0 };
+	struct history h = { 0 };
+	struct audit t = { 0 };
+	struct notes c = { 0 };
+
+	assert_int_equal(db_answer_put(d, id, "age", "50"), DB_OK);
+	assert_int_equal(db_answer_put(d, keep, "age", "20"), DB_OK);
+	assert_int_equal(db_note_add(d, id, NULL, "n"), DB_OK);
+	assert_int_equal(db_session_finish(d, id, "complete", "self_care",
+					   "{}"), DB_OK);
+	assert_int_equal(db_session_delete(d, id), DB_OK);
+	assert_int_equal(db_session_delete(d, id), DB_ENOTFOUND);
+
+	assert_int_equal(db_session_get(d, id, &s), DB_ENOTFOUND);
+	assert_int_equal(db_session_find(d, code, &s), DB_ENOTFOUND);
+	assert_int_equal(db_answers_load(d, id, collect_answer, &a),
+			 DB_ENOTFOUND);
+	assert_int_equal(db_answer_history(d, id, collect_revision, &h),
+			 DB_ENOTFOUND);
+	assert_int_equal(db_notes_load(d, id, collect_note, &c), DB_ENOTFOUND);
+	assert_int_equal(db_check(d), DB_OK);
+
+	/* the audit trail outlives the session */
+	assert_int_equal(db_audit_load(d, id, collect_audit, &t), DB_OK);
+	assert_int_equal(t.n, 4);
+	assert_string_equal(t.event[0], "opened");
+	assert_string_equal(t.event[3], "deleted");
+	assert_int_equal(t.session[3], id);
+	assert_string_equal(t.code[3], code);
+	assert_string_equal(t.mode[3], "clinician");
+
+	/* the other session is untouched */
+	assert_int_equal(db_answers_load(d, keep, collect_answer, &a), DB_OK);
+	assert_int_equal(a.n, 1);
+
+	/* ids are not reused, even for the highest one */
+	next = new_session(d, &kiosk, NULL);
+	assert_true(next > id);
+}
+
+struct listing {
+	db *d;
+	int n;
+	int64_t ids[16];
+	int answers[16];
+	int stop_after;
+};
+
+static int collect_session(const struct db_session *s, void *ctx)
+{
+	struct listing *l = ctx;
+	struct answers a = { 0 };
+
+	/* callbacks may call back into the store */
+	assert_int_equal(db_answers_load(l->d, s->id, collect_answer, &a),
+			 DB_OK);
+	assert_int_equal(a.n, s->answer_count);
+	l->answers[l->n] = a.n;
+	l->ids[l->n++] = s->id;
+	return l->stop_after && l->n == l->stop_after ? 7 : 0;
+}
+
+static void test_list(void **state)
+{
+	db *d = *state;
+	int64_t a = new_session(d, &kiosk, NULL);
+	int64_t b = new_session(d, &clinician, NULL);
+	int64_t c = new_session(d, &kiosk, NULL);
+	struct listing l = { .d = d };
+
+	assert_int_equal(db_answer_put(d, b, "age", "40"), DB_OK);
+	assert_int_equal(db_answer_put(d, b, "neck_pain", "no"), DB_OK);
+	assert_int_equal(db_session_finish(d, b, "complete", "self_care", "{}"),
+			 DB_OK);
+	assert_int_equal(db_session_finish(d, c, "abandoned", NULL, NULL),
+			 DB_OK);
+
+	assert_int_equal(db_session_list(d, NULL, 0, collect_session, &l),
+			 DB_OK);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.ids[0], c);   /* newest first */
+	assert_int_equal(l.ids[1], b);
+	assert_int_equal(l.ids[2], a);
+	assert_int_equal(l.answers[1], 2);
+
+	memset(&l, 0, sizeof l);
+	l.d = d;
+	assert_int_equal(db_session_list(d, "complete", 0, collect_session,
+					 &l), DB_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.ids[0], b);
+
+	memset(&l, 0, sizeof l);
+	l.d = d;
+	assert_int_equal(db_session_list(d, "in_progress", 0, collect_session,
+					 &l), DB_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.ids[0], a);
+
+	memset(&l, 0, sizeof l);
+	l.d = d;
+	assert_int_equal(db_session_list(d, NULL, INT64_MAX, collect_session,
+					 &l), DB_OK);
+	assert_int_equal(l.n, 0);
+
+	memset(&l, 0, sizeof l);
+	l.d = d;
+	l.stop_after = 2;
+	assert_int_equal(db_session_list(d, NULL, 0, collect_session, &l), 7);
+	assert_int_equal(l.n, 2);
+
+	assert_int_equal(db_session_list(d, "lost", 0, collect_session, &l),
+			 DB_EINVAL);
+	assert_int_equal(db_session_list(d, NULL, 0, NULL, NULL), DB_EINVAL);
+}
+
+static int stop_answers(const char *q, const char *v, void *ctx)
+{
+	(void)q;
+	(void)v;
+	++*(int *)ctx;
+	return 3;
+}
+
+static void test_callback_stop(void **state)
+{
+	db *d = *state;
+	int64_t id = new_session(d, &kiosk, NULL);
+	int n = 0;
+
+	assert_int_equal(db_answer_put(d, id, "age", "1"), DB_OK);
+	assert_int_equal(db_answer_put(d, id, "knee_pain", "no"), DB_OK);
+	assert_int_equal(db_answers_load(d, id, stop_answers, &n), 3);
+	assert_int_equal(n, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_close, setup, teardown),
+		cmocka_unit_test(test_default_path),
+		cmocka_unit_test_setup_teardown(test_session_create, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_session_find, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_codes_unique, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_errors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_finish_resume, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_signoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callback_stop, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
+}
