@@ -116,6 +116,7 @@ struct engine {
 	char trace[256]; size_t trace_len;
 	bool coverage;
 	char *load_errors; size_t load_errors_len;
+	char parse_where[300];   /* "file:line" of the first parse error */
 
 	/* what runs revealed about the rule base, for engine_check */
 	char **anomalies; size_t n_anomalies, cap_anomalies;
@@ -297,13 +298,11 @@ static void parser_error(void *env, const char *file, const char *warning,
 			 const char *error, long line)
 {
 	engine *e = GetEnvironmentContext(env);
-	if (!e || !error)
-		return;
 	(void)warning;
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s:%ld: ", file ? file : "(rules)", line);
-	append_load_error(e, "\n");
-	append_load_error(e, buf);
+	if (!e || !error || e->parse_where[0])
+		return;
+	snprintf(e->parse_where, sizeof(e->parse_where), "%s:%ld",
+		 file ? file : "(rules)", line);
 }
 
 /* Functions a rule must never reach: leaving the process, the shell, files,
@@ -329,23 +328,30 @@ static int load_one(engine *e, const char *name, const char *text, size_t len)
 	CloseStringSource(e->env, "msk-rules");
 	EnvSetParsingFileName(e->env, NULL);
 	if (rv != 1 || e->load_errors_len) {
-		/* Keep the first lines of CLIPS's own message: they name the
-		 * construct and what is wrong; the callback added file:line. */
-		char msg[700] = "";
+		/* CLIPS's message names what is wrong; the construct it echoes
+		 * after "ERROR:" is noise here. */
+		char msg[400] = "parse error";
 		if (e->load_errors) {
-			size_t n = 0;
-			for (const char *p = e->load_errors; *p && n < sizeof(msg) - 1; p++) {
-				if (*p == '\n') {
-					if (n && msg[n - 1] != ' ')
-						msg[n++] = ' ';
-					continue;
-				}
-				msg[n++] = *p;
+			const char *p = e->load_errors;
+			while (*p == '\n')
+				p++;
+			size_t n = strcspn(p, "\n");
+			if (n) {
+				snprintf(msg, sizeof(msg), "%.*s",
+					 (int)(n < sizeof(msg) - 1 ? n : sizeof(msg) - 1), p);
 			}
-			msg[n] = '\0';
+			const char *next = p + n;
+			while (*next == '\n')
+				next++;
+			/* Messages like [PRNTUTIL2] put the detail on the next line. */
+			if (*next && strncmp(next, "ERROR:", 6) != 0) {
+				size_t used = strlen(msg);
+				snprintf(msg + used, sizeof(msg) - used, " %.*s",
+					 (int)strcspn(next, "\n"), next);
+			}
 		}
-		set_error(e, "rule source '%s' does not load: %s", name,
-			  msg[0] ? msg : "parse error");
+		set_error(e, "%s: %s", e->parse_where[0] ? e->parse_where : name,
+			  msg);
 		return ENGINE_ELOAD;
 	}
 	return 0;
