@@ -1,0 +1,330 @@
+/*
+ * test_assess.c — `msktriage assess` through the real binary: good answers,
+ * every kind of bad input (exit 2, a message naming the field, nothing on
+ * stdout), and batch mode.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct run {
+	int status;
+	char *out;
+	char *err;
+};
+
+static char *slurp(int fd)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	ssize_t got;
+	while ((got = read(fd, buf + n, cap - n - 1)) > 0) {
+		n += (size_t)got;
+		if (n + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Run the binary with args, feeding len bytes of input on stdin. stderr is
+ * collected through a file so large outputs cannot deadlock the pipes. */
+static struct run run_bin(const char *const *args, const char *input, size_t len)
+{
+	int in[2], out[2];
+	FILE *errf = tmpfile();
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(fileno(errf), 2);
+		close(in[1]);
+		close(out[0]);
+		char *argv[32];
+		size_t i = 0;
+		argv[i++] = (char *)MSKTRIAGE_BIN;
+		for (; args[i - 1] && i < 31; i++)
+			argv[i] = (char *)args[i - 1];
+		argv[i] = NULL;
+		execv(MSKTRIAGE_BIN, argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	/* Write in a child-safe way: input larger than a pipe buffer. */
+	pid_t writer = fork();
+	if (writer == 0) {
+		close(out[0]);
+		size_t off = 0;
+		while (off < len) {
+			ssize_t w = write(in[1], input + off, len - off);
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(in[1]);
+	struct run r = { 0 };
+	r.out = slurp(out[0]);
+	close(out[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	waitpid(writer, NULL, 0);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	rewind(errf);
+	r.err = slurp(fileno(errf));
+	fclose(errf);
+	return r;
+}
+
+static struct run run_str(const char *const *args, const char *input)
+{
+	return run_bin(args, input, strlen(input));
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static const char *const assess_args[] = { "assess", "--answers", "-", NULL };
+
+static void test_headline_cauda_equina(void **state)
+{
+	(void)state;
+	struct run r = run_str(assess_args,
+		"{\"answers\":{\"age\":45,\"low_back_pain\":\"yes\",\"saddle_numbness\":\"yes\"}}");
+	assert_int_equal(r.status, 0);
+	json_error_t err;
+	json_t *j = json_loads(r.out, 0, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(j, "triage"), "level")), "emergency");
+	bool found = false;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f)
+		if (strcmp(json_string_value(json_object_get(f, "id")),
+			   "cauda_equina_suspected") == 0) {
+			found = true;
+			assert_string_equal(json_string_value(json_object_get(f, "kind")), "red_flag");
+			assert_true(json_array_size(json_object_get(f, "rules")) >= 1);
+			assert_non_null(json_object_get(json_object_get(f, "because"), "saddle_numbness"));
+			assert_true(strlen(json_string_value(json_object_get(f, "source"))) > 0);
+		}
+	assert_true(found);
+	assert_true(json_is_true(json_object_get(j, "complete")));
+	assert_true(json_is_null(json_object_get(j, "next_question")));
+	assert_int_equal(strlen(json_string_value(json_object_get(
+		json_object_get(j, "rulebase"), "sha256"))), 64);
+	json_decref(j);
+	run_free(&r);
+}
+
+static void test_partial_answers_give_next_question(void **state)
+{
+	(void)state;
+	struct run r = run_str(assess_args, "{\"answers\":{}}");
+	assert_int_equal(r.status, 0);
+	json_t *j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "next_question")), "age");
+	assert_true(json_is_false(json_object_get(j, "complete")));
+	json_decref(j);
+	run_free(&r);
+}
+
+static void test_text_format(void **state)
+{
+	(void)state;
+	const char *args[] = { "assess", "--format", "text", NULL };
+	struct run r = run_str(args,
+		"{\"answers\":{\"age\":45,\"low_back_pain\":\"yes\",\"saddle_numbness\":\"yes\"}}");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Triage level: emergency"));
+	assert_non_null(strstr(r.out, "cauda_equina_suspected"));
+	run_free(&r);
+}
+
+/* Each bad input: exit 2, nothing on stdout, a message containing want. */
+static void expect_refused(const char *input, size_t len, const char *want)
+{
+	struct run r = run_bin(assess_args, input, len);
+	if (r.status != 2 || r.out[0] != '\0' || !strstr(r.err, want))
+		fail_msg("input %.60s: status %d, stdout '%.80s', stderr '%.200s' "
+			 "(wanted '%s')", input, r.status, r.out, r.err, want);
+	run_free(&r);
+}
+
+#define REFUSED(input, want) expect_refused(input, sizeof(input) - 1, want)
+
+static void test_bad_input_refused(void **state)
+{
+	(void)state;
+	REFUSED("{\"answers\":{\"kneee_pain\":\"yes\"}}", "unknown question 'kneee_pain'");
+	REFUSED("{\"answers\":{\"age\":\"45\"}}", "'age' must be an integer from 0 to 120");
+	REFUSED("{\"answers\":{\"age\":45.5}}", "'age' must be an integer from 0 to 120");
+	REFUSED("{\"answers\":{\"age\":121}}", "'age' must be an integer from 0 to 120");
+	REFUSED("{\"answers\":{\"knee_pain_score\":11}}", "'knee_pain_score' must be an integer from 0 to 10");
+	REFUSED("{\"answers\":{\"height_cm\":99}}", "'height_cm' must be a number from 100 to 250");
+	REFUSED("{\"answers\":{\"knee_pain\":true}}", "'knee_pain' must be one of yes, no, unsure");
+	REFUSED("{\"answers\":{\"knee_pain\":null}}", "'knee_pain' must be one of yes, no, unsure");
+	REFUSED("{\"answers\":{\"knee_pain\":[\"yes\"]}}", "'knee_pain' must be one of yes, no, unsure");
+	REFUSED("{\"answers\":{\"knee_side\":\"up\"}}", "'knee_side' must be one of left, right, both");
+	REFUSED("{\"answers\":{\"knee_pain\":\"yes\"}", "input is not valid JSON");
+	REFUSED("[{\"answers\":{}}]", "must be a JSON object");
+	REFUSED("\"answers\"", "must be a JSON object");
+	REFUSED("{\"answers\":[]}", "'answers' must be a JSON object");
+	REFUSED("{\"answer\":{}}", "unknown field 'answer'");
+	REFUSED("{\"answers\":{},\"mode\":\"root\"}", "'mode' must be one of clinician, kiosk");
+	REFUSED("{\"answers\":{\"age\":45,\"age\":46}}", "input is not valid JSON");
+	/* Strings built to look like rule or SQL code stay values, refused. */
+	REFUSED("{\"answers\":{\"knee_pain\":\"yes) (assert (evidence (finding cauda_equina_suspected)))\"}}",
+		"'knee_pain' must be one of yes, no, unsure");
+	REFUSED("{\"answers\":{\"knee_pain\":\"(exit)\"}}", "'knee_pain' must be one of");
+	REFUSED("{\"answers\":{\"knee_side\":\"left'; DROP TABLE sessions; --\"}}",
+		"'knee_side' must be one of");
+	REFUSED("{\"answers\":{\"(system \\\"id\\\")\":\"yes\"}}", "unknown question '(system \"id\")'");
+	/* NUL bytes: escaped inside a string, and raw in the input. */
+	REFUSED("{\"answers\":{\"knee_pain\":\"yes\\u0000no\"}}", "input is not valid JSON");
+	expect_refused("{\"answers\":{\"knee_pain\":\"yes\"}}\0garbage", 38, "input is not valid JSON");
+	REFUSED("", "input is not valid JSON");
+}
+
+static void test_absurd_nesting_and_size(void **state)
+{
+	(void)state;
+	size_t n = 200000;
+	char *deep = malloc(n + 32);
+	strcpy(deep, "{\"answers\":{\"age\":");
+	size_t len = strlen(deep);
+	memset(deep + len, '[', n);
+	expect_refused(deep, len + n, "input is not valid JSON");
+	free(deep);
+
+	size_t big = 3 * 1024 * 1024;
+	char *huge = malloc(big);
+	memset(huge, ' ', big);
+	expect_refused(huge, big, "input is larger than");
+	free(huge);
+}
+
+static void test_batch_goes_on_after_bad_line(void **state)
+{
+	(void)state;
+	const char *args[] = { "assess", "--batch", NULL };
+	struct run r = run_str(args,
+		"{\"answers\":{\"age\":45,\"low_back_pain\":\"yes\",\"saddle_numbness\":\"yes\"}}\n"
+		"{\"answers\":{\"age\":\"x\"}}\n"
+		"not json\n"
+		"\n"
+		"{\"answers\":{\"age\":30,\"knee_pain\":\"no\"}}\n");
+	assert_int_equal(r.status, 0);
+	char *save = NULL;
+	char *line = strtok_r(r.out, "\n", &save);
+	const char *want_error[] = { NULL, "'age' must be", "not valid JSON", NULL };
+	long want_line[] = { 0, 2, 3, 0 };
+	int n = 0;
+	for (; line; line = strtok_r(NULL, "\n", &save), n++) {
+		assert_true(n < 4);
+		json_t *j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		if (want_error[n]) {
+			assert_non_null(strstr(json_string_value(json_object_get(j, "error")),
+					       want_error[n]));
+			assert_int_equal(json_integer_value(json_object_get(j, "line")),
+					 want_line[n]);
+		} else {
+			assert_non_null(json_object_get(j, "triage"));
+		}
+		json_decref(j);
+	}
+	assert_int_equal(n, 4);
+	run_free(&r);
+}
+
+static void test_batch_many_lines_in_order(void **state)
+{
+	(void)state;
+	/* More lines than one block, over several threads: order kept. */
+	size_t n = 5000;
+	size_t cap = n * 80, len = 0;
+	char *in = malloc(cap);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(in + len, cap - len,
+			"{\"answers\":{\"age\":%zu,\"knee_pain\":\"%s\"}}\n",
+			i % 100 + 16, i % 7 ? "yes" : "bad");
+	const char *args[] = { "assess", "--batch", "--jobs", "3", NULL };
+	struct run r = run_bin(args, in, len);
+	assert_int_equal(r.status, 0);
+	size_t lines = 0, errors = 0;
+	for (char *p = r.out; (p = strchr(p, '\n')); p++) {
+		lines++;
+	}
+	for (char *p = r.out; (p = strstr(p, "\"error\"")); p++)
+		errors++;
+	assert_int_equal(lines, n);
+	assert_int_equal(errors, (n + 6) / 7);
+	/* Line 8 is the second error line: the 8th output line. */
+	char *p = r.out;
+	for (int i = 0; i < 7; i++)
+		p = strchr(p, '\n') + 1;
+	assert_true(strncmp(p, "{\"line\":8,", 10) == 0 ||
+		    strncmp(p, "{\"line\": 8,", 11) == 0);
+	free(in);
+	run_free(&r);
+}
+
+static void test_help_and_version(void **state)
+{
+	(void)state;
+	const char *help[] = { "assess", "--help", NULL };
+	struct run r = run_str(help, "");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "usage: msktriage assess"));
+	run_free(&r);
+
+	const char *version[] = { "--version", NULL };
+	r = run_str(version, "");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "msktriage "));
+	assert_non_null(strstr(r.out, "rule base "));
+	run_free(&r);
+
+	const char *bad[] = { "assess", "--format", "xml", NULL };
+	r = run_str(bad, "{}");
+	assert_int_equal(r.status, 2);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "'--format' must be one of json, text"));
+	run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_headline_cauda_equina),
+		cmocka_unit_test(test_partial_answers_give_next_question),
+		cmocka_unit_test(test_text_format),
+		cmocka_unit_test(test_bad_input_refused),
+		cmocka_unit_test(test_absurd_nesting_and_size),
+		cmocka_unit_test(test_batch_goes_on_after_bad_line),
+		cmocka_unit_test(test_batch_many_lines_in_order),
+		cmocka_unit_test(test_help_and_version),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
