@@ -12,6 +12,8 @@
 #define MSKTRIAGE_VERSION "0.0.0"
 #endif
 
+const char cli_version[] = MSKTRIAGE_VERSION;
+
 static const char usage[] =
 	"usage: msktriage [--rules DIR] [--db PATH] <command> [<args>]\n"
 	"\n"
