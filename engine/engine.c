@@ -17,10 +17,16 @@
  *                   then snapshot relevant questions, evidence (combined
  *                   MYCIN-style into findings), recommendations and stops.
  *
+ * The built-in rule base is loaded from a binary image (made at build time
+ * by engine/rulec.c from the same sources, see rules_image.h) through a
+ * memory file, which is about ten times faster than parsing the text.
+ *
  * CLIPS symbols are interned: the catalogue keeps each id's symbol pointer,
  * so reading facts back compares pointers instead of strings.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include "engine/engine.h"
+#include "engine/rules_image.h"
 #include "engine/rules_source.h"
 
 #include <clips/clips.h>
@@ -34,7 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 /* A run may not fire more rules than this; a sound rule base needs a few
  * hundred at most. */
@@ -807,6 +815,47 @@ static engine *engine_alloc(char **errmsg)
 	return e;
 }
 
+/* Load the built-in binary image through a memory file. */
+static int load_image(engine *e)
+{
+	int rv = ENGINE_ELOAD;
+	int fd = memfd_create("msktriage-rules", MFD_CLOEXEC);
+	if (fd < 0) {
+		set_error(e, "cannot load the built-in rule base: %s",
+			  strerror(errno));
+		return ENGINE_ELOAD;
+	}
+	size_t off = 0;
+	while (off < rules_image_len) {
+		ssize_t w = write(fd, rules_image + off, rules_image_len - off);
+		if (w <= 0) {
+			set_error(e, "cannot load the built-in rule base: %s",
+				  strerror(errno));
+			goto out_close;
+		}
+		off += (size_t)w;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (!EnvBload(e->env, path) || e->load_errors_len) {
+		set_error(e, "the built-in rule base image does not load");
+		goto out_close;
+	}
+	rv = 0;
+out_close:
+	close(fd);
+	return rv;
+}
+
+int engine_image_save(engine *e, const char *path)
+{
+	if (!EnvBsave(e->env, path)) {
+		set_error(e, "cannot write the rule base image '%s'", path);
+		return ENGINE_ERUN;
+	}
+	return 0;
+}
+
 engine *engine_new(const char *rules_dir, char **errmsg)
 {
 	struct source *src = NULL;
@@ -818,6 +867,12 @@ engine *engine_new(const char *rules_dir, char **errmsg)
 	if (errmsg)
 		*errmsg = NULL;
 
+	if (!rules_dir && rules_image_len > 0) {
+		if (load_image(e) != 0)
+			goto out_fail;
+		snprintf(e->sha256, sizeof(e->sha256), "%s", rules_source_sha256);
+		goto out_loaded;
+	}
 	if (rules_dir) {
 		if (read_dir_sources(e, rules_dir, &src, &n_src) != 0)
 			goto out_fail;
@@ -856,6 +911,7 @@ engine *engine_new(const char *rules_dir, char **errmsg)
 			 rules_source_sha256);
 	}
 
+out_loaded:
 	EnvReset(e->env);
 	if (e->load_errors_len) {
 		set_error(e, "the rule base fails on reset: %.600s",

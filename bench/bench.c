@@ -1,0 +1,234 @@
+/*
+ * bench.c — msktriage benchmarks (run by hand: `make bench`; results go in
+ * docs/benchmarks.md). Not a test: nothing here passes or fails.
+ *
+ *   bench gen N FILE        write N realistic answer sets as JSON Lines:
+ *                           each is a simulated interview, answering the
+ *                           engine's next question at random until done
+ *   bench engine FILE [R]   in-process engine time per case: clear the
+ *                           answers, set the case's, run, read conclusions
+ *                           (R repetitions over the file, default 1)
+ *   bench load N            engine_new + first run + next question, N times
+ *
+ * Process start to first question and batch throughput are measured by
+ * bench/run.sh around the real binary.
+ */
+#include "engine/engine.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static engine *load(void)
+{
+	char *msg = NULL;
+	engine *e = engine_new(getenv("MSKTRIAGE_RULES"), &msg);
+	if (!e) {
+		fprintf(stderr, "bench: %s\n", msg ? msg : "cannot load rules");
+		exit(1);
+	}
+	return e;
+}
+
+/* A random valid answer to q, mostly plausible: pain sites and yes/no
+ * answers lean to "no" so interviews are not all emergencies. */
+static json_t *random_answer(const struct engine_question *q, unsigned *seed)
+{
+	int r = rand_r(seed) % 100;
+	if (r < 3)
+		return json_string("skip");
+	switch (q->type) {
+	case ENGINE_TYPE_YESNO:
+		if (q->red_flag)
+			return json_string(r < 88 ? "no" : r < 97 ? "yes" : "unsure");
+		return json_string(r < 50 ? "yes" : r < 95 ? "no" : "unsure");
+	case ENGINE_TYPE_CHOICE:
+		return json_string(q->choices[(size_t)rand_r(seed) % q->n_choices]);
+	case ENGINE_TYPE_INTEGER:
+	case ENGINE_TYPE_SCALE: {
+		long long span = (long long)(q->max - q->min);
+		/* Most ranges are wide (weeks, minutes): keep values modest. */
+		if (span > 120)
+			span = 120;
+		return json_integer((long long)q->min + rand_r(seed) % (span + 1));
+	}
+	case ENGINE_TYPE_NUMBER:
+		return json_real(q->min + (q->max - q->min) * 0.2 +
+				 (double)(rand_r(seed) % 1000) / 1000.0 *
+					 (q->max - q->min) * 0.5);
+	}
+	return json_string("skip");
+}
+
+static int gen(long n, const char *path)
+{
+	engine *e = load();
+	FILE *out = fopen(path, "w");
+	if (!out) {
+		perror(path);
+		return 1;
+	}
+	unsigned seed = 20261121;
+	long answers = 0;
+	for (long i = 0; i < n; i++) {
+		json_t *a = json_object();
+		engine_answers_clear(e);
+		for (;;) {
+			if (engine_run(e) != 0) {
+				fprintf(stderr, "bench: %s\n", engine_errmsg(e));
+				return 1;
+			}
+			const struct engine_question *q = engine_next_question(e);
+			if (!q)
+				break;
+			json_t *v = random_answer(q, &seed);
+			const char *text = json_string_value(v);
+			char buf[64];
+			if (!text) {
+				if (json_is_integer(v))
+					snprintf(buf, sizeof(buf), "%lld",
+						 (long long)json_integer_value(v));
+				else
+					snprintf(buf, sizeof(buf), "%.1f", json_real_value(v));
+				text = buf;
+			}
+			if (engine_answer_set_text(e, q->id, text) != 0) {
+				fprintf(stderr, "bench: %s\n", engine_errmsg(e));
+				return 1;
+			}
+			json_object_set_new(a, q->id, v);
+		}
+		answers += (long)json_object_size(a);
+		json_t *line = json_pack("{s:o}", "answers", a);
+		char *s = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6));
+		fprintf(out, "%s\n", s);
+		free(s);
+		json_decref(line);
+	}
+	fclose(out);
+	fprintf(stderr, "wrote %ld cases, %.1f answers per case on average\n", n,
+		(double)answers / (double)n);
+	engine_free(e);
+	return 0;
+}
+
+struct kase {
+	size_t n;
+	char **ids;
+	char **texts;
+};
+
+static int bench_engine(const char *path, long reps)
+{
+	engine *e = load();
+	FILE *in = fopen(path, "r");
+	if (!in) {
+		perror(path);
+		return 1;
+	}
+	struct kase *cases = NULL;
+	size_t n = 0, cap = 0;
+	char *line = NULL;
+	size_t lcap = 0;
+	while (getline(&line, &lcap, in) > 0) {
+		json_t *j = json_loads(line, 0, NULL);
+		json_t *a = json_object_get(j, "answers");
+		if (!a)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			cases = realloc(cases, cap * sizeof(*cases));
+		}
+		struct kase *k = &cases[n++];
+		k->n = json_object_size(a);
+		k->ids = calloc(k->n, sizeof(char *));
+		k->texts = calloc(k->n, sizeof(char *));
+		const char *id;
+		json_t *v;
+		size_t i = 0;
+		json_object_foreach(a, id, v) {
+			char buf[64];
+			k->ids[i] = strdup(id);
+			if (json_is_string(v))
+				snprintf(buf, sizeof(buf), "%s", json_string_value(v));
+			else if (json_is_integer(v))
+				snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+			else
+				snprintf(buf, sizeof(buf), "%g", json_real_value(v));
+			k->texts[i++] = strdup(buf);
+		}
+		json_decref(j);
+	}
+	free(line);
+	fclose(in);
+
+	size_t findings = 0;
+	double t0 = now_us();
+	for (long r = 0; r < reps; r++)
+		for (size_t c = 0; c < n; c++) {
+			struct kase *k = &cases[c];
+			engine_answers_clear(e);
+			for (size_t i = 0; i < k->n; i++)
+				engine_answer_set_text(e, k->ids[i], k->texts[i]);
+			engine_run(e);
+			findings += engine_finding_count(e);
+			(void)engine_level(e);
+			(void)engine_next_question(e);
+		}
+	double t = now_us() - t0;
+	double per = t / (double)(n * (size_t)reps);
+	printf("engine: %zu cases x %ld: %.1f us per case (%.0f cases/s on one "
+	       "thread), %.2f findings per case\n", n, reps, per, 1e6 / per,
+	       (double)findings / (double)(n * (size_t)reps));
+	for (size_t c = 0; c < n; c++) {
+		for (size_t i = 0; i < cases[c].n; i++) {
+			free(cases[c].ids[i]);
+			free(cases[c].texts[i]);
+		}
+		free(cases[c].ids);
+		free(cases[c].texts);
+	}
+	free(cases);
+	engine_free(e);
+	return 0;
+}
+
+static int bench_load(long n)
+{
+	double best = 1e18, total = 0;
+	for (long i = 0; i < n; i++) {
+		double t0 = now_us();
+		engine *e = load();
+		engine_run(e);
+		(void)engine_next_question(e);
+		double t = now_us() - t0;
+		engine_free(e);
+		total += t;
+		if (t < best)
+			best = t;
+	}
+	printf("load: engine_new + first run + next question: best %.0f us, "
+	       "mean %.0f us over %ld\n", best, total / (double)n, n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && strcmp(argv[1], "gen") == 0)
+		return gen(atol(argv[2]), argv[3]);
+	if (argc >= 3 && strcmp(argv[1], "engine") == 0)
+		return bench_engine(argv[2], argc >= 4 ? atol(argv[3]) : 1);
+	if (argc >= 3 && strcmp(argv[1], "load") == 0)
+		return bench_load(atol(argv[2]));
+	fprintf(stderr, "usage: bench gen N FILE | bench engine FILE [R] | bench load N\n");
+	return 2;
+}
