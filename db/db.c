@@ -155,6 +155,7 @@ struct db {
 	char *path;
 	sqlite3_stmt *stmt[S_COUNT];
 	int busy_ms;
+	int64_t busy_since;     /* when the current wait for a lock began */
 	bool read_only;
 	char mode[16];          /* db_mode_set(); "" when unset */
 	char msg[512];
@@ -411,13 +412,56 @@ static void backoff(int attempt)
 
 /*
  * Runs op in one transaction and commits it. On failure the transaction is
- * rolled back, so nothing of the op stays; on DB_EBUSY (another process
- * holding the lock past the busy timeout, or SQLite declining to wait, as it
- * does during WAL recovery) the whole op is run again, up to MAX_ATTEMPTS.
+ * rolled back, so nothing of the op stays. On DB_EBUSY when SQLite declined
+ * to wait (as it does during WAL recovery or a journal-mode change) the
+ * whole op is run again, up to MAX_ATTEMPTS and within the busy timeout.
  * An op must therefore be safe to run again from the start.
  */
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * SQLite's own busy handler sleeps in steps growing to 100 ms, so under a
+ * steady stream of short writes from other processes a waiter can keep
+ * waking up just too late and starve. Polling every few milliseconds, with
+ * jitter so that waiters do not move in step, keeps the wait near the
+ * length of the queue ahead of it. Gives up after busy_ms.
+ */
+static int busy_wait(void *arg, int count)
+{
+	db *d = arg;
+	unsigned r = 0;
+	struct timespec ts;
+
+	if (count == 0)
+		d->busy_since = monotonic_ms();
+	else if (monotonic_ms() - d->busy_since >= d->busy_ms)
+		return 0;
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) < 0)
+		r = (unsigned)count * 2654435761u;
+	ts.tv_sec = 0;
+	ts.tv_nsec = 200000L + (long)(r % 1800000u)
+		     + (count > 20 ? 2000000L : 0);
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+static void set_busy_wait(db *d, bool wait)
+{
+	if (wait)
+		sqlite3_busy_handler(d->h, busy_wait, d);
+	else
+		sqlite3_busy_handler(d->h, NULL, NULL);
+}
+
 static int run(db *d, bool write, op_fn *op, void *arg, const char *doing)
 {
+	int64_t start = monotonic_ms();
 	int rc;
 
 	for (int attempt = 1;; attempt++) {
@@ -429,7 +473,12 @@ static int run(db *d, bool write, op_fn *op, void *arg, const char *doing)
 			if (rc != DB_OK && !sqlite3_get_autocommit(d->h))
 				sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
 		}
-		if (rc != DB_EBUSY || attempt == MAX_ATTEMPTS)
+		/*
+		 * Retry only while the busy timeout has not been spent: a
+		 * lock held that long will not go away in the next moment.
+		 */
+		if (rc != DB_EBUSY || attempt == MAX_ATTEMPTS ||
+		    monotonic_ms() - start >= d->busy_ms)
 			return rc;
 		backoff(attempt);
 	}
@@ -737,37 +786,29 @@ static int op_migrate(db *d, void *arg)
 	return err;
 }
 
-static int migrate(db *d)
-{
-	struct schema_info si = { 0 };
-	int err = run(d, false, schema_read, &si, "open the session store");
-
-	if (err == DB_OK)
-		err = schema_judge(d, &si);
-	if (err != DB_OK || si.version == db_migration_count)
-		return err;
-	if (d->read_only) {
-		set_msg(d, "the session store '%s' needs an upgrade; open it "
-			   "once without read-only", d->path);
-		return DB_EREADONLY;
-	}
-	return run(d, true, op_migrate, &si, "upgrade the session store");
-}
-
+/*
+ * Judges the file before anything is written to it (switching to WAL
+ * rewrites the header), then switches to WAL and runs the migrations the
+ * file lacks.
+ */
 static int configure(db *d, const struct db_options *opt, bool memory)
 {
-	int err;
+	struct schema_info si = { 0 };
 	char sql[64];
+	int err;
 
 	sqlite3_extended_result_codes(d->h, 1);
-	sqlite3_busy_timeout(d->h, d->busy_ms);
+	set_busy_wait(d, true);
 	sqlite3_db_config(d->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(d->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_db_config(d->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
 	err = exec_sql(d, "PRAGMA foreign_keys = ON", "open the session store");
 	if (err == DB_OK)
 		err = exec_sql(d, "PRAGMA secure_delete = ON",
 			       "open the session store");
+	if (err == DB_OK)
+		err = run(d, false, schema_read, &si, "open the session store");
+	if (err == DB_OK)
+		err = schema_judge(d, &si);
 	if (err == DB_OK && !memory && !d->read_only)
 		err = use_wal(d);
 	if (err == DB_OK)
@@ -785,9 +826,14 @@ static int configure(db *d, const struct db_options *opt, bool memory)
 			err = exec_sql(d, sql, "open the session store");
 		}
 	}
-	if (err == DB_OK)
-		err = migrate(d);
-	return err;
+	if (err != DB_OK || si.version == db_migration_count)
+		return err;
+	if (d->read_only) {
+		set_msg(d, "the session store '%s' needs an upgrade; open it "
+			   "once without read-only", d->path);
+		return DB_EREADONLY;
+	}
+	return run(d, true, op_migrate, &si, "upgrade the session store");
 }
 
 db *db_open_with(const char *path, const struct db_options *opt,
@@ -1667,11 +1713,11 @@ int db_session_delete(db *d, int64_t session)
 		 * checkpoint; take one now unless others are reading, without
 		 * waiting for them (the deletion itself is committed).
 		 */
-		sqlite3_busy_timeout(d->h, 0);
+		set_busy_wait(d, false);
 		sqlite3_wal_checkpoint_v2(d->h, NULL,
 					  SQLITE_CHECKPOINT_TRUNCATE, NULL,
 					  NULL);
-		sqlite3_busy_timeout(d->h, d->busy_ms);
+		set_busy_wait(d, true);
 	}
 	return err;
 }
