@@ -1,0 +1,1316 @@
+/*
+ * interview.c — the clinician interview at a terminal:
+ *
+ *   msktriage [interview] [--label TEXT] [--clinician NAME]
+ *   msktriage resume ID|CODE
+ *
+ * One loop asks the engine's next question in clinician wording and takes
+ * either an answer (short forms mapped here to the canonical text, then
+ * validated by the engine) or a command (why, how, back, change, skip,
+ * summary, note, help, quit). Every answer goes, in this order: engine
+ * validates and asserts it -> the store commits it -> the engine runs ->
+ * what changed is shown -> the next question. If the store cannot take an
+ * answer, the answer is kept in hand and retried or, on giving up, undone
+ * in the engine so the engine and the store always agree.
+ *
+ * Whatever an answer changed is shown: red flags the moment they appear
+ * (with their level and the action to take), new findings, and findings or
+ * answers withdrawn. Answers to questions that are no longer relevant
+ * (after `change` or `back`) are withdrawn too, in the engine and the store,
+ * and asked again if they become relevant again. A finding whose level stops
+ * the interview ends it at once: clear instructions, then the session is
+ * marked emergency_stopped with its conclusions.
+ *
+ * Only commands go into the readline history, never answers, labels or
+ * notes. All clinical wording comes from the rule base.
+ */
+#include "cli/cli.h"
+#include "cli/report.h"
+#include "cli/result.h"
+#include "cli/term.h"
+#include "db/db.h"
+#include "engine/engine.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* A finding as it stood after a run: copies, so they outlive the run. */
+struct seen {
+	char *id;
+	char *title;
+	char *kind;
+	char *level;
+	double confidence;
+};
+
+struct iv {
+	const struct cli_options *opt;
+	struct term_out out;
+	engine *e;
+	db *d;
+	char *db_file;
+	int64_t sid;
+	char code[DB_CODE_SIZE];
+	char *clinician;        /* author of notes and sign-off, if known */
+
+	char **order;           /* answered question ids, in answer order */
+	size_t n_order, cap_order;
+
+	struct seen *seen;      /* findings after the last run */
+	size_t n_seen;
+
+	const struct engine_question *changing; /* `change ID` under way */
+	const struct engine_question *shown;    /* last question printed */
+	bool quit;
+
+	/* Completion candidates, rebuilt for each attempt. */
+	const char **cands;
+	size_t cap_cands;
+};
+
+enum outcome {
+	GO_ON,
+	QUIT,           /* saved in progress, by choice: exit 0 */
+	INPUT_ENDED,    /* end of input before the end: exit 1 */
+	FAILED,         /* runtime failure: exit 1 */
+};
+
+static const char *const commands[] = {
+	"why", "how", "back", "change", "skip", "summary", "note", "help",
+	"quit", NULL
+};
+
+#define SAY(v, ...) fprintf((v)->out.f, __VA_ARGS__)
+
+/* ------------------------------------------------------------ utilities */
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static void seen_free(struct iv *v)
+{
+	for (size_t i = 0; i < v->n_seen; i++) {
+		free(v->seen[i].id);
+		free(v->seen[i].title);
+		free(v->seen[i].kind);
+		free(v->seen[i].level);
+	}
+	free(v->seen);
+	v->seen = NULL;
+	v->n_seen = 0;
+}
+
+/* Take a copy of the present findings; returns the old copy in *old. */
+static int seen_take(struct iv *v, struct seen **old, size_t *n_old)
+{
+	size_t n = engine_finding_count(v->e);
+	struct seen *s = calloc(n ? n : 1, sizeof(*s));
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct engine_finding *f = engine_finding_at(v->e, i);
+		s[i].id = strdup(f->id);
+		s[i].title = strdup(f->title);
+		s[i].kind = strdup(f->kind);
+		s[i].level = strdup(f->level);
+		s[i].confidence = f->confidence;
+	}
+	*old = v->seen;
+	*n_old = v->n_seen;
+	v->seen = s;
+	v->n_seen = n;
+	return 0;
+}
+
+static void seen_array_free(struct seen *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].id);
+		free(s[i].title);
+		free(s[i].kind);
+		free(s[i].level);
+	}
+	free(s);
+}
+
+static const struct seen *seen_find(const struct seen *s, size_t n,
+				    const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].id && strcmp(s[i].id, id) == 0)
+			return &s[i];
+	return NULL;
+}
+
+static const struct engine_finding *finding_def(const engine *e,
+						const char *id)
+{
+	for (size_t i = 0; i < engine_finding_def_count(e); i++)
+		if (strcmp(engine_finding_def_at(e, i)->id, id) == 0)
+			return engine_finding_def_at(e, i);
+	return NULL;
+}
+
+static int order_add(struct iv *v, const char *id)
+{
+	for (size_t i = 0; i < v->n_order; i++)
+		if (strcmp(v->order[i], id) == 0)
+			return 0;
+	if (v->n_order == v->cap_order) {
+		size_t cap = v->cap_order ? v->cap_order * 2 : 64;
+		char **p = realloc(v->order, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		v->order = p;
+		v->cap_order = cap;
+	}
+	if (!(v->order[v->n_order] = strdup(id)))
+		return -1;
+	v->n_order++;
+	return 0;
+}
+
+static void order_remove(struct iv *v, const char *id)
+{
+	for (size_t i = 0; i < v->n_order; i++)
+		if (strcmp(v->order[i], id) == 0) {
+			free(v->order[i]);
+			memmove(&v->order[i], &v->order[i + 1],
+				(v->n_order - i - 1) * sizeof(*v->order));
+			v->n_order--;
+			return;
+		}
+}
+
+/* A red flag that ends the interview makes it an emergency stop (as
+ * cli_session_status() in store.c decides); other stops (out of scope)
+ * complete it. */
+static bool is_emergency(const engine *e, const char *finding)
+{
+	const struct engine_finding *f = engine_finding_find(e, finding);
+	return f && strcmp(f->kind, "red_flag") == 0;
+}
+
+/* --------------------------------------------------------------- showing */
+
+static void format_num(char *buf, size_t size, double x)
+{
+	snprintf(buf, size, "%g", x);
+}
+
+/* The allowed answers of q in one line, e.g. "yes, no, unsure (y, n, u)". */
+static void allowed(const struct engine_question *q, char *buf, size_t size)
+{
+	char lo[32], hi[32];
+	size_t used = 0;
+	format_num(lo, sizeof(lo), q->min);
+	format_num(hi, sizeof(hi), q->max);
+	switch (q->type) {
+	case ENGINE_TYPE_YESNO:
+		snprintf(buf, size, "yes, no or unsure (y, n, u)");
+		return;
+	case ENGINE_TYPE_INTEGER:
+		snprintf(buf, size, "a whole number from %s to %s%s%s", lo, hi,
+			 *q->unit ? " " : "", q->unit);
+		return;
+	case ENGINE_TYPE_NUMBER:
+		snprintf(buf, size, "a number from %s to %s%s%s", lo, hi,
+			 *q->unit ? " " : "", q->unit);
+		return;
+	case ENGINE_TYPE_SCALE:
+		snprintf(buf, size, "%s to %s (0 none, 10 worst)", lo, hi);
+		return;
+	case ENGINE_TYPE_CHOICE:
+		buf[0] = '\0';
+		for (size_t i = 0; i < q->n_choices; i++) {
+			const char *label = q->choice_labels && i < q->n_choices
+						    ? q->choice_labels[i] : NULL;
+			bool plain = !label || !*label ||
+				     strcasecmp(label, q->choices[i]) == 0;
+			int w = snprintf(buf + used, size - used, "%s%zu %s%s%s%s",
+					 i ? ", " : "", i + 1, q->choices[i],
+					 plain ? "" : " (", plain ? "" : label,
+					 plain ? "" : ")");
+			if (w < 0 || (size_t)w >= size - used)
+				return;
+			used += (size_t)w;
+		}
+		return;
+	}
+	snprintf(buf, size, "?");
+}
+
+static void show_question(struct iv *v, const struct engine_question *q)
+{
+	char line[1024];
+	const char *now = engine_answer_text(v->e, q->id);
+	SAY(v, "\n%s%s%s%s", term_sgr(&v->out, TERM_CYAN), q->id,
+	    term_sgr(&v->out, TERM_RESET), q->red_flag ? "  (red-flag screen)" : "");
+	if (q->clinician_only)
+		SAY(v, "  (examination)");
+	if (v->changing == q && now)
+		SAY(v, "  (changing: now %s)", now);
+	SAY(v, "\n");
+	term_wrap(&v->out, 2, 2, TERM_BOLD, q->clinician_text);
+	allowed(q, line, sizeof(line));
+	char hint[1100];
+	snprintf(hint, sizeof(hint), "answer: %s; or skip, why, help", line);
+	term_wrap(&v->out, 2, 4, TERM_DIM, hint);
+	v->shown = q;
+}
+
+/* A red flag, announced the moment it is found. */
+static void announce_red_flag(struct iv *v, const struct engine_finding *f)
+{
+	const struct engine_level *l = engine_level_find(v->e, f->level);
+	char line[1024];
+	SAY(v, "\n%s!! RED FLAG: %s%s [%s]\n", term_sgr(&v->out, TERM_RED),
+	    f->title, term_sgr(&v->out, TERM_RESET), f->id);
+	snprintf(line, sizeof(line), "level %s, confidence %.2f", f->level,
+		 f->confidence);
+	term_wrap(&v->out, 3, 3, TERM_RESET, line);
+	if (l)
+		term_wrap(&v->out, 3, 3, TERM_RED, l->clinician_text);
+	term_wrap(&v->out, 3, 3, TERM_RESET, f->clinician_text);
+}
+
+/*
+ * Show what the last change did: findings and answers withdrawn, new red
+ * flags and new findings. old is the copy from before.
+ */
+static void show_changes(struct iv *v, struct seen *old, size_t n_old,
+			 char **gone, size_t n_gone)
+{
+	for (size_t i = 0; i < n_gone; i++)
+		SAY(v, "%swithdrawn:%s the answer to '%s' (no longer asked)\n",
+		    term_sgr(&v->out, TERM_YELLOW), term_sgr(&v->out, TERM_RESET),
+		    gone[i]);
+	for (size_t i = 0; i < n_old; i++)
+		if (!seen_find(v->seen, v->n_seen, old[i].id))
+			SAY(v, "%swithdrawn:%s %s [%s]\n",
+			    term_sgr(&v->out, TERM_YELLOW),
+			    term_sgr(&v->out, TERM_RESET), old[i].title, old[i].id);
+	for (size_t i = 0; i < engine_finding_count(v->e); i++) {
+		const struct engine_finding *f = engine_finding_at(v->e, i);
+		if (seen_find(old, n_old, f->id))
+			continue;
+		if (strcmp(f->kind, "red_flag") == 0)
+			announce_red_flag(v, f);
+		else
+			SAY(v, "%snew finding:%s %s [%s] (%s, confidence %.2f)\n",
+			    term_sgr(&v->out, TERM_GREEN),
+			    term_sgr(&v->out, TERM_RESET), f->title, f->id,
+			    f->level, f->confidence);
+	}
+}
+
+static void show_stop(struct iv *v, const char *stop)
+{
+	const struct engine_finding *f = engine_finding_find(v->e, stop);
+	const struct engine_level *l = f ? engine_level_find(v->e, f->level) : NULL;
+	SAY(v, "\n%s========================================%s\n",
+	    term_sgr(&v->out, TERM_RED), term_sgr(&v->out, TERM_RESET));
+	SAY(v, "%sINTERVIEW STOPPED: %s%s\n", term_sgr(&v->out, TERM_RED),
+	    f ? f->title : stop, term_sgr(&v->out, TERM_RESET));
+	if (l)
+		term_wrap(&v->out, 0, 0, TERM_RED, l->clinician_text);
+	if (f)
+		term_wrap(&v->out, 0, 0, TERM_RESET, f->clinician_text);
+	if (f && f->safety_net && *f->safety_net)
+		term_wrap(&v->out, 0, 0, TERM_RESET, f->safety_net);
+	if (l && l->safety_net && *l->safety_net)
+		term_wrap(&v->out, 0, 0, TERM_RESET, l->safety_net);
+	SAY(v, "%s========================================%s\n",
+	    term_sgr(&v->out, TERM_RED), term_sgr(&v->out, TERM_RESET));
+}
+
+/* ------------------------------------------------------------ the engine */
+
+static enum outcome run(struct iv *v)
+{
+	if (engine_run(v->e) == 0)
+		return GO_ON;
+	fprintf(stderr, "msktriage: %s\n", engine_errmsg(v->e));
+	fprintf(stderr, "msktriage: the answers so far are saved; resume with "
+		"'msktriage resume %s'\n", v->code);
+	return FAILED;
+}
+
+/* Ask whether to retry a store write that failed. */
+static bool store_retry(struct iv *v, const char *what)
+{
+	SAY(v, "%scannot save %s: %s%s\n", term_sgr(&v->out, TERM_YELLOW), what,
+	    db_errmsg(v->d), term_sgr(&v->out, TERM_RESET));
+	return term_input_confirm("retry? [Y/n] ", true, false);
+}
+
+/*
+ * Withdraw answers to questions that are no longer relevant, in the engine
+ * and the store, until none is left; their ids go to *gone (caller frees).
+ */
+static enum outcome withdraw_irrelevant(struct iv *v, char ***gone,
+					size_t *n_gone)
+{
+	bool again = true;
+	while (again) {
+		again = false;
+		for (size_t i = 0; i < v->n_order; i++) {
+			const char *id = v->order[i];
+			if (engine_question_is_relevant(v->e, id))
+				continue;
+			char *copy = strdup(id);
+			char **g = copy ? realloc(*gone, (*n_gone + 1) * sizeof(**gone))
+					: NULL;
+			if (!g) {
+				free(copy);
+				fprintf(stderr, "msktriage: out of memory\n");
+				return FAILED;
+			}
+			*gone = g;
+			(*gone)[(*n_gone)++] = copy;
+			if (db_answer_remove(v->d, v->sid, copy) != DB_OK)
+				SAY(v, "%swarning:%s the store still holds the answer "
+				    "to '%s': %s\n", term_sgr(&v->out, TERM_YELLOW),
+				    term_sgr(&v->out, TERM_RESET), copy,
+				    db_errmsg(v->d));
+			engine_answer_clear(v->e, copy);
+			order_remove(v, copy);
+			again = true;
+			break;
+		}
+		if (again && run(v) != GO_ON)
+			return FAILED;
+	}
+	return GO_ON;
+}
+
+/* After the answers changed: run, withdraw, show what changed. */
+static enum outcome settle(struct iv *v)
+{
+	char **gone = NULL;
+	size_t n_gone = 0;
+	struct seen *old = NULL;
+	size_t n_old = 0;
+	enum outcome r = run(v);
+	if (r == GO_ON)
+		r = withdraw_irrelevant(v, &gone, &n_gone);
+	if (r == GO_ON) {
+		if (seen_take(v, &old, &n_old) != 0) {
+			fprintf(stderr, "msktriage: out of memory\n");
+			r = FAILED;
+		} else {
+			show_changes(v, old, n_old, gone, n_gone);
+			seen_array_free(old, n_old);
+		}
+	}
+	for (size_t i = 0; i < n_gone; i++)
+		free(gone[i]);
+	free(gone);
+	return r;
+}
+
+/*
+ * Map a short form to the canonical text for q: y/n/u, a number or a
+ * unique prefix of a choice, "s" for skip, a trailing unit dropped. What
+ * does not map is handed to the engine as typed, to be refused there with
+ * what is allowed. Writes into buf.
+ */
+static const char *canonical(const struct engine_question *q, const char *in,
+			     char *buf, size_t size)
+{
+	size_t len = strlen(in);
+	snprintf(buf, size, "%s", in);
+	if (strcmp(in, "skip") == 0)
+		return "skip";
+	switch (q->type) {
+	case ENGINE_TYPE_YESNO: {
+		static const char *const yn[] = { "yes", "no", "unsure" };
+		if (strcmp(in, "s") == 0)
+			return "skip";
+		if (strcmp(in, "?") == 0)
+			return "unsure";
+		for (size_t i = 0; i < 3 && len; i++)
+			if (strncmp(yn[i], in, len) == 0)
+				return yn[i];
+		return buf;
+	}
+	case ENGINE_TYPE_CHOICE: {
+		size_t hit = q->n_choices, hits = 0;
+		char *end;
+		for (size_t i = 0; i < q->n_choices; i++)
+			if (strcmp(q->choices[i], in) == 0 ||
+			    (q->choice_labels && q->choice_labels[i] &&
+			     strcasecmp(q->choice_labels[i], in) == 0))
+				return q->choices[i];
+		long n = strtol(in, &end, 10);
+		if (len && *end == '\0' && n >= 1 && (size_t)n <= q->n_choices)
+			return q->choices[n - 1];
+		for (size_t i = 0; i < q->n_choices && len; i++)
+			if (strncmp(q->choices[i], in, len) == 0) {
+				hit = i;
+				hits++;
+			}
+		if (hits == 1)
+			return q->choices[hit];
+		if (hits == 0 && strcmp(in, "s") == 0)
+			return "skip";
+		return buf;
+	}
+	default:
+		if (strcmp(in, "s") == 0)
+			return "skip";
+		/* "175 cm" -> "175" */
+		if (*q->unit) {
+			size_t ul = strlen(q->unit);
+			if (len > ul && strcasecmp(in + len - ul, q->unit) == 0) {
+				buf[len - ul] = '\0';
+				char *t = trim(buf);
+				memmove(buf, t, strlen(t) + 1);
+			}
+		}
+		return buf;
+	}
+}
+
+/* Give q the answer text (canonical), through the engine and the store. */
+static enum outcome give_answer(struct iv *v, const struct engine_question *q,
+				const char *text)
+{
+	const char *held = engine_answer_text(v->e, q->id);
+	char *before = held ? strdup(held) : NULL;
+	enum outcome r = GO_ON;
+
+	if (held && !before) {
+		fprintf(stderr, "msktriage: out of memory\n");
+		return FAILED;
+	}
+	if (engine_answer_set_text(v->e, q->id, text) != 0) {
+		SAY(v, "%s%s%s\n", term_sgr(&v->out, TERM_YELLOW),
+		    engine_errmsg(v->e), term_sgr(&v->out, TERM_RESET));
+		goto out;
+	}
+	char what[128];
+	snprintf(what, sizeof(what), "the answer to '%s'", q->id);
+	while (db_answer_put(v->d, v->sid, q->id,
+			     engine_answer_text(v->e, q->id)) != DB_OK) {
+		if (store_retry(v, what))
+			continue;
+		/* Given up: the engine goes back to what the store holds. */
+		if (before)
+			engine_answer_set_text(v->e, q->id, before);
+		else
+			engine_answer_clear(v->e, q->id);
+		SAY(v, "the answer to '%s' was not kept; it is asked again "
+		    "(or 'quit': everything saved so far stays saved)\n", q->id);
+		r = run(v);
+		goto out;
+	}
+	if (order_add(v, q->id) != 0) {
+		fprintf(stderr, "msktriage: out of memory\n");
+		r = FAILED;
+		goto out;
+	}
+	if (v->changing == q) {
+		SAY(v, "changed '%s'%s%s to %s\n", q->id, before ? " from " : "",
+		    before ? before : "", engine_answer_text(v->e, q->id));
+		v->changing = NULL;
+	}
+	r = settle(v);
+out:
+	free(before);
+	return r;
+}
+
+/* -------------------------------------------------------------- commands */
+
+static void cmd_help(struct iv *v)
+{
+	static const char *const lines[] = {
+		"answer      yes/no/unsure as y, n, u; a choice by number or by the",
+		"            start of its name; a number as digits",
+		"why         why this question is asked now",
+		"how [ID]    how a finding was reached (no ID: the current findings)",
+		"back        go back to the previous question",
+		"change ID   answer an earlier question again (e.g. change knee_pain)",
+		"skip        decline this question (it counts as unknown)",
+		"summary     level, findings with confidence, red flags so far",
+		"note TEXT   add a note to the session (kept in the store only)",
+		"help        this list",
+		"quit        save and leave; continue later with 'msktriage resume'",
+		"Tab completes answers and commands; Ctrl-C clears the line;",
+		"Ctrl-D offers to save and quit.",
+		NULL
+	};
+	for (size_t i = 0; lines[i]; i++)
+		SAY(v, "  %s\n", lines[i]);
+}
+
+static void cmd_why(struct iv *v, const struct engine_question *q)
+{
+	if (!q) {
+		SAY(v, "no question is being asked; 'how' shows how the findings "
+		    "were reached\n");
+		return;
+	}
+	SAY(v, "%swhy '%s':%s\n", term_sgr(&v->out, TERM_BOLD), q->id,
+	    term_sgr(&v->out, TERM_RESET));
+	term_wrap(&v->out, 2, 2, TERM_RESET, q->why);
+	if (q->red_flag)
+		term_wrap(&v->out, 2, 2, TERM_RESET,
+			  "(a red-flag screen: asked as soon as it becomes "
+			  "relevant, before any other question)");
+	if (q->n_informs) {
+		SAY(v, "  it can confirm or rule out:\n");
+		for (size_t i = 0; i < q->n_informs; i++) {
+			const struct engine_finding *d = finding_def(v->e, q->informs[i]);
+			const struct engine_finding *now =
+				engine_finding_find(v->e, q->informs[i]);
+			char line[512];
+			snprintf(line, sizeof(line), "- %s [%s]%s",
+				 d ? d->title : q->informs[i], q->informs[i],
+				 now ? " (found so far)" : "");
+			term_wrap(&v->out, 4, 6, TERM_RESET, line);
+		}
+	}
+}
+
+/* The one finding (present first, else defined) whose id is or starts
+ * with arg; NULL with a message otherwise. */
+static const char *finding_arg(struct iv *v, const char *arg)
+{
+	size_t len = strlen(arg), hits = 0;
+	const char *hit = NULL;
+	for (size_t i = 0; i < engine_finding_def_count(v->e); i++) {
+		const char *id = engine_finding_def_at(v->e, i)->id;
+		if (strcmp(id, arg) == 0)
+			return id;
+		if (strncmp(id, arg, len) == 0) {
+			hit = id;
+			hits++;
+		}
+	}
+	if (hits == 1)
+		return hit;
+	SAY(v, "%s finding '%s'; 'how' lists the current findings\n",
+	    hits ? "ambiguous" : "unknown", arg);
+	return NULL;
+}
+
+static void cmd_how(struct iv *v, const char *arg)
+{
+	size_t n = engine_finding_count(v->e);
+	if (!*arg) {
+		if (!n) {
+			SAY(v, "no findings so far\n");
+			return;
+		}
+		SAY(v, "%scurrent findings (most urgent first):%s\n",
+		    term_sgr(&v->out, TERM_BOLD), term_sgr(&v->out, TERM_RESET));
+		for (size_t i = 0; i < n; i++) {
+			const struct engine_finding *f = engine_finding_at(v->e, i);
+			SAY(v, "  %-34s %-16s %.2f  %s\n", f->id, f->level,
+			    f->confidence, f->title);
+		}
+		SAY(v, "'how ID' shows the answers and rules behind one\n");
+		return;
+	}
+	const char *id = finding_arg(v, arg);
+	if (!id)
+		return;
+	const struct engine_finding *f = engine_finding_find(v->e, id);
+	if (!f) {
+		const struct engine_finding *d = finding_def(v->e, id);
+		SAY(v, "'%s' (%s) is not a current finding\n", id,
+		    d ? d->title : id);
+		return;
+	}
+	SAY(v, "%s%s%s [%s]\n", term_sgr(&v->out, TERM_BOLD), f->title,
+	    term_sgr(&v->out, TERM_RESET), f->id);
+	SAY(v, "  %s, level %s, confidence %.2f\n", f->kind, f->level,
+	    f->confidence);
+	term_wrap(&v->out, 2, 2, TERM_RESET, f->clinician_text);
+	SAY(v, "  because:\n");
+	for (size_t i = 0; i < f->n_because; i++) {
+		const struct engine_question *q =
+			engine_question_find(v->e, f->because[i]);
+		const char *a = engine_answer_text(v->e, f->because[i]);
+		char line[1024];
+		if (q)
+			snprintf(line, sizeof(line), "%s = %s  (%s)", q->id,
+				 a ? a : "unknown", q->clinician_text);
+		else
+			snprintf(line, sizeof(line), "%s  (a finding)", f->because[i]);
+		term_wrap(&v->out, 4, 6, TERM_RESET, line);
+	}
+	SAY(v, "  rules:");
+	for (size_t i = 0; i < f->n_rules; i++)
+		SAY(v, "%s %s", i ? "," : "", f->rules[i]);
+	SAY(v, "\n");
+	char line[1024];
+	snprintf(line, sizeof(line), "source: %s", f->source);
+	term_wrap(&v->out, 2, 4, TERM_RESET, line);
+}
+
+static void cmd_summary(struct iv *v, unsigned show)
+{
+	json_t *c = cli_result_json(v->e);
+	if (!c) {
+		fprintf(stderr, "msktriage: out of memory\n");
+		return;
+	}
+	SAY(v, "\n");
+	cli_conclusions_print(&v->out, c, v->e, show);
+	SAY(v, "(%zu answers so far; session %s)\n", engine_answer_count(v->e),
+	    v->code);
+	json_decref(c);
+}
+
+static enum outcome cmd_back(struct iv *v)
+{
+	v->changing = NULL;
+	if (v->n_order == 0) {
+		SAY(v, "nothing to go back to\n");
+		return GO_ON;
+	}
+	char *id = strdup(v->order[v->n_order - 1]);
+	const char *held = engine_answer_text(v->e, id);
+	char *before = held ? strdup(held) : NULL;
+	enum outcome r = GO_ON;
+	if (!id || (held && !before)) {
+		fprintf(stderr, "msktriage: out of memory\n");
+		r = FAILED;
+		goto out;
+	}
+	char what[128];
+	snprintf(what, sizeof(what), "going back from '%s'", id);
+	while (db_answer_remove(v->d, v->sid, id) != DB_OK)
+		if (!store_retry(v, what))
+			goto out;
+	engine_answer_clear(v->e, id);
+	order_remove(v, id);
+	SAY(v, "back to '%s' (it was %s)\n", id, before ? before : "unanswered");
+	r = settle(v);
+out:
+	free(id);
+	free(before);
+	return r;
+}
+
+static void cmd_change(struct iv *v, const char *arg)
+{
+	if (!*arg) {
+		SAY(v, "usage: change ID, one of the questions answered so far:");
+		for (size_t i = 0; i < v->n_order; i++)
+			SAY(v, " %s", v->order[i]);
+		SAY(v, "\n");
+		return;
+	}
+	const struct engine_question *q = engine_question_find(v->e, arg);
+	if (!q) {
+		SAY(v, "unknown question '%.64s'\n", arg);
+		return;
+	}
+	if (!engine_answer_text(v->e, q->id)) {
+		SAY(v, "'%s' has not been answered yet\n", q->id);
+		return;
+	}
+	v->changing = q;
+	v->shown = NULL;
+}
+
+static void cmd_note(struct iv *v, const char *text)
+{
+	if (!*text) {
+		SAY(v, "usage: note TEXT\n");
+		return;
+	}
+	while (db_note_add(v->d, v->sid, v->clinician, text) != DB_OK)
+		if (!store_retry(v, "the note")) {
+			SAY(v, "the note was not saved\n");
+			return;
+		}
+	SAY(v, "note saved\n");
+}
+
+/* ------------------------------------------------------------ completion */
+
+static bool cands_push(struct iv *v, size_t *n, const char *s)
+{
+	if (*n + 2 > v->cap_cands) {
+		size_t cap = v->cap_cands ? v->cap_cands * 2 : 64;
+		const char **p = realloc(v->cands, cap * sizeof(*p));
+		if (!p)
+			return false;
+		v->cands = p;
+		v->cap_cands = cap;
+	}
+	v->cands[(*n)++] = s;
+	v->cands[*n] = NULL;
+	return true;
+}
+
+static const char *const *complete(void *ctx, const char *line, int start)
+{
+	struct iv *v = ctx;
+	size_t n = 0;
+	static const char *const yn[] = { "yes", "no", "unsure", NULL };
+	if (!cands_push(v, &n, NULL))
+		return NULL;
+	n = 0;
+	/* The first word is completed with commands and answers. */
+	bool first = true, in_word = false;
+	for (int i = 0; i < start && line[i]; i++) {
+		if (line[i] != ' ')
+			in_word = true;
+		else if (in_word)
+			first = false;
+	}
+	while (*line == ' ')
+		line++;
+	if (strncmp(line, "change ", 7) == 0) {
+		for (size_t i = 0; i < v->n_order; i++)
+			cands_push(v, &n, v->order[i]);
+	} else if (strncmp(line, "how ", 4) == 0) {
+		for (size_t i = 0; i < engine_finding_count(v->e); i++)
+			cands_push(v, &n, engine_finding_at(v->e, i)->id);
+	} else if (first) {
+		for (size_t i = 0; commands[i]; i++)
+			cands_push(v, &n, commands[i]);
+		const struct engine_question *q = v->changing ? v->changing
+					: engine_next_question(v->e);
+		if (q && q->type == ENGINE_TYPE_YESNO)
+			for (size_t i = 0; yn[i]; i++)
+				cands_push(v, &n, yn[i]);
+		if (q && q->type == ENGINE_TYPE_CHOICE)
+			for (size_t i = 0; i < q->n_choices; i++)
+				cands_push(v, &n, q->choices[i]);
+	}
+	return v->cands;
+}
+
+/* ------------------------------------------------------------- the loop */
+
+/* Ctrl-D on a terminal: offer to save and quit. Without one: the end. */
+static enum outcome on_eof(void)
+{
+	if (!term_input_is_tty())
+		return INPUT_ENDED;
+	if (term_input_confirm("save and quit? [Y/n] ", true, true))
+		return QUIT;
+	return GO_ON;
+}
+
+/* One line typed at the prompt of question q (NULL: the review prompt). */
+static enum outcome dispatch(struct iv *v, const struct engine_question *q,
+			     char *typed)
+{
+	char *line = trim(typed);
+	char word[32];
+	size_t wl = strcspn(line, " \t");
+	char *arg = trim(line + wl);
+	if (wl >= sizeof(word))
+		wl = sizeof(word) - 1;
+	memcpy(word, line, wl);
+	word[wl] = '\0';
+	lower(word);
+
+	bool is_cmd = false;
+	for (size_t i = 0; commands[i]; i++)
+		is_cmd |= strcmp(word, commands[i]) == 0;
+	if (strcmp(word, "exit") == 0) {
+		is_cmd = true;
+		strcpy(word, "quit");
+	}
+	/* Commands, never answers or notes, go into the history. */
+	if (is_cmd && strcmp(word, "note") != 0) {
+		term_input_history_add(line);
+		lower(arg);
+	}
+
+	if (!is_cmd) {
+		if (!q) {
+			if (*line)
+				SAY(v, "the interview is complete: press Enter to "
+				    "finish, or 'change ID', 'back', 'help'\n");
+			return GO_ON;
+		}
+		if (!*line) {
+			SAY(v, "type an answer, or 'help'\n");
+			return GO_ON;
+		}
+		char buf[256];
+		lower(line);
+		return give_answer(v, q, canonical(q, line, buf, sizeof(buf)));
+	}
+	if (strcmp(word, "help") == 0) {
+		cmd_help(v);
+	} else if (strcmp(word, "why") == 0) {
+		cmd_why(v, q);
+	} else if (strcmp(word, "how") == 0) {
+		cmd_how(v, arg);
+	} else if (strcmp(word, "summary") == 0) {
+		cmd_summary(v, 0);
+	} else if (strcmp(word, "note") == 0) {
+		cmd_note(v, arg);
+	} else if (strcmp(word, "change") == 0) {
+		cmd_change(v, arg);
+	} else if (strcmp(word, "back") == 0) {
+		return cmd_back(v);
+	} else if (strcmp(word, "skip") == 0) {
+		if (!q) {
+			SAY(v, "no question to skip\n");
+			return GO_ON;
+		}
+		return give_answer(v, q, "skip");
+	} else if (strcmp(word, "quit") == 0) {
+		return QUIT;
+	}
+	return GO_ON;
+}
+
+/* Sign-off, and the offer of a written report. Input ending is no error. */
+static void sign_off_and_report(struct iv *v)
+{
+	char *name = NULL;
+	SAY(v, "\n");
+	if (term_input_read("sign off as (your name; Enter to leave unsigned): ",
+			    &name) == TERM_LINE && *trim(name)) {
+		const char *who = trim(name);
+		int rc;
+		while ((rc = db_session_signoff(v->d, v->sid, who)) != DB_OK)
+			if (rc == DB_EINVAL || !store_retry(v, "the sign-off"))
+				break;
+		if (rc == DB_OK)
+			SAY(v, "%ssigned off by %s%s\n",
+			    term_sgr(&v->out, TERM_GREEN), who,
+			    term_sgr(&v->out, TERM_RESET));
+		else if (rc == DB_EINVAL)
+			SAY(v, "not signed off: %s\n", db_errmsg(v->d));
+	} else {
+		SAY(v, "not signed off\n");
+	}
+	free(name);
+
+	if (!term_input_confirm("write a plain-text report? [y/N] ", false, false))
+		return;
+	char def[64], prompt[128];
+	snprintf(def, sizeof(def), "msktriage-%s.txt", v->code);
+	snprintf(prompt, sizeof(prompt), "file [%s]: ", def);
+	char *file = NULL;
+	if (term_input_read(prompt, &file) != TERM_LINE) {
+		free(file);
+		return;
+	}
+	const char *path = *trim(file) ? trim(file) : def;
+	char err[512];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		SAY(v, "cannot write '%s': %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	} else {
+		int rc = cli_report_text(f, v->d, v->sid, v->e, err, sizeof(err));
+		if (fclose(f) != 0 && rc == 0) {
+			snprintf(err, sizeof(err), "%s", strerror(errno));
+			rc = -1;
+		}
+		if (rc != 0) {
+			SAY(v, "cannot write '%s': %s\n", path, err);
+		} else {
+			SAY(v, "report written to '%s'\n", path);
+			if (db_audit_add(v->d, v->sid, "report_exported", NULL,
+					 "text") != DB_OK)
+				SAY(v, "warning: the export was not recorded in "
+				    "the audit trail: %s\n", db_errmsg(v->d));
+		}
+	}
+	free(file);
+}
+
+/* The end: conclusions kept, summary, sign-off, report. */
+static enum outcome finish(struct iv *v, bool emergency)
+{
+	const char *status = emergency ? "emergency_stopped" : "complete";
+	json_t *c = cli_result_json(v->e);
+	char *text = c ? json_dumps(c, JSON_COMPACT | CLI_JSON_REAL) : NULL;
+	enum outcome r = GO_ON;
+	if (!text) {
+		fprintf(stderr, "msktriage: out of memory\n");
+		r = FAILED;
+		goto out;
+	}
+	while (db_session_finish(v->d, v->sid, status, engine_level(v->e)->id,
+				 text) != DB_OK) {
+		if (!store_retry(v, "the conclusions")) {
+			SAY(v, "the conclusions were not saved; the answers are: "
+			    "resume with 'msktriage resume %s'\n", v->code);
+			r = FAILED;
+			goto out;
+		}
+	}
+	SAY(v, "\n%s== Summary of session %s ==%s\n", term_sgr(&v->out, TERM_BOLD),
+	    v->code, term_sgr(&v->out, TERM_RESET));
+	cli_conclusions_print(&v->out, c, v->e,
+			      CLI_SHOW_RECOMMENDATIONS | CLI_SHOW_SAFETY_NET);
+	SAY(v, "\nsession %s saved as %s\n", v->code, status);
+	sign_off_and_report(v);
+	SAY(v, "\nsession %s: %s. Goodbye.\n", v->code, status);
+out:
+	free(text);
+	json_decref(c);
+	return r;
+}
+
+static enum outcome interview_loop(struct iv *v, bool resumed)
+{
+	/* A stop already in the answers (a resumed session) is reviewed, not
+	 * acted on again until the clinician finishes. */
+	bool review_stop = resumed && engine_stop_reason(v->e);
+	term_input_set_completer(complete, v);
+	for (;;) {
+		const char *stop = engine_stop_reason(v->e);
+		if (stop && !review_stop && !v->changing) {
+			bool em = is_emergency(v->e, stop);
+			if (em)
+				show_stop(v, stop);
+			else
+				SAY(v, "\nthe interview ends here: %s\n",
+				    engine_finding_find(v->e, stop)
+					    ? engine_finding_find(v->e, stop)->title
+					    : stop);
+			return finish(v, em);
+		}
+		const struct engine_question *q =
+			v->changing ? v->changing
+			: (review_stop ? NULL : engine_next_question(v->e));
+		char prompt[96];
+		if (q) {
+			if (v->shown != q)
+				show_question(v, q);
+			snprintf(prompt, sizeof(prompt), "%s> ", q->id);
+		} else {
+			if (v->shown != NULL || v->n_order == 0 || resumed) {
+				SAY(v, "\n%s%s%s\n", term_sgr(&v->out, TERM_BOLD),
+				    review_stop
+					? "the interview was stopped by a red flag"
+					: "all questions are answered",
+				    term_sgr(&v->out, TERM_RESET));
+				SAY(v, "press Enter to finish, or 'change ID', 'back', "
+				    "'how', 'summary', 'note TEXT'\n");
+				v->shown = NULL;
+				resumed = false;
+			}
+			snprintf(prompt, sizeof(prompt), "finish> ");
+		}
+		char *line = NULL;
+		enum term_read rd = term_input_read(prompt, &line);
+		enum outcome r;
+		if (rd == TERM_STOP) {
+			r = QUIT;
+		} else if (rd == TERM_EOF) {
+			r = on_eof();
+			v->shown = NULL;
+		} else if (!q && !*trim(line)) {
+			free(line);
+			if (review_stop) {
+				const char *s = engine_stop_reason(v->e);
+				if (s)
+					return finish(v, is_emergency(v->e, s));
+			}
+			return finish(v, false);
+		} else {
+			const struct engine_question *before = v->changing;
+			r = dispatch(v, q, line);
+			if (before && !v->changing)
+				review_stop = false;
+		}
+		free(line);
+		if (r != GO_ON)
+			return r;
+	}
+}
+
+/* --------------------------------------------------------------- set-up */
+
+static int iv_open(struct iv *v, const struct cli_options *opt)
+{
+	char *msg = NULL;
+	memset(v, 0, sizeof(*v));
+	v->opt = opt;
+	term_out_init(&v->out, stdout);
+	v->e = engine_new(opt->rules_dir, &msg);
+	if (!v->e) {
+		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
+		goto fail;
+	}
+	engine_mode_set(v->e, ENGINE_MODE_CLINICIAN);
+	if (!opt->db_path && !(v->db_file = db_default_path())) {
+		fprintf(stderr, "msktriage: cannot find the session store: no home directory\n");
+		goto fail;
+	}
+	v->d = db_open(opt->db_path ? opt->db_path : v->db_file, &msg);
+	if (!v->d) {
+		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot open the session store");
+		goto fail;
+	}
+	db_mode_set(v->d, "clinician");
+	if (term_input_open() != 0) {
+		fprintf(stderr, "msktriage: out of memory\n");
+		goto fail;
+	}
+	term_input_history_load("msktriage");
+	return 0;
+fail:
+	free(msg);
+	return -1;
+}
+
+static void iv_close(struct iv *v)
+{
+	term_input_close();
+	for (size_t i = 0; i < v->n_order; i++)
+		free(v->order[i]);
+	free(v->order);
+	seen_free(v);
+	free(v->cands);
+	free(v->clinician);
+	free(v->db_file);
+	db_close(v->d);
+	engine_free(v->e);
+}
+
+static int exit_status(struct iv *v, enum outcome r)
+{
+	if (r == QUIT || r == INPUT_ENDED) {
+		SAY(v, "\n%ssession %s saved (in progress).%s Continue with: "
+		    "msktriage resume %s\n", term_sgr(&v->out, TERM_GREEN), v->code,
+		    term_sgr(&v->out, TERM_RESET), v->code);
+		if (r == INPUT_ENDED)
+			fprintf(stderr, "msktriage: input ended before the interview "
+				"was complete\n");
+	}
+	fflush(stdout);
+	return r == GO_ON || r == QUIT ? 0 : 1;
+}
+
+static const char interview_usage[] =
+	"usage: msktriage [--rules DIR] [--db PATH] [interview] [--label TEXT] [--clinician NAME]\n"
+	"       msktriage [--rules DIR] [--db PATH] resume ID|CODE\n"
+	"\n"
+	"Interview a patient at the terminal: the rule base's questions in order,\n"
+	"red flags first, with 'why', 'how', 'back', 'change ID', 'skip',\n"
+	"'summary', 'note TEXT', 'help' and 'quit' at any prompt. Every answer is\n"
+	"saved as it is given; 'quit' (or Ctrl-D) leaves a session to resume.\n"
+	"\n"
+	"  --label TEXT      a patient label for the session (asked when omitted)\n"
+	"  --clinician NAME  who is interviewing (notes and sign-off)\n"
+	"\n"
+	"Exit status: 0 ok or saved to resume, 1 runtime failure or input ended\n"
+	"early, 2 bad usage.\n";
+
+int cli_interview(int argc, char **argv, const struct cli_options *opt)
+{
+	const char *label = NULL, *clinician = NULL;
+	struct iv v;
+	int status = 1;
+	char *typed = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(interview_usage, stdout);
+			return 0;
+		} else if (i + 1 < argc && strcmp(a, "--label") == 0) {
+			label = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--clinician") == 0) {
+			clinician = argv[++i];
+		} else {
+			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for interview\n%s",
+				a, interview_usage);
+			return 2;
+		}
+	}
+	if (iv_open(&v, opt) != 0)
+		goto out;
+	if (clinician && !(v.clinician = strdup(clinician)))
+		goto out;
+
+	SAY(&v, "%smsktriage %s: clinician interview%s (rule base %s)\n",
+	    term_sgr(&v.out, TERM_BOLD), cli_version, term_sgr(&v.out, TERM_RESET),
+	    engine_rulebase_version(v.e));
+	if (!label && term_input_is_tty()) {
+		enum term_read rd = term_input_read(
+			"patient label (optional, no names needed; Enter to skip): ",
+			&typed);
+		if (rd == TERM_LINE && *trim(typed))
+			label = trim(typed);
+		else if (rd != TERM_LINE) {
+			status = 0;
+			goto out;
+		}
+	}
+	if (engine_run(v.e) != 0) {
+		fprintf(stderr, "msktriage: %s\n", engine_errmsg(v.e));
+		goto out;
+	}
+	struct db_session_new s = {
+		.mode = "clinician",
+		.rulebase_sha256 = engine_rulebase_sha256(v.e),
+		.program_version = cli_version,
+		.patient_label = label,
+		.clinician = clinician,
+	};
+	if (db_session_create(v.d, &s, &v.sid, v.code) != DB_OK) {
+		fprintf(stderr, "msktriage: cannot start a session: %s\n",
+			db_errmsg(v.d));
+		goto out;
+	}
+	SAY(&v, "session %s%s%s started. Type 'help' for commands.\n",
+	    term_sgr(&v.out, TERM_BOLD), v.code, term_sgr(&v.out, TERM_RESET));
+	enum outcome r = interview_loop(&v, false);
+	status = exit_status(&v, r);
+out:
+	free(typed);
+	iv_close(&v);
+	return status;
+}
+
+/* ---------------------------------------------------------------- resume */
+
+struct replay {
+	struct iv *v;
+	char **bad;
+	size_t n_bad;
+};
+
+static int replay_answer(const char *question, const char *value, void *ctx)
+{
+	struct replay *rp = ctx;
+	struct iv *v = rp->v;
+	if (engine_answer_set_text(v->e, question, value) == 0)
+		return order_add(v, question);
+	SAY(v, "%swarning:%s the stored answer to '%.64s' no longer fits the "
+	    "rule base (%s); it will be asked again\n",
+	    term_sgr(&v->out, TERM_YELLOW), term_sgr(&v->out, TERM_RESET),
+	    question, engine_errmsg(v->e));
+	char **b = realloc(rp->bad, (rp->n_bad + 1) * sizeof(*b));
+	if (!b)
+		return -1;
+	rp->bad = b;
+	if (!(b[rp->n_bad] = strdup(question)))
+		return -1;
+	rp->n_bad++;
+	return 0;
+}
+
+int cli_resume(int argc, char **argv, const struct cli_options *opt)
+{
+	const char *which = NULL;
+	struct iv v;
+	struct db_session *s = NULL;
+	struct replay rp = { .v = &v };
+	int status = 1;
+	bool opened = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(interview_usage, stdout);
+			return 0;
+		} else if (argv[i][0] != '-' && !which) {
+			which = argv[i];
+		} else {
+			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for resume\n%s",
+				argv[i], interview_usage);
+			return 2;
+		}
+	}
+	if (!which) {
+		fprintf(stderr, "msktriage: resume needs a session id or code\n%s",
+			interview_usage);
+		return 2;
+	}
+	opened = true;
+	if (iv_open(&v, opt) != 0)
+		goto out;
+	int rc = db_session_find(v.d, which, &s);
+	if (rc != DB_OK) {
+		fprintf(stderr, "msktriage: %s\n", db_errmsg(v.d));
+		status = rc == DB_ENOTFOUND || rc == DB_EINVAL ? 2 : 1;
+		goto out;
+	}
+	v.sid = s->id;
+	memcpy(v.code, s->code, sizeof(v.code));
+	if (s->signed_off_by || s->clinician)
+		v.clinician = strdup(s->signed_off_by ? s->signed_off_by
+						      : s->clinician);
+	if (db_session_resume(v.d, v.sid, "clinician") != DB_OK) {
+		fprintf(stderr, "msktriage: cannot resume: %s\n", db_errmsg(v.d));
+		status = 2;
+		goto out;
+	}
+	SAY(&v, "%smsktriage %s: clinician interview%s (rule base %s)\n",
+	    term_sgr(&v.out, TERM_BOLD), cli_version, term_sgr(&v.out, TERM_RESET),
+	    engine_rulebase_version(v.e));
+	if (!s->rulebase_sha256 ||
+	    strcmp(s->rulebase_sha256, engine_rulebase_sha256(v.e)) != 0)
+		SAY(&v, "%swarning:%s session %s was started on another rule base "
+		    "(sha256 %.12s..., now %.12s...); its conclusions may differ\n",
+		    term_sgr(&v.out, TERM_YELLOW), term_sgr(&v.out, TERM_RESET),
+		    v.code, s->rulebase_sha256 ? s->rulebase_sha256 : "unknown",
+		    engine_rulebase_sha256(v.e));
+	if (db_answers_load(v.d, v.sid, replay_answer, &rp) != DB_OK) {
+		fprintf(stderr, "msktriage: cannot read the answers: %s\n",
+			db_errmsg(v.d));
+		goto out;
+	}
+	for (size_t i = 0; i < rp.n_bad; i++)
+		if (db_answer_remove(v.d, v.sid, rp.bad[i]) != DB_OK)
+			SAY(&v, "warning: %s\n", db_errmsg(v.d));
+	if (engine_run(v.e) != 0) {
+		fprintf(stderr, "msktriage: %s\n", engine_errmsg(v.e));
+		goto out;
+	}
+	struct seen *none = NULL;
+	size_t n_none = 0;
+	if (seen_take(&v, &none, &n_none) != 0)
+		goto out;
+	SAY(&v, "session %s%s%s resumed%s%s, %zu answers so far. Type 'help' "
+	    "for commands.\n", term_sgr(&v.out, TERM_BOLD), v.code,
+	    term_sgr(&v.out, TERM_RESET), s->patient_label ? ": " : "",
+	    s->patient_label ? s->patient_label : "", engine_answer_count(v.e));
+	for (size_t i = 0; i < engine_finding_count(v.e); i++) {
+		const struct engine_finding *f = engine_finding_at(v.e, i);
+		if (strcmp(f->kind, "red_flag") == 0)
+			announce_red_flag(&v, f);
+	}
+	enum outcome r = interview_loop(&v, true);
+	status = exit_status(&v, r);
+out:
+	for (size_t i = 0; i < rp.n_bad; i++)
+		free(rp.bad[i]);
+	free(rp.bad);
+	db_session_free(s);
+	if (opened)
+		iv_close(&v);
+	return status;
+}

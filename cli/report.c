@@ -1,0 +1,484 @@
+/*
+ * report.c — `msktriage report ID|CODE [--format text] [--output FILE]`,
+ * and the conclusions printer the interview shares (see report.h).
+ *
+ * Only the text format exists for now; markdown, json, html and fhir are
+ * refused with exit status 2 until they are written. Every export is
+ * recorded in the store's audit trail ('report_exported', detail: the
+ * format). A report file holds patient data, so it is created mode 0600.
+ */
+#include "cli/cli.h"
+#include "cli/report.h"
+#include "cli/result.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static const struct engine_finding *finding_def(const engine *e,
+						const char *id)
+{
+	for (size_t i = 0; e && i < engine_finding_def_count(e); i++)
+		if (strcmp(engine_finding_def_at(e, i)->id, id) == 0)
+			return engine_finding_def_at(e, i);
+	return NULL;
+}
+
+/* "because" of a finding: question = answer, ... */
+static void print_because(const struct term_out *o, json_t *because)
+{
+	char buf[1024];
+	size_t used = 0;
+	const char *q;
+	json_t *v;
+	buf[0] = '\0';
+	json_object_foreach(because, q, v) {
+		char val[64];
+		if (json_is_string(v))
+			snprintf(val, sizeof(val), "%s", json_string_value(v));
+		else if (json_is_integer(v))
+			snprintf(val, sizeof(val), "%lld",
+				 (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			snprintf(val, sizeof(val), "%g", json_real_value(v));
+		else
+			snprintf(val, sizeof(val), "unknown");
+		int w = snprintf(buf + used, sizeof(buf) - used, "%s%s = %s",
+				 used ? ", " : "", q, val);
+		if (w < 0 || (size_t)w >= sizeof(buf) - used)
+			break;
+		used += (size_t)w;
+	}
+	char line[1100];
+	snprintf(line, sizeof(line), "because: %s", used ? buf : "-");
+	term_wrap(o, 5, 7, TERM_RESET, line);
+}
+
+static void print_finding(const struct term_out *o, json_t *f, unsigned show)
+{
+	bool red = strcmp(jstr(f, "kind"), "red_flag") == 0;
+	fprintf(o->f, "  %s%s%s [%s]\n", term_sgr(o, red ? TERM_RED : TERM_BOLD),
+		jstr(f, "title"), term_sgr(o, TERM_RESET), jstr(f, "id"));
+	fprintf(o->f, "     level %s, confidence %.2f, %s\n", jstr(f, "level"),
+		json_number_value(json_object_get(f, "confidence")),
+		jstr(f, "kind"));
+	if (!(show & CLI_SHOW_EVIDENCE))
+		return;
+	print_because(o, json_object_get(f, "because"));
+	char line[1024];
+	size_t used = 0;
+	size_t i;
+	json_t *r;
+	line[0] = '\0';
+	json_array_foreach(json_object_get(f, "rules"), i, r) {
+		int w = snprintf(line + used, sizeof(line) - used, "%s%s",
+				 used ? ", " : "rules: ", json_string_value(r));
+		if (w < 0 || (size_t)w >= sizeof(line) - used)
+			break;
+		used += (size_t)w;
+	}
+	if (used)
+		term_wrap(o, 5, 7, TERM_RESET, line);
+	snprintf(line, sizeof(line), "source: %s", jstr(f, "source"));
+	term_wrap(o, 5, 7, TERM_RESET, line);
+}
+
+void cli_conclusions_print(const struct term_out *o, json_t *c,
+			   const engine *e, unsigned show)
+{
+	json_t *triage = json_object_get(c, "triage");
+	json_t *findings = json_object_get(c, "findings");
+	bool urgent = json_integer_value(json_object_get(triage, "rank")) <= 2;
+	size_t i;
+	json_t *f;
+
+	fprintf(o->f, "%sTriage level: %s%s\n",
+		term_sgr(o, urgent ? TERM_RED : TERM_BOLD), jstr(triage, "level"),
+		term_sgr(o, TERM_RESET));
+	term_wrap(o, 2, 2, TERM_RESET, jstr(triage, "meaning"));
+	const char *stop = json_string_value(json_object_get(c, "stopped_by"));
+	if (stop) {
+		const char *title = stop;
+		json_array_foreach(findings, i, f)
+			if (strcmp(jstr(f, "id"), stop) == 0)
+				title = jstr(f, "title");
+		fprintf(o->f, "Interview stopped by: %s [%s]\n", title, stop);
+	}
+
+	size_t n_red = 0, n_other = 0;
+	json_array_foreach(findings, i, f) {
+		if (strcmp(jstr(f, "kind"), "red_flag") == 0)
+			n_red++;
+		else
+			n_other++;
+	}
+	fprintf(o->f, "\n%sRed flags (%zu)%s\n", term_sgr(o, TERM_BOLD), n_red,
+		term_sgr(o, TERM_RESET));
+	if (!n_red)
+		fputs("  none found\n", o->f);
+	json_array_foreach(findings, i, f)
+		if (strcmp(jstr(f, "kind"), "red_flag") == 0)
+			print_finding(o, f, show);
+	fprintf(o->f, "\n%sFindings (%zu, most urgent first, then by confidence)%s\n",
+		term_sgr(o, TERM_BOLD), n_other, term_sgr(o, TERM_RESET));
+	if (!n_other)
+		fputs("  none\n", o->f);
+	json_array_foreach(findings, i, f)
+		if (strcmp(jstr(f, "kind"), "red_flag") != 0)
+			print_finding(o, f, show);
+
+	if (show & CLI_SHOW_RECOMMENDATIONS) {
+		json_t *recs = json_object_get(c, "recommendations");
+		fprintf(o->f, "\n%sRecommendations (%zu)%s\n",
+			term_sgr(o, TERM_BOLD), json_array_size(recs),
+			term_sgr(o, TERM_RESET));
+		if (!json_array_size(recs))
+			fputs("  none\n", o->f);
+		json_t *r;
+		json_array_foreach(recs, i, r) {
+			char line[1024];
+			size_t used = (size_t)snprintf(line, sizeof(line),
+						       "- %s [%s]", jstr(r, "title"),
+						       jstr(r, "id"));
+			size_t j;
+			json_t *b;
+			json_array_foreach(json_object_get(r, "because"), j, b) {
+				if (used >= sizeof(line))
+					break;
+				used += (size_t)snprintf(line + used,
+					sizeof(line) - used, "%s%s",
+					j ? ", " : " for: ", json_string_value(b));
+			}
+			term_wrap(o, 2, 4, TERM_RESET, line);
+		}
+	}
+
+	if (show & CLI_SHOW_SAFETY_NET) {
+		fprintf(o->f, "\n%sSafety-netting%s\n", term_sgr(o, TERM_BOLD),
+			term_sgr(o, TERM_RESET));
+		term_wrap(o, 2, 2, TERM_RESET, jstr(triage, "safety_net"));
+		json_array_foreach(findings, i, f) {
+			const struct engine_finding *d = finding_def(e, jstr(f, "id"));
+			if (d && d->safety_net && *d->safety_net)
+				term_wrap(o, 2, 2, TERM_RESET, d->safety_net);
+		}
+	}
+}
+
+/* ----------------------------------------------------------- text report */
+
+static void when(char *buf, size_t size, int64_t t)
+{
+	if (t <= 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!localtime_r(&tt, &tm) ||
+	    strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+		snprintf(buf, size, "%lld", (long long)t);
+}
+
+struct answers {
+	char **q, **v;
+	size_t n, cap;
+};
+
+static int collect_answer(const char *question, const char *value, void *ctx)
+{
+	struct answers *a = ctx;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 32;
+		char **q = realloc(a->q, cap * sizeof(*q));
+		if (!q)
+			return -1;
+		a->q = q;
+		char **v = realloc(a->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->q[a->n] = strdup(question);
+	a->v[a->n] = strdup(value);
+	if (!a->q[a->n] || !a->v[a->n]) {
+		free(a->q[a->n]);
+		free(a->v[a->n]);
+		return -1;
+	}
+	a->n++;
+	return 0;
+}
+
+static void answers_free(struct answers *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->q[i]);
+		free(a->v[i]);
+	}
+	free(a->q);
+	free(a->v);
+}
+
+static int print_note(const struct db_note *n, void *ctx)
+{
+	FILE *f = ctx;
+	struct term_out o;
+	char at[64], line[64 + 256];
+	term_out_plain(&o, f);
+	when(at, sizeof(at), n->at);
+	snprintf(line, sizeof(line), "%s%s%s:", at, n->author ? ", " : "",
+		 n->author ? n->author : "");
+	fprintf(f, "  %s\n", line);
+	term_wrap(&o, 4, 4, TERM_RESET, n->text);
+	return 0;
+}
+
+int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
+		    size_t errsize)
+{
+	int rc = -1;
+	struct db_session *s = NULL;
+	struct answers a = { 0 };
+	json_t *c = NULL;
+	struct term_out o;
+	char t1[64];
+	bool interim;
+
+	term_out_plain(&o, f);
+	if (db_session_get(d, sid, &s) != DB_OK) {
+		snprintf(err, errsize, "%s", db_errmsg(d));
+		goto out;
+	}
+	if (db_answers_load(d, sid, collect_answer, &a) != DB_OK) {
+		snprintf(err, errsize, "cannot read the answers: %s", db_errmsg(d));
+		goto out;
+	}
+	interim = strcmp(s->status, "in_progress") == 0 || !s->conclusions_json;
+	if (!interim) {
+		c = json_loads(s->conclusions_json, 0, NULL);
+		if (!c) {
+			snprintf(err, errsize, "the stored conclusions of session "
+				 "'%s' cannot be read", s->code);
+			goto out;
+		}
+	} else {
+		/* Work the conclusions out again from the answers given. */
+		engine_answers_clear(e);
+		for (size_t i = 0; i < a.n; i++)
+			engine_answer_set_text(e, a.q[i], a.v[i]);
+		if (engine_run(e) != 0) {
+			snprintf(err, errsize, "%s", engine_errmsg(e));
+			goto out;
+		}
+		c = cli_result_json(e);
+		if (!c) {
+			snprintf(err, errsize, "out of memory");
+			goto out;
+		}
+	}
+
+	fputs("MSKTRIAGE SESSION REPORT\n========================\n\n", f);
+	fprintf(f, "Session      %s (id %lld)\n", s->code, (long long)s->id);
+	fprintf(f, "Status       %s%s\n", s->status,
+		interim ? " (interim conclusions: the interview is not finished)"
+			: "");
+	fprintf(f, "Mode         %s\n", s->mode ? s->mode : "-");
+	if (s->patient_label)
+		fprintf(f, "Patient      %s\n", s->patient_label);
+	when(t1, sizeof(t1), s->started_at);
+	fprintf(f, "Started      %s\n", t1);
+	when(t1, sizeof(t1), s->finished_at);
+	fprintf(f, "Finished     %s\n", t1);
+	if (s->clinician)
+		fprintf(f, "Clinician    %s\n", s->clinician);
+	if (s->signed_off_by) {
+		when(t1, sizeof(t1), s->signed_off_at);
+		fprintf(f, "Signed off   by %s, %s\n", s->signed_off_by, t1);
+	} else {
+		fputs("Signed off   not signed off\n", f);
+	}
+	json_t *rb = json_object_get(c, "rulebase");
+	fprintf(f, "Rule base    %s (sha256 %s)\n", jstr(rb, "version"),
+		s->rulebase_sha256 ? s->rulebase_sha256 : "-");
+	fprintf(f, "Program      msktriage %s\n\n",
+		s->program_version ? s->program_version : "-");
+
+	cli_conclusions_print(&o, c, e, CLI_SHOW_RECOMMENDATIONS |
+				CLI_SHOW_SAFETY_NET | CLI_SHOW_EVIDENCE);
+
+	fprintf(f, "\nAnswers (%zu, in the order given)\n", a.n);
+	for (size_t i = 0; i < a.n; i++) {
+		const struct engine_question *q = engine_question_find(e, a.q[i]);
+		const char *unit = q && q->unit ? q->unit : "";
+		bool skipped = strcmp(a.v[i], DB_SKIP) == 0;
+		fprintf(f, "  %-32s %s%s%s\n", a.q[i],
+			skipped ? "skipped" : a.v[i],
+			!skipped && *unit ? " " : "", skipped ? "" : unit);
+		if (q)
+			term_wrap(&o, 4, 4, TERM_RESET, q->clinician_text);
+	}
+	fputs("\nNotes\n", f);
+	size_t before = (size_t)ftell(f);
+	if (db_notes_load(d, sid, print_note, f) != DB_OK) {
+		snprintf(err, errsize, "cannot read the notes: %s", db_errmsg(d));
+		goto out;
+	}
+	if ((size_t)ftell(f) == before)
+		fputs("  none\n", f);
+	when(t1, sizeof(t1), (int64_t)time(NULL));
+	fprintf(f, "\nReport written %s by msktriage %s.\n", t1, cli_version);
+	rc = 0;
+out:
+	json_decref(c);
+	answers_free(&a);
+	db_session_free(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- command */
+
+static const char report_usage[] =
+	"usage: msktriage report ID|CODE [--format text] [--output FILE]\n"
+	"\n"
+	"Write a session (finished or interrupted) as a report.\n"
+	"\n"
+	"  ID|CODE           the session's number or reference code (K7QX-4MRT)\n"
+	"  --format text     plain text (markdown, json, html and fhir are not\n"
+	"                    available yet)\n"
+	"  --output FILE     write to FILE (created mode 0600) instead of stdout\n"
+	"\n"
+	"Exit status: 0 ok, 1 runtime failure, 2 bad usage or unknown session.\n";
+
+int cli_report(int argc, char **argv, const struct cli_options *opt)
+{
+	const char *which = NULL, *format = "text", *output = NULL;
+	int status = 2;
+	char *path = NULL, *msg = NULL, *buf = NULL;
+	size_t len = 0;
+	db *d = NULL;
+	engine *e = NULL;
+	struct db_session *s = NULL;
+	FILE *mem = NULL;
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(report_usage, stdout);
+			return 0;
+		} else if (i + 1 < argc && strcmp(a, "--format") == 0) {
+			format = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--output") == 0) {
+			output = argv[++i];
+		} else if (a[0] != '-' && !which) {
+			which = a;
+		} else {
+			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for report\n%s",
+				a, report_usage);
+			return 2;
+		}
+	}
+	if (!which) {
+		fprintf(stderr, "msktriage: report needs a session id or code\n%s",
+			report_usage);
+		return 2;
+	}
+	if (strcmp(format, "text") != 0) {
+		static const char *const later[] = { "markdown", "json", "html",
+						     "fhir", NULL };
+		bool known = false;
+		for (size_t i = 0; later[i]; i++)
+			known |= strcmp(format, later[i]) == 0;
+		if (known)
+			fprintf(stderr, "msktriage: report format '%s' is not "
+				"available yet; use --format text\n", format);
+		else
+			fprintf(stderr, "msktriage: '--format' must be text "
+				"(markdown, json, html and fhir are to come)\n");
+		return 2;
+	}
+
+	status = 1;
+	if (!opt->db_path && !(path = db_default_path())) {
+		fprintf(stderr, "msktriage: cannot find the session store: no home directory\n");
+		goto out;
+	}
+	d = db_open(opt->db_path ? opt->db_path : path, &msg);
+	if (!d) {
+		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot open the session store");
+		goto out;
+	}
+	int rc = db_session_find(d, which, &s);
+	if (rc != DB_OK) {
+		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+		status = rc == DB_ENOTFOUND || rc == DB_EINVAL ? 2 : 1;
+		goto out;
+	}
+	e = engine_new(opt->rules_dir, &msg);
+	if (!e) {
+		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
+		goto out;
+	}
+	mem = open_memstream(&buf, &len);
+	if (!mem) {
+		fprintf(stderr, "msktriage: out of memory\n");
+		goto out;
+	}
+	rc = cli_report_text(mem, d, s->id, e, err, sizeof(err));
+	if (fclose(mem) != 0 || rc != 0) {
+		mem = NULL;
+		fprintf(stderr, "msktriage: %s\n", rc ? err : "out of memory");
+		goto out;
+	}
+	mem = NULL;
+	if (output) {
+		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!out) {
+			fprintf(stderr, "msktriage: cannot write '%s': %s\n", output,
+				strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		size_t put = fwrite(buf, 1, len, out);
+		if (fclose(out) != 0 || put != len) {
+			fprintf(stderr, "msktriage: cannot write '%s': %s\n", output,
+				strerror(errno));
+			goto out;
+		}
+	} else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+		fprintf(stderr, "msktriage: cannot write the report: %s\n",
+			strerror(errno));
+		goto out;
+	}
+	if (db_audit_add(d, s->id, "report_exported", NULL, "text") != DB_OK)
+		fprintf(stderr, "msktriage: warning: the export was not recorded "
+			"in the audit trail: %s\n", db_errmsg(d));
+	if (output)
+		fprintf(stderr, "report of session %s written to '%s'\n", s->code,
+			output);
+	status = 0;
+out:
+	if (mem)
+		fclose(mem);
+	free(buf);
+	engine_free(e);
+	db_session_free(s);
+	db_close(d);
+	free(msg);
+	free(path);
+	return status;
+}
