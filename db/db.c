@@ -100,13 +100,13 @@ static const char *const stmt_sql[S_COUNT] = {
 		"WHERE (?1 IS NULL OR s.status = ?1) AND s.started_at >= ?2"
 		" ORDER BY s.started_at DESC, s.id DESC",
 	[S_SESSION_BY_CODE] = "SELECT id FROM session WHERE code = ?1",
-	[S_SESSION_TOUCH] = "UPDATE session SET updated_at = ?2 WHERE id = ?1",
+	[S_SESSION_TOUCH] = "UPDATE session SET updated_at = ?3 WHERE id = ?1",
 	[S_SESSION_FINISH] =
 		"UPDATE session SET status = ?2, finished_at = ?3,"
 		" updated_at = ?3 WHERE id = ?1",
-	[S_SESSION_RESUME] =
+	[S_SESSION_RESUME] =   /* ?2 unused: the shape of session_write() */
 		"UPDATE session SET status = 'in_progress', finished_at = NULL,"
-		" updated_at = ?2 WHERE id = ?1",
+		" updated_at = ?3 WHERE id = ?1",
 	[S_SESSION_SIGNOFF] =
 		"UPDATE session SET signed_off_by = ?2, signed_off_at = ?3,"
 		" updated_at = ?3 WHERE id = ?1",
@@ -544,24 +544,21 @@ static int audit_insert(db *d, int64_t id, const struct state *st,
 	return exec_done(d, s, "record the audit trail");
 }
 
+static int session_write(db *d, enum stmt_id id, int64_t session,
+			 const char *text, const char *doing);
+
 static int touch(db *d, int64_t id)
 {
-	int err = DB_OK;
-	sqlite3_stmt *s = stmt(d, S_SESSION_TOUCH, &err);
-
-	if (!s)
-		return err;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, now());
-	return exec_done(d, s, "update the session");
+	return session_write(d, S_SESSION_TOUCH, id, NULL,
+			     "update the session");
 }
 
+/* Every public call on a handle starts here: clears the last message. */
 static int begin_call(db *d)
 {
-	if (!d)
-		return DB_EINVAL;
-	d->msg[0] = '\0';
-	return DB_OK;
+	if (d)
+		d->msg[0] = '\0';
+	return d ? DB_OK : DB_EINVAL;
 }
 
 /* ---- paths and opening ------------------------------------------------ */
@@ -579,22 +576,28 @@ static char *join(const char *a, const char *b)
 char *db_default_path(void)
 {
 	const char *env = getenv("MSKTRIAGE_DB");
-	const char *home;
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	char *path = NULL;
 
-	if (env && *env)
-		return strdup(env);
-	env = getenv("XDG_DATA_HOME");
-	if (env && env[0] == '/')
-		return join(env, "/msktriage/sessions.db");
-	home = getenv("HOME");
+	if (env && *env) {
+		path = strdup(env);
+		goto out;
+	}
+	/* The XDG spec says relative values are to be ignored. */
+	if (xdg && xdg[0] == '/') {
+		path = join(xdg, "/msktriage/sessions.db");
+		goto out;
+	}
 	if (!home || !*home) {
 		struct passwd *pw = getpwuid(getuid());
 
 		home = pw ? pw->pw_dir : NULL;
 	}
-	if (!home || !*home)
-		return NULL;
-	return join(home, "/.local/share/msktriage/sessions.db");
+	if (home && *home)
+		path = join(home, "/.local/share/msktriage/sessions.db");
+out:
+	return path;
 }
 
 static char *open_error(const char *fmt, ...)
@@ -651,24 +654,27 @@ out_free:
 /* Creates the store file with mode 0600 unless it exists already. */
 static int make_file(db *d)
 {
+	int err = DB_OK;
 	int fd = open(d->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
+	if (fd < 0 && errno == EEXIST)
+		goto out;
 	if (fd < 0) {
-		if (errno == EEXIST)
-			return DB_OK;
 		set_msg(d, "cannot create the session store '%s': %s",
 			d->path, strerror(errno));
-		return errno == EACCES || errno == EROFS || errno == EPERM
+		err = errno == EACCES || errno == EROFS || errno == EPERM
 			? DB_EREADONLY : DB_EIO;
+		goto out;
 	}
+	/* The umask may have taken bits away from 0600. */
 	if (fchmod(fd, 0600) != 0) {
 		set_msg(d, "cannot set the mode of '%s': %s", d->path,
 			strerror(errno));
-		close(fd);
-		return DB_EIO;
+		err = DB_EIO;
 	}
 	close(fd);
-	return DB_OK;
+out:
+	return err;
 }
 
 static int pragma_int(db *d, const char *sql, int64_t *out)
@@ -698,28 +704,27 @@ static int use_wal(db *d)
 					    -1, &s, NULL);
 		bool wal = false;
 
-		if (rc == SQLITE_OK) {
-			rc = sqlite3_step(s);
-			if (rc == SQLITE_ROW) {
-				const char *m = col_text(s, 0);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *m = col_text(s, 0);
 
-				wal = m && strcmp(m, "wal") == 0;
-				rc = SQLITE_OK;
-			}
+			wal = m && strcmp(m, "wal") == 0;
+			rc = SQLITE_OK;
 		}
 		sqlite3_finalize(s);
-		if (rc == SQLITE_OK && wal)
-			return DB_OK;
-		if (rc == SQLITE_OK) {
+		if (rc == SQLITE_OK && !wal) {
 			set_msg(d, "cannot open the session store '%s': it "
 				   "cannot use write-ahead logging", d->path);
-			return DB_EIO;
+			err = DB_EIO;
+		} else if (rc != SQLITE_OK) {
+			err = fail(d, rc, "open the session store");
+		} else {
+			err = DB_OK;
 		}
-		err = fail(d, rc, "open the session store");
 		if (err != DB_EBUSY || attempt == MAX_ATTEMPTS)
-			return err;
+			break;
 		backoff(attempt);
 	}
+	return err;
 }
 
 struct schema_info {
@@ -745,19 +750,20 @@ static int schema_read(db *d, void *arg)
 /* Refuses files that belong to something else or to a newer msktriage. */
 static int schema_judge(db *d, const struct schema_info *si)
 {
+	int err = DB_OK;
+
 	if (si->app_id != DB_APPLICATION_ID &&
 	    (si->app_id != 0 || si->objects != 0 || si->version != 0)) {
 		set_msg(d, "'%s' is not a msktriage session store", d->path);
-		return DB_ECORRUPT;
-	}
-	if (si->version > db_migration_count) {
+		err = DB_ECORRUPT;
+	} else if (si->version > db_migration_count) {
 		set_msg(d, "the session store '%s' has schema version %lld, "
 			   "newer than this msktriage knows (%d); upgrade "
 			   "msktriage", d->path, (long long)si->version,
 			db_migration_count);
-		return DB_EINVAL;
+		err = DB_EINVAL;
 	}
-	return DB_OK;
+	return err;
 }
 
 static int op_migrate(db *d, void *arg)
@@ -919,12 +925,13 @@ const char *db_path(const db *d)
 
 int db_mode_set(db *d, const char *mode)
 {
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
-	if (!in_list(mode, modes))
-		return invalid(d, "unknown mode '%s'", mode ? mode : "");
-	snprintf(d->mode, sizeof d->mode, "%s", mode);
-	return DB_OK;
+	int err = begin_call(d);
+
+	if (err == DB_OK && !in_list(mode, modes))
+		err = invalid(d, "unknown mode '%s'", mode ? mode : "");
+	if (err == DB_OK)
+		snprintf(d->mode, sizeof d->mode, "%s", mode);
+	return err;
 }
 
 /* ---- sessions --------------------------------------------------------- */
@@ -938,6 +945,7 @@ struct create_arg {
 static int op_session_create(db *d, void *arg)
 {
 	struct create_arg *a = arg;
+	struct state st = { .signed_off = false };
 	int err = DB_OK;
 	int64_t t = now();
 
@@ -947,11 +955,12 @@ static int op_session_create(db *d, void *arg)
 		int rc;
 
 		if (!s)
-			return err;
+			goto out;
 		if (code_generate(a->code) != 0) {
 			set_msg(d, "cannot create a session: no random "
 				   "numbers: %s", strerror(errno));
-			return DB_EIO;
+			err = DB_EIO;
+			goto out;
 		}
 		bind_text(s, 1, a->code);
 		bind_text(s, 2, a->s->mode);
@@ -964,18 +973,17 @@ static int op_session_create(db *d, void *arg)
 		sqlite3_reset(s);
 		if (rc == SQLITE_DONE)
 			break;
-		if (rc != SQLITE_CONSTRAINT_UNIQUE || tries == 16)
-			return fail(d, rc, "create a session");
+		if (rc != SQLITE_CONSTRAINT_UNIQUE || tries == 16) {
+			err = fail(d, rc, "create a session");
+			goto out;
+		}
 	}
 	a->id = sqlite3_last_insert_rowid(d->h);
-	{
-		struct state st = { .signed_off = false };
-
-		snprintf(st.mode, sizeof st.mode, "%s", a->s->mode);
-		memcpy(st.code, a->code, sizeof st.code);
-		/* 'opened' is written with the session's own mode. */
-		err = audit_insert(d, a->id, &st, "opened", a->s->mode, NULL);
-	}
+	snprintf(st.mode, sizeof st.mode, "%s", a->s->mode);
+	memcpy(st.code, a->code, sizeof st.code);
+	/* 'opened' is written with the session's own mode. */
+	err = audit_insert(d, a->id, &st, "opened", a->s->mode, NULL);
+out:
 	return err;
 }
 
@@ -983,32 +991,34 @@ int db_session_create(db *d, const struct db_session_new *s,
 		      int64_t *id_out, char code_out[DB_CODE_SIZE])
 {
 	struct create_arg a = { .s = s };
-	int err;
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
-	if (!s || !in_list(s->mode, modes))
-		return invalid(d, "unknown mode '%s'",
-			       s && s->mode ? s->mode : "");
-	if (!text_ok(s->rulebase_sha256) || !text_ok(s->program_version))
-		return invalid(d, "a session needs the rule-base digest and "
-				  "the program version");
-	if (strcmp(s->mode, "clinician") != 0 &&
-	    (s->patient_label || s->clinician))
-		return invalid(d, "a patient label or clinician name is kept "
-				  "in clinician mode only");
-	if ((s->patient_label && !text_ok(s->patient_label)) ||
-	    (s->clinician && !text_ok(s->clinician)))
-		return invalid(d, "patient label and clinician name must not "
-				  "be empty");
-	err = run(d, true, op_session_create, &a, "create a session");
 	if (err != DB_OK)
-		return err;
+		goto out;
+	if (!s || !in_list(s->mode, modes))
+		err = invalid(d, "unknown mode '%s'",
+			      s && s->mode ? s->mode : "");
+	else if (!text_ok(s->rulebase_sha256) || !text_ok(s->program_version))
+		err = invalid(d, "a session needs the rule-base digest and "
+				 "the program version");
+	else if (strcmp(s->mode, "clinician") != 0 &&
+		 (s->patient_label || s->clinician))
+		err = invalid(d, "a patient label or clinician name is kept "
+				 "in clinician mode only");
+	else if ((s->patient_label && !text_ok(s->patient_label)) ||
+		 (s->clinician && !text_ok(s->clinician)))
+		err = invalid(d, "patient label and clinician name must not "
+				 "be empty");
+	if (err == DB_OK)
+		err = run(d, true, op_session_create, &a, "create a session");
+	if (err != DB_OK)
+		goto out;
 	if (id_out)
 		*id_out = a.id;
 	if (code_out)
 		code_display(a.code, code_out);
-	return DB_OK;
+out:
+	return err;
 }
 
 void db_session_free(struct db_session *s)
@@ -1083,35 +1093,45 @@ struct get_arg {
 	struct db_session *out;
 };
 
+/* The id of the session with stored code `code`, or DB_ENOTFOUND. */
+static int id_by_code(db *d, const char *code, int64_t *id)
+{
+	int err = DB_OK, rc;
+	sqlite3_stmt *s = stmt(d, S_SESSION_BY_CODE, &err);
+	char shown[DB_CODE_SIZE];
+
+	if (!s)
+		goto out;
+	bind_text(s, 1, code);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+	} else if (rc == SQLITE_DONE) {
+		code_display(code, shown);
+		set_msg(d, "no session with reference code '%s'", shown);
+		err = DB_ENOTFOUND;
+	} else {
+		err = fail(d, rc, "find the session");
+	}
+	sqlite3_reset(s);
+out:
+	return err;
+}
+
 static int op_session_get(db *d, void *arg)
 {
 	struct get_arg *a = arg;
-	int err = DB_OK;
+	int err = DB_OK, rc;
 	sqlite3_stmt *s;
-	int rc;
 
-	if (a->code) {
-		s = stmt(d, S_SESSION_BY_CODE, &err);
-		if (!s)
-			return err;
-		bind_text(s, 1, a->code);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			a->id = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-		if (rc == SQLITE_DONE) {
-			char code[DB_CODE_SIZE];
-
-			code_display(a->code, code);
-			set_msg(d, "no session with reference code '%s'", code);
-			return DB_ENOTFOUND;
-		}
-		if (rc != SQLITE_ROW)
-			return fail(d, rc, "find the session");
-	}
+	session_clear(a->out);   /* a retried op starts afresh */
+	if (a->code)
+		err = id_by_code(d, a->code, &a->id);
+	if (err != DB_OK)
+		goto out;
 	s = stmt(d, S_SESSION_ROW, &err);
 	if (!s)
-		return err;
+		goto out;
 	sqlite3_bind_int64(s, 1, a->id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -1123,6 +1143,7 @@ static int op_session_get(db *d, void *arg)
 		err = fail(d, rc, "read the session");
 	}
 	sqlite3_reset(s);
+out:
 	if (err != DB_OK)
 		session_clear(a->out);
 	return err;
@@ -1130,31 +1151,36 @@ static int op_session_get(db *d, void *arg)
 
 static int session_get(db *d, struct get_arg *a, struct db_session **out)
 {
-	int err;
+	int err = DB_OK;
 
 	*out = NULL;
 	a->out = calloc(1, sizeof *a->out);
 	if (!a->out) {
 		set_msg(d, "cannot read the session: out of memory");
-		return DB_ENOMEM;
+		err = DB_ENOMEM;
+		goto out;
 	}
 	err = run(d, false, op_session_get, a, "read the session");
-	if (err != DB_OK) {
-		free(a->out);
-		return err;
-	}
+	if (err != DB_OK)
+		goto out_free;
 	*out = a->out;
-	return DB_OK;
+	goto out;
+out_free:
+	free(a->out);
+out:
+	return err;
 }
 
 int db_session_get(db *d, int64_t id, struct db_session **out)
 {
 	struct get_arg a = { .id = id };
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK || !out)
-		return DB_EINVAL;
-	*out = NULL;
-	return session_get(d, &a, out);
+	if (err == DB_OK && !out)
+		err = DB_EINVAL;
+	if (err == DB_OK)
+		err = session_get(d, &a, out);
+	return err;
 }
 
 int db_session_find(db *d, const char *id_or_code, struct db_session **out)
@@ -1162,26 +1188,33 @@ int db_session_find(db *d, const char *id_or_code, struct db_session **out)
 	struct get_arg a = { 0 };
 	char code[CODE_LEN + 1];
 	const char *p;
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK || !out)
-		return DB_EINVAL;
+	if (err == DB_OK && !out)
+		err = DB_EINVAL;
+	if (err != DB_OK)
+		goto out;
 	*out = NULL;
-	if (!id_or_code)
-		return invalid(d, "no session id or reference code given");
+	if (!id_or_code) {
+		err = invalid(d, "no session id or reference code given");
+		goto out;
+	}
 	while (isspace((unsigned char)*id_or_code))
 		id_or_code++;
 	for (p = id_or_code; isdigit((unsigned char)*p); p++)
 		;
 	if (p != id_or_code && strspn(p, " \t\r\n") == strlen(p) &&
-	    p - id_or_code <= 18) {
-		a.id = strtoll(id_or_code, NULL, 10);
-		return session_get(d, &a, out);
-	}
-	if (!code_normalize(id_or_code, code))
-		return invalid(d, "'%.40s' is not a session id or reference "
-				  "code", id_or_code);
-	a.code = code;
-	return session_get(d, &a, out);
+	    p - id_or_code <= 18)
+		a.id = strtoll(id_or_code, NULL, 10);   /* digits only: an id */
+	else if (code_normalize(id_or_code, code))
+		a.code = code;
+	else
+		err = invalid(d, "'%.40s' is not a session id or reference "
+				 "code", id_or_code);
+	if (err == DB_OK)
+		err = session_get(d, &a, out);
+out:
+	return err;
 }
 
 struct list_arg {
@@ -1255,13 +1288,14 @@ int db_session_list(db *d, const char *status, int64_t since,
 		    db_session_cb *cb, void *ctx)
 {
 	struct list_arg a = { .status = status, .since = since };
-	int err;
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK || !cb)
-		return DB_EINVAL;
-	if (status && !in_list(status, statuses))
-		return invalid(d, "unknown status '%s'", status);
-	err = run(d, false, op_session_list, &a, "list the sessions");
+	if (err == DB_OK && !cb)
+		err = DB_EINVAL;
+	if (err == DB_OK && status && !in_list(status, statuses))
+		err = invalid(d, "unknown status '%s'", status);
+	if (err == DB_OK)
+		err = run(d, false, op_session_list, &a, "list the sessions");
 	for (size_t i = 0; err == DB_OK && i < a.n; i++)
 		err = cb(&a.rows[i], ctx);
 	list_clear(&a);
@@ -1276,62 +1310,76 @@ struct answer_arg {
 	const char *value;       /* NULL: withdraw */
 };
 
-static int op_answer_put(db *d, void *arg)
+/* Whether the session holds an answer to a->question, and if it is a->value. */
+static int answer_current(db *d, const struct answer_arg *a, bool *had,
+			  bool *same)
 {
-	struct answer_arg *a = arg;
-	struct state st;
 	int err = DB_OK;
-	sqlite3_stmt *s;
-	bool had = false, same = false;
-	int64_t t = now();
+	sqlite3_stmt *s = stmt(d, S_ANSWER_GET, &err);
 	int rc;
 
-	err = state_get(d, a->session, &st);
-	if (err == DB_OK)
-		err = require_in_progress(d, &st);
-	if (err != DB_OK)
-		return err;
-
-	s = stmt(d, S_ANSWER_GET, &err);
+	*had = *same = false;
 	if (!s)
-		return err;
+		goto out;
 	sqlite3_bind_int64(s, 1, a->session);
 	bind_text(s, 2, a->question);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		had = true;
-		same = strcmp(col_text(s, 0), a->value) == 0;
+		*had = true;
+		*same = strcmp(col_text(s, 0), a->value) == 0;
+	} else if (rc != SQLITE_DONE) {
+		err = fail(d, rc, "save the answer");
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(d, rc, "save the answer");
-	if (same)
-		return DB_OK;
+out:
+	return err;
+}
 
-	s = stmt(d, had ? S_ANSWER_UPDATE : S_ANSWER_INSERT, &err);
+/* Runs S_ANSWER_INSERT/_UPDATE/_DELETE or S_REVISION_INSERT for a. */
+static int answer_write(db *d, enum stmt_id id, const struct answer_arg *a,
+			int64_t t)
+{
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, id, &err);
+
 	if (!s)
-		return err;
+		goto out;
 	sqlite3_bind_int64(s, 1, a->session);
 	bind_text(s, 2, a->question);
-	bind_text(s, 3, a->value);
-	sqlite3_bind_int64(s, 4, t);
-	err = exec_done(d, s, "save the answer");
-	if (err != DB_OK)
-		return err;
+	if (id != S_ANSWER_DELETE) {
+		bind_text(s, 3, a->value);
+		sqlite3_bind_int64(s, 4, t);
+	}
+	err = exec_done(d, s, a->value ? "save the answer"
+				       : "withdraw the answer");
+out:
+	return err;
+}
 
-	s = stmt(d, S_REVISION_INSERT, &err);
-	if (!s)
-		return err;
-	sqlite3_bind_int64(s, 1, a->session);
-	bind_text(s, 2, a->question);
-	bind_text(s, 3, a->value);
-	sqlite3_bind_int64(s, 4, t);
-	err = exec_done(d, s, "save the answer");
+static int op_answer_put(db *d, void *arg)
+{
+	struct answer_arg *a = arg;
+	struct state st;
+	bool had = false, same = false;
+	int64_t t = now();
+	int err;
+
+	err = state_get(d, a->session, &st);
+	if (err == DB_OK)
+		err = require_in_progress(d, &st);
+	if (err == DB_OK)
+		err = answer_current(d, a, &had, &same);
+	if (err != DB_OK || same)
+		goto out;
+	err = answer_write(d, had ? S_ANSWER_UPDATE : S_ANSWER_INSERT, a, t);
+	if (err == DB_OK)
+		err = answer_write(d, S_REVISION_INSERT, a, t);
 	if (err == DB_OK && had)
 		err = audit_insert(d, a->session, &st, "answer_changed", NULL,
 				   a->question);
 	if (err == DB_OK)
 		err = touch(d, a->session);
+out:
 	return err;
 }
 
@@ -1339,65 +1387,60 @@ int db_answer_put(db *d, int64_t session, const char *question,
 		  const char *value)
 {
 	struct answer_arg a = { session, question, value };
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
+	if (err != DB_OK)
+		goto out;
 	if (!question_ok(question))
-		return invalid(d, "'%.64s' is not a question id",
-			       question ? question : "");
-	if (!text_ok(value))
-		return invalid(d, "the answer to '%s' is empty or too long",
-			       question);
-	return run(d, true, op_answer_put, &a, "save the answer");
+		err = invalid(d, "'%.64s' is not a question id",
+			      question ? question : "");
+	else if (!text_ok(value))
+		err = invalid(d, "the answer to '%s' is empty or too long",
+			      question);
+	else
+		err = run(d, true, op_answer_put, &a, "save the answer");
+out:
+	return err;
 }
 
 static int op_answer_remove(db *d, void *arg)
 {
 	struct answer_arg *a = arg;
 	struct state st;
+	int64_t t = now();
 	int err;
-	sqlite3_stmt *s;
 
 	err = state_get(d, a->session, &st);
 	if (err == DB_OK)
 		err = require_in_progress(d, &st);
-	if (err != DB_OK)
-		return err;
-	s = stmt(d, S_ANSWER_DELETE, &err);
-	if (!s)
-		return err;
-	sqlite3_bind_int64(s, 1, a->session);
-	bind_text(s, 2, a->question);
-	err = exec_done(d, s, "withdraw the answer");
+	if (err == DB_OK)
+		err = answer_write(d, S_ANSWER_DELETE, a, t);
 	if (err != DB_OK || sqlite3_changes(d->h) == 0)
-		return err;
-
-	s = stmt(d, S_REVISION_INSERT, &err);
-	if (!s)
-		return err;
-	sqlite3_bind_int64(s, 1, a->session);
-	bind_text(s, 2, a->question);
-	sqlite3_bind_null(s, 3);
-	sqlite3_bind_int64(s, 4, now());
-	err = exec_done(d, s, "withdraw the answer");
+		goto out;   /* nothing to withdraw is not an error */
+	err = answer_write(d, S_REVISION_INSERT, a, t);
 	if (err == DB_OK)
 		err = audit_insert(d, a->session, &st, "answer_withdrawn", NULL,
 				   a->question);
 	if (err == DB_OK)
 		err = touch(d, a->session);
+out:
 	return err;
 }
 
 int db_answer_remove(db *d, int64_t session, const char *question)
 {
 	struct answer_arg a = { session, question, NULL };
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
+	if (err != DB_OK)
+		goto out;
 	if (!question_ok(question))
-		return invalid(d, "'%.64s' is not a question id",
-			       question ? question : "");
-	return run(d, true, op_answer_remove, &a, "withdraw the answer");
+		err = invalid(d, "'%.64s' is not a question id",
+			      question ? question : "");
+	else
+		err = run(d, true, op_answer_remove, &a, "withdraw the answer");
+out:
+	return err;
 }
 
 /*
@@ -1487,9 +1530,11 @@ int db_answers_load(db *d, int64_t session, db_answer_cb *cb, void *ctx)
 	struct rows_arg a = { session, S_ANSWERS, true, NULL, 0, 0 };
 	int err;
 
-	if (begin_call(d) != DB_OK || !cb)
-		return DB_EINVAL;
-	err = load_rows(d, &a, "load the answers");
+	err = begin_call(d);
+	if (err == DB_OK && !cb)
+		err = DB_EINVAL;
+	if (err == DB_OK)
+		err = load_rows(d, &a, "load the answers");
 	for (size_t i = 0; err == DB_OK && i < a.n; i++)
 		err = cb(a.rows[i].text[0], a.rows[i].text[1], ctx);
 	rows_clear(&a);
@@ -1501,9 +1546,11 @@ int db_answer_history(db *d, int64_t session, db_revision_cb *cb, void *ctx)
 	struct rows_arg a = { session, S_REVISIONS, true, NULL, 0, 0 };
 	int err;
 
-	if (begin_call(d) != DB_OK || !cb)
-		return DB_EINVAL;
-	err = load_rows(d, &a, "load the answer history");
+	err = begin_call(d);
+	if (err == DB_OK && !cb)
+		err = DB_EINVAL;
+	if (err == DB_OK)
+		err = load_rows(d, &a, "load the answer history");
 	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
 		struct db_revision r = {
 			.id = a.rows[i].num[0],
@@ -1527,54 +1574,79 @@ struct finish_arg {
 	const char *who;         /* resume: mode; signoff: clinician */
 };
 
+/*
+ * Runs one of the S_SESSION_* updates: ?1 the session, ?2 text (if the
+ * statement has it), ?3 the time.
+ */
+static int session_write(db *d, enum stmt_id id, int64_t session,
+			 const char *text, const char *doing)
+{
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, id, &err);
+
+	if (!s)
+		goto out;
+	sqlite3_bind_int64(s, 1, session);
+	if (sqlite3_bind_parameter_count(s) >= 3) {
+		bind_text(s, 2, text);
+		sqlite3_bind_int64(s, 3, now());
+	}
+	err = exec_done(d, s, doing);
+out:
+	return err;
+}
+
+static int json_check(db *d, const char *json)
+{
+	int err = DB_OK, rc;
+	sqlite3_stmt *s = stmt(d, S_JSON_VALID, &err);
+
+	if (!s)
+		goto out;
+	bind_text(s, 1, json);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW)
+		err = fail(d, rc, "finish the session");
+	else if (!sqlite3_column_int(s, 0))
+		err = invalid(d, "the conclusions are not well-formed JSON");
+	sqlite3_reset(s);
+out:
+	return err;
+}
+
+static int conclusion_insert(db *d, const struct finish_arg *a)
+{
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_CONCLUSION_INSERT, &err);
+
+	if (!s)
+		goto out;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->status);
+	bind_text(s, 3, a->level);
+	bind_text(s, 4, a->json);
+	sqlite3_bind_int64(s, 5, now());
+	err = exec_done(d, s, "save the conclusions");
+out:
+	return err;
+}
+
 static int op_session_finish(db *d, void *arg)
 {
 	struct finish_arg *a = arg;
 	struct state st;
 	int err;
-	sqlite3_stmt *s;
-	int64_t t = now();
 
 	err = state_get(d, a->session, &st);
 	if (err == DB_OK)
 		err = require_in_progress(d, &st);
-	if (err != DB_OK)
-		return err;
-	if (a->json) {
-		int rc, valid = 0;
-
-		s = stmt(d, S_JSON_VALID, &err);
-		if (!s)
-			return err;
-		bind_text(s, 1, a->json);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			valid = sqlite3_column_int(s, 0);
-		sqlite3_reset(s);
-		if (rc != SQLITE_ROW)
-			return fail(d, rc, "finish the session");
-		if (!valid)
-			return invalid(d, "the conclusions are not well-formed "
-					  "JSON");
-	}
-	s = stmt(d, S_SESSION_FINISH, &err);
-	if (!s)
-		return err;
-	sqlite3_bind_int64(s, 1, a->session);
-	bind_text(s, 2, a->status);
-	sqlite3_bind_int64(s, 3, t);
-	err = exec_done(d, s, "finish the session");
-	if (err == DB_OK && (a->level || a->json)) {
-		s = stmt(d, S_CONCLUSION_INSERT, &err);
-		if (!s)
-			return err;
-		sqlite3_bind_int64(s, 1, a->session);
-		bind_text(s, 2, a->status);
-		bind_text(s, 3, a->level);
-		bind_text(s, 4, a->json);
-		sqlite3_bind_int64(s, 5, t);
-		err = exec_done(d, s, "save the conclusions");
-	}
+	if (err == DB_OK && a->json)
+		err = json_check(d, a->json);
+	if (err == DB_OK)
+		err = session_write(d, S_SESSION_FINISH, a->session, a->status,
+				    "finish the session");
+	if (err == DB_OK && (a->level || a->json))
+		err = conclusion_insert(d, a);
 	if (err == DB_OK)
 		err = audit_insert(d, a->session, &st, "finished", NULL,
 				   a->status);
@@ -1585,45 +1657,44 @@ int db_session_finish(db *d, int64_t session, const char *status,
 		      const char *level, const char *conclusions_json)
 {
 	struct finish_arg a = { session, status, level, conclusions_json, NULL };
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
+	if (err != DB_OK)
+		goto out;
 	if (!in_list(status, finish_statuses))
-		return invalid(d, "'%s' is not a status a session can end with",
-			       status ? status : "");
-	if (strcmp(status, "abandoned") != 0 &&
-	    (!text_ok(level) || !conclusions_json))
-		return invalid(d, "a %s session needs its level and "
-				  "conclusions", status);
-	if ((level && !text_ok(level)) ||
-	    (conclusions_json && strlen(conclusions_json) >= 16 * MAX_TEXT))
-		return invalid(d, "the level or conclusions are empty or too "
-				  "long");
-	return run(d, true, op_session_finish, &a, "finish the session");
+		err = invalid(d, "'%s' is not a status a session can end with",
+			      status ? status : "");
+	else if (strcmp(status, "abandoned") != 0 &&
+		 (!text_ok(level) || !conclusions_json))
+		err = invalid(d, "a %s session needs its level and "
+				 "conclusions", status);
+	else if ((level && !text_ok(level)) ||
+		 (conclusions_json &&
+		  strlen(conclusions_json) >= 16 * MAX_TEXT))
+		err = invalid(d, "the level or conclusions are empty or too "
+				 "long");
+	else
+		err = run(d, true, op_session_finish, &a, "finish the session");
+out:
+	return err;
 }
 
 static int op_session_resume(db *d, void *arg)
 {
 	struct finish_arg *a = arg;
 	struct state st;
-	int err;
-	sqlite3_stmt *s;
 	char code[DB_CODE_SIZE];
+	int err;
 
 	err = state_get(d, a->session, &st);
-	if (err != DB_OK)
-		return err;
-	if (st.signed_off) {
+	if (err == DB_OK && st.signed_off) {
 		code_display(st.code, code);
-		return invalid(d, "session '%s' has been signed off and can no "
-				  "longer change", code);
+		err = invalid(d, "session '%s' has been signed off and can no "
+				 "longer change", code);
 	}
-	s = stmt(d, S_SESSION_RESUME, &err);
-	if (!s)
-		return err;
-	sqlite3_bind_int64(s, 1, a->session);
-	sqlite3_bind_int64(s, 2, now());
-	err = exec_done(d, s, "resume the session");
+	if (err == DB_OK)
+		err = session_write(d, S_SESSION_RESUME, a->session, NULL,
+				    "resume the session");
 	if (err == DB_OK)
 		err = audit_insert(d, a->session, &st, "resumed", a->who, NULL);
 	return err;
@@ -1632,52 +1703,57 @@ static int op_session_resume(db *d, void *arg)
 int db_session_resume(db *d, int64_t session, const char *mode)
 {
 	struct finish_arg a = { .session = session, .who = mode };
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
+	if (err != DB_OK)
+		goto out;
 	if (mode && !in_list(mode, modes))
-		return invalid(d, "unknown mode '%s'", mode);
-	return run(d, true, op_session_resume, &a, "resume the session");
+		err = invalid(d, "unknown mode '%s'", mode);
+	else
+		err = run(d, true, op_session_resume, &a, "resume the session");
+out:
+	return err;
 }
 
 static int op_session_signoff(db *d, void *arg)
 {
 	struct finish_arg *a = arg;
 	struct state st;
-	int err;
-	sqlite3_stmt *s;
 	char code[DB_CODE_SIZE];
+	int err;
 
 	err = state_get(d, a->session, &st);
 	if (err != DB_OK)
-		return err;
+		goto out;
 	code_display(st.code, code);
 	if (strcmp(st.status, "in_progress") == 0)
-		return invalid(d, "session '%s' is still in progress; finish it "
-				  "before signing it off", code);
-	if (st.signed_off)
-		return invalid(d, "session '%s' is already signed off", code);
-	s = stmt(d, S_SESSION_SIGNOFF, &err);
-	if (!s)
-		return err;
-	sqlite3_bind_int64(s, 1, a->session);
-	bind_text(s, 2, a->who);
-	sqlite3_bind_int64(s, 3, now());
-	err = exec_done(d, s, "sign the session off");
+		err = invalid(d, "session '%s' is still in progress; finish it "
+				 "before signing it off", code);
+	else if (st.signed_off)
+		err = invalid(d, "session '%s' is already signed off", code);
+	if (err == DB_OK)
+		err = session_write(d, S_SESSION_SIGNOFF, a->session, a->who,
+				    "sign the session off");
 	if (err == DB_OK)
 		err = audit_insert(d, a->session, &st, "signed_off", NULL, NULL);
+out:
 	return err;
 }
 
 int db_session_signoff(db *d, int64_t session, const char *clinician)
 {
 	struct finish_arg a = { .session = session, .who = clinician };
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
+	if (err != DB_OK)
+		goto out;
 	if (!text_ok(clinician))
-		return invalid(d, "a sign-off needs the clinician's name");
-	return run(d, true, op_session_signoff, &a, "sign the session off");
+		err = invalid(d, "a sign-off needs the clinician's name");
+	else
+		err = run(d, true, op_session_signoff, &a,
+			  "sign the session off");
+out:
+	return err;
 }
 
 static int op_session_delete(db *d, void *arg)
@@ -1685,16 +1761,11 @@ static int op_session_delete(db *d, void *arg)
 	int64_t *id = arg;
 	struct state st;
 	int err;
-	sqlite3_stmt *s;
 
 	err = state_get(d, *id, &st);
-	if (err != DB_OK)
-		return err;
-	s = stmt(d, S_SESSION_DELETE, &err);
-	if (!s)
-		return err;
-	sqlite3_bind_int64(s, 1, *id);
-	err = exec_done(d, s, "delete the session");
+	if (err == DB_OK)
+		err = session_write(d, S_SESSION_DELETE, *id, NULL,
+				    "delete the session");
 	if (err == DB_OK)
 		err = audit_insert(d, *id, &st, "deleted", NULL, NULL);
 	return err;
@@ -1702,10 +1773,10 @@ static int op_session_delete(db *d, void *arg)
 
 int db_session_delete(db *d, int64_t session)
 {
-	int err;
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
+	if (err != DB_OK)
+		goto out;
 	err = run(d, true, op_session_delete, &session, "delete the session");
 	if (err == DB_OK && strcmp(d->path, ":memory:") != 0) {
 		/*
@@ -1719,6 +1790,7 @@ int db_session_delete(db *d, int64_t session)
 					  NULL);
 		set_busy_wait(d, true);
 	}
+out:
 	return err;
 }
 
@@ -1734,15 +1806,15 @@ static int op_note_add(db *d, void *arg)
 {
 	struct note_arg *a = arg;
 	struct state st;
-	int err;
 	sqlite3_stmt *s;
+	int err;
 
 	err = state_get(d, a->session, &st);
 	if (err != DB_OK)
-		return err;
+		goto out;
 	s = stmt(d, S_NOTE_INSERT, &err);
 	if (!s)
-		return err;
+		goto out;
 	sqlite3_bind_int64(s, 1, a->session);
 	bind_text(s, 2, a->author);
 	bind_text(s, 3, a->text);
@@ -1752,18 +1824,23 @@ static int op_note_add(db *d, void *arg)
 		err = audit_insert(d, a->session, &st, "note_added", NULL, NULL);
 	if (err == DB_OK)
 		err = touch(d, a->session);
+out:
 	return err;
 }
 
 int db_note_add(db *d, int64_t session, const char *author, const char *text)
 {
 	struct note_arg a = { session, author, text };
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
+	if (err != DB_OK)
+		goto out;
 	if (!text_ok(text) || (author && !text_ok(author)))
-		return invalid(d, "a note must not be empty or too long");
-	return run(d, true, op_note_add, &a, "save the note");
+		err = invalid(d, "a note must not be empty or too long");
+	else
+		err = run(d, true, op_note_add, &a, "save the note");
+out:
+	return err;
 }
 
 int db_notes_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
@@ -1771,9 +1848,11 @@ int db_notes_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
 	struct rows_arg a = { session, S_NOTES, true, NULL, 0, 0 };
 	int err;
 
-	if (begin_call(d) != DB_OK || !cb)
-		return DB_EINVAL;
-	err = load_rows(d, &a, "load the notes");
+	err = begin_call(d);
+	if (err == DB_OK && !cb)
+		err = DB_EINVAL;
+	if (err == DB_OK)
+		err = load_rows(d, &a, "load the notes");
 	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
 		struct db_note n = {
 			.id = a.rows[i].num[0],
@@ -1810,17 +1889,21 @@ int db_audit_add(db *d, int64_t session, const char *event, const char *mode,
 		 const char *detail)
 {
 	struct audit_arg a = { session, event, mode, detail };
+	int err = begin_call(d);
 
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
+	if (err != DB_OK)
+		goto out;
 	if (!in_list(event, audit_events))
-		return invalid(d, "unknown audit event '%.40s'",
-			       event ? event : "");
-	if (mode && !in_list(mode, modes))
-		return invalid(d, "unknown mode '%s'", mode);
-	if (detail && strlen(detail) >= 1024)
-		return invalid(d, "the audit detail is too long");
-	return run(d, true, op_audit_add, &a, "record the audit trail");
+		err = invalid(d, "unknown audit event '%.40s'",
+			      event ? event : "");
+	else if (mode && !in_list(mode, modes))
+		err = invalid(d, "unknown mode '%s'", mode);
+	else if (detail && strlen(detail) >= 1024)
+		err = invalid(d, "the audit detail is too long");
+	else
+		err = run(d, true, op_audit_add, &a, "record the audit trail");
+out:
+	return err;
 }
 
 int db_audit_load(db *d, int64_t session, db_audit_cb *cb, void *ctx)
@@ -1828,9 +1911,11 @@ int db_audit_load(db *d, int64_t session, db_audit_cb *cb, void *ctx)
 	struct rows_arg a = { session, S_AUDIT_LOAD, false, NULL, 0, 0 };
 	int err;
 
-	if (begin_call(d) != DB_OK || !cb || session < 0)
-		return DB_EINVAL;
-	err = load_rows(d, &a, "load the audit trail");
+	err = begin_call(d);
+	if (err == DB_OK && (!cb || session < 0))
+		err = DB_EINVAL;
+	if (err == DB_OK)
+		err = load_rows(d, &a, "load the audit trail");
 	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
 		struct db_audit r = {
 			.id = a.rows[i].num[0],
@@ -1892,7 +1977,9 @@ static int op_check(db *d, void *arg)
 
 int db_check(db *d)
 {
-	if (begin_call(d) != DB_OK)
-		return DB_EINVAL;
-	return run(d, false, op_check, NULL, "check the session store");
+	int err = begin_call(d);
+
+	if (err == DB_OK)
+		err = run(d, false, op_check, NULL, "check the session store");
+	return err;
 }
