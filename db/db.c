@@ -677,6 +677,30 @@ out:
 	return err;
 }
 
+/*
+ * SQLite gives the -wal and -shm files the mode the store had when they were
+ * created. If a reader created them while the store was read-only, they stay
+ * read-only after the store is made writable again, and every write would
+ * fail as "read-only". Give our own such files the store's mode back.
+ */
+static void repair_sidecars(db *d)
+{
+	static const char *const suffix[] = { "-wal", "-shm" };
+	struct stat db_st, st;
+	char p[4200];
+
+	if (stat(d->path, &db_st) != 0 || !(db_st.st_mode & S_IWUSR) ||
+	    access(d->path, W_OK) != 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof p, "%s%s", d->path, suffix[i]);
+		if (strlen(d->path) + 5 > sizeof p || stat(p, &st) != 0)
+			continue;
+		if (st.st_uid == geteuid() && !(st.st_mode & S_IWUSR))
+			chmod(p, db_st.st_mode & 0666);
+	}
+}
+
 static int pragma_int(db *d, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *s = NULL;
@@ -870,6 +894,8 @@ db *db_open_with(const char *path, const struct db_options *opt,
 	if (!memory && !d->read_only &&
 	    (make_parents(d) != DB_OK || make_file(d) != DB_OK))
 		goto out_fail;
+	if (!memory && !d->read_only)
+		repair_sidecars(d);
 	flags = d->read_only ? SQLITE_OPEN_READONLY
 			     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(path, &d->h, flags, NULL);

@@ -489,7 +489,10 @@ static void case_readonly(void)
 		CHECK(!exists(pathf("ro/none.db")));
 	}
 
-	/* the caller still held the answer: the retry saves it once */
+	/*
+	 * Writable again: the caller still held the answer and the retry
+	 * saves it once (a -shm file a reader left read-only is repaired).
+	 */
 	d = open_or_die(file, NULL);
 	CHECK(db_answer_put(d, id, "knee_pain", "ro-secret") == DB_OK);
 	CHECK(count_answers(d, id) == 2);
