@@ -3,6 +3,8 @@
  *
  *   assess --answers FILE|- [--format json|text] [--mode clinician|kiosk]
  *   assess --batch [--answers FILE|-] [--jobs N]
+ *   either with --save: each evaluated case is also kept in the session
+ *   store as an "api" session, and its result names the session.
  *
  * Single mode reads one JSON request, prints one result and exits 0, or
  * prints a message naming the bad field on stderr, nothing on stdout, and
@@ -13,6 +15,7 @@
  */
 #include "cli/cli.h"
 #include "cli/result.h"
+#include "cli/store.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -97,6 +100,40 @@ static void print_text(const engine *e)
 	       engine_rulebase_sha256(e));
 }
 
+/*
+ * Keep e's answers and conclusions as a new "api" session and add
+ * "session": {"id", "code", "status"} to result. Returns 0, or -1 with a
+ * message in err (nothing of the session is then reported).
+ */
+static int save_session(db *d, const engine *e, json_t *result, char *err,
+			size_t errsize)
+{
+	struct db_session_new sn = {
+		.mode = "api",
+		.rulebase_sha256 = engine_rulebase_sha256(e),
+		.program_version = cli_version,
+	};
+	int64_t id;
+	char code[DB_CODE_SIZE];
+	if (db_session_create(d, &sn, &id, code) != DB_OK)
+		goto out_db;
+	for (size_t i = 0; i < engine_question_count(e); i++) {
+		const char *q = engine_question_at(e, i)->id;
+		const char *text = engine_answer_text(e, q);
+		if (text && db_answer_put(d, id, q, text) != DB_OK)
+			goto out_db;
+	}
+	if (cli_store_conclusions(d, id, e) != DB_OK)
+		goto out_db;
+	json_object_set_new(result, "session",
+			    json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,
+				      "code", code, "status", cli_session_status(e)));
+	return 0;
+out_db:
+	snprintf(err, errsize, "cannot save the session: %s", db_errmsg(d));
+	return -1;
+}
+
 /* ------------------------------------------------------------------ batch */
 
 struct line {
@@ -117,6 +154,7 @@ struct block {
 struct worker {
 	pthread_t thread;
 	engine *e;
+	db *d;          /* --save: this thread's own store handle */
 	struct block *b;
 	char *err;
 };
@@ -129,7 +167,7 @@ static char *error_line(unsigned long no, const char *msg)
 	return s;
 }
 
-static void run_line(engine *e, enum engine_mode mode, struct line *l)
+static void run_line(engine *e, db *d, enum engine_mode mode, struct line *l)
 {
 	char err[512];
 	int rv = cli_request_run(e, mode, l->text, l->len, err, sizeof(err));
@@ -138,6 +176,11 @@ static void run_line(engine *e, enum engine_mode mode, struct line *l)
 		return;
 	}
 	json_t *j = cli_result_json(e);
+	if (j && d && save_session(d, e, j, err, sizeof(err)) != 0) {
+		json_decref(j);
+		l->out = error_line(l->no, err);
+		return;
+	}
 	l->out = j ? json_dumps(j, JSON_COMPACT | CLI_JSON_REAL) : NULL;
 	json_decref(j);
 	if (!l->out)
@@ -159,7 +202,7 @@ static void *worker_main(void *arg)
 			break;
 		for (; i < end; i++)
 			if (!b->lines[i].out)
-				run_line(w->e, b->mode, &b->lines[i]);
+				run_line(w->e, w->d, b->mode, &b->lines[i]);
 	}
 	return NULL;
 }
@@ -180,8 +223,8 @@ static void run_block(struct worker *ws, size_t n_workers, struct block *b)
 		pthread_join(ws[i].thread, NULL);
 }
 
-static int assess_batch(FILE *in, const char *rules_dir, enum engine_mode mode,
-			long jobs)
+static int assess_batch(FILE *in, const struct cli_options *opt,
+			enum engine_mode mode, long jobs, bool save)
 {
 	int status = 1;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -196,12 +239,14 @@ static int assess_batch(FILE *in, const char *rules_dir, enum engine_mode mode,
 	}
 	for (size_t i = 0; i < n_workers; i++) {
 		char *msg = NULL;
-		ws[i].e = engine_new(rules_dir, &msg);
+		ws[i].e = engine_new(opt->rules_dir, &msg);
 		if (!ws[i].e) {
 			fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
 			free(msg);
 			goto out_free;
 		}
+		if (save && !(ws[i].d = cli_store_open(opt, "api")))
+			goto out_free;
 	}
 
 	char *buf = NULL;
@@ -250,8 +295,10 @@ static int assess_batch(FILE *in, const char *rules_dir, enum engine_mode mode,
 	}
 	status = 0;
 out_free:
-	for (size_t i = 0; ws && i < n_workers; i++)
+	for (size_t i = 0; ws && i < n_workers; i++) {
 		engine_free(ws[i].e);
+		db_close(ws[i].d);
+	}
 	free(ws);
 	free(b.lines);
 	pthread_mutex_destroy(&b.lock);
@@ -261,8 +308,8 @@ out_free:
 /* ---------------------------------------------------------------- command */
 
 static const char assess_usage[] =
-	"usage: msktriage assess --answers FILE|- [--format json|text] [--mode clinician|kiosk]\n"
-	"       msktriage assess --batch [--answers FILE|-] [--jobs N]\n"
+	"usage: msktriage assess --answers FILE|- [--format json|text] [--mode clinician|kiosk] [--save]\n"
+	"       msktriage assess --batch [--answers FILE|-] [--jobs N] [--save]\n"
 	"\n"
 	"Evaluate answers without a terminal.\n"
 	"\n"
@@ -273,6 +320,8 @@ static const char assess_usage[] =
 	"  --batch            JSON Lines in, one result line out per input line;\n"
 	"                     a bad line gives {\"line\": N, \"error\": ...}\n"
 	"  --jobs N           batch threads (default: one per core)\n"
+	"  --save             also keep each case in the session store as an\n"
+	"                     'api' session; the result gives its id and code\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input.\n";
 
@@ -281,7 +330,7 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	const char *answers = "-";
 	const char *format = "json";
 	const char *mode = NULL;
-	bool batch = false;
+	bool batch = false, save = false;
 	long jobs = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -290,6 +339,8 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 			return 0;
 		} else if (strcmp(a, "--batch") == 0) {
 			batch = true;
+		} else if (strcmp(a, "--save") == 0) {
+			save = true;
 		} else if (i + 1 < argc && strcmp(a, "--answers") == 0) {
 			answers = argv[++i];
 		} else if (i + 1 < argc && strcmp(a, "--format") == 0) {
@@ -331,7 +382,7 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	}
 	int status;
 	if (batch) {
-		status = assess_batch(in, opt->rules_dir, m, jobs);
+		status = assess_batch(in, opt, m, jobs, save);
 		goto out_close;
 	}
 
@@ -359,19 +410,40 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 		status = rv == -1 ? 2 : 1;
 		goto out_engine;
 	}
-	if (strcmp(format, "text") == 0) {
-		print_text(e);
-	} else {
-		json_t *j = cli_result_json(e);
-		if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | CLI_JSON_REAL) != 0) {
+	json_t *j = cli_result_json(e);
+	if (!j) {
+		fprintf(stderr, "msktriage: out of memory\n");
+		status = 1;
+		goto out_engine;
+	}
+	if (save) {
+		db *d = cli_store_open(opt, "api");
+		rv = d ? save_session(d, e, j, err, sizeof(err)) : -1;
+		if (d && rv != 0)
+			fprintf(stderr, "msktriage: %s\n", err);
+		db_close(d);
+		if (rv != 0) {
 			json_decref(j);
-			fprintf(stderr, "msktriage: cannot write the result\n");
 			status = 1;
 			goto out_engine;
 		}
+	}
+	if (strcmp(format, "text") == 0) {
+		print_text(e);
+		json_t *session = json_object_get(j, "session");
+		if (session)
+			printf("Saved as session %s (id %lld)\n",
+			       json_string_value(json_object_get(session, "code")),
+			       (long long)json_integer_value(json_object_get(session, "id")));
+	} else if (json_dumpf(j, stdout, JSON_INDENT(2) | CLI_JSON_REAL) != 0) {
 		json_decref(j);
+		fprintf(stderr, "msktriage: cannot write the result\n");
+		status = 1;
+		goto out_engine;
+	} else {
 		putchar('\n');
 	}
+	json_decref(j);
 	status = fflush(stdout) == 0 ? 0 : 1;
 out_engine:
 	engine_free(e);

@@ -23,6 +23,10 @@ static const char usage[] =
 	"Commands:\n"
 	"  assess     evaluate answers given as JSON, without a terminal\n"
 	"  rules      check or list the rule base (rules check | rules list)\n"
+	"  sessions   list, show, resume or delete stored sessions\n"
+	"  interview  interview a patient at the terminal (the default command)\n"
+	"  resume     go on with an interrupted interview (resume ID|CODE)\n"
+	"  report     write a session as a report (report ID|CODE --format text)\n"
 	"\n"
 	"Options:\n"
 	"  --rules DIR  load the rule base from DIR instead of the built-in one\n"
@@ -67,10 +71,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (i >= argc) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (i >= argc)
+		return cli_interview(1, (char *[]){ "interview", NULL }, &opt);
 	const char *cmd = argv[i];
 	int sub_argc = argc - i;
 	char **sub_argv = argv + i;
@@ -78,6 +80,14 @@ int main(int argc, char **argv)
 		return cli_assess(sub_argc, sub_argv, &opt);
 	if (strcmp(cmd, "rules") == 0)
 		return cli_rules(sub_argc, sub_argv, &opt);
+	if (strcmp(cmd, "sessions") == 0)
+		return cli_sessions(sub_argc, sub_argv, &opt);
+	if (strcmp(cmd, "interview") == 0)
+		return cli_interview(sub_argc, sub_argv, &opt);
+	if (strcmp(cmd, "resume") == 0)
+		return cli_resume(sub_argc, sub_argv, &opt);
+	if (strcmp(cmd, "report") == 0)
+		return cli_report(sub_argc, sub_argv, &opt);
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
 		return 0;

@@ -1,0 +1,31 @@
+/*
+ * store.h — opening the session store for a command.
+ *
+ * The store is --db PATH, else db_default_path() (SPEC §6). Failures are
+ * printed here, once, in the program's voice.
+ */
+#ifndef MSKTRIAGE_CLI_STORE_H
+#define MSKTRIAGE_CLI_STORE_H
+
+#include "cli/cli.h"
+#include "db/db.h"
+#include "engine/engine.h"
+
+/* Open the store for opt (creating it when missing), with mode recorded in
+ * audit rows ("clinician", "kiosk", "api"). Prints why on failure and
+ * returns NULL. Free with db_close(). */
+db *cli_store_open(const struct cli_options *opt, const char *mode);
+
+/* "complete", "emergency_stopped" (stopped by a red flag) or "in_progress"
+ * for e's last run: the status a session with these conclusions has. */
+const char *cli_session_status(const engine *e);
+
+/* Store e's conclusions as the session's: finish it with
+ * cli_session_status(e), unless it is still in progress. Returns a DB_E*
+ * code (DB_OK when there was nothing to store). */
+int cli_store_conclusions(db *d, int64_t session, const engine *e);
+
+/* "2026-11-21 10:05" in local time, into buf. */
+const char *cli_time(int64_t t, char *buf, size_t size);
+
+#endif
