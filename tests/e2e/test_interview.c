@@ -12,7 +12,8 @@
  * (and a history that holds commands only); back and change with a finding
  * visibly withdrawn; a red-flag stop marked emergency_stopped; quit, Ctrl-C,
  * Ctrl-D and resume to the same question; end of input on a non-terminal
- * stdin; the report command's formats and errors.
+ * stdin; the report command's formats and errors; a store that stays
+ * locked while an answer is saved.
  *
  * Scripts name the answers that matter by SPEC question id and answer
  * anything else "n" (or skip it if refused), so they hold whatever order
@@ -28,6 +29,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <sqlite3.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
@@ -45,6 +47,7 @@
 
 static char rules_dir[512];   /* "" for the built-in rule base */
 static char dir[512];         /* this test's temporary directory */
+static bool colour_term;      /* TERM=xterm without NO_COLOR */
 
 /* ------------------------------------------------------------ a terminal */
 
@@ -66,8 +69,13 @@ static void set_env(void)
 	setenv("XDG_STATE_HOME", buf, 1);
 	snprintf(buf, sizeof(buf), "%s/data", dir);
 	setenv("XDG_DATA_HOME", buf, 1);
-	setenv("TERM", "dumb", 1);
-	setenv("NO_COLOR", "1", 1);
+	if (colour_term) {
+		setenv("TERM", "xterm-256color", 1);
+		unsetenv("NO_COLOR");
+	} else {
+		setenv("TERM", "dumb", 1);
+		setenv("NO_COLOR", "1", 1);
+	}
 	unsetenv("MSKTRIAGE_DB");
 	unsetenv("INPUTRC");
 }
@@ -271,6 +279,29 @@ static const char *prompt_id(const char *line)
 	memcpy(id, line, n - 1);
 	id[n - 1] = '\0';
 	return id;
+}
+
+/* No line of the screen is wider than columns (typed lines aside). */
+static void assert_fits(struct pty *p, int columns)
+{
+	pty_pump(p, 0);
+	for (char *l = p->raw; l && *l;) {
+		char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		int w = 0;
+		for (size_t i = 0; i < n; i++)
+			if (((unsigned char)l[i] & 0xC0) != 0x80 && l[i] != '\r')
+				w++;
+		char save = l[n];
+		l[n] = '\0';
+		bool typed = strstr(l, "> ") || strstr(l, "]: ") || strstr(l, "): ");
+		l[n] = save;
+		if (w > columns && !typed) {
+			dump_screen(p);
+			fail_msg("a line is %d columns wide: %.*s", w, (int)n, l);
+		}
+		l = nl ? nl + 1 : NULL;
+	}
 }
 
 static int pty_finish(struct pty *p)
@@ -483,6 +514,8 @@ static void test_full_interview(void **state)
 	type(&p, keys);
 	expect(&p, "report written to");
 	expect(&p, "Goodbye");
+	assert_fits(&p, 80);
+	assert_null(strstr(p.raw, "\033[1m")); /* NO_COLOR: no colour */
 	assert_int_equal(pty_finish(&p), 0);
 
 	struct stat st;
@@ -752,6 +785,70 @@ static void test_report_command(void **state)
 	free(text);
 }
 
+/* Colour on a colour terminal when NO_COLOR is not set. */
+static void test_colour(void **state)
+{
+	(void)state;
+	struct pty p;
+	const char *const args[] = { "interview", "--label", "x", NULL };
+	colour_term = true;
+	pty_start(&p, args);
+	colour_term = false;
+	expect(&p, "age");
+	next_prompt(&p);
+	assert_non_null(strstr(p.raw, "\033[1;36mage"));
+	type(&p, "quit\n");
+	assert_int_equal(pty_finish(&p), 0);
+}
+
+/* The store cannot take an answer: said clearly, the answer kept in hand
+ * and retried; on giving up, undone so the engine and the store agree. */
+static void test_store_locked(void **state)
+{
+	(void)state;
+	struct pty p;
+	char code[16], db_path[600];
+	const char *const args[] = { "interview", "--label", "x", NULL };
+	pty_start(&p, args);
+	read_code(&p, code);
+	assert_string_equal(next_prompt(&p), "age>");
+	type(&p, "61\n");
+	assert_string_equal(next_prompt(&p), "knee_pain>");
+
+	/* Another process holds the store's write lock. */
+	sqlite3 *other;
+	snprintf(db_path, sizeof(db_path), "%s/sessions.db", dir);
+	assert_int_equal(sqlite3_open(db_path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+			 SQLITE_OK);
+	type(&p, "y\n");
+	expect(&p, "cannot save the answer to 'knee_pain'");
+	expect(&p, "retry? [Y/n]");
+	next_prompt(&p);
+	type(&p, "y\n");                 /* still locked: asked again */
+	expect(&p, "cannot save the answer to 'knee_pain'");
+	next_prompt(&p);
+	type(&p, "n\n");                 /* give up: not kept, asked again */
+	expect(&p, "was not kept");
+	assert_string_equal(next_prompt(&p), "knee_pain>");
+
+	/* Lock released: the same answer now goes through. */
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	type(&p, "y\n");
+	const char *line = next_prompt(&p);
+	assert_non_null(prompt_id(line));
+	assert_string_not_equal(line, "knee_pain>");
+	type(&p, "quit\n");
+	assert_int_equal(pty_finish(&p), 0);
+	sqlite3_close(other);
+
+	char *out = NULL;
+	const char *const rep[] = { "report", code, NULL };
+	assert_int_equal(run_plain(rep, "", &out), 0);
+	assert_non_null(strstr(out, "Answers (2, in the order given)"));
+	free(out);
+}
+
 /* ------------------------------------------------------------------ main */
 
 /* Assemble the fixture rule base: the real schema, flow and levels with
@@ -819,6 +916,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_end_of_input_without_terminal,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_colour, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_locked, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name(
 		builtin ? "interview (built-in rules)" : "interview (fixture)",
