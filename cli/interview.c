@@ -506,7 +506,7 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 	if (engine_answer_set_text(v->e, q->id, text) != 0) {
 		SAY(v, "%s%s%s\n", term_sgr(&v->out, TERM_YELLOW),
 		    engine_errmsg(v->e), term_sgr(&v->out, TERM_RESET));
-		goto out;
+		goto out_free;
 	}
 	char what[128];
 	snprintf(what, sizeof(what), "the answer to '%s'", q->id);
@@ -522,12 +522,12 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 		SAY(v, "the answer to '%s' was not kept; it is asked again "
 		    "(or 'quit': everything saved so far stays saved)\n", q->id);
 		r = run(v);
-		goto out;
+		goto out_free;
 	}
 	if (order_add(v, q->id) != 0) {
 		fprintf(stderr, "msktriage: out of memory\n");
 		r = FAILED;
-		goto out;
+		goto out_free;
 	}
 	if (v->changing == q) {
 		SAY(v, "changed '%s'%s%s to %s\n", q->id, before ? " from " : "",
@@ -535,7 +535,7 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 		v->changing = NULL;
 	}
 	r = settle(v);
-out:
+out_free:
 	free(before);
 	return r;
 }
@@ -698,18 +698,18 @@ static enum outcome cmd_back(struct iv *v)
 	if (!id || (held && !before)) {
 		fprintf(stderr, "msktriage: out of memory\n");
 		r = FAILED;
-		goto out;
+		goto out_free;
 	}
 	char what[128];
 	snprintf(what, sizeof(what), "going back from '%s'", id);
 	while (db_answer_remove(v->d, v->sid, id) != DB_OK)
 		if (!store_retry(v, what))
-			goto out;
+			goto out_free;
 	engine_answer_clear(v->e, id);
 	order_remove(v, id);
 	SAY(v, "back to '%s' (it was %s)\n", id, before ? before : "unanswered");
 	r = settle(v);
-out:
+out_free:
 	free(id);
 	free(before);
 	return r;
@@ -957,7 +957,7 @@ static enum outcome finish(struct iv *v, bool emergency)
 	if (!text) {
 		fprintf(stderr, "msktriage: out of memory\n");
 		r = FAILED;
-		goto out;
+		goto out_free;
 	}
 	while (db_session_finish(v->d, v->sid, status, engine_level(v->e)->id,
 				 text) != DB_OK) {
@@ -965,7 +965,7 @@ static enum outcome finish(struct iv *v, bool emergency)
 			SAY(v, "the conclusions were not saved; the answers are: "
 			    "resume with 'msktriage resume %s'\n", v->code);
 			r = FAILED;
-			goto out;
+			goto out_free;
 		}
 	}
 	SAY(v, "\n%s== Summary of session %s ==%s\n", term_sgr(&v->out, TERM_BOLD),
@@ -975,7 +975,7 @@ static enum outcome finish(struct iv *v, bool emergency)
 	SAY(v, "\nsession %s saved as %s\n", v->code, status);
 	sign_off_and_report(v);
 	SAY(v, "\nsession %s: %s. Goodbye.\n", v->code, status);
-out:
+out_free:
 	free(text);
 	json_decref(c);
 	return r;
@@ -1055,34 +1055,35 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 static int iv_open(struct iv *v, const struct cli_options *opt)
 {
 	char *msg = NULL;
+	int rc = -1;
 	memset(v, 0, sizeof(*v));
 	v->opt = opt;
 	term_out_init(&v->out, stdout);
 	v->e = engine_new(opt->rules_dir, &msg);
 	if (!v->e) {
 		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
-		goto fail;
+		goto out_free_msg;
 	}
 	engine_mode_set(v->e, ENGINE_MODE_CLINICIAN);
 	if (!opt->db_path && !(v->db_file = db_default_path())) {
 		fprintf(stderr, "msktriage: cannot find the session store: no home directory\n");
-		goto fail;
+		goto out_free_msg;
 	}
 	v->d = db_open(opt->db_path ? opt->db_path : v->db_file, &msg);
 	if (!v->d) {
 		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot open the session store");
-		goto fail;
+		goto out_free_msg;
 	}
 	db_mode_set(v->d, "clinician");
 	if (term_input_open() != 0) {
 		fprintf(stderr, "msktriage: out of memory\n");
-		goto fail;
+		goto out_free_msg;
 	}
 	term_input_history_load("msktriage");
-	return 0;
-fail:
+	rc = 0;
+out_free_msg:
 	free(msg);
-	return -1;
+	return rc;
 }
 
 static void iv_close(struct iv *v)
@@ -1151,9 +1152,9 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 		}
 	}
 	if (iv_open(&v, opt) != 0)
-		goto out;
+		goto out_free;
 	if (clinician && !(v.clinician = strdup(clinician)))
-		goto out;
+		goto out_free;
 
 	SAY(&v, "%smsktriage %s: clinician interview%s (rule base %s)\n",
 	    term_sgr(&v.out, TERM_BOLD), cli_version, term_sgr(&v.out, TERM_RESET),
@@ -1166,12 +1167,12 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 			label = trim(typed);
 		else if (rd != TERM_LINE) {
 			status = 0;
-			goto out;
+			goto out_free;
 		}
 	}
 	if (engine_run(v.e) != 0) {
 		fprintf(stderr, "msktriage: %s\n", engine_errmsg(v.e));
-		goto out;
+		goto out_free;
 	}
 	struct db_session_new s = {
 		.mode = "clinician",
@@ -1183,13 +1184,13 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 	if (db_session_create(v.d, &s, &v.sid, v.code) != DB_OK) {
 		fprintf(stderr, "msktriage: cannot start a session: %s\n",
 			db_errmsg(v.d));
-		goto out;
+		goto out_free;
 	}
 	SAY(&v, "session %s%s%s started. Type 'help' for commands.\n",
 	    term_sgr(&v.out, TERM_BOLD), v.code, term_sgr(&v.out, TERM_RESET));
 	enum outcome r = interview_loop(&v, false);
 	status = exit_status(&v, r);
-out:
+out_free:
 	free(typed);
 	iv_close(&v);
 	return status;
@@ -1251,12 +1252,12 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	}
 	opened = true;
 	if (iv_open(&v, opt) != 0)
-		goto out;
+		goto out_free;
 	int rc = db_session_find(v.d, which, &s);
 	if (rc != DB_OK) {
 		fprintf(stderr, "msktriage: %s\n", db_errmsg(v.d));
 		status = rc == DB_ENOTFOUND || rc == DB_EINVAL ? 2 : 1;
-		goto out;
+		goto out_free;
 	}
 	v.sid = s->id;
 	memcpy(v.code, s->code, sizeof(v.code));
@@ -1266,7 +1267,7 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	if (db_session_resume(v.d, v.sid, "clinician") != DB_OK) {
 		fprintf(stderr, "msktriage: cannot resume: %s\n", db_errmsg(v.d));
 		status = 2;
-		goto out;
+		goto out_free;
 	}
 	SAY(&v, "%smsktriage %s: clinician interview%s (rule base %s)\n",
 	    term_sgr(&v.out, TERM_BOLD), cli_version, term_sgr(&v.out, TERM_RESET),
@@ -1281,19 +1282,19 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	if (db_answers_load(v.d, v.sid, replay_answer, &rp) != DB_OK) {
 		fprintf(stderr, "msktriage: cannot read the answers: %s\n",
 			db_errmsg(v.d));
-		goto out;
+		goto out_free;
 	}
 	for (size_t i = 0; i < rp.n_bad; i++)
 		if (db_answer_remove(v.d, v.sid, rp.bad[i]) != DB_OK)
 			SAY(&v, "warning: %s\n", db_errmsg(v.d));
 	if (engine_run(v.e) != 0) {
 		fprintf(stderr, "msktriage: %s\n", engine_errmsg(v.e));
-		goto out;
+		goto out_free;
 	}
 	struct seen *none = NULL;
 	size_t n_none = 0;
 	if (seen_take(&v, &none, &n_none) != 0)
-		goto out;
+		goto out_free;
 	SAY(&v, "session %s%s%s resumed%s%s, %zu answers so far. Type 'help' "
 	    "for commands.\n", term_sgr(&v.out, TERM_BOLD), v.code,
 	    term_sgr(&v.out, TERM_RESET), s->patient_label ? ": " : "",
@@ -1305,7 +1306,7 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	}
 	enum outcome r = interview_loop(&v, true);
 	status = exit_status(&v, r);
-out:
+out_free:
 	for (size_t i = 0; i < rp.n_bad; i++)
 		free(rp.bad[i]);
 	free(rp.bad);

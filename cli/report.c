@@ -259,11 +259,11 @@ int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 	term_out_plain(&o, f);
 	if (db_session_get(d, sid, &s) != DB_OK) {
 		snprintf(err, errsize, "%s", db_errmsg(d));
-		goto out;
+		goto out_free;
 	}
 	if (db_answers_load(d, sid, collect_answer, &a) != DB_OK) {
 		snprintf(err, errsize, "cannot read the answers: %s", db_errmsg(d));
-		goto out;
+		goto out_free;
 	}
 	interim = strcmp(s->status, "in_progress") == 0 || !s->conclusions_json;
 	if (!interim) {
@@ -271,7 +271,7 @@ int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 		if (!c) {
 			snprintf(err, errsize, "the stored conclusions of session "
 				 "'%s' cannot be read", s->code);
-			goto out;
+			goto out_free;
 		}
 	} else {
 		/* Work the conclusions out again from the answers given. */
@@ -280,12 +280,12 @@ int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 			engine_answer_set_text(e, a.q[i], a.v[i]);
 		if (engine_run(e) != 0) {
 			snprintf(err, errsize, "%s", engine_errmsg(e));
-			goto out;
+			goto out_free;
 		}
 		c = cli_result_json(e);
 		if (!c) {
 			snprintf(err, errsize, "out of memory");
-			goto out;
+			goto out_free;
 		}
 	}
 
@@ -333,14 +333,14 @@ int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 	size_t before = (size_t)ftell(f);
 	if (db_notes_load(d, sid, print_note, f) != DB_OK) {
 		snprintf(err, errsize, "cannot read the notes: %s", db_errmsg(d));
-		goto out;
+		goto out_free;
 	}
 	if ((size_t)ftell(f) == before)
 		fputs("  none\n", f);
 	when(t1, sizeof(t1), (int64_t)time(NULL));
 	fprintf(f, "\nReport written %s by msktriage %s.\n", t1, cli_version);
 	rc = 0;
-out:
+out_free:
 	json_decref(c);
 	answers_free(&a);
 	db_session_free(s);
@@ -413,34 +413,34 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	status = 1;
 	if (!opt->db_path && !(path = db_default_path())) {
 		fprintf(stderr, "msktriage: cannot find the session store: no home directory\n");
-		goto out;
+		goto out_free;
 	}
 	d = db_open(opt->db_path ? opt->db_path : path, &msg);
 	if (!d) {
 		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot open the session store");
-		goto out;
+		goto out_free;
 	}
 	int rc = db_session_find(d, which, &s);
 	if (rc != DB_OK) {
 		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
 		status = rc == DB_ENOTFOUND || rc == DB_EINVAL ? 2 : 1;
-		goto out;
+		goto out_free;
 	}
 	e = engine_new(opt->rules_dir, &msg);
 	if (!e) {
 		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
-		goto out;
+		goto out_free;
 	}
 	mem = open_memstream(&buf, &len);
 	if (!mem) {
 		fprintf(stderr, "msktriage: out of memory\n");
-		goto out;
+		goto out_free;
 	}
 	rc = cli_report_text(mem, d, s->id, e, err, sizeof(err));
 	if (fclose(mem) != 0 || rc != 0) {
 		mem = NULL;
 		fprintf(stderr, "msktriage: %s\n", rc ? err : "out of memory");
-		goto out;
+		goto out_free;
 	}
 	mem = NULL;
 	if (output) {
@@ -451,18 +451,18 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 				strerror(errno));
 			if (fd >= 0)
 				close(fd);
-			goto out;
+			goto out_free;
 		}
 		size_t put = fwrite(buf, 1, len, out);
 		if (fclose(out) != 0 || put != len) {
 			fprintf(stderr, "msktriage: cannot write '%s': %s\n", output,
 				strerror(errno));
-			goto out;
+			goto out_free;
 		}
 	} else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
 		fprintf(stderr, "msktriage: cannot write the report: %s\n",
 			strerror(errno));
-		goto out;
+		goto out_free;
 	}
 	if (db_audit_add(d, s->id, "report_exported", NULL, "text") != DB_OK)
 		fprintf(stderr, "msktriage: warning: the export was not recorded "
@@ -471,7 +471,7 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 		fprintf(stderr, "report of session %s written to '%s'\n", s->code,
 			output);
 	status = 0;
-out:
+out_free:
 	if (mem)
 		fclose(mem);
 	free(buf);

@@ -483,7 +483,8 @@ static void test_full_interview(void **state)
 
 	static const struct answer script[] = {
 		{ "age", "67" }, { "knee_pain", "y" }, { "low_back_pain", "no" },
-		{ "knee_side", "l" }, { "knee_pain_score", "3" },
+		{ "knee_side", "ri\t" },   /* Tab completes "right" */
+		{ "knee_pain_score", "3" },
 		{ "height_cm", "175 cm" }, { "weight_kg", "70" },
 		{ NULL, NULL },
 	};
@@ -527,6 +528,12 @@ static void test_full_interview(void **state)
 	assert_non_null(strstr(text, "Patient      bed 4"));
 	assert_non_null(strstr(text, "Signed off   by Dr Test"));
 	assert_non_null(strstr(text, "knee_pain"));
+	char *side = strstr(text, "  knee_side ");
+	assert_non_null(side);
+	char *eol = strchr(side, '\n');
+	assert_non_null(eol);
+	*eol = '\0';
+	assert_non_null(strstr(side, " right"));
 	free(text);
 }
 
@@ -545,6 +552,7 @@ static void test_why_and_how(void **state)
 	assert_string_equal(line, "age>");
 	type(&p, "why\n");
 	expect(&p, "why 'age':");
+	expect(&p, "it can confirm or rule out:");
 	next_prompt(&p);
 
 	line = drive(&p, knee_and_back, NULL, "[knee_back_comorbidity]", NULL, 0);
