@@ -1010,11 +1010,16 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 			snprintf(prompt, sizeof(prompt), "%s> ", q->id);
 		} else {
 			if (v->shown != NULL || v->n_order == 0 || resumed) {
-				SAY(v, "\n%s%s%s\n", term_sgr(&v->out, TERM_BOLD),
-				    review_stop
-					? "the interview was stopped by a red flag"
-					: "all questions are answered",
-				    term_sgr(&v->out, TERM_RESET));
+				const char *s = engine_stop_reason(v->e);
+				const struct engine_finding *f =
+					s ? engine_finding_find(v->e, s) : NULL;
+				SAY(v, "\n%s%s%s%s%s\n", term_sgr(&v->out, TERM_BOLD),
+				    review_stop ? "the interview was stopped by: "
+						: "all questions are answered",
+				    review_stop ? (f ? f->title : s) : "",
+				    term_sgr(&v->out, TERM_RESET),
+				    review_stop ? "\n'change ID' corrects an answer "
+						  "given in error" : "");
 				SAY(v, "press Enter to finish, or 'change ID', 'back', "
 				    "'how', 'summary', 'note TEXT'\n");
 				v->shown = NULL;
