@@ -27,6 +27,7 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "cli/result.h"
+#include "cli/store.h"
 #include "cli/term.h"
 #include "db/db.h"
 #include "engine/engine.h"
@@ -54,7 +55,6 @@ struct iv {
 	struct term_out out;
 	engine *e;
 	db *d;
-	char *db_file;
 	int64_t sid;
 	char code[DB_CODE_SIZE];
 	char *clinician;        /* author of notes and sign-off, if known */
@@ -161,15 +161,6 @@ static const struct seen *seen_find(const struct seen *s, size_t n,
 	return NULL;
 }
 
-static const struct engine_finding *finding_def(const engine *e,
-						const char *id)
-{
-	for (size_t i = 0; i < engine_finding_def_count(e); i++)
-		if (strcmp(engine_finding_def_at(e, i)->id, id) == 0)
-			return engine_finding_def_at(e, i);
-	return NULL;
-}
-
 static int order_add(struct iv *v, const char *id)
 {
 	for (size_t i = 0; i < v->n_order; i++)
@@ -201,13 +192,14 @@ static void order_remove(struct iv *v, const char *id)
 		}
 }
 
-/* A red flag that ends the interview makes it an emergency stop (as
- * cli_session_status() in store.c decides); other stops (out of scope)
- * complete it. */
+/* A stop by a finding whose level ends the interview is an emergency stop
+ * (as cli_session_status() decides); other stops (out of scope) complete
+ * it. */
 static bool is_emergency(const engine *e, const char *finding)
 {
 	const struct engine_finding *f = engine_finding_find(e, finding);
-	return f && strcmp(f->kind, "red_flag") == 0;
+	const struct engine_level *l = f ? engine_level_find(e, f->level) : NULL;
+	return l && l->stops;
 }
 
 /* --------------------------------------------------------------- showing */
@@ -581,7 +573,7 @@ static void cmd_why(struct iv *v, const struct engine_question *q)
 	if (q->n_informs) {
 		SAY(v, "  it can confirm or rule out:\n");
 		for (size_t i = 0; i < q->n_informs; i++) {
-			const struct engine_finding *d = finding_def(v->e, q->informs[i]);
+			const struct engine_finding *d = engine_finding_def_find(v->e, q->informs[i]);
 			const struct engine_finding *now =
 				engine_finding_find(v->e, q->informs[i]);
 			char line[512];
@@ -638,7 +630,7 @@ static void cmd_how(struct iv *v, const char *arg)
 		return;
 	const struct engine_finding *f = engine_finding_find(v->e, id);
 	if (!f) {
-		const struct engine_finding *d = finding_def(v->e, id);
+		const struct engine_finding *d = engine_finding_def_find(v->e, id);
 		SAY(v, "'%s' (%s) is not a current finding\n", id,
 		    d ? d->title : id);
 		return;
@@ -1070,16 +1062,8 @@ static int iv_open(struct iv *v, const struct cli_options *opt)
 		goto out_free_msg;
 	}
 	engine_mode_set(v->e, ENGINE_MODE_CLINICIAN);
-	if (!opt->db_path && !(v->db_file = db_default_path())) {
-		fprintf(stderr, "msktriage: cannot find the session store: no home directory\n");
+	if (!(v->d = cli_store_open(opt, "clinician")))
 		goto out_free_msg;
-	}
-	v->d = db_open(opt->db_path ? opt->db_path : v->db_file, &msg);
-	if (!v->d) {
-		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot open the session store");
-		goto out_free_msg;
-	}
-	db_mode_set(v->d, "clinician");
 	if (term_input_open() != 0) {
 		fprintf(stderr, "msktriage: out of memory\n");
 		goto out_free_msg;
@@ -1100,7 +1084,6 @@ static void iv_close(struct iv *v)
 	seen_free(v);
 	free(v->cands);
 	free(v->clinician);
-	free(v->db_file);
 	db_close(v->d);
 	engine_free(v->e);
 }

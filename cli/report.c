@@ -9,6 +9,7 @@
  */
 #include "cli/cli.h"
 #include "cli/report.h"
+#include "cli/store.h"
 #include "cli/result.h"
 
 #include <errno.h>
@@ -23,15 +24,6 @@ static const char *jstr(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	return s ? s : "";
-}
-
-static const struct engine_finding *finding_def(const engine *e,
-						const char *id)
-{
-	for (size_t i = 0; e && i < engine_finding_def_count(e); i++)
-		if (strcmp(engine_finding_def_at(e, i)->id, id) == 0)
-			return engine_finding_def_at(e, i);
-	return NULL;
 }
 
 /* "because" of a finding: question = answer, ... */
@@ -168,7 +160,7 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 			term_sgr(o, TERM_RESET));
 		term_wrap(o, 2, 2, TERM_RESET, jstr(triage, "safety_net"));
 		json_array_foreach(findings, i, f) {
-			const struct engine_finding *d = finding_def(e, jstr(f, "id"));
+			const struct engine_finding *d = engine_finding_def_find(e, jstr(f, "id"));
 			if (d && d->safety_net && *d->safety_net)
 				term_wrap(o, 2, 2, TERM_RESET, d->safety_net);
 		}
@@ -365,7 +357,7 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 {
 	const char *which = NULL, *format = "text", *output = NULL;
 	int status = 2;
-	char *path = NULL, *msg = NULL, *buf = NULL;
+	char *msg = NULL, *buf = NULL;
 	size_t len = 0;
 	db *d = NULL;
 	engine *e = NULL;
@@ -411,15 +403,8 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	}
 
 	status = 1;
-	if (!opt->db_path && !(path = db_default_path())) {
-		fprintf(stderr, "msktriage: cannot find the session store: no home directory\n");
+	if (!(d = cli_store_open(opt, "clinician")))
 		goto out_free;
-	}
-	d = db_open(opt->db_path ? opt->db_path : path, &msg);
-	if (!d) {
-		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot open the session store");
-		goto out_free;
-	}
 	int rc = db_session_find(d, which, &s);
 	if (rc != DB_OK) {
 		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
@@ -479,6 +464,5 @@ out_free:
 	db_session_free(s);
 	db_close(d);
 	free(msg);
-	free(path);
 	return status;
 }

@@ -42,7 +42,10 @@ const char *cli_session_status(const engine *e)
 		return "in_progress";
 	const char *stop = engine_stop_reason(e);
 	const struct engine_finding *f = stop ? engine_finding_find(e, stop) : NULL;
-	if (f && strcmp(f->kind, "red_flag") == 0)
+	const struct engine_level *l = f ? engine_level_find(e, f->level) : NULL;
+	/* Stopped by a finding whose level itself ends the interview (the
+	 * emergency levels), not by one that only closes it (out of scope). */
+	if (l && l->stops)
 		return "emergency_stopped";
 	return "complete";
 }

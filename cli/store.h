@@ -16,7 +16,8 @@
  * returns NULL. Free with db_close(). */
 db *cli_store_open(const struct cli_options *opt, const char *mode);
 
-/* "complete", "emergency_stopped" (stopped by a red flag) or "in_progress"
+/* "complete", "emergency_stopped" (stopped by a finding at a level that
+ * ends the interview) or "in_progress"
  * for e's last run: the status a session with these conclusions has. */
 const char *cli_session_status(const engine *e);
 

@@ -670,6 +670,7 @@ static int read_levels(engine *e)
 		struct engine_level *l = &e->levels[e->n_levels++];
 		l->id = slot_str(e, f, "id");
 		l->rank = (int)slot_num(e, f, "rank");
+		l->stops = slot_yes(e, f, "stops");
 		l->clinician_text = slot_str(e, f, "clinician-text");
 		l->patient_text = slot_str(e, f, "patient-text");
 		l->safety_net = slot_str(e, f, "safety-net");
@@ -1060,6 +1061,15 @@ size_t engine_finding_def_count(const engine *e) { return e->n_fs; }
 const struct engine_finding *engine_finding_def_at(const engine *e, size_t i)
 {
 	return i < e->n_fs ? &e->fs[i].f : NULL;
+}
+
+const struct engine_finding *engine_finding_def_find(const engine *e,
+						     const char *id)
+{
+	for (size_t i = 0; id && i < e->n_fs; i++)
+		if (strcmp(e->fs[i].f.id, id) == 0)
+			return &e->fs[i].f;
+	return NULL;
 }
 
 size_t engine_recommendation_def_count(const engine *e) { return e->n_rs; }
@@ -1811,14 +1821,6 @@ static bool is_declared_relation(const engine *e, const char *name)
 	return false;
 }
 
-static bool finding_defined(const engine *e, const char *id)
-{
-	for (size_t i = 0; i < e->n_fs; i++)
-		if (strcmp(e->fs[i].f.id, id) == 0)
-			return true;
-	return false;
-}
-
 size_t engine_check(const engine *e,
 		    void (*report)(void *ctx, const char *problem), void *ctx)
 {
@@ -1861,7 +1863,7 @@ size_t engine_check(const engine *e,
 				problem(&c, "question '%s' uses the reserved "
 					    "choice 'skip'", q->id);
 		for (size_t j = 0; j < q->n_informs; j++)
-			if (!finding_defined(e, q->informs[j]))
+			if (!engine_finding_def_find(e, q->informs[j]))
 				problem(&c, "question '%s' informs undefined "
 					    "finding '%s'", q->id, q->informs[j]);
 		if (q->n_informs == 0)

@@ -78,6 +78,7 @@ struct engine_question {
 struct engine_level {
 	const char *id;
 	int rank;
+	bool stops;                     /* a finding at this level ends the interview */
 	const char *clinician_text;
 	const char *patient_text;
 	const char *safety_net;
@@ -159,6 +160,8 @@ const struct engine_level *engine_level_find(const engine *e, const char *id);
  * (confidence 0, no because/rules). */
 size_t engine_finding_def_count(const engine *e);
 const struct engine_finding *engine_finding_def_at(const engine *e, size_t i);
+const struct engine_finding *engine_finding_def_find(const engine *e,
+						     const char *id);
 size_t engine_recommendation_def_count(const engine *e);
 const struct engine_recommendation *
 engine_recommendation_def_at(const engine *e, size_t i);
