@@ -143,7 +143,9 @@ static void test_partial_answers_give_next_question(void **state)
 	assert_int_equal(r.status, 0);
 	json_t *j = json_loads(r.out, 0, NULL);
 	assert_non_null(j);
-	assert_string_equal(json_string_value(json_object_get(j, "next_question")), "age");
+	const char *next = json_string_value(json_object_get(j, "next_question"));
+	assert_non_null(next);
+	assert_string_equal(next, "age");
 	assert_true(json_is_false(json_object_get(j, "complete")));
 	json_decref(j);
 	run_free(&r);
