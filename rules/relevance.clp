@@ -1,0 +1,190 @@
+;;; relevance.clp — when each question is asked (SPEC section 2, "asked when").
+;;;
+;;; Reads:  answers, (declined <id>), (pain-site <site>), (any-pain)
+;;; Writes: (relevant <question-id>), (back-or-sciatica <question-id>)
+;;;
+;;; Every rule asserts under (logical ...), so changing an answer withdraws
+;;; the relevance it supported. Conventions:
+;;;   - a pain site counts when answered yes or unsure (pain-site);
+;;;   - a follow-up to a red-flag question is asked when that question was
+;;;     answered yes, unsure or skipped: an unknown red flag is never
+;;;     treated as absent (SPEC section 1);
+;;;   - a follow-up to any other question is asked on yes or unsure.
+;;; Tightened against SPEC where the question cannot change the result:
+;;;   recent_trauma, cancer_history, weight_loss_unexplained and night_pain
+;;;   need knee, hip or back pain (the fracture and serious-pathology flags
+;;;   concern those sites); sitting_hours and physio_tried need knee or back
+;;;   pain (prolonged_sitting and rehabilitation_not_started concern those).
+
+(deffacts relevance-relations
+  (relation (id back-or-sciatica)
+            (meaning "low_back_pain or leg_radiating_pain answered yes or unsure (the question id): opens the cauda equina screen")))
+
+;;; --- always -------------------------------------------------------------
+
+(defrule relevant-always
+  "Scope questions asked of everyone (SPEC section 2: always)."
+  =>
+  (assert (relevant age) (relevant knee_pain) (relevant hip_pain)
+          (relevant low_back_pain) (relevant neck_pain)
+          (relevant thigh_weakness) (relevant muscle_loss_noticed)
+          (relevant activity_level) (relevant height_cm) (relevant weight_kg)))
+
+;;; --- any pain -----------------------------------------------------------
+
+(defrule relevant-any-pain
+  "Asked of anyone with pain (SPEC section 2: any pain)."
+  (logical (any-pain))
+  =>
+  (assert (relevant fever) (relevant pain_medication)))
+
+(defrule relevant-limb-or-back-pain
+  "Trauma and serious-pathology screen for knee, hip or back pain; also the nerve symptoms in the leg."
+  (logical (or (pain-site knee) (pain-site hip) (pain-site back)))
+  =>
+  (assert (relevant recent_trauma) (relevant cancer_history)
+          (relevant weight_loss_unexplained) (relevant night_pain)
+          (relevant leg_radiating_pain) (relevant leg_numbness_tingling)))
+
+(defrule relevant-falls
+  "Stumbling and falls: any pain or thigh weakness (SPEC section 2)."
+  (logical (or (any-pain) (thigh_weakness yes) (thigh_weakness unsure)))
+  =>
+  (assert (relevant stumbling) (relevant falls_12m)))
+
+;;; --- knee and hip -------------------------------------------------------
+
+(defrule relevant-knee-or-hip-pain
+  "Weight bearing, calf, limp and offloading: knee or hip pain."
+  (logical (or (pain-site knee) (pain-site hip)))
+  =>
+  (assert (relevant unable_to_bear_weight) (relevant calf_swelling)
+          (relevant limp) (relevant offloading)))
+
+(defrule relevant-knee-pain
+  "The knee questions: knee pain."
+  (logical (pain-site knee))
+  =>
+  (assert (relevant knee_hot_swollen) (relevant knee_side)
+          (relevant knee_duration_weeks) (relevant knee_pain_score)
+          (relevant knee_oa_diagnosed) (relevant knee_stairs_difficulty)
+          (relevant knee_giving_way) (relevant knee_locking)
+          (relevant knee_swelling) (relevant other_joints_swollen)
+          (relevant knee_replacement_considered)
+          (relevant exam_quadriceps_wasting)))
+
+(defrule relevant-hip-pain
+  "The hip questions: hip pain."
+  (logical (pain-site hip))
+  =>
+  (assert (relevant hip_side) (relevant hip_pain_score)
+          (relevant exam_trendelenburg)))
+
+(defrule relevant-hip-onset
+  "When the hip pain began relative to the knee pain: hip and knee pain."
+  (logical (pain-site hip) (pain-site knee))
+  =>
+  (assert (relevant hip_onset)))
+
+(defrule relevant-knee-or-back-pain
+  "Morning stiffness, hamstrings, sitting and physiotherapy: knee or low back pain."
+  (logical (or (pain-site knee) (pain-site back)))
+  =>
+  (assert (relevant morning_stiffness_minutes) (relevant hamstring_tightness)
+          (relevant sitting_hours) (relevant physio_tried)))
+
+;;; --- back ---------------------------------------------------------------
+
+(defrule relevant-back-pain
+  "The back questions and the seven sbt_* items: low back pain."
+  (logical (pain-site back))
+  =>
+  (assert (relevant back_pain_score) (relevant back_duration_weeks)
+          (relevant back_better_with_exercise)
+          (relevant sbt_walk_short) (relevant sbt_dress_slowly)
+          (relevant sbt_fear_activity) (relevant sbt_worry)
+          (relevant sbt_catastrophise) (relevant sbt_low_mood)
+          (relevant sbt_bothersome)))
+
+(defrule relevant-back-or-neck-pain
+  "Posture: low back or neck pain."
+  (logical (or (pain-site back) (pain-site neck)))
+  =>
+  (assert (relevant poor_posture)))
+
+(defrule relevant-back-or-hip-pain
+  "Sudden severe pain with fainting: low back or hip pain."
+  (logical (or (pain-site back) (pain-site hip)))
+  =>
+  (assert (relevant sudden_severe_pain_faint)))
+
+(defrule back-or-sciatica-back-pain
+  "Low back pain (yes or unsure) opens the cauda equina screen."
+  (logical (pain-site back))
+  =>
+  (assert (back-or-sciatica low_back_pain)))
+
+(defrule back-or-sciatica-radiating-pain
+  "Pain radiating down the leg (yes or unsure) opens the cauda equina screen."
+  (logical (or (leg_radiating_pain yes) (leg_radiating_pain unsure)))
+  =>
+  (assert (back-or-sciatica leg_radiating_pain)))
+
+(defrule relevant-cauda-equina-screen
+  "Saddle numbness and bladder or bowel change: low back pain or radiating leg pain."
+  (logical (back-or-sciatica ?))
+  =>
+  (assert (relevant saddle_numbness) (relevant bladder_bowel_change)))
+
+(defrule relevant-progressive-weakness
+  "Progressive leg weakness: back pain, radiating leg pain or leg numbness."
+  (logical (or (back-or-sciatica ?) (leg_numbness_tingling yes) (leg_numbness_tingling unsure)))
+  =>
+  (assert (relevant leg_weakness_progressive)))
+
+(defrule relevant-osteoporosis-after-back-trauma
+  "Osteoporosis or steroids: low back pain with recent trauma (yes, unsure or skipped)."
+  (logical (pain-site back)
+           (or (recent_trauma yes) (recent_trauma unsure) (declined recent_trauma)))
+  =>
+  (assert (relevant osteoporosis_or_steroids)))
+
+(defrule relevant-straight-leg-raise
+  "Straight-leg-raise test: radiating leg pain."
+  (logical (or (leg_radiating_pain yes) (leg_radiating_pain unsure)))
+  =>
+  (assert (relevant exam_straight_leg_raise)))
+
+;;; --- red-flag follow-ups ------------------------------------------------
+
+(defrule relevant-immunosuppression
+  "Immunosuppression: fever or a hot swollen knee (yes, unsure or skipped)."
+  (logical (or (fever yes) (fever unsure) (declined fever)
+               (knee_hot_swollen yes) (knee_hot_swollen unsure)
+               (declined knee_hot_swollen)))
+  =>
+  (assert (relevant immunosuppressed)))
+
+(defrule relevant-after-calf-swelling
+  "Breathlessness and clot risk factors: calf swelling (yes, unsure or skipped)."
+  (logical (or (calf_swelling yes) (calf_swelling unsure) (declined calf_swelling)))
+  =>
+  (assert (relevant breathless_or_chest_pain)
+          (relevant recent_surgery_or_immobilisation)))
+
+(defrule relevant-ottawa-knee-exam
+  "Ottawa knee rule examination: knee pain with recent trauma (yes, unsure or skipped)."
+  (logical (pain-site knee)
+           (or (recent_trauma yes) (recent_trauma unsure) (declined recent_trauma)))
+  =>
+  (assert (relevant exam_patellar_tenderness)
+          (relevant exam_fibular_head_tenderness)
+          (relevant exam_knee_flexion_below_90)))
+
+;;; --- muscles ------------------------------------------------------------
+
+(defrule relevant-neurological-condition
+  "Nerve or muscle disease: muscle loss noticed."
+  (logical (or (muscle_loss_noticed yes) (muscle_loss_noticed unsure)))
+  =>
+  (assert (relevant neurological_condition)))

@@ -1,0 +1,47 @@
+;;; scope.clp — who this tool is for, and the case with no finding.
+;;;
+;;; Reads:  answers, (finding <id>)
+;;; Writes: finding-def (static), evidence
+;;;
+;;; out_of_scope stops the interview (finding-def stops yes, flow.clp). A
+;;; case with no other finding gets no_specific_concern, at the default
+;;; self_care level, so that every result names a finding behind its
+;;; safety-netting advice. "Mild, recent pain with none of the above" lands
+;;; here.
+
+(deffacts scope-findings
+  (finding-def (id out_of_scope) (kind scope) (level consultation) (stops yes)
+    (source "msktriage scope (SPEC section 4): adults and young people from 16 with knee, hip, back or neck pain, thigh weakness or muscle loss")
+    (title "Not for this tool")
+    (clinician-text "Outside the scope of this triage: under 16, or no pain, thigh weakness or muscle loss reported. Assess in the usual way.")
+    (patient-text "This check is not the right one for you. If you are worried about your health, please book an appointment with your GP or nurse.")
+    (safety-net "If you feel very unwell, or have a fever, a hot swollen joint or cannot walk, get help the same day."))
+  (finding-def (id no_specific_concern) (kind scope) (level self_care)
+    (source "msktriage default (SPEC section 4): mild, recent pain with no red flag, relationship or risk is self-care")
+    (title "No specific concern found so far")
+    (clinician-text "No red flag, relationship or risk finding on the answers so far. Self-care with advice and safety-netting; review if not improving in 2 weeks.")
+    (patient-text "Nothing in your answers so far needs a doctor soon. Keep gently active, use simple pain relief if you need it, and watch for the warning signs below.")
+    (safety-net "")))
+
+(defrule out-of-scope-under-16
+  "Under 16 years: not for this tool. Source: msktriage scope."
+  (logical (age ?a&:(< ?a 16)))
+  =>
+  (assert (evidence (finding out_of_scope) (rule out-of-scope-under-16) (cf 1.0)
+                    (because age))))
+
+(defrule out-of-scope-no-complaint
+  "No pain at any site, no thigh weakness and no muscle loss. Source: msktriage scope."
+  (logical (knee_pain no) (hip_pain no) (low_back_pain no) (neck_pain no)
+           (thigh_weakness no) (muscle_loss_noticed no))
+  =>
+  (assert (evidence (finding out_of_scope) (rule out-of-scope-no-complaint) (cf 1.0)
+                    (because knee_pain hip_pain low_back_pain neck_pain
+                             thigh_weakness muscle_loss_noticed))))
+
+(defrule no-specific-concern
+  "No other finding: the default self-care level. Source: msktriage default."
+  (logical (not (finding ?f&~no_specific_concern)))
+  =>
+  (assert (evidence (finding no_specific_concern) (rule no-specific-concern) (cf 1.0)
+                    (because))))
