@@ -22,6 +22,10 @@
 ;;;     (hot_swollen_joint, progressive_neuro_deficit, non_weight_bearing,
 ;;;     fever_with_msk_pain, serious_pathology_suspected), the same finding is
 ;;;     raised at lower confidence.
+;;;   - A swollen calf waits for the breathlessness question before it is
+;;;     called a DVT (emergency, which would end the interview before the
+;;;     ambulance-level PE question could be asked); meanwhile the case sits
+;;;     at consultation_24 with pulmonary_embolism_unconfirmed.
 ;;;   - recent_surgery_or_immobilisation only strengthens a clot already
 ;;;     suspected on a swollen calf, so an unsure answer leaves that flag
 ;;;     standing at its own confidence.
@@ -34,7 +38,7 @@
   (finding-def (id pulmonary_embolism_unconfirmed) (kind red_flag) (level consultation_24)
     (source "Wells criteria for pulmonary embolism; NICE NG158; SPEC section 1 unsure/skip policy")
     (title "Breathlessness or chest pain not ruled out")
-    (clinician-text "Calf swelling present or not excluded, and new breathlessness or chest pain answered unsure or skipped: ask and examine the same day (Wells score, oxygen saturation); treat as suspected PE if present.")
+    (clinician-text "Calf swelling present or not excluded, and new breathlessness or chest pain answered unsure, skipped or not yet asked: ask and examine the same day (Wells score, oxygen saturation); treat as suspected PE if present. A swollen calf itself needs DVT assessment within hours.")
     (patient-text "We could not be sure whether you have new breathlessness or chest pain. A doctor or nurse needs to check this with you today.")
     (safety-net "If you get short of breath, chest pain or cough up blood, call an ambulance at once."))
   (finding-def (id dvt_unconfirmed) (kind red_flag) (level consultation_24)
@@ -93,6 +97,16 @@
   (assert (evidence (finding pulmonary_embolism_unconfirmed)
                     (rule red-flag-pulmonary-embolism-unconfirmed) (cf 0.5)
                     (because calf_swelling breathless_or_chest_pain))))
+
+(defrule red-flag-pulmonary-embolism-not-yet-asked
+  "A swollen calf before breathlessness has been asked: the clot screen is incomplete, so the case is not left at a lower level meanwhile. Source: NICE NG158."
+  (logical (calf_swelling yes)
+           (not (breathless_or_chest_pain ?))
+           (not (declined breathless_or_chest_pain)))
+  =>
+  (assert (evidence (finding pulmonary_embolism_unconfirmed)
+                    (rule red-flag-pulmonary-embolism-not-yet-asked) (cf 0.3)
+                    (because calf_swelling))))
 
 (defrule red-flag-aortic-emergency-unconfirmed
   "Sudden severe pain with fainting unsure or skipped, with back or hip pain. Source: NICE CKS Abdominal aortic aneurysm."
