@@ -48,62 +48,62 @@
     (safety-net "")))
 
 (defrule sbt-point-walk-short
-  "Item: walked only short distances because of back pain."
+  "Item: walked only short distances because of back pain. Source: adapted from STarT Back."
   (logical (sbt_walk_short ?v))
   =>
   (assert (sbt-point sbt_walk_short (if (eq ?v yes) then 1 else 0) 0)))
 
 (defrule sbt-point-dress-slowly
-  "Item: dressed more slowly because of back pain."
+  "Item: dressed more slowly because of back pain. Source: adapted from STarT Back."
   (logical (sbt_dress_slowly ?v))
   =>
   (assert (sbt-point sbt_dress_slowly (if (eq ?v yes) then 1 else 0) 0)))
 
 (defrule sbt-point-leg-radiating-pain
-  "Item: pain spreading down the leg."
+  "Item: pain spreading down the leg. Source: adapted from STarT Back."
   (logical (leg_radiating_pain ?v))
   =>
   (assert (sbt-point leg_radiating_pain (if (eq ?v yes) then 1 else 0) 0)))
 
 (defrule sbt-point-neck-pain
-  "Item: neck or shoulder pain."
+  "Item: neck or shoulder pain. Source: adapted from STarT Back."
   (logical (neck_pain ?v))
   =>
   (assert (sbt-point neck_pain (if (eq ?v yes) then 1 else 0) 0)))
 
 (defrule sbt-point-fear-activity
-  "Psychological item: not safe to be physically active."
+  "Psychological item: not safe to be physically active. Source: adapted from STarT Back."
   (logical (sbt_fear_activity ?v))
   =>
   (assert (sbt-point sbt_fear_activity (if (eq ?v yes) then 1 else 0) 1)))
 
 (defrule sbt-point-worry
-  "Psychological item: worrying thoughts."
+  "Psychological item: worrying thoughts. Source: adapted from STarT Back."
   (logical (sbt_worry ?v))
   =>
   (assert (sbt-point sbt_worry (if (eq ?v yes) then 1 else 0) 1)))
 
 (defrule sbt-point-catastrophise
-  "Psychological item: the pain is terrible and will never get better."
+  "Psychological item: the pain is terrible and will never get better. Source: adapted from STarT Back."
   (logical (sbt_catastrophise ?v))
   =>
   (assert (sbt-point sbt_catastrophise (if (eq ?v yes) then 1 else 0) 1)))
 
 (defrule sbt-point-low-mood
-  "Psychological item: not enjoyed usual things."
+  "Psychological item: not enjoyed usual things. Source: adapted from STarT Back."
   (logical (sbt_low_mood ?v))
   =>
   (assert (sbt-point sbt_low_mood (if (eq ?v yes) then 1 else 0) 1)))
 
 (defrule sbt-point-bothersome
-  "Psychological item: back pain very much or extremely bothersome."
+  "Psychological item: back pain very much or extremely bothersome. Source: adapted from STarT Back."
   (logical (sbt_bothersome ?v))
   =>
   (assert (sbt-point sbt_bothersome
                      (if (or (eq ?v very_much) (eq ?v extremely)) then 1 else 0) 1)))
 
 (defrule sbt-point-declined
-  "A skipped item scores 0 (the score becomes a lower bound)."
+  "A skipped item scores 0 (the score becomes a lower bound). Source: adapted from STarT Back; SPEC section 1 (skipped = unknown)."
   (logical (sbt-item ?q) (declined ?q))
   =>
   (assert (sbt-point ?q 0 (if (member$ ?q (create$ sbt_walk_short sbt_dress_slowly

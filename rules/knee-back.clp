@@ -47,7 +47,7 @@
                     (because knee_pain low_back_pain))))
 
 (defrule knee-back-comorbidity-knee-oa
-  "Knee osteoarthritis with back pain: the study population of seed 003, where pain and disability were higher."
+  "Knee osteoarthritis with back pain, the study population where pain and disability were higher. Source: seed 003 (260 knee-arthritis patients)."
   (logical (knee_pain yes) (low_back_pain yes) (knee_oa_diagnosed yes))
   =>
   (assert (evidence (finding knee_back_comorbidity) (rule knee-back-comorbidity-knee-oa) (cf 0.3)

@@ -85,7 +85,7 @@
                     (because sitting_hours ?p))))
 
 (defrule bmi-from-height-and-weight
-  "Body mass index from the measured height and weight."
+  "Body mass index from the measured height and weight: weight_kg / (height_cm / 100)^2. Source: WHO BMI definition."
   (logical (height_cm ?h) (weight_kg ?w))
   =>
   (assert (bmi (/ ?w (* (/ ?h 100.0) (/ ?h 100.0))))))

@@ -213,41 +213,41 @@
                     (because recent_trauma ?q))))
 
 (defrule fracture-criterion-uncertain-weight-bearing
-  "Weight bearing on a painful knee or hip unsure or skipped."
+  "Weight bearing on a painful knee or hip unsure or skipped. Source: Ottawa knee rule."
   (logical (or (pain-site knee) (pain-site hip))
            (or (unable_to_bear_weight unsure) (declined unable_to_bear_weight)))
   =>
   (assert (fracture-criterion-uncertain unable_to_bear_weight)))
 
 (defrule fracture-criterion-uncertain-age
-  "Age skipped with knee or back pain: the age criteria cannot be applied."
+  "Age skipped with knee or back pain: the age criteria cannot be applied. Source: Ottawa knee rule, NICE NG59."
   (logical (or (pain-site knee) (pain-site back)) (declined age))
   =>
   (assert (fracture-criterion-uncertain age)))
 
 (defrule fracture-criterion-uncertain-ottawa-patella
-  "Patellar tenderness examined but unsure, or skipped."
+  "Patellar tenderness examined but unsure, or skipped. Source: Ottawa knee rule."
   (logical (pain-site knee)
            (or (exam_patellar_tenderness unsure) (declined exam_patellar_tenderness)))
   =>
   (assert (fracture-criterion-uncertain exam_patellar_tenderness)))
 
 (defrule fracture-criterion-uncertain-ottawa-fibular-head
-  "Fibular head tenderness examined but unsure, or skipped."
+  "Fibular head tenderness examined but unsure, or skipped. Source: Ottawa knee rule."
   (logical (pain-site knee)
            (or (exam_fibular_head_tenderness unsure) (declined exam_fibular_head_tenderness)))
   =>
   (assert (fracture-criterion-uncertain exam_fibular_head_tenderness)))
 
 (defrule fracture-criterion-uncertain-ottawa-flexion
-  "Knee flexion to 90 degrees examined but unsure, or skipped."
+  "Knee flexion to 90 degrees examined but unsure, or skipped. Source: Ottawa knee rule."
   (logical (pain-site knee)
            (or (exam_knee_flexion_below_90 unsure) (declined exam_knee_flexion_below_90)))
   =>
   (assert (fracture-criterion-uncertain exam_knee_flexion_below_90)))
 
 (defrule fracture-criterion-uncertain-osteoporosis
-  "Osteoporosis or steroid use unsure or skipped, with back pain."
+  "Osteoporosis or steroid use unsure or skipped, with back pain. Source: NICE NG59."
   (logical (pain-site back)
            (or (osteoporosis_or_steroids unsure) (declined osteoporosis_or_steroids)))
   =>
