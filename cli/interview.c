@@ -296,22 +296,24 @@ static void show_changes(struct iv *v, struct seen *old, size_t n_old,
 		SAY(v, "%swithdrawn:%s the answer to '%s' (no longer asked)\n",
 		    term_sgr(&v->out, TERM_YELLOW), term_sgr(&v->out, TERM_RESET),
 		    gone[i]);
+	char line[512];
 	for (size_t i = 0; i < n_old; i++)
-		if (!seen_find(v->seen, v->n_seen, old[i].id))
-			SAY(v, "%swithdrawn:%s %s [%s]\n",
-			    term_sgr(&v->out, TERM_YELLOW),
-			    term_sgr(&v->out, TERM_RESET), old[i].title, old[i].id);
+		if (!seen_find(v->seen, v->n_seen, old[i].id)) {
+			snprintf(line, sizeof(line), "withdrawn: %s [%s]",
+				 old[i].title, old[i].id);
+			term_wrap(&v->out, 0, 2, TERM_YELLOW, line);
+		}
 	for (size_t i = 0; i < engine_finding_count(v->e); i++) {
 		const struct engine_finding *f = engine_finding_at(v->e, i);
 		if (seen_find(old, n_old, f->id))
 			continue;
-		if (strcmp(f->kind, "red_flag") == 0)
+		if (strcmp(f->kind, "red_flag") == 0) {
 			announce_red_flag(v, f);
-		else
-			SAY(v, "%snew finding:%s %s [%s] (%s, confidence %.2f)\n",
-			    term_sgr(&v->out, TERM_GREEN),
-			    term_sgr(&v->out, TERM_RESET), f->title, f->id,
-			    f->level, f->confidence);
+			continue;
+		}
+		snprintf(line, sizeof(line), "new finding: %s [%s] (%s, confidence "
+			 "%.2f)", f->title, f->id, f->level, f->confidence);
+		term_wrap(&v->out, 0, 2, TERM_GREEN, line);
 	}
 }
 

@@ -133,7 +133,7 @@ int cli_request_run(engine *e, enum engine_mode default_mode, const char *text,
 {
 	json_error_t jerr;
 	int rv = -1;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!root) {
 		snprintf(err, errsize, "input is not valid JSON: %s (line %d, "
 			 "column %d)", jerr.text, jerr.line, jerr.column);
