@@ -172,10 +172,17 @@ int cli_request_run(engine *e, enum engine_mode default_mode, const char *text,
 			goto out_root;
 		}
 	}
-	engine_answers_clear(e);
+	/* The request is the whole answer set: set what it gives and forget
+	 * the rest. Answers equal to the engine's current ones stay as they
+	 * are, which saves most of the work between similar cases. */
 	engine_mode_set(e, m);
 	if (cli_answers_apply(e, answers, err, errsize) != 0)
 		goto out_root;
+	for (size_t i = 0; i < engine_question_count(e); i++) {
+		const char *id = engine_question_at(e, i)->id;
+		if (engine_answer_text(e, id) && !json_object_get(answers, id))
+			engine_answer_clear(e, id);
+	}
 	if (engine_run(e) != 0) {
 		snprintf(err, errsize, "%s", engine_errmsg(e));
 		rv = -2;

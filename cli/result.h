@@ -32,10 +32,11 @@ json_t *cli_result_json(const engine *e);
 json_t *cli_answer_json(const engine *e, const char *question);
 
 /*
- * Apply every member of the JSON object answers to e (after
- * engine_answers_clear). On bad input returns -1 and writes a message naming
- * the question and what is allowed into err; nothing is applied partially
- * beyond what the caller clears next.
+ * Apply every member of the JSON object answers to e. On bad input returns
+ * -1 and writes a message naming the question and what is allowed into err;
+ * the answers before the bad one stay applied, so a caller that goes on
+ * with e must treat its state as unknown (cli_request_run replaces it
+ * whole on the next request).
  */
 int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize);
 

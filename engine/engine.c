@@ -96,6 +96,7 @@ struct engine {
 	enum engine_mode mode;
 
 	struct qslot *qs;        size_t n_qs;
+	size_t *qindex;          size_t qindex_mask; /* id hash -> qs index + 1 */
 	struct engine_level *levels; size_t n_levels;
 	const struct engine_level *default_level;
 	struct fslot *fs;        size_t n_fs;
@@ -104,7 +105,6 @@ struct engine {
 
 	void *tmpl_declined, *tmpl_relevant, *tmpl_evidence, *tmpl_recommend,
 	     *tmpl_stop;
-	void *sym_yes, *sym_no, *sym_unsure;
 
 	unsigned long answer_clock;
 	size_t n_answers;
@@ -590,6 +590,34 @@ static size_t count_facts(engine *e, void *tmpl)
 	return n;
 }
 
+static uint32_t hash_id(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* An open-addressing table from question id to catalogue index, so that
+ * setting an answer does not compare the id against every question. */
+static int build_qindex(engine *e)
+{
+	size_t size = 16;
+	while (size < e->n_qs * 2)
+		size *= 2;
+	e->qindex = calloc(size, sizeof(*e->qindex));
+	if (!e->qindex)
+		return ENGINE_ENOMEM;
+	e->qindex_mask = size - 1;
+	for (size_t i = 0; i < e->n_qs; i++) {
+		size_t h = hash_id(e->qs[i].q.id) & e->qindex_mask;
+		while (e->qindex[h])
+			h = (h + 1) & e->qindex_mask;
+		e->qindex[h] = i + 1;
+	}
+	return 0;
+}
+
 static int read_questions(engine *e)
 {
 	void *t = template_named(e, "question");
@@ -649,7 +677,7 @@ static int read_questions(engine *e)
 		 * the question; with none, the answer is kept in C only. */
 		s->tmpl = template_named(e, s->q.id);
 	}
-	return 0;
+	return build_qindex(e);
 }
 
 static int read_levels(engine *e)
@@ -775,9 +803,6 @@ static int read_catalogue(engine *e)
 	e->tmpl_evidence = template_named(e, "evidence");
 	e->tmpl_recommend = template_named(e, "recommend");
 	e->tmpl_stop = template_named(e, "interview-stop");
-	e->sym_yes = intern(e, "yes");
-	e->sym_no = intern(e, "no");
-	e->sym_unsure = intern(e, "unsure");
 	return 0;
 }
 
@@ -960,6 +985,7 @@ void engine_free(engine *e)
 		free(e->qs[i].ans.text);
 	}
 	free(e->qs);
+	free(e->qindex);
 	for (size_t i = 0; i < e->n_levels; i++) {
 		struct engine_level *l = &e->levels[i];
 		free((char *)l->id);
@@ -1026,11 +1052,14 @@ const struct engine_question *engine_question_at(const engine *e, size_t i)
 
 static struct qslot *qslot_find(const engine *e, const char *id)
 {
-	if (!id)
+	if (!id || !e->qindex)
 		return NULL;
-	for (size_t i = 0; i < e->n_qs; i++)
-		if (strcmp(e->qs[i].q.id, id) == 0)
-			return &e->qs[i];
+	for (size_t h = hash_id(id) & e->qindex_mask; e->qindex[h];
+	     h = (h + 1) & e->qindex_mask) {
+		struct qslot *s = &e->qs[e->qindex[h] - 1];
+		if (strcmp(s->q.id, id) == 0)
+			return s;
+	}
 	return NULL;
 }
 
@@ -1194,6 +1223,8 @@ int engine_answer_decline(engine *e, const char *id)
 	struct qslot *s = qslot_find(e, id);
 	if (!s)
 		return unknown_question(e, id);
+	if (s->ans.text && strcmp(s->ans.text, "skip") == 0)
+		return 0;
 	forget(e, s);
 	if (e->tmpl_declined) {
 		DATA_OBJECT v;
@@ -1217,22 +1248,21 @@ int engine_answer_set(engine *e, const char *id, const struct engine_value *v)
 	    strcmp(v->text, "skip") == 0)
 		return engine_answer_decline(e, id);
 
-	DATA_OBJECT value;
+	/* Validate into a plain value first; the CLIPS value is made only
+	 * after the old fact is retracted (see below). */
+	enum { AS_SYMBOL, AS_LONG, AS_DOUBLE } as;
+	const char *symbol = NULL;
+	long long integer = 0;
+	double number = 0;
 	char text[64];
 	switch (q->type) {
 	case ENGINE_TYPE_YESNO:
-		if (v->kind != ENGINE_VALUE_TEXT || !v->text)
+		if (v->kind != ENGINE_VALUE_TEXT || !v->text ||
+		    (strcmp(v->text, "yes") && strcmp(v->text, "no") &&
+		     strcmp(v->text, "unsure")))
 			return choice_error(e, q);
-		if (strcmp(v->text, "yes") == 0)
-			SetValue(value, e->sym_yes);
-		else if (strcmp(v->text, "no") == 0)
-			SetValue(value, e->sym_no);
-		else if (strcmp(v->text, "unsure") == 0)
-			SetValue(value, e->sym_unsure);
-		else
-			return choice_error(e, q);
-		SetType(value, SYMBOL);
-		snprintf(text, sizeof(text), "%s", v->text);
+		as = AS_SYMBOL;
+		symbol = v->text;
 		break;
 	case ENGINE_TYPE_CHOICE: {
 		size_t i;
@@ -1243,9 +1273,8 @@ int engine_answer_set(engine *e, const char *id, const struct engine_value *v)
 				break;
 		if (i == q->n_choices)
 			return choice_error(e, q);
-		SetType(value, SYMBOL);
-		SetValue(value, EnvAddSymbol(e->env, q->choices[i]));
-		snprintf(text, sizeof(text), "%s", q->choices[i]);
+		as = AS_SYMBOL;
+		symbol = q->choices[i];
 		break;
 	}
 	case ENGINE_TYPE_INTEGER:
@@ -1253,36 +1282,55 @@ int engine_answer_set(engine *e, const char *id, const struct engine_value *v)
 		if (v->kind != ENGINE_VALUE_INTEGER ||
 		    (double)v->integer < q->min || (double)v->integer > q->max)
 			return range_error(e, q);
-		SetType(value, INTEGER);
-		SetValue(value, EnvAddLong(e->env, v->integer));
-		snprintf(text, sizeof(text), "%lld", v->integer);
+		as = AS_LONG;
+		integer = v->integer;
 		break;
-	case ENGINE_TYPE_NUMBER: {
-		double x;
+	case ENGINE_TYPE_NUMBER:
 		if (v->kind == ENGINE_VALUE_INTEGER)
-			x = (double)v->integer;
+			number = (double)v->integer;
 		else if (v->kind == ENGINE_VALUE_NUMBER)
-			x = v->number;
+			number = v->number;
 		else
 			return range_error(e, q);
-		if (!isfinite(x) || x < q->min || x > q->max)
+		if (!isfinite(number) || number < q->min || number > q->max)
 			return range_error(e, q);
-		SetType(value, FLOAT);
-		SetValue(value, EnvAddDouble(e->env, x));
-		format_number(x, text, sizeof(text));
+		as = AS_DOUBLE;
 		break;
-	}
 	default:
 		return choice_error(e, q);
 	}
+	if (as == AS_SYMBOL)
+		snprintf(text, sizeof(text), "%s", symbol);
+	else if (as == AS_LONG)
+		snprintf(text, sizeof(text), "%lld", integer);
+	else
+		format_number(number, text, sizeof(text));
 
-	forget(e, s);
+	/* The same answer again changes nothing: keep the fact and all that
+	 * rests on it rather than withdrawing and deriving it anew. */
+	if (s->ans.text && strcmp(s->ans.text, text) == 0)
+		return 0;
 	char *copy = xstrdup(text);
 	if (!copy) {
 		set_error(e, "out of memory");
 		return ENGINE_ENOMEM;
 	}
+	forget(e, s);
+
+	/* Retracting can collect CLIPS's unreferenced atoms, so a value made
+	 * before it could be freed before it is asserted: make it now. */
 	if (s->tmpl) {
+		DATA_OBJECT value;
+		if (as == AS_SYMBOL) {
+			SetType(value, SYMBOL);
+			SetValue(value, EnvAddSymbol(e->env, symbol));
+		} else if (as == AS_LONG) {
+			SetType(value, INTEGER);
+			SetValue(value, EnvAddLong(e->env, integer));
+		} else {
+			SetType(value, FLOAT);
+			SetValue(value, EnvAddDouble(e->env, number));
+		}
 		s->ans.fact = assert_ordered(e, s->tmpl, &value);
 		if (!s->ans.fact) {
 			free(copy);

@@ -171,7 +171,8 @@ void engine_mode_set(engine *e, enum engine_mode mode);
 
 /*
  * Validate value against question id and assert it, replacing any earlier
- * answer (everything derived from the old answer is withdrawn). A text
+ * answer (everything derived from the old answer is withdrawn; the same
+ * answer again changes nothing). A text
  * "skip" declines the question for any type. Fails with ENGINE_EINVAL and a
  * message such as "'age' must be an integer from 0 to 120".
  */

@@ -314,6 +314,30 @@ static void test_check_finds_defects(void **state)
 	engine_free(e);
 }
 
+/* Changing answers again and again to values CLIPS has not seen before:
+ * the retraction of the old fact may collect unreferenced atoms, which must
+ * never include the new value (it once did, and CLIPS aborted). */
+static void test_changing_answers_to_new_values(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("mini"));
+	const char *sides[] = { "left", "right", "both" };
+	char buf[32];
+	for (int i = 0; i < 20000; i++) {
+		assert_int_equal(set_text(e, "side", sides[i % 3]), 0);
+		snprintf(buf, sizeof(buf), "%d", i % 121);
+		assert_int_equal(set_text(e, "age", buf), 0);
+		snprintf(buf, sizeof(buf), "%d.%d", 100 + i % 150, i % 10);
+		assert_int_equal(set_text(e, "height_cm", buf), 0);
+		assert_int_equal(set_text(e, "low_back_pain", i % 2 ? "yes" : "no"), 0);
+		if (i % 7 == 0)
+			assert_int_equal(engine_run(e), 0);
+	}
+	assert_int_equal(engine_run(e), 0);
+	assert_string_equal(engine_answer_text(e, "side"), sides[19999 % 3]);
+	engine_free(e);
+}
+
 static void test_real_rules_builtin_matches_directory(void **state)
 {
 	(void)state;
@@ -340,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_runaway_rules_stopped),
 		cmocka_unit_test(test_coverage_counts_firings),
 		cmocka_unit_test(test_check_finds_defects),
+		cmocka_unit_test(test_changing_answers_to_new_values),
 		cmocka_unit_test(test_real_rules_builtin_matches_directory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
