@@ -9,6 +9,9 @@
  *                           answers, set the case's, run, read conclusions
  *                           (R repetitions over the file, default 1)
  *   bench load N            engine_new + first run + next question, N times
+ *   bench start N BIN       whole process: spawn `BIN assess` with an empty
+ *                           answer set until it has printed the first
+ *                           question and exited, N times
  *
  * Process start to first question and batch throughput are measured by
  * bench/run.sh around the real binary.
@@ -16,7 +19,10 @@
 #include "engine/engine.h"
 
 #include <jansson.h>
+#include <spawn.h>
 #include <stdbool.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +132,13 @@ struct kase {
 	size_t n;
 	char **ids;
 	char **texts;
+	char *key;
 };
+
+static int cmp_kase(const void *a, const void *b)
+{
+	return strcmp(((const struct kase *)a)->key, ((const struct kase *)b)->key);
+}
 
 static int bench_engine(const char *path, long reps)
 {
@@ -150,6 +162,7 @@ static int bench_engine(const char *path, long reps)
 			cases = realloc(cases, cap * sizeof(*cases));
 		}
 		struct kase *k = &cases[n++];
+		k->key = NULL;
 		k->n = json_object_size(a);
 		k->ids = calloc(k->n, sizeof(char *));
 		k->texts = calloc(k->n, sizeof(char *));
@@ -171,6 +184,26 @@ static int bench_engine(const char *path, long reps)
 	}
 	free(line);
 	fclose(in);
+	if (getenv("BENCH_SORT")) {
+		/* Order cases by their symbolic answers in catalogue order, as
+		 * a batch evaluator could: similar cases become neighbours. */
+		for (size_t c = 0; c < n; c++) {
+			char key[4096] = "";
+			size_t used = 0;
+			for (size_t q = 0; q < engine_question_count(e); q++) {
+				const struct engine_question *qq = engine_question_at(e, q);
+				if (qq->type != ENGINE_TYPE_YESNO && qq->type != ENGINE_TYPE_CHOICE)
+					continue;
+				const char *v = "~";
+				for (size_t i = 0; i < cases[c].n; i++)
+					if (strcmp(cases[c].ids[i], qq->id) == 0)
+						v = cases[c].texts[i];
+				used += (size_t)snprintf(key + used, sizeof(key) - used, "%s,", v);
+			}
+			cases[c].key = strdup(key);
+		}
+		qsort(cases, n, sizeof(*cases), cmp_kase);
+	}
 
 	size_t findings = 0;
 	double t0 = now_us();
@@ -206,6 +239,7 @@ static int bench_engine(const char *path, long reps)
 		}
 		free(cases[c].ids);
 		free(cases[c].texts);
+		free(cases[c].key);
 	}
 	free(cases);
 	engine_free(e);
@@ -231,6 +265,62 @@ static int bench_load(long n)
 	return 0;
 }
 
+extern char **environ;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int bench_start(long n, const char *bin)
+{
+	double *t = calloc((size_t)n, sizeof(*t));
+	for (long i = 0; i < n; i++) {
+		int in[2], out[2];
+		if (pipe(in) || pipe(out))
+			return 1;
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+		posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+		posix_spawn_file_actions_addclose(&fa, in[1]);
+		posix_spawn_file_actions_addclose(&fa, out[0]);
+		char *argv[] = { (char *)bin, "assess", NULL };
+		const char req[] = "{\"answers\":{}}";
+		double t0 = now_us();
+		pid_t pid;
+		if (posix_spawn(&pid, bin, &fa, NULL, argv, environ) != 0)
+			return 1;
+		close(in[0]);
+		close(out[1]);
+		if (write(in[1], req, sizeof(req) - 1) < 0)
+			return 1;
+		close(in[1]);
+		char buf[8192];
+		bool seen = false;
+		ssize_t got;
+		while ((got = read(out[0], buf, sizeof(buf) - 1)) > 0) {
+			buf[got] = '\0';
+			seen |= strstr(buf, "\"next_question\": \"age\"") != NULL;
+		}
+		waitpid(pid, NULL, 0);
+		t[i] = now_us() - t0;
+		close(out[0]);
+		posix_spawn_file_actions_destroy(&fa);
+		if (!seen) {
+			fprintf(stderr, "bench: no first question in the output\n");
+			return 1;
+		}
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	printf("start: process start to first question (assess, whole process): "
+	       "median %.0f us, best %.0f us, 90th percentile %.0f us over %ld\n",
+	       t[n / 2], t[0], t[n * 9 / 10], n);
+	free(t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "gen") == 0)
@@ -239,6 +329,9 @@ int main(int argc, char **argv)
 		return bench_engine(argv[2], argc >= 4 ? atol(argv[3]) : 1);
 	if (argc >= 3 && strcmp(argv[1], "load") == 0)
 		return bench_load(atol(argv[2]));
-	fprintf(stderr, "usage: bench gen N FILE | bench engine FILE [R] | bench load N\n");
+	if (argc >= 4 && strcmp(argv[1], "start") == 0)
+		return bench_start(atol(argv[2]), argv[3]);
+	fprintf(stderr, "usage: bench gen N FILE | bench engine FILE [R] | "
+		"bench load N | bench start N BIN\n");
 	return 2;
 }

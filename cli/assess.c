@@ -11,7 +11,9 @@
  * exits 2. Batch mode reads JSON Lines and writes one result line per input
  * line, in order; a bad line yields {"line": N, "error": "..."} and the batch
  * goes on. Batch work is spread over threads, one engine each, in blocks
- * so memory stays bounded whatever the input size.
+ * so memory stays bounded whatever the input size. Each thread evaluates
+ * its slice of a block in an order that puts similar cases together (see
+ * similarity_key); the output keeps the input's order.
  */
 #include "cli/cli.h"
 #include "cli/result.h"
@@ -141,13 +143,13 @@ struct line {
 	size_t len;
 	char *out;      /* result or error line, without newline */
 	unsigned long no; /* line number in the input */
+	json_t *req;    /* the parsed request, while its slice runs */
+	char *key;      /* similarity key, see slice_order() */
 };
 
 struct block {
 	struct line *lines;
 	size_t n;
-	size_t next;    /* next line to take */
-	pthread_mutex_t lock;
 	enum engine_mode mode;
 };
 
@@ -156,7 +158,7 @@ struct worker {
 	engine *e;
 	db *d;          /* --save: this thread's own store handle */
 	struct block *b;
-	char *err;
+	size_t first, end; /* this worker's slice of the block */
 };
 
 static char *error_line(unsigned long no, const char *msg)
@@ -170,7 +172,7 @@ static char *error_line(unsigned long no, const char *msg)
 static void run_line(engine *e, db *d, enum engine_mode mode, struct line *l)
 {
 	char err[512];
-	int rv = cli_request_run(e, mode, l->text, l->len, err, sizeof(err));
+	int rv = cli_request_apply(e, mode, l->req, err, sizeof(err));
 	if (rv != 0) {
 		l->out = error_line(l->no, err);
 		return;
@@ -187,38 +189,101 @@ static void run_line(engine *e, db *d, enum engine_mode mode, struct line *l)
 		l->out = error_line(l->no, "out of memory");
 }
 
+/*
+ * The key that orders a slice: the request's yes/no and choice answers in
+ * catalogue order. Cases with equal prefixes then run one after the other,
+ * and the engine, which applies each request as a difference from the one
+ * before, keeps most of what it derived. Numbers are left out: they vary
+ * most and few rules read them.
+ */
+static char *similarity_key(const engine *e, json_t *req)
+{
+	json_t *answers = json_object_get(req, "answers");
+	size_t cap = 256, n = 0;
+	char *key = malloc(cap);
+	for (size_t i = 0; key && i < engine_question_count(e); i++) {
+		const struct engine_question *q = engine_question_at(e, i);
+		if (q->type != ENGINE_TYPE_YESNO && q->type != ENGINE_TYPE_CHOICE)
+			continue;
+		const char *v = json_string_value(json_object_get(answers, q->id));
+		size_t len = v ? strlen(v) : 0;
+		if (n + len + 2 > cap) {
+			char *p = realloc(key, cap = (n + len + 2) * 2);
+			if (!p) {
+				free(key);
+				return NULL;
+			}
+			key = p;
+		}
+		if (v)
+			memcpy(key + n, v, len);
+		n += len;
+		key[n++] = v ? ',' : '~';
+	}
+	if (key)
+		key[n] = '\0';
+	return key;
+}
+
+static int cmp_line_key(const void *a, const void *b)
+{
+	const struct line *x = *(struct line *const *)a;
+	const struct line *y = *(struct line *const *)b;
+	return strcmp(x->key ? x->key : "", y->key ? y->key : "");
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct block *b = w->b;
-	for (;;) {
-		pthread_mutex_lock(&b->lock);
-		size_t i = b->next;
-		/* Take a few lines at once to keep the lock cold. */
-		size_t end = i + 16 < b->n ? i + 16 : b->n;
-		b->next = end;
-		pthread_mutex_unlock(&b->lock);
-		if (i >= b->n)
-			break;
-		for (; i < end; i++)
-			if (!b->lines[i].out)
-				run_line(w->e, w->d, b->mode, &b->lines[i]);
+	size_t n = w->end - w->first;
+	struct line **order = malloc((n ? n : 1) * sizeof(*order));
+	size_t n_order = 0;
+	char err[512];
+	for (size_t i = w->first; i < w->end; i++) {
+		struct line *l = &b->lines[i];
+		if (l->out)
+			continue;
+		l->req = cli_request_parse(l->text, l->len, err, sizeof(err));
+		if (!l->req) {
+			l->out = error_line(l->no, err);
+			continue;
+		}
+		l->key = similarity_key(w->e, l->req);
+		if (order)
+			order[n_order++] = l;
+		else
+			run_line(w->e, w->d, b->mode, l);
 	}
+	if (order)
+		qsort(order, n_order, sizeof(*order), cmp_line_key);
+	for (size_t i = 0; i < n_order; i++)
+		run_line(w->e, w->d, b->mode, order[i]);
+	for (size_t i = w->first; i < w->end; i++) {
+		json_decref(b->lines[i].req);
+		free(b->lines[i].key);
+		b->lines[i].req = NULL;
+		b->lines[i].key = NULL;
+	}
+	free(order);
 	return NULL;
 }
 
+/* Each worker takes one contiguous slice of the block. */
 static void run_block(struct worker *ws, size_t n_workers, struct block *b)
 {
-	b->next = 0;
+	size_t per = (b->n + n_workers - 1) / n_workers;
+	for (size_t i = 0; i < n_workers; i++) {
+		ws[i].b = b;
+		ws[i].first = i * per < b->n ? i * per : b->n;
+		ws[i].end = (i + 1) * per < b->n ? (i + 1) * per : b->n;
+	}
 	if (n_workers == 1) {
-		ws[0].b = b;
 		worker_main(&ws[0]);
 		return;
 	}
-	for (size_t i = 0; i < n_workers; i++) {
-		ws[i].b = b;
+	for (size_t i = 0; i < n_workers; i++)
 		pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
-	}
 	for (size_t i = 0; i < n_workers; i++)
 		pthread_join(ws[i].thread, NULL);
 }
@@ -232,7 +297,6 @@ static int assess_batch(FILE *in, const struct cli_options *opt,
 	struct worker *ws = calloc(n_workers, sizeof(*ws));
 	struct block b = { .mode = mode };
 	b.lines = calloc(BLOCK_LINES, sizeof(*b.lines));
-	pthread_mutex_init(&b.lock, NULL);
 	if (!ws || !b.lines) {
 		fprintf(stderr, "msktriage: out of memory\n");
 		goto out_free;
@@ -301,7 +365,6 @@ out_free:
 	}
 	free(ws);
 	free(b.lines);
-	pthread_mutex_destroy(&b.lock);
 	return status;
 }
 

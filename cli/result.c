@@ -128,21 +128,20 @@ int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize)
 	return 0;
 }
 
-int cli_request_run(engine *e, enum engine_mode default_mode, const char *text,
-		    size_t len, char *err, size_t errsize)
+json_t *cli_request_parse(const char *text, size_t len, char *err,
+			  size_t errsize)
 {
 	json_error_t jerr;
-	int rv = -1;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!root) {
 		snprintf(err, errsize, "input is not valid JSON: %s (line %d, "
 			 "column %d)", jerr.text, jerr.line, jerr.column);
-		return -1;
+		return NULL;
 	}
 	if (!json_is_object(root)) {
 		snprintf(err, errsize, "input must be a JSON object with an "
 			 "'answers' object");
-		goto out_root;
+		goto out_bad;
 	}
 	const char *key;
 	json_t *member;
@@ -151,33 +150,41 @@ int cli_request_run(engine *e, enum engine_mode default_mode, const char *text,
 		    strcmp(key, "id") != 0) {
 			snprintf(err, errsize, "unknown field '%.64s': allowed "
 				 "are answers, mode, id", key);
-			goto out_root;
+			goto out_bad;
 		}
 	}
-	json_t *answers = json_object_get(root, "answers");
-	if (!json_is_object(answers)) {
+	if (!json_is_object(json_object_get(root, "answers"))) {
 		snprintf(err, errsize, "'answers' must be a JSON object of "
 			 "question ids and answers");
-		goto out_root;
+		goto out_bad;
 	}
 	json_t *mode = json_object_get(root, "mode");
-	enum engine_mode m = default_mode;
-	if (mode) {
-		const char *ms = json_string_value(mode);
-		if (ms && strcmp(ms, "kiosk") == 0)
-			m = ENGINE_MODE_KIOSK;
-		else if (!ms || strcmp(ms, "clinician") != 0) {
-			snprintf(err, errsize, "'mode' must be one of "
-				 "clinician, kiosk");
-			goto out_root;
-		}
+	const char *ms = json_string_value(mode);
+	if (mode && (!ms || (strcmp(ms, "kiosk") && strcmp(ms, "clinician")))) {
+		snprintf(err, errsize, "'mode' must be one of clinician, kiosk");
+		goto out_bad;
 	}
+	return root;
+out_bad:
+	json_decref(root);
+	return NULL;
+}
+
+int cli_request_apply(engine *e, enum engine_mode default_mode, json_t *root,
+		      char *err, size_t errsize)
+{
+	json_t *answers = json_object_get(root, "answers");
+	const char *ms = json_string_value(json_object_get(root, "mode"));
+	enum engine_mode m = default_mode;
+	if (ms)
+		m = strcmp(ms, "kiosk") == 0 ? ENGINE_MODE_KIOSK : ENGINE_MODE_CLINICIAN;
+
 	/* The request is the whole answer set: set what it gives and forget
 	 * the rest. Answers equal to the engine's current ones stay as they
 	 * are, which saves most of the work between similar cases. */
 	engine_mode_set(e, m);
 	if (cli_answers_apply(e, answers, err, errsize) != 0)
-		goto out_root;
+		return -1;
 	for (size_t i = 0; i < engine_question_count(e); i++) {
 		const char *id = engine_question_at(e, i)->id;
 		if (engine_answer_text(e, id) && !json_object_get(answers, id))
@@ -185,11 +192,18 @@ int cli_request_run(engine *e, enum engine_mode default_mode, const char *text,
 	}
 	if (engine_run(e) != 0) {
 		snprintf(err, errsize, "%s", engine_errmsg(e));
-		rv = -2;
-		goto out_root;
+		return -2;
 	}
-	rv = 0;
-out_root:
+	return 0;
+}
+
+int cli_request_run(engine *e, enum engine_mode default_mode, const char *text,
+		    size_t len, char *err, size_t errsize)
+{
+	json_t *root = cli_request_parse(text, len, err, errsize);
+	if (!root)
+		return -1;
+	int rv = cli_request_apply(e, default_mode, root, err, errsize);
 	json_decref(root);
 	return rv;
 }

@@ -41,6 +41,18 @@ json_t *cli_answer_json(const engine *e, const char *question);
 int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize);
 
 /*
+ * Parse one request and check its shape: a JSON object with an "answers"
+ * object, an optional "mode" (clinician or kiosk) and "id", nothing else.
+ * Returns a new reference, or NULL with a message in err.
+ */
+json_t *cli_request_parse(const char *text, size_t len, char *err,
+			  size_t errsize);
+
+/* Apply a parsed request to e (see cli_request_run) and run. */
+int cli_request_apply(engine *e, enum engine_mode default_mode, json_t *root,
+		      char *err, size_t errsize);
+
+/*
  * Parse one request ({"answers": {...}, "mode": "clinician"|"kiosk"}) from
  * text of length len, apply it to e (in default_mode unless the request
  * names one) and run. Returns 0 ok, -1 bad input (message in err), -2 engine

@@ -71,6 +71,7 @@ struct fslot {
 	void *symbol;
 	double cf;
 	bool present;
+	bool stops;     /* an interview-stop fact names it */
 	const char **because; size_t n_because, cap_because;
 	const char **rules; size_t n_rules, cap_rules;
 };
@@ -1577,6 +1578,42 @@ static int read_recommends(engine *e)
 	return 0;
 }
 
+/* Catalogue positions, so that what a finding rests on reads in a fixed
+ * order (questions in the order they are asked, then findings; rules as
+ * defined) whatever order the facts were asserted in. */
+static size_t because_rank(const engine *e, const char *name)
+{
+	struct qslot *q = qslot_find(e, name);
+	if (q)
+		return (size_t)(q - e->qs);
+	for (size_t i = 0; i < e->n_fs; i++)
+		if (e->fs[i].f.id == name)
+			return e->n_qs + i;
+	return SIZE_MAX;
+}
+
+static size_t rule_rank(const engine *e, const char *name)
+{
+	for (size_t i = 0; i < e->n_rules; i++)
+		if (e->rules[i].name == name)
+			return i;
+	return SIZE_MAX;
+}
+
+static int cmp_because(const void *a, const void *b, void *ctx)
+{
+	size_t x = because_rank(ctx, *(const char *const *)a);
+	size_t y = because_rank(ctx, *(const char *const *)b);
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_rule(const void *a, const void *b, void *ctx)
+{
+	size_t x = rule_rank(ctx, *(const char *const *)a);
+	size_t y = rule_rank(ctx, *(const char *const *)b);
+	return x < y ? -1 : x > y;
+}
+
 static int cmp_found(const void *a, const void *b)
 {
 	const struct engine_finding *x = *(const struct engine_finding *const *)a;
@@ -1595,6 +1632,7 @@ static void reset_snapshot(engine *e)
 	for (size_t i = 0; i < e->n_fs; i++) {
 		struct fslot *s = &e->fs[i];
 		s->present = false;
+		s->stops = false;
 		s->cf = 0;
 		s->n_because = s->n_rules = 0;
 		s->f.confidence = 0;
@@ -1644,6 +1682,9 @@ static int snapshot(engine *e)
 		if (!s->present)
 			continue;
 		s->f.confidence = round(s->cf * 1000) / 1000;
+		qsort_r(s->because, s->n_because, sizeof(*s->because),
+			cmp_because, e);
+		qsort_r(s->rules, s->n_rules, sizeof(*s->rules), cmp_rule, e);
 		s->f.because = s->because;
 		s->f.n_because = s->n_because;
 		s->f.rules = s->rules;
@@ -1658,12 +1699,15 @@ static int snapshot(engine *e)
 		struct rslot *s = &e->rs[i];
 		if (!s->present)
 			continue;
+		qsort_r(s->because, s->n_because, sizeof(*s->because),
+			cmp_because, e);
 		s->r.because = s->because;
 		s->r.n_because = s->n_because;
 		e->recs[e->n_recs++] = &s->r;
 	}
 
-	/* The most urgent stopping finding names the stop. */
+	/* The stop is named by the first stopping finding in the findings'
+	 * order (most urgent, then most certain), whatever the fact order. */
 	if (e->tmpl_stop)
 		for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_stop, NULL);
 		     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_stop, f)) {
@@ -1671,13 +1715,15 @@ static int snapshot(engine *e)
 			void *sym = ordered_value(e, f, &type);
 			struct fslot *s = sym && type == SYMBOL
 						  ? fslot_by_symbol(e, sym) : NULL;
-			if (!s)
-				continue;
-			const struct engine_finding *cur =
-				e->stop ? engine_finding_find(e, e->stop) : NULL;
-			if (!cur || s->f.level_rank < cur->level_rank)
-				e->stop = s->f.id;
+			if (s)
+				s->stops = true;
 		}
+	for (size_t i = 0; i < e->n_found && !e->stop; i++) {
+		/* found[] points at the f member, the first of its fslot. */
+		struct fslot *s = (struct fslot *)e->found[i];
+		if (s->stops)
+			e->stop = s->f.id;
+	}
 
 	if (!e->stop) {
 		const struct engine_question *first = NULL;

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,100 @@ static void test_batch_many_lines_in_order(void **state)
 	run_free(&r);
 }
 
+/* The answers of every clinical case (and both sides of the order cases),
+ * as request lines. */
+static size_t case_requests(char ***out)
+{
+	DIR *d = opendir(CASES_DIR);
+	assert_non_null(d);
+	char **lines = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (!strstr(de->d_name, ".json"))
+			continue;
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", CASES_DIR, de->d_name);
+		json_t *c = json_load_file(path, 0, NULL);
+		assert_non_null(c);
+		const char *sides[] = { "answers", "stronger", "weaker" };
+		for (size_t k = 0; k < 3; k++) {
+			json_t *a = json_object_get(c, sides[k]);
+			if (!a)
+				continue;
+			json_t *req = json_pack("{s:O}", "answers", a);
+			json_t *mode = json_object_get(c, "mode");
+			if (mode)
+				json_object_set(req, "mode", mode);
+			lines = realloc(lines, (n + 1) * sizeof(*lines));
+			lines[n++] = json_dumps(req, JSON_COMPACT);
+			json_decref(req);
+		}
+		json_decref(c);
+	}
+	closedir(d);
+	*out = lines;
+	return n;
+}
+
+/* Batch mode evaluates similar cases together and applies each as a
+ * difference from the one before; its results must be exactly those of
+ * evaluating every case on its own, in any order. */
+static void test_batch_equals_single_runs(void **state)
+{
+	(void)state;
+	char **reqs;
+	size_t n = case_requests(&reqs);
+	assert_true(n >= 80);
+	/* Three passes: in order, reversed, and interleaved, so that each case
+	 * follows many different predecessors. */
+	size_t total = 3 * n, len = 0, cap = 0;
+	char *in = NULL;
+	size_t *which = malloc(total * sizeof(*which));
+	for (size_t i = 0; i < total; i++) {
+		size_t k = i < n ? i : i < 2 * n ? 2 * n - 1 - i : (i * 7919) % n;
+		which[i] = k;
+		size_t need = strlen(reqs[k]) + 2;
+		if (len + need > cap)
+			in = realloc(in, cap = (len + need) * 2);
+		len += (size_t)sprintf(in + len, "%s\n", reqs[k]);
+	}
+	const char *args[] = { "assess", "--batch", "--jobs", "2", NULL };
+	struct run batch = run_bin(args, in, len);
+	assert_int_equal(batch.status, 0);
+
+	json_t **single = calloc(n, sizeof(*single));
+	for (size_t k = 0; k < n; k++) {
+		struct run r = run_str(assess_args, reqs[k]);
+		assert_int_equal(r.status, 0);
+		single[k] = json_loads(r.out, 0, NULL);
+		assert_non_null(single[k]);
+		run_free(&r);
+	}
+	char *save = NULL;
+	size_t i = 0;
+	for (char *line = strtok_r(batch.out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), i++) {
+		assert_true(i < total);
+		json_t *j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		if (!json_equal(j, single[which[i]]))
+			fail_msg("batch line %zu differs from a single run of: %s",
+				 i + 1, reqs[which[i]]);
+		json_decref(j);
+	}
+	assert_int_equal(i, total);
+	for (size_t k = 0; k < n; k++) {
+		json_decref(single[k]);
+		free(reqs[k]);
+	}
+	free(single);
+	free(reqs);
+	free(which);
+	free(in);
+	run_free(&batch);
+}
+
 static void test_help_and_version(void **state)
 {
 	(void)state;
@@ -326,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_absurd_nesting_and_size),
 		cmocka_unit_test(test_batch_goes_on_after_bad_line),
 		cmocka_unit_test(test_batch_many_lines_in_order),
+		cmocka_unit_test(test_batch_equals_single_runs),
 		cmocka_unit_test(test_help_and_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
