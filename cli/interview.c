@@ -296,16 +296,20 @@ static void show_changes(struct iv *v, struct seen *old, size_t n_old,
 		SAY(v, "%swithdrawn:%s the answer to '%s' (no longer asked)\n",
 		    term_sgr(&v->out, TERM_YELLOW), term_sgr(&v->out, TERM_RESET),
 		    gone[i]);
+	/* Scope findings say whether the tool applies (or that nothing else
+	 * was found); they are shown at the end and by a stop, not narrated
+	 * as they come and go. */
 	char line[512];
 	for (size_t i = 0; i < n_old; i++)
-		if (!seen_find(v->seen, v->n_seen, old[i].id)) {
+		if (strcmp(old[i].kind, "scope") != 0 &&
+		    !seen_find(v->seen, v->n_seen, old[i].id)) {
 			snprintf(line, sizeof(line), "withdrawn: %s [%s]",
 				 old[i].title, old[i].id);
 			term_wrap(&v->out, 0, 2, TERM_YELLOW, line);
 		}
 	for (size_t i = 0; i < engine_finding_count(v->e); i++) {
 		const struct engine_finding *f = engine_finding_at(v->e, i);
-		if (seen_find(old, n_old, f->id))
+		if (seen_find(old, n_old, f->id) || strcmp(f->kind, "scope") == 0)
 			continue;
 		if (strcmp(f->kind, "red_flag") == 0) {
 			announce_red_flag(v, f);

@@ -517,6 +517,9 @@ static void test_full_interview(void **state)
 	expect(&p, "Goodbye");
 	assert_fits(&p, 80);
 	assert_null(strstr(p.raw, "\033[1m")); /* NO_COLOR: no colour */
+	/* Scope findings are not narrated as they come and go. */
+	assert_null(strstr(p.raw, "new finding: No specific concern"));
+	assert_null(strstr(p.raw, "withdrawn: No specific concern"));
 	assert_int_equal(pty_finish(&p), 0);
 
 	struct stat st;
