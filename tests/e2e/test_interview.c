@@ -729,6 +729,70 @@ static void test_quit_and_resume(void **state)
 	assert_int_equal(pty_finish(&p), 0);
 }
 
+/* Killed with SIGKILL while a question is on the screen: every answer given
+ * before it is in the store, and resume lands on that same question. */
+static void test_killed_interview_resumes(void **state)
+{
+	(void)state;
+	struct pty p;
+	char code[16], at[600], expect_text[160], ids[8][64], values[8][16];
+	static const struct answer script[] = {
+		{ "age", "70" }, { "knee_pain", "y" }, { "low_back_pain", "y" },
+		{ NULL, NULL },
+	};
+	const char *const args[] = { "interview", "--label", "x", NULL };
+	pty_start(&p, args);
+	read_code(&p, code);
+	const char *line = next_prompt(&p);
+	for (int i = 0; i < 8; i++) {
+		const char *id = prompt_id(line);
+		assert_non_null(id);
+		snprintf(ids[i], sizeof(ids[i]), "%s", id);
+		const char *keys = lookup(script, id);
+		snprintf(values[i], sizeof(values[i]), "%s",
+			 strcmp(keys, "y") == 0 ? "yes" :
+			 strcmp(keys, "n") == 0 ? "no" : keys);
+		char typed[64];
+		snprintf(typed, sizeof(typed), "%s\n", keys);
+		type(&p, typed);
+		line = next_prompt(&p);
+		const char *again = prompt_id(line);
+		if (again && strcmp(again, ids[i]) == 0 && seen(&p, "must be")) {
+			type(&p, "skip\n");
+			snprintf(values[i], sizeof(values[i]), "skip");
+			line = next_prompt(&p);
+		}
+	}
+	/* The next question is on the screen: everything before it is
+	 * committed. Kill the process without warning. */
+	snprintf(at, sizeof(at), "%s", line);
+	kill(p.pid, SIGKILL);
+	assert_int_equal(pty_finish(&p), 128 + SIGKILL);
+
+	char *out = NULL;
+	const char *const show[] = { "sessions", "show", code, "--format", "json", NULL };
+	assert_int_equal(run_plain(show, "", &out), 0);
+	assert_non_null(strstr(out, "\"status\": \"in_progress\""));
+	for (int i = 0; i < 8; i++) {
+		int w = snprintf(expect_text, sizeof(expect_text),
+				 "\"%s\": \"%s\"", ids[i], values[i]);
+		assert_true(w > 0 && (size_t)w < sizeof(expect_text));
+		if (!strstr(out, expect_text))
+			fail_msg("answer %s not in the store after the kill:\n%s",
+				 expect_text, out);
+	}
+	free(out);
+
+	const char *const res[] = { "resume", code, NULL };
+	pty_start(&p, res);
+	expect(&p, "resumed");
+	expect(&p, "8 answers so far");
+	assert_string_equal(next_prompt(&p), at);
+	type(&p, "quit\n");
+	expect(&p, "saved (in progress)");
+	assert_int_equal(pty_finish(&p), 0);
+}
+
 static void test_end_of_input_without_terminal(void **state)
 {
 	(void)state;
@@ -924,6 +988,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_back_and_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_red_flag_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quit_and_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_interview_resumes,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_of_input_without_terminal,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_command, setup, teardown),
