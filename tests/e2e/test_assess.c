@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -387,6 +388,130 @@ static void test_batch_equals_single_runs(void **state)
 	run_free(&batch);
 }
 
+static const char headline[] =
+	"{\"answers\":{\"age\":45,\"low_back_pain\":\"yes\",\"saddle_numbness\":\"yes\"}}";
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* assess --save keeps the case as a session that the sessions commands
+ * list, show and delete; the store is created 0600 in a 0700 directory. */
+static void test_save_and_sessions(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/msktriage-e2e-XXXXXX", db[320], sub[256];
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(sub, sizeof(sub), "%s/new/dir", tmpl);
+	snprintf(db, sizeof(db), "%s/sessions.db", sub);
+	setenv("MSKTRIAGE_DB", db, 1);
+
+	const char *save[] = { "assess", "--save", NULL };
+	struct run r = run_str(save, headline);
+	assert_int_equal(r.status, 0);
+	json_t *j = json_loads(r.out, 0, NULL);
+	json_t *session = json_object_get(j, "session");
+	assert_non_null(session);
+	char code[16];
+	snprintf(code, sizeof(code), "%s", json_string_value(json_object_get(session, "code")));
+	assert_int_equal(strlen(code), 9);
+	assert_string_equal(json_string_value(json_object_get(session, "status")),
+			    "emergency_stopped");
+	json_decref(j);
+	run_free(&r);
+	assert_int_equal(mode_of(db), 0600);
+	assert_int_equal(mode_of(sub), 0700);
+
+	/* A batch saves one session per good line. */
+	const char *batch[] = { "assess", "--batch", "--save", NULL };
+	r = run_str(batch, "{\"answers\":{\"age\":30,\"knee_pain\":\"yes\"}}\n"
+			   "{\"answers\":{\"age\":\"x\"}}\n"
+			   "{\"answers\":{\"age\":70,\"knee_pain\":\"no\"}}\n");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"session\""));
+	run_free(&r);
+
+	const char *list[] = { "sessions", "list", "--format", "json", NULL };
+	r = run_str(list, "");
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_int_equal(json_array_size(j), 3);
+	bool listed = false;
+	size_t i;
+	json_t *s;
+	json_array_foreach(j, i, s) {
+		assert_string_equal(json_string_value(json_object_get(s, "mode")), "api");
+		if (strcmp(json_string_value(json_object_get(s, "code")), code) == 0) {
+			listed = true;
+			assert_string_equal(json_string_value(json_object_get(s, "level")),
+					    "emergency");
+		}
+	}
+	assert_true(listed);
+	json_decref(j);
+	run_free(&r);
+
+	const char *stopped[] = { "sessions", "list", "--status", "emergency_stopped", NULL };
+	r = run_str(stopped, "");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, code));
+	run_free(&r);
+	const char *bad_status[] = { "sessions", "list", "--status", "done", NULL };
+	r = run_str(bad_status, "");
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "'--status' must be one of"));
+	run_free(&r);
+
+	/* Show by code as a person types it: lower case, no dash. */
+	char typed[16];
+	snprintf(typed, sizeof(typed), "%.4s%s", code, code + 5);
+	for (char *c = typed; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+	const char *show[] = { "sessions", "show", typed, NULL };
+	r = run_str(show, "");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "saddle_numbness"));
+	assert_non_null(strstr(r.out, "Conclusions: emergency"));
+	assert_non_null(strstr(r.out, "opened"));
+	run_free(&r);
+
+	/* Delete asks first; without a terminal it needs --yes. */
+	const char *del[] = { "sessions", "delete", code, NULL };
+	r = run_str(del, "y\n");
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "without confirmation"));
+	run_free(&r);
+	const char *del_yes[] = { "sessions", "delete", code, "--yes", NULL };
+	r = run_str(del_yes, "");
+	assert_int_equal(r.status, 0);
+	run_free(&r);
+	r = run_str(show, "");
+	assert_int_equal(r.status, 2);
+	assert_string_equal(r.out, "");
+	run_free(&r);
+
+	/* Without MSKTRIAGE_DB the store goes under XDG_DATA_HOME. */
+	unsetenv("MSKTRIAGE_DB");
+	char xdg[256], def[320];
+	snprintf(xdg, sizeof(xdg), "%s/xdg", tmpl);
+	setenv("XDG_DATA_HOME", xdg, 1);
+	r = run_str(save, headline);
+	assert_int_equal(r.status, 0);
+	run_free(&r);
+	snprintf(def, sizeof(def), "%s/msktriage/sessions.db", xdg);
+	assert_int_equal(mode_of(def), 0600);
+	snprintf(def, sizeof(def), "%s/msktriage", xdg);
+	assert_int_equal(mode_of(def), 0700);
+	unsetenv("XDG_DATA_HOME");
+
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_help_and_version(void **state)
 {
 	(void)state;
@@ -422,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_batch_goes_on_after_bad_line),
 		cmocka_unit_test(test_batch_many_lines_in_order),
 		cmocka_unit_test(test_batch_equals_single_runs),
+		cmocka_unit_test(test_save_and_sessions),
 		cmocka_unit_test(test_help_and_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
