@@ -1682,9 +1682,13 @@ static int snapshot(engine *e)
 		if (!s->present)
 			continue;
 		s->f.confidence = round(s->cf * 1000) / 1000;
-		qsort_r(s->because, s->n_because, sizeof(*s->because),
-			cmp_because, e);
-		qsort_r(s->rules, s->n_rules, sizeof(*s->rules), cmp_rule, e);
+		/* (the arrays are NULL while empty: qsort_r must not see them) */
+		if (s->n_because > 1)
+			qsort_r(s->because, s->n_because, sizeof(*s->because),
+				cmp_because, e);
+		if (s->n_rules > 1)
+			qsort_r(s->rules, s->n_rules, sizeof(*s->rules),
+				cmp_rule, e);
 		s->f.because = s->because;
 		s->f.n_because = s->n_because;
 		s->f.rules = s->rules;
@@ -1699,8 +1703,9 @@ static int snapshot(engine *e)
 		struct rslot *s = &e->rs[i];
 		if (!s->present)
 			continue;
-		qsort_r(s->because, s->n_because, sizeof(*s->because),
-			cmp_because, e);
+		if (s->n_because > 1)
+			qsort_r(s->because, s->n_because, sizeof(*s->because),
+				cmp_because, e);
 		s->r.because = s->because;
 		s->r.n_because = s->n_because;
 		e->recs[e->n_recs++] = &s->r;
