@@ -302,13 +302,8 @@ static int assess_batch(FILE *in, const struct cli_options *opt,
 		goto out_free;
 	}
 	for (size_t i = 0; i < n_workers; i++) {
-		char *msg = NULL;
-		ws[i].e = engine_new(opt->rules_dir, &msg);
-		if (!ws[i].e) {
-			fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
-			free(msg);
+		if (!(ws[i].e = cli_engine_open(opt)))
 			goto out_free;
-		}
 		if (save && !(ws[i].d = cli_store_open(opt, "api")))
 			goto out_free;
 	}
@@ -457,11 +452,8 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 		status = 2;
 		goto out_close;
 	}
-	char *msg = NULL;
-	engine *e = engine_new(opt->rules_dir, &msg);
+	engine *e = cli_engine_open(opt);
 	if (!e) {
-		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
-		free(msg);
 		free(text);
 		status = 1;
 		goto out_close;

@@ -1057,28 +1057,20 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 
 static int iv_open(struct iv *v, const struct cli_options *opt)
 {
-	char *msg = NULL;
-	int rc = -1;
 	memset(v, 0, sizeof(*v));
 	v->opt = opt;
 	term_out_init(&v->out, stdout);
-	v->e = engine_new(opt->rules_dir, &msg);
-	if (!v->e) {
-		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
-		goto out_free_msg;
-	}
+	if (!(v->e = cli_engine_open(opt)))
+		return -1;
 	engine_mode_set(v->e, ENGINE_MODE_CLINICIAN);
 	if (!(v->d = cli_store_open(opt, "clinician")))
-		goto out_free_msg;
+		return -1;
 	if (term_input_open() != 0) {
 		fprintf(stderr, "msktriage: out of memory\n");
-		goto out_free_msg;
+		return -1;
 	}
 	term_input_history_load("msktriage");
-	rc = 0;
-out_free_msg:
-	free(msg);
-	return rc;
+	return 0;
 }
 
 static void iv_close(struct iv *v)
@@ -1247,10 +1239,9 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	opened = true;
 	if (iv_open(&v, opt) != 0)
 		goto out_free;
-	int rc = db_session_find(v.d, which, &s);
-	if (rc != DB_OK) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(v.d));
-		status = rc == DB_ENOTFOUND || rc == DB_EINVAL ? 2 : 1;
+	int rc = cli_session_find(v.d, which, &s);
+	if (rc != 0) {
+		status = rc;
 		goto out_free;
 	}
 	v.sid = s->id;

@@ -2,6 +2,7 @@
  * main.c — msktriage's entry point: global options, then one command.
  */
 #include "cli/cli.h"
+#include "cli/store.h"
 #include "engine/engine.h"
 
 #include <stdio.h>
@@ -37,13 +38,9 @@ static const char usage[] =
 
 static int print_version(const struct cli_options *opt)
 {
-	char *msg = NULL;
-	engine *e = engine_new(opt->rules_dir, &msg);
-	if (!e) {
-		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
-		free(msg);
+	engine *e = cli_engine_open(opt);
+	if (!e)
 		return 1;
-	}
 	printf("msktriage %s\nrule base %s (sha256 %s)\n", MSKTRIAGE_VERSION,
 	       engine_rulebase_version(e), engine_rulebase_sha256(e));
 	engine_free(e);

@@ -357,7 +357,7 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 {
 	const char *which = NULL, *format = "text", *output = NULL;
 	int status = 2;
-	char *msg = NULL, *buf = NULL;
+	char *buf = NULL;
 	size_t len = 0;
 	db *d = NULL;
 	engine *e = NULL;
@@ -405,17 +405,13 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	status = 1;
 	if (!(d = cli_store_open(opt, "clinician")))
 		goto out_free;
-	int rc = db_session_find(d, which, &s);
-	if (rc != DB_OK) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
-		status = rc == DB_ENOTFOUND || rc == DB_EINVAL ? 2 : 1;
+	int rc = cli_session_find(d, which, &s);
+	if (rc != 0) {
+		status = rc;
 		goto out_free;
 	}
-	e = engine_new(opt->rules_dir, &msg);
-	if (!e) {
-		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
+	if (!(e = cli_engine_open(opt)))
 		goto out_free;
-	}
 	mem = open_memstream(&buf, &len);
 	if (!mem) {
 		fprintf(stderr, "msktriage: out of memory\n");
@@ -463,6 +459,5 @@ out_free:
 	engine_free(e);
 	db_session_free(s);
 	db_close(d);
-	free(msg);
 	return status;
 }

@@ -10,6 +10,7 @@
  */
 #include "cli/cases.h"
 #include "cli/cli.h"
+#include "cli/store.h"
 #include "engine/engine.h"
 
 #include <jansson.h>
@@ -254,13 +255,9 @@ int cli_rules(int argc, char **argv, const struct cli_options *opt)
 		}
 	}
 
-	char *msg = NULL;
-	engine *e = engine_new(opt->rules_dir, &msg);
-	if (!e) {
-		fprintf(stderr, "msktriage: %s\n", msg ? msg : "cannot load the rule base");
-		free(msg);
+	engine *e = cli_engine_open(opt);
+	if (!e)
 		return 1;
-	}
 	int status = 0;
 	if (strcmp(sub, "check") == 0) {
 		status = rules_check(e, cases_dir);

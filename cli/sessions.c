@@ -265,11 +265,9 @@ static int sessions_show(db *d, const struct cli_options *opt, int argc, char **
 	if (!ref)
 		return usage_error("sessions show needs a session id or code%s", "");
 	struct db_session *s = NULL;
-	int rv = db_session_find(d, ref, &s);
-	if (rv != DB_OK) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
-		return rv == DB_ENOTFOUND || rv == DB_EINVAL ? 2 : 1;
-	}
+	int rv = cli_session_find(d, ref, &s);
+	if (rv != 0)
+		return rv;
 	int status = 1;
 	char *msg = NULL;
 	engine *e = engine_new(opt->rules_dir, &msg);
@@ -359,11 +357,9 @@ static int sessions_delete(db *d, int argc, char **argv)
 	if (!ref)
 		return usage_error("sessions delete needs a session id or code%s", "");
 	struct db_session *s = NULL;
-	int rv = db_session_find(d, ref, &s);
-	if (rv != DB_OK) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
-		return rv == DB_ENOTFOUND || rv == DB_EINVAL ? 2 : 1;
-	}
+	int rv = cli_session_find(d, ref, &s);
+	if (rv != 0)
+		return rv;
 	int status = 1;
 	if (!yes) {
 		if (!isatty(STDIN_FILENO)) {

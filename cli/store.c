@@ -10,6 +10,26 @@
 #include <string.h>
 #include <time.h>
 
+engine *cli_engine_open(const struct cli_options *opt)
+{
+	char *msg = NULL;
+	engine *e = engine_new(opt->rules_dir, &msg);
+	if (!e)
+		fprintf(stderr, "msktriage: %s\n",
+			msg ? msg : "cannot load the rule base");
+	free(msg);
+	return e;
+}
+
+int cli_session_find(db *d, const char *ref, struct db_session **out)
+{
+	int rv = db_session_find(d, ref, out);
+	if (rv == DB_OK)
+		return 0;
+	fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+	return rv == DB_ENOTFOUND || rv == DB_EINVAL ? 2 : 1;
+}
+
 db *cli_store_open(const struct cli_options *opt, const char *mode)
 {
 	char *path = opt->db_path ? strdup(opt->db_path) : db_default_path();

@@ -1,8 +1,10 @@
 /*
- * store.h — opening the session store for a command.
+ * store.h — what a command opens: the rule engine, the session store, a
+ * session in it.
  *
- * The store is --db PATH, else db_default_path() (SPEC §6). Failures are
- * printed here, once, in the program's voice.
+ * The rule base is --rules DIR, else the built-in one; the store is --db
+ * PATH, else db_default_path() (SPEC §6). Failures are printed here, once,
+ * in the program's voice.
  */
 #ifndef MSKTRIAGE_CLI_STORE_H
 #define MSKTRIAGE_CLI_STORE_H
@@ -10,6 +12,15 @@
 #include "cli/cli.h"
 #include "db/db.h"
 #include "engine/engine.h"
+
+/* Load the rule engine for opt. Prints why on failure and returns NULL.
+ * Free with engine_free(). */
+engine *cli_engine_open(const struct cli_options *opt);
+
+/* Find a session by id or reference code as typed. Returns 0 with *out set
+ * (free with db_session_free), or prints why and returns the exit status:
+ * 2 for no such session or a malformed reference, 1 for a store failure. */
+int cli_session_find(db *d, const char *ref, struct db_session **out);
 
 /* Open the store for opt (creating it when missing), with mode recorded in
  * audit rows ("clinician", "kiosk", "api"). Prints why on failure and
