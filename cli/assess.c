@@ -11,9 +11,9 @@
  * exits 2. Batch mode reads JSON Lines and writes one result line per input
  * line, in order; a bad line yields {"line": N, "error": "..."} and the batch
  * goes on. Batch work is spread over threads, one engine each, in blocks
- * so memory stays bounded whatever the input size. Each thread evaluates
- * its slice of a block in an order that puts similar cases together (see
- * similarity_key); the output keeps the input's order.
+ * so memory stays bounded whatever the input size. A block is evaluated
+ * in an order that puts similar cases together (see similarity_key and
+ * run_block); the output keeps the input's order.
  */
 #include "cli/cli.h"
 #include "cli/result.h"
@@ -29,7 +29,7 @@
 
 /* A request larger than this is refused: no answer set comes close. */
 #define MAX_REQUEST (1024 * 1024)
-#define BLOCK_LINES 4096
+#define BLOCK_LINES 8192
 
 static int read_all(FILE *f, char **out, size_t *len, char *err, size_t errsize)
 {
@@ -150,6 +150,8 @@ struct line {
 struct block {
 	struct line *lines;
 	size_t n;
+	struct line **order; /* parsed lines, in similarity order */
+	size_t n_order;
 	enum engine_mode mode;
 };
 
@@ -158,7 +160,7 @@ struct worker {
 	engine *e;
 	db *d;          /* --save: this thread's own store handle */
 	struct block *b;
-	size_t first, end; /* this worker's slice of the block */
+	size_t first, end; /* this worker's share of lines, then of order */
 };
 
 static char *error_line(unsigned long no, const char *msg)
@@ -232,16 +234,13 @@ static int cmp_line_key(const void *a, const void *b)
 	return strcmp(x->key ? x->key : "", y->key ? y->key : "");
 }
 
-static void *worker_main(void *arg)
+/* Phase 1, in parallel: parse a share of the block's lines and key them. */
+static void *worker_parse(void *arg)
 {
 	struct worker *w = arg;
-	struct block *b = w->b;
-	size_t n = w->end - w->first;
-	struct line **order = malloc((n ? n : 1) * sizeof(*order));
-	size_t n_order = 0;
 	char err[512];
 	for (size_t i = w->first; i < w->end; i++) {
-		struct line *l = &b->lines[i];
+		struct line *l = &w->b->lines[i];
 		if (l->out)
 			continue;
 		l->req = cli_request_parse(l->text, l->len, err, sizeof(err));
@@ -250,42 +249,60 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		l->key = similarity_key(w->e, l->req);
-		if (order)
-			order[n_order++] = l;
-		else
-			run_line(w->e, w->d, b->mode, l);
 	}
-	if (order)
-		qsort(order, n_order, sizeof(*order), cmp_line_key);
-	for (size_t i = 0; i < n_order; i++)
-		run_line(w->e, w->d, b->mode, order[i]);
-	for (size_t i = w->first; i < w->end; i++) {
+	return NULL;
+}
+
+/* Phase 2, in parallel: evaluate a contiguous share of the sorted order. */
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	for (size_t i = w->first; i < w->end; i++)
+		run_line(w->e, w->d, w->b->mode, w->b->order[i]);
+	return NULL;
+}
+
+static void in_parallel(struct worker *ws, size_t n_workers, size_t n,
+			void *(*fn)(void *))
+{
+	size_t per = (n + n_workers - 1) / n_workers;
+	for (size_t i = 0; i < n_workers; i++) {
+		ws[i].first = i * per < n ? i * per : n;
+		ws[i].end = (i + 1) * per < n ? (i + 1) * per : n;
+	}
+	if (n_workers == 1) {
+		fn(&ws[0]);
+		return;
+	}
+	for (size_t i = 0; i < n_workers; i++)
+		pthread_create(&ws[i].thread, NULL, fn, &ws[i]);
+	for (size_t i = 0; i < n_workers; i++)
+		pthread_join(ws[i].thread, NULL);
+}
+
+/*
+ * Evaluate a block: parse it in parallel, sort the good requests by their
+ * similarity key so that neighbours share most answers, then give each
+ * worker a contiguous share of that order. Results land in each line's
+ * own slot, so the output keeps the input's order.
+ */
+static void run_block(struct worker *ws, size_t n_workers, struct block *b)
+{
+	for (size_t i = 0; i < n_workers; i++)
+		ws[i].b = b;
+	in_parallel(ws, n_workers, b->n, worker_parse);
+	b->n_order = 0;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->lines[i].req)
+			b->order[b->n_order++] = &b->lines[i];
+	qsort(b->order, b->n_order, sizeof(*b->order), cmp_line_key);
+	in_parallel(ws, n_workers, b->n_order, worker_run);
+	for (size_t i = 0; i < b->n; i++) {
 		json_decref(b->lines[i].req);
 		free(b->lines[i].key);
 		b->lines[i].req = NULL;
 		b->lines[i].key = NULL;
 	}
-	free(order);
-	return NULL;
-}
-
-/* Each worker takes one contiguous slice of the block. */
-static void run_block(struct worker *ws, size_t n_workers, struct block *b)
-{
-	size_t per = (b->n + n_workers - 1) / n_workers;
-	for (size_t i = 0; i < n_workers; i++) {
-		ws[i].b = b;
-		ws[i].first = i * per < b->n ? i * per : b->n;
-		ws[i].end = (i + 1) * per < b->n ? (i + 1) * per : b->n;
-	}
-	if (n_workers == 1) {
-		worker_main(&ws[0]);
-		return;
-	}
-	for (size_t i = 0; i < n_workers; i++)
-		pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
-	for (size_t i = 0; i < n_workers; i++)
-		pthread_join(ws[i].thread, NULL);
 }
 
 static int assess_batch(FILE *in, const struct cli_options *opt,
@@ -297,7 +314,8 @@ static int assess_batch(FILE *in, const struct cli_options *opt,
 	struct worker *ws = calloc(n_workers, sizeof(*ws));
 	struct block b = { .mode = mode };
 	b.lines = calloc(BLOCK_LINES, sizeof(*b.lines));
-	if (!ws || !b.lines) {
+	b.order = calloc(BLOCK_LINES, sizeof(*b.order));
+	if (!ws || !b.lines || !b.order) {
 		fprintf(stderr, "msktriage: out of memory\n");
 		goto out_free;
 	}
@@ -360,6 +378,7 @@ out_free:
 	}
 	free(ws);
 	free(b.lines);
+	free(b.order);
 	return status;
 }
 
