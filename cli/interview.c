@@ -489,6 +489,74 @@ static const char *canonical(const struct engine_question *q, const char *in,
 	}
 }
 
+/*
+ * Ask for a file name (Enter: def) and create it for writing, mode 0600: it
+ * will hold patient data. Returns the stream with *path set (the caller
+ * frees it), or NULL after saying why.
+ */
+static FILE *ask_file(struct iv *v, const char *def, char **path)
+{
+	char prompt[128];
+	snprintf(prompt, sizeof(prompt), "file [%s]: ", def);
+	char *line = NULL;
+	*path = NULL;
+	if (term_input_read(prompt, &line) != TERM_LINE) {
+		free(line);
+		return NULL;
+	}
+	*path = strdup(*trim(line) ? trim(line) : def);
+	free(line);
+	if (!*path)
+		return NULL;
+	int fd = open(*path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		SAY(v, "cannot write '%s': %s\n", *path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(*path);
+		*path = NULL;
+	}
+	return f;
+}
+
+/*
+ * The store would not take an answer: offer to keep every answer the
+ * engine holds, the refused one included, in a file, as a request that
+ * `msktriage assess --answers FILE --save` takes once the store works.
+ */
+static void save_elsewhere(struct iv *v)
+{
+	if (!term_input_confirm("save the answers so far to a file instead? "
+				"[y/N] ", false, false))
+		return;
+	char def[64], *path = NULL;
+	snprintf(def, sizeof(def), "msktriage-%s-answers.json", v->code);
+	FILE *f = ask_file(v, def, &path);
+	if (!f)
+		return;
+	json_t *answers = json_object();
+	for (size_t i = 0; answers && i < engine_question_count(v->e); i++) {
+		const char *id = engine_question_at(v->e, i)->id;
+		if (engine_answer_text(v->e, id))
+			json_object_set_new(answers, id, cli_answer_json(v->e, id));
+	}
+	json_t *req = json_pack("{s:o, s:s}", "answers", answers, "id", v->code);
+	int rc = req ? json_dumpf(req, f, JSON_INDENT(2) | CLI_JSON_REAL) : -1;
+	json_decref(req);
+	if (fputc('\n', f) == EOF)
+		rc = -1;
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc != 0)
+		SAY(v, "cannot write '%s': %s\n", path, strerror(errno));
+	else
+		SAY(v, "answers written to '%s'; once the store works again, "
+		    "submit them with 'msktriage assess --answers %s --save'\n",
+		    path, path);
+	free(path);
+}
+
 /* Give q the answer text (canonical), through the engine and the store. */
 static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 				const char *text)
@@ -512,6 +580,7 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 			     engine_answer_text(v->e, q->id)) != DB_OK) {
 		if (store_retry(v, what))
 			continue;
+		save_elsewhere(v);
 		/* Given up: the engine goes back to what the store holds. */
 		if (before)
 			engine_answer_set_text(v->e, q->id, before);
@@ -910,23 +979,11 @@ static void sign_off_and_report(struct iv *v)
 
 	if (!term_input_confirm("write a plain-text report? [y/N] ", false, false))
 		return;
-	char def[64], prompt[128];
+	char def[64], *path = NULL;
 	snprintf(def, sizeof(def), "msktriage-%s.txt", v->code);
-	snprintf(prompt, sizeof(prompt), "file [%s]: ", def);
-	char *file = NULL;
-	if (term_input_read(prompt, &file) != TERM_LINE) {
-		free(file);
-		return;
-	}
-	const char *path = *trim(file) ? trim(file) : def;
 	char err[512];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		SAY(v, "cannot write '%s': %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	} else {
+	FILE *f = ask_file(v, def, &path);
+	if (f) {
 		int rc = cli_report_text(f, v->d, v->sid, v->e, err, sizeof(err));
 		if (fclose(f) != 0 && rc == 0) {
 			snprintf(err, sizeof(err), "%s", strerror(errno));
@@ -942,7 +999,7 @@ static void sign_off_and_report(struct iv *v)
 				    "the audit trail: %s\n", db_errmsg(v->d));
 		}
 	}
-	free(file);
+	free(path);
 }
 
 /* The end: conclusions kept, summary, sign-off, report. */

@@ -903,9 +903,26 @@ static void test_store_locked(void **state)
 	type(&p, "y\n");                 /* still locked: asked again */
 	expect(&p, "cannot save the answer to 'knee_pain'");
 	next_prompt(&p);
-	type(&p, "n\n");                 /* give up: not kept, asked again */
+	type(&p, "n\n");                 /* give up: keep it elsewhere */
+	expect(&p, "save the answers so far to a file instead?");
+	type(&p, "y\n");
+	char saved[700];
+	snprintf(saved, sizeof(saved), "%s/held.json\n", dir);
+	expect(&p, "file [");
+	type(&p, saved);
+	expect(&p, "answers written to");
+	expect(&p, "--save");
 	expect(&p, "was not kept");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
+	saved[strlen(saved) - 1] = '\0';
+	struct stat st;
+	assert_int_equal(stat(saved, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	char *held = slurp_file(saved);
+	assert_non_null(held);
+	assert_non_null(strstr(held, "\"age\": 61"));
+	assert_non_null(strstr(held, "\"knee_pain\": \"yes\""));
+	free(held);
 
 	/* Lock released: the same answer now goes through. */
 	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
@@ -921,6 +938,12 @@ static void test_store_locked(void **state)
 	const char *const rep[] = { "report", code, NULL };
 	assert_int_equal(run_plain(rep, "", &out), 0);
 	assert_non_null(strstr(out, "Answers (2, in the order given)"));
+	free(out);
+
+	/* The file kept elsewhere is a request assess takes as it is. */
+	const char *const again[] = { "assess", "--answers", saved, NULL };
+	assert_int_equal(run_plain(again, "", &out), 0);
+	assert_non_null(strstr(out, "\"triage\""));
 	free(out);
 }
 
