@@ -21,8 +21,8 @@
  * by engine/rulec.c from the same sources, see rules_image.h) through a
  * memory file, which is about ten times faster than parsing the text.
  *
- * CLIPS symbols are interned: the catalogue keeps each id's symbol pointer,
- * so reading facts back compares pointers instead of strings.
+ * Reading facts back looks ids up through one hash index per catalogue
+ * (questions, findings, recommendations, rules), never by scanning.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include "engine/engine.h"
@@ -68,7 +68,6 @@ struct qslot {
 
 struct fslot {
 	struct engine_finding f;  /* def; the run's state is in the fields below */
-	void *symbol;
 	double cf;
 	bool present;
 	bool stops;     /* an interview-stop fact names it */
@@ -78,15 +77,19 @@ struct fslot {
 
 struct rslot {
 	struct engine_recommendation r;
-	void *symbol;
 	bool present;
 	const char **because; size_t n_because, cap_because;
 };
 
 struct rule_info {
 	char *name;
-	void *symbol;
 	unsigned long fired;
+};
+
+/* An open-addressing table from id to catalogue position. */
+struct id_index {
+	size_t *slot;   /* position + 1; 0 is an empty slot */
+	size_t mask;
 };
 
 struct engine {
@@ -97,7 +100,8 @@ struct engine {
 	enum engine_mode mode;
 
 	struct qslot *qs;        size_t n_qs;
-	size_t *qindex;          size_t qindex_mask; /* id hash -> qs index + 1 */
+	struct id_index qix, fix, rix, ruleix; /* questions, findings,
+						  recommendations, rules */
 	struct engine_level *levels; size_t n_levels;
 	const struct engine_level *default_level;
 	struct fslot *fs;        size_t n_fs;
@@ -599,24 +603,42 @@ static uint32_t hash_id(const char *s)
 	return h;
 }
 
-/* An open-addressing table from question id to catalogue index, so that
- * setting an answer does not compare the id against every question. */
-static int build_qindex(engine *e)
+typedef const char *id_at_fn(const engine *e, size_t i);
+
+static const char *question_id_at(const engine *e, size_t i) { return e->qs[i].q.id; }
+static const char *finding_id_at(const engine *e, size_t i) { return e->fs[i].f.id; }
+static const char *recommendation_id_at(const engine *e, size_t i) { return e->rs[i].r.id; }
+static const char *rule_name_at(const engine *e, size_t i) { return e->rules[i].name; }
+
+static int index_build(struct id_index *ix, const engine *e, size_t n,
+		       id_at_fn *id_at)
 {
 	size_t size = 16;
-	while (size < e->n_qs * 2)
+	while (size < n * 2)
 		size *= 2;
-	e->qindex = calloc(size, sizeof(*e->qindex));
-	if (!e->qindex)
+	ix->slot = calloc(size, sizeof(*ix->slot));
+	if (!ix->slot)
 		return ENGINE_ENOMEM;
-	e->qindex_mask = size - 1;
-	for (size_t i = 0; i < e->n_qs; i++) {
-		size_t h = hash_id(e->qs[i].q.id) & e->qindex_mask;
-		while (e->qindex[h])
-			h = (h + 1) & e->qindex_mask;
-		e->qindex[h] = i + 1;
+	ix->mask = size - 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t h = hash_id(id_at(e, i)) & ix->mask;
+		while (ix->slot[h])
+			h = (h + 1) & ix->mask;
+		ix->slot[h] = i + 1;
 	}
 	return 0;
+}
+
+/* The catalogue position of id, or SIZE_MAX. */
+static size_t index_find(const struct id_index *ix, const engine *e,
+			 id_at_fn *id_at, const char *id)
+{
+	if (!id || !ix->slot)
+		return SIZE_MAX;
+	for (size_t h = hash_id(id) & ix->mask; ix->slot[h]; h = (h + 1) & ix->mask)
+		if (strcmp(id_at(e, ix->slot[h] - 1), id) == 0)
+			return ix->slot[h] - 1;
+	return SIZE_MAX;
 }
 
 static int read_questions(engine *e)
@@ -678,7 +700,7 @@ static int read_questions(engine *e)
 		 * the question; with none, the answer is kept in C only. */
 		s->tmpl = template_named(e, s->q.id);
 	}
-	return build_qindex(e);
+	return index_build(&e->qix, e, e->n_qs, question_id_at);
 }
 
 static int read_levels(engine *e)
@@ -745,9 +767,8 @@ static int read_findings(engine *e)
 			return ENGINE_ELOAD;
 		}
 		d->level_rank = l->rank;
-		s->symbol = intern(e, d->id);
 	}
-	return 0;
+	return index_build(&e->fix, e, e->n_fs, finding_id_at);
 }
 
 static int read_recommendations(engine *e)
@@ -766,9 +787,8 @@ static int read_recommendations(engine *e)
 		s->r.title = slot_str(e, f, "title");
 		s->r.clinician_text = slot_str(e, f, "clinician-text");
 		s->r.patient_text = slot_str(e, f, "patient-text");
-		s->symbol = intern(e, s->r.id);
 	}
-	return 0;
+	return index_build(&e->rix, e, e->n_rs, recommendation_id_at);
 }
 
 static int read_rules(engine *e)
@@ -784,9 +804,8 @@ static int read_rules(engine *e)
 	     r = EnvGetNextDefrule(e->env, r)) {
 		struct rule_info *ri = &e->rules[e->n_rules++];
 		ri->name = xstrdup(EnvGetDefruleName(e->env, r));
-		ri->symbol = intern(e, ri->name);
 	}
-	return 0;
+	return index_build(&e->ruleix, e, e->n_rules, rule_name_at);
 }
 
 static int read_catalogue(engine *e)
@@ -986,7 +1005,10 @@ void engine_free(engine *e)
 		free(e->qs[i].ans.text);
 	}
 	free(e->qs);
-	free(e->qindex);
+	free(e->qix.slot);
+	free(e->fix.slot);
+	free(e->rix.slot);
+	free(e->ruleix.slot);
 	for (size_t i = 0; i < e->n_levels; i++) {
 		struct engine_level *l = &e->levels[i];
 		free((char *)l->id);
@@ -1053,15 +1075,25 @@ const struct engine_question *engine_question_at(const engine *e, size_t i)
 
 static struct qslot *qslot_find(const engine *e, const char *id)
 {
-	if (!id || !e->qindex)
-		return NULL;
-	for (size_t h = hash_id(id) & e->qindex_mask; e->qindex[h];
-	     h = (h + 1) & e->qindex_mask) {
-		struct qslot *s = &e->qs[e->qindex[h] - 1];
-		if (strcmp(s->q.id, id) == 0)
-			return s;
-	}
-	return NULL;
+	size_t i = index_find(&e->qix, e, question_id_at, id);
+	return i == SIZE_MAX ? NULL : &e->qs[i];
+}
+
+static struct fslot *fslot_find(const engine *e, const char *id)
+{
+	size_t i = index_find(&e->fix, e, finding_id_at, id);
+	return i == SIZE_MAX ? NULL : &e->fs[i];
+}
+
+static struct rslot *rslot_find(const engine *e, const char *id)
+{
+	size_t i = index_find(&e->rix, e, recommendation_id_at, id);
+	return i == SIZE_MAX ? NULL : &e->rs[i];
+}
+
+static size_t rule_find(const engine *e, const char *name)
+{
+	return index_find(&e->ruleix, e, rule_name_at, name);
 }
 
 const struct engine_question *engine_question_find(const engine *e,
@@ -1096,10 +1128,8 @@ const struct engine_finding *engine_finding_def_at(const engine *e, size_t i)
 const struct engine_finding *engine_finding_def_find(const engine *e,
 						     const char *id)
 {
-	for (size_t i = 0; id && i < e->n_fs; i++)
-		if (strcmp(e->fs[i].f.id, id) == 0)
-			return &e->fs[i].f;
-	return NULL;
+	struct fslot *s = fslot_find(e, id);
+	return s ? &s->f : NULL;
 }
 
 size_t engine_recommendation_def_count(const engine *e) { return e->n_rs; }
@@ -1424,38 +1454,6 @@ size_t engine_answer_count(const engine *e) { return e->n_answers; }
 
 /* -------------------------------------------------------------------- run */
 
-static struct qslot *qslot_by_symbol(engine *e, void *sym)
-{
-	for (size_t i = 0; i < e->n_qs; i++)
-		if (e->qs[i].symbol == sym)
-			return &e->qs[i];
-	return NULL;
-}
-
-static struct fslot *fslot_by_symbol(engine *e, void *sym)
-{
-	for (size_t i = 0; i < e->n_fs; i++)
-		if (e->fs[i].symbol == sym)
-			return &e->fs[i];
-	return NULL;
-}
-
-static struct rslot *rslot_by_symbol(engine *e, void *sym)
-{
-	for (size_t i = 0; i < e->n_rs; i++)
-		if (e->rs[i].symbol == sym)
-			return &e->rs[i];
-	return NULL;
-}
-
-static const char *rule_name_by_symbol(engine *e, void *sym)
-{
-	for (size_t i = 0; i < e->n_rules; i++)
-		if (e->rules[i].symbol == sym)
-			return e->rules[i].name;
-	return NULL;
-}
-
 /* The first field of an ordered fact, or NULL. */
 static void *ordered_value(engine *e, void *fact, int *type)
 {
@@ -1481,12 +1479,12 @@ static bool add_unique(const char ***arr, size_t *n, size_t *cap,
 
 /* A name from a because slot: a question or finding id, as the engine's own
  * copy so it outlives CLIPS garbage collection. */
-static const char *because_name(engine *e, void *sym)
+static const char *because_name(const engine *e, const char *name)
 {
-	struct qslot *q = qslot_by_symbol(e, sym);
+	struct qslot *q = qslot_find(e, name);
 	if (q)
 		return q->q.id;
-	struct fslot *f = fslot_by_symbol(e, sym);
+	struct fslot *f = fslot_find(e, name);
 	return f ? f->f.id : NULL;
 }
 
@@ -1500,7 +1498,7 @@ static int read_evidence(engine *e)
 		if (!EnvGetFactSlot(e->env, f, "finding", &v) ||
 		    GetType(v) != SYMBOL)
 			continue;
-		struct fslot *s = fslot_by_symbol(e, GetValue(v));
+		struct fslot *s = fslot_find(e, DOToString(v));
 		if (!s) {
 			anomaly(e, "evidence names undefined finding '%s'",
 				DOToString(v));
@@ -1520,7 +1518,8 @@ static int read_evidence(engine *e)
 		s->cf = s->present ? s->cf + cf * (1 - s->cf) : cf;
 		s->present = true;
 		if (EnvGetFactSlot(e->env, f, "rule", &v) && GetType(v) == SYMBOL) {
-			const char *name = rule_name_by_symbol(e, GetValue(v));
+			size_t r = rule_find(e, DOToString(v));
+			const char *name = r == SIZE_MAX ? NULL : e->rules[r].name;
 			if (!name)
 				anomaly(e, "evidence names undefined rule '%s'",
 					DOToString(v));
@@ -1534,7 +1533,8 @@ static int read_evidence(engine *e)
 			for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
 				if (GetMFType(mf, i) != SYMBOL)
 					continue;
-				const char *name = because_name(e, GetMFValue(mf, i));
+				const char *name = because_name(
+					e, ValueToString(GetMFValue(mf, i)));
 				if (!name)
 					anomaly(e, "evidence rests on '%s', which is "
 						"neither a question nor a finding",
@@ -1557,7 +1557,7 @@ static int read_recommends(engine *e)
 		DATA_OBJECT v;
 		if (!EnvGetFactSlot(e->env, f, "id", &v) || GetType(v) != SYMBOL)
 			continue;
-		struct rslot *s = rslot_by_symbol(e, GetValue(v));
+		struct rslot *s = rslot_find(e, DOToString(v));
 		if (!s) {
 			anomaly(e, "a rule recommends undefined '%s'",
 				DOToString(v));
@@ -1566,7 +1566,7 @@ static int read_recommends(engine *e)
 		s->present = true;
 		if (EnvGetFactSlot(e->env, f, "because", &v) &&
 		    GetType(v) == SYMBOL) {
-			struct fslot *fs = fslot_by_symbol(e, GetValue(v));
+			struct fslot *fs = fslot_find(e, DOToString(v));
 			if (!fs)
 				anomaly(e, "recommendation rests on undefined "
 					"finding '%s'", DOToString(v));
@@ -1583,21 +1583,11 @@ static int read_recommends(engine *e)
  * defined) whatever order the facts were asserted in. */
 static size_t because_rank(const engine *e, const char *name)
 {
-	struct qslot *q = qslot_find(e, name);
-	if (q)
-		return (size_t)(q - e->qs);
-	for (size_t i = 0; i < e->n_fs; i++)
-		if (e->fs[i].f.id == name)
-			return e->n_qs + i;
-	return SIZE_MAX;
-}
-
-static size_t rule_rank(const engine *e, const char *name)
-{
-	for (size_t i = 0; i < e->n_rules; i++)
-		if (e->rules[i].name == name)
-			return i;
-	return SIZE_MAX;
+	size_t i = index_find(&e->qix, e, question_id_at, name);
+	if (i != SIZE_MAX)
+		return i;
+	i = index_find(&e->fix, e, finding_id_at, name);
+	return i == SIZE_MAX ? SIZE_MAX : e->n_qs + i;
 }
 
 static int cmp_because(const void *a, const void *b, void *ctx)
@@ -1609,8 +1599,8 @@ static int cmp_because(const void *a, const void *b, void *ctx)
 
 static int cmp_rule(const void *a, const void *b, void *ctx)
 {
-	size_t x = rule_rank(ctx, *(const char *const *)a);
-	size_t y = rule_rank(ctx, *(const char *const *)b);
+	size_t x = rule_find(ctx, *(const char *const *)a);
+	size_t y = rule_find(ctx, *(const char *const *)b);
 	return x < y ? -1 : x > y;
 }
 
@@ -1669,7 +1659,7 @@ static int snapshot(engine *e)
 			int type;
 			void *sym = ordered_value(e, f, &type);
 			struct qslot *s = sym && type == SYMBOL
-						  ? qslot_by_symbol(e, sym) : NULL;
+						  ? qslot_find(e, ValueToString(sym)) : NULL;
 			if (s)
 				s->relevant = true;
 		}
@@ -1719,7 +1709,7 @@ static int snapshot(engine *e)
 			int type;
 			void *sym = ordered_value(e, f, &type);
 			struct fslot *s = sym && type == SYMBOL
-						  ? fslot_by_symbol(e, sym) : NULL;
+						  ? fslot_find(e, ValueToString(sym)) : NULL;
 			if (s)
 				s->stops = true;
 		}
@@ -1873,10 +1863,7 @@ unsigned long engine_rule_fired(const engine *e, size_t i)
 
 bool engine_rule_exists(const engine *e, const char *name)
 {
-	for (size_t i = 0; name && i < e->n_rules; i++)
-		if (strcmp(e->rules[i].name, name) == 0)
-			return true;
-	return false;
+	return rule_find(e, name) != SIZE_MAX;
 }
 
 /* ------------------------------------------------------------------ check */
