@@ -55,7 +55,6 @@
 struct answer {
 	void *fact;     /* asserted fact, or NULL (declined, or no rule reads it) */
 	char *text;     /* canonical text, "skip" when declined; NULL: none */
-	unsigned long order; /* when it was given, for stable listing */
 };
 
 struct qslot {
@@ -111,7 +110,6 @@ struct engine {
 	void *tmpl_declined, *tmpl_relevant, *tmpl_evidence, *tmpl_recommend,
 	     *tmpl_stop;
 
-	unsigned long answer_clock;
 	size_t n_answers;
 
 	/* snapshot of the last run */
@@ -1264,7 +1262,6 @@ int engine_answer_decline(engine *e, const char *id)
 		s->ans.fact = assert_ordered(e, e->tmpl_declined, &v);
 	}
 	s->ans.text = xstrdup("skip");
-	s->ans.order = ++e->answer_clock;
 	e->n_answers++;
 	return 0;
 }
@@ -1370,7 +1367,6 @@ int engine_answer_set(engine *e, const char *id, const struct engine_value *v)
 		}
 	}
 	s->ans.text = copy;
-	s->ans.order = ++e->answer_clock;
 	e->n_answers++;
 	return 0;
 }
