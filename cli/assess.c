@@ -143,8 +143,8 @@ struct line {
 	size_t len;
 	char *out;      /* result or error line, without newline */
 	unsigned long no; /* line number in the input */
-	json_t *req;    /* the parsed request, while its slice runs */
-	char *key;      /* similarity key, see slice_order() */
+	json_t *req;    /* the parsed request, while its block runs */
+	char *key;      /* see similarity_key() */
 };
 
 struct block {
