@@ -192,7 +192,7 @@ static void run_line(engine *e, db *d, enum engine_mode mode, struct line *l)
 }
 
 /*
- * The key that orders a slice: the request's yes/no and choice answers in
+ * The key that orders a block: the request's yes/no and choice answers in
  * catalogue order. Cases with equal prefixes then run one after the other,
  * and the engine, which applies each request as a difference from the one
  * before, keeps most of what it derived. Numbers are left out: they vary
