@@ -25,7 +25,21 @@
 
 (deftemplate rulebase
   (slot version (type STRING))
-  (slot title (type STRING)))
+  (slot title (type STRING))
+  ;; a relationship or risk finding is reported only while its combined
+  ;; certainty factor is above this (SPEC section 4, R2)
+  (slot report-threshold (type FLOAT) (default 0.2)))
+
+;;; One citation of the bibliography (bibliography.clp). Findings and
+;;; recommendations refer to citations by id (their `cites` slot); a user
+;;; sees the citation's text, never a file name.
+(deftemplate citation
+  (slot id (type SYMBOL))
+  (slot kind (type SYMBOL) (allowed-symbols guideline study article rule tool scope))
+  (slot title (type STRING))
+  (slot author (type STRING) (default ""))     ; author, publisher or body
+  (slot year (type STRING) (default ""))       ; "" where not known
+  (slot note (type STRING) (default "")))      ; what it is, in a few words
 
 ;;; One fact per question (SPEC §2). The engine asks, among the relevant,
 ;;; unanswered questions allowed for the mode, a red-flag question first,
@@ -63,7 +77,13 @@
   (slot kind (type SYMBOL) (allowed-symbols red_flag relationship risk scope))
   (slot level (type SYMBOL))
   (slot stops (type SYMBOL) (allowed-symbols no yes) (default no))
-  (slot source (type STRING))
+  (slot source (type STRING) (default ""))     ; superseded by cites
+  (multislot cites (type SYMBOL))              ; citation ids
+  ;; findings whose presence withdraws this one (X_unconfirmed gives way
+  ;; to X_suspected)
+  (multislot gives-way-to (type SYMBOL))
+  ;; reported only once the interview is complete (no_specific_concern)
+  (slot when-complete (type SYMBOL) (allowed-symbols no yes) (default no))
   (slot title (type STRING))
   (slot clinician-text (type STRING))
   (slot patient-text (type STRING))
@@ -71,18 +91,22 @@
 
 (deftemplate recommendation-def
   (slot id (type SYMBOL))
-  (slot source (type STRING))
+  (slot source (type STRING) (default ""))     ; superseded by cites
+  (multislot cites (type SYMBOL))              ; citation ids
   (slot title (type STRING))
   (slot clinician-text (type STRING))
   (slot patient-text (type STRING)))
 
-;;; One supporting rule's contribution. cf is a certainty factor in (0, 1];
-;;; the engine combines several as CF1 + CF2 * (1 - CF1). rule is the name of
-;;; the defrule that asserted it; because lists the question ids it rests on.
+;;; One rule's contribution to a finding. cf is a certainty factor in
+;;; [-1, 1]: positive supports the finding, negative argues against it (R2;
+;;; never for a red flag). The engine combines them the MYCIN way (SPEC
+;;; section 4). rule is the name of the defrule that asserted it; because
+;;; lists the question ids it rests on (for a negative cf, what argued
+;;; against: the finding's `against`).
 (deftemplate evidence
   (slot finding (type SYMBOL))
   (slot rule (type SYMBOL))
-  (slot cf (type FLOAT) (range 0.0 1.0))
+  (slot cf (type FLOAT) (range -1.0 1.0))
   (multislot because (type SYMBOL)))
 
 (deftemplate recommend
