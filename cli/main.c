@@ -27,6 +27,7 @@ static const char usage[] =
 	"  sessions   list, show, resume or delete stored sessions\n"
 	"  interview  interview a patient at the terminal (the default command)\n"
 	"  resume     go on with an interrupted interview (resume ID|CODE)\n"
+	"  kiosk      the patient self-check on a shared terminal\n"
 	"  report     write a session as a report (report ID|CODE --format text)\n"
 	"\n"
 	"Options:\n"
@@ -83,6 +84,8 @@ int main(int argc, char **argv)
 		return cli_interview(sub_argc, sub_argv, &opt);
 	if (strcmp(cmd, "resume") == 0)
 		return cli_resume(sub_argc, sub_argv, &opt);
+	if (strcmp(cmd, "kiosk") == 0)
+		return cli_kiosk(sub_argc, sub_argv, &opt);
 	if (strcmp(cmd, "report") == 0)
 		return cli_report(sub_argc, sub_argv, &opt);
 	if (strcmp(cmd, "help") == 0) {
