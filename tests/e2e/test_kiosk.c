@@ -97,11 +97,35 @@ static void pty_start(struct pty *p, const char *const *args)
 	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
 	assert_true(p->pid >= 0);
 	if (p->pid == 0) {
+		/* A stand-in for a login shell with job control: the kiosk
+		 * runs in its own foreground process group (so a stop signal
+		 * would really stop it), and if it stops or ends this
+		 * "shell" shows its prompt. */
 		char *argv[32], db[600];
 		set_env();
 		build_argv(argv, db, args);
-		execv(MSKTRIAGE_BIN, argv);
-		_exit(127);
+		signal(SIGTTOU, SIG_IGN);
+		pid_t kid = fork();
+		if (kid == 0) {
+			setpgid(0, 0);
+			tcsetpgrp(STDIN_FILENO, getpid());
+			signal(SIGTTOU, SIG_DFL);
+			execv(MSKTRIAGE_BIN, argv);
+			_exit(127);
+		}
+		setpgid(kid, kid);
+		tcsetpgrp(STDIN_FILENO, kid);
+		int st = 0;
+		waitpid(kid, &st, WUNTRACED);
+		tcsetpgrp(STDIN_FILENO, getpgrp());
+		if (WIFSTOPPED(st)) {
+			kill(kid, SIGKILL);
+			(void)!write(STDOUT_FILENO, "\r\n[stopped]\r\n$ ", 16);
+			sleep(1);
+			_exit(99);
+		}
+		(void)!write(STDOUT_FILENO, "\r\n$ ", 4);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
 	p->cap = 1 << 16;
 	p->raw = malloc(p->cap);
@@ -245,7 +269,9 @@ static int pty_finish(struct pty *p)
 /* Stop a kiosk that is still running (it cannot be left without the PIN). */
 static void pty_kill(struct pty *p)
 {
-	kill(p->pid, SIGKILL);
+	pid_t fg = tcgetpgrp(p->fd);
+	if (fg > 0 && fg != p->pid)
+		kill(-fg, SIGKILL);
 	pty_finish(p);
 }
 
@@ -564,7 +590,10 @@ static void test_complete_check_in(void **state)
 	assert_non_null(strstr(s, "Thank you"));
 	spaced_code_from(s, code);
 	/* the code in large characters above its spaced form */
-	assert_non_null(strstr(p.raw, "#####"));
+	size_t hashes = 0;
+	for (const char *c = s; *c; c++)
+		hashes += *c == '#';
+	assert_true(hashes >= 8 * 9);
 	free(s);
 	type(&p, " ");
 	s = wait_screen(&p);
@@ -666,14 +695,15 @@ static void test_cannot_escape(void **state)
 	type(&p, "4");
 	/* Ctrl-C, Ctrl-Z, Ctrl-\, Ctrl-D as keys, then as signals. */
 	type(&p, "\003\032\034\004\004");
-	kill(p.pid, SIGINT);
-	kill(p.pid, SIGTSTP);
-	kill(p.pid, SIGQUIT);
-	kill(p.pid, SIGTTIN);
+	pid_t fg = tcgetpgrp(p.fd);
+	assert_true(fg > 0 && fg != p.pid);
+	kill(-fg, SIGINT);
+	kill(-fg, SIGTSTP);
+	kill(-fg, SIGQUIT);
+	kill(-fg, SIGTTIN);
 	pty_pump(&p, 500);
 	assert_alive(&p);
 	assert_null(strstr(p.raw, "$ "));
-	assert_null(strstr(p.raw, "# "));
 	/* Still in the kiosk, the line still being typed: 4 then 2. */
 	type(&p, "2\r");
 	expect(&p, "question 2 of about");
