@@ -61,9 +61,9 @@
 #define DELAY_CAP_S 120   /* the longest wait after wrong PINs */
 #define STORE_TRIES 3
 
-/* Clear the screen and its scrollback, home the cursor, neutral title. */
-static const char clear_all[] =
-	"\033[H\033[2J\033[3J\033]2;Self-check\007";
+/* Whether the terminal takes a title (xterm-like); the Linux console would
+ * misread the sequence. Set once at start. */
+static bool title_ok;
 
 enum key {
 	KEY_IDLE = -1,    /* nothing typed in time */
@@ -148,6 +148,15 @@ static void out(const char *s)
 	fputs(s, stdout);
 }
 
+/* Clear the screen and its scrollback, home the cursor, and put a neutral
+ * title back where the terminal has one. */
+static void clear_all(void)
+{
+	out("\033[H\033[2J\033[3J");
+	if (title_ok)
+		out("\033]2;Self-check\007");
+}
+
 static void flush(void)
 {
 	fflush(stdout);
@@ -206,7 +215,7 @@ static int key_get(int timeout_ms)
 enum rd { RD_LINE, RD_IDLE, RD_STOP };
 
 /*
- * Read a line of at most LINE_MAX_IN printable ASCII characters, echoed
+ * Read a line of at most size - 1 printable ASCII characters, echoed
  * (as '*' when masked). Backspace erases, Ctrl-U clears, Enter ends; every
  * other control key is ignored. idle_ms counts from the last key (-1: no
  * limit).
@@ -234,8 +243,7 @@ static enum rd line_get(char *buf, size_t size, bool masked, int idle_ms)
 			for (; n > 0; n--)
 				out("\b \b");
 			buf[0] = '\0';
-		} else if (c >= 0x20 && c < 0x7f && n + 1 < size &&
-			   n < LINE_MAX_IN) {
+		} else if (c >= 0x20 && c < 0x7f && n + 1 < size) {
 			buf[n++] = (char)c;
 			buf[n] = '\0';
 			putchar(masked ? '*' : c);
@@ -348,7 +356,7 @@ static void screen_wrap(struct kiosk *k, int indent, const char *text)
  * (the last row is the prompt's). */
 static void screen_show(struct kiosk *k)
 {
-	out(clear_all);
+	clear_all();
 	int n = k->n_lines < ROWS - 1 ? k->n_lines : ROWS - 1;
 	for (int i = 0; i < n; i++) {
 		out(k->lines[i]);
@@ -866,17 +874,30 @@ static enum next end_screens(struct kiosk *k)
 			i--;
 		}
 	}
-	int before = p->n_lines;
-	screen_line(p, "   Get help at once if:");
-	screen_wrap(p, 3, l->safety_net);
-	if (p->n_lines > ROWS - 3 && before > top) {
-		p->n_lines = before;
-		if (!end_page(p, false, &stop))
-			goto out_free;
-		screen_clear(p);
-		screen_head(p, "your advice");
-		screen_line(p, "   Get help at once if:");
-		screen_wrap(p, 3, l->safety_net);
+	/* What to watch for: the level's, then each finding's own. */
+	const char *watch[64];
+	size_t n_watch = 0;
+	watch[n_watch++] = l->safety_net;
+	for (size_t i = 0; i < engine_finding_count(k->e) && n_watch < 64; i++) {
+		const char *sn = engine_finding_at(k->e, i)->safety_net;
+		if (sn && *sn)
+			watch[n_watch++] = sn;
+	}
+	for (size_t i = 0; i < n_watch; i++) {
+		int before = p->n_lines;
+		if (i == 0)
+			screen_line(p, "   What to watch for:");
+		screen_wrap(p, 3, watch[i]);
+		if (p->n_lines > ROWS - 3 && before > top) {
+			p->n_lines = before;
+			if (!end_page(p, false, &stop))
+				goto out_free;
+			screen_clear(p);
+			screen_head(p, "your advice");
+			if (i == 0)
+				screen_line(p, "   What to watch for:");
+			screen_wrap(p, 3, watch[i]);
+		}
 	}
 	end_page(p, true, &stop);
 out_free:
@@ -1013,7 +1034,7 @@ out_free:
 	/* Nothing of this patient stays: the engine forgets the answers and
 	 * the screen, its scrollback and the title are cleared. */
 	engine_answers_clear(k->e);
-	out(clear_all);
+	clear_all();
 	flush();
 	return r;
 }
@@ -1253,6 +1274,11 @@ int cli_kiosk(int argc, char **argv, const struct cli_options *opt)
 	}
 	if (!(k.e = cli_engine_open(opt)))
 		goto out_close;
+	const char *term = getenv("TERM");
+	title_ok = term && (strncmp(term, "xterm", 5) == 0 ||
+			    strncmp(term, "screen", 6) == 0 ||
+			    strncmp(term, "tmux", 4) == 0 ||
+			    strncmp(term, "rxvt", 4) == 0);
 	signals_set();
 	if (term_raw(&k) != 0) {
 		fprintf(stderr, "msktriage: cannot set up the terminal\n");
@@ -1263,7 +1289,7 @@ int cli_kiosk(int argc, char **argv, const struct cli_options *opt)
 	do
 		r = welcome(&k);
 	while (r == NEXT_PATIENT);
-	out(clear_all);
+	clear_all();
 	flush();
 	status = r == FAILED ? 1 : 0;
 out_close:
