@@ -825,7 +825,48 @@ static bool end_page(struct kiosk *k, bool last, bool *stop)
 	return c >= 0;
 }
 
-/* The advice, paged to fit the screen; any key or a timeout ends it. */
+/* One paragraph of the advice, with the heading it opens (or NULL). */
+struct para {
+	const char *heading;
+	const char *text;
+};
+
+/*
+ * Show paragraphs under a "your advice" head, as many pages as they need
+ * (a paragraph never split unless it alone fills a page). False when the
+ * patient left (no key in time) or a stop came.
+ */
+static bool advice_pages(struct kiosk *k, const struct para *paras, size_t n,
+			 bool *stop)
+{
+	screen_clear(k);
+	screen_head(k, "your advice");
+	int top = k->n_lines;
+	for (size_t i = 0; i < n; i++) {
+		int before = k->n_lines;
+		if (paras[i].heading)
+			screen_line(k, paras[i].heading);
+		screen_wrap(k, 3, paras[i].text);
+		screen_line(k, "");
+		if (k->n_lines <= ROWS - 3 || before == top)
+			continue;
+		k->n_lines = before;
+		if (!end_page(k, false, stop))
+			return false;
+		screen_clear(k);
+		screen_head(k, "your advice");
+		if (paras[i].heading)
+			screen_line(k, paras[i].heading);
+		screen_wrap(k, 3, paras[i].text);
+		screen_line(k, "");
+	}
+	k->n_lines--;   /* end_page() adds the blank line */
+	return end_page(k, true, stop);
+}
+
+/* The thank-you screen with the code, then the advice: the level's, each
+ * recommendation's, then what to watch for (the level's, then each
+ * finding's own). Any key on the last page or a timeout ends it. */
 static enum next end_screens(struct kiosk *k)
 {
 	const struct engine_level *l = engine_level(k->e);
@@ -842,69 +883,27 @@ static enum next end_screens(struct kiosk *k)
 	if (!end_page(k, false, &stop))
 		return stop ? STOP : NEXT_PATIENT;
 
-	/* The advice: the level's, each recommendation's, then what to
-	 * watch for. Pages of at most ROWS - 3 lines. */
-	struct kiosk *p = k;
-	screen_clear(p);
-	screen_head(p, "your advice");
-	int top = p->n_lines;
-	char **paras = calloc(engine_recommendation_count(k->e) + 4,
-			      sizeof(*paras));
+	size_t cap = 2 + engine_recommendation_count(k->e) +
+		     engine_finding_count(k->e);
+	struct para *paras = calloc(cap, sizeof(*paras));
 	size_t n = 0;
 	if (!paras)
 		return NEXT_PATIENT;
-	paras[n++] = (char *)l->patient_text;
+	paras[n++] = (struct para){ NULL, l->patient_text };
 	for (size_t i = 0; i < engine_recommendation_count(k->e); i++) {
-		const struct engine_recommendation *r =
-			engine_recommendation_at(k->e, i);
-		if (r->patient_text && *r->patient_text)
-			paras[n++] = (char *)r->patient_text;
+		const char *t = engine_recommendation_at(k->e, i)->patient_text;
+		if (t && *t)
+			paras[n++] = (struct para){ NULL, t };
 	}
-	enum next r = NEXT_PATIENT;
-	for (size_t i = 0; i < n; i++) {
-		int before = p->n_lines;
-		screen_wrap(p, 3, paras[i]);
-		screen_line(p, "");
-		if (p->n_lines > ROWS - 3 && before > top) {
-			p->n_lines = before;
-			if (!end_page(p, false, &stop))
-				goto out_free;
-			screen_clear(p);
-			screen_head(p, "your advice");
-			i--;
-		}
+	paras[n++] = (struct para){ "   What to watch for:", l->safety_net };
+	for (size_t i = 0; i < engine_finding_count(k->e); i++) {
+		const char *t = engine_finding_at(k->e, i)->safety_net;
+		if (t && *t)
+			paras[n++] = (struct para){ NULL, t };
 	}
-	/* What to watch for: the level's, then each finding's own. */
-	const char *watch[64];
-	size_t n_watch = 0;
-	watch[n_watch++] = l->safety_net;
-	for (size_t i = 0; i < engine_finding_count(k->e) && n_watch < 64; i++) {
-		const char *sn = engine_finding_at(k->e, i)->safety_net;
-		if (sn && *sn)
-			watch[n_watch++] = sn;
-	}
-	for (size_t i = 0; i < n_watch; i++) {
-		int before = p->n_lines;
-		if (i == 0)
-			screen_line(p, "   What to watch for:");
-		screen_wrap(p, 3, watch[i]);
-		if (p->n_lines > ROWS - 3 && before > top) {
-			p->n_lines = before;
-			if (!end_page(p, false, &stop))
-				goto out_free;
-			screen_clear(p);
-			screen_head(p, "your advice");
-			if (i == 0)
-				screen_line(p, "   What to watch for:");
-			screen_wrap(p, 3, watch[i]);
-		}
-	}
-	end_page(p, true, &stop);
-out_free:
+	advice_pages(k, paras, n, &stop);
 	free(paras);
-	if (stop)
-		r = STOP;
-	return r;
+	return stop ? STOP : NEXT_PATIENT;
 }
 
 /* Save the conclusions, trying a few times. */
