@@ -106,6 +106,12 @@ static void run_free(struct run *r)
 
 static const char *const assess_args[] = { "assess", "--answers", "-", NULL };
 
+/* Cauda equina, with the one red-flag question that could make it more
+ * urgent still answered. */
+static const char headline_screened[] =
+	"{\"answers\":{\"age\":45,\"low_back_pain\":\"yes\","
+	"\"saddle_numbness\":\"yes\",\"sudden_severe_pain_faint\":\"no\"}}";
+
 static void test_headline_cauda_equina(void **state)
 {
 	(void)state;
@@ -130,12 +136,72 @@ static void test_headline_cauda_equina(void **state)
 			assert_true(strlen(json_string_value(json_object_get(f, "source"))) > 0);
 		}
 	assert_true(found);
-	assert_true(json_is_true(json_object_get(j, "complete")));
-	assert_true(json_is_null(json_object_get(j, "next_question")));
+	/* The emergency stands at once; the stop waits for the one red-flag
+	 * question that could make it more urgent still (an aortic
+	 * emergency), and the red flags are not all screened. */
+	assert_string_equal(json_string_value(json_object_get(j, "stopped_by")),
+			    "cauda_equina_suspected");
+	assert_true(json_is_false(json_object_get(j, "complete")));
+	assert_string_equal(json_string_value(json_object_get(j, "next_question")),
+			    "sudden_severe_pain_faint");
+	assert_true(json_is_false(json_object_get(j, "red_flags_screened")));
 	assert_int_equal(strlen(json_string_value(json_object_get(
 		json_object_get(j, "rulebase"), "sha256"))), 64);
 	json_decref(j);
 	run_free(&r);
+
+	/* Answered: the stop ends the interview. */
+	r = run_str(assess_args, headline_screened);
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(j, "triage"), "level")), "emergency");
+	assert_true(json_is_true(json_object_get(j, "complete")));
+	assert_true(json_is_null(json_object_get(j, "next_question")));
+	json_decref(j);
+	run_free(&r);
+}
+
+/* The fields of revision 2: red_flags_screened at the top, and for each
+ * finding against (an array) and citations (an array of {id, text}) beside
+ * source, in a fixed key order. */
+static void test_revision_2_fields(void **state)
+{
+	(void)state;
+	struct run r = run_str(assess_args,
+		"{\"answers\":{\"age\":30,\"knee_pain\":\"yes\"}}");
+	assert_int_equal(r.status, 0);
+	json_t *j = json_loads(r.out, JSON_PRESERVE_ORDER, NULL);
+	assert_non_null(j);
+	assert_true(json_is_false(json_object_get(j, "red_flags_screened")));
+	/* red_flags_screened follows complete. */
+	const char *key, *prev = NULL;
+	json_t *v;
+	json_object_foreach(j, key, v) {
+		if (strcmp(key, "red_flags_screened") == 0)
+			break;
+		prev = key;
+	}
+	assert_non_null(prev);
+	assert_string_equal(prev, "complete");
+	json_t *f = json_array_get(json_object_get(j, "findings"), 0);
+	assert_non_null(f);
+	assert_true(json_is_array(json_object_get(f, "against")));
+	assert_true(json_is_array(json_object_get(f, "citations")));
+	assert_true(json_is_string(json_object_get(f, "source")));
+	const char *order[] = { "id", "kind", "title", "confidence", "level",
+				"because", "against", "rules", "source",
+				"citations" };
+	size_t i = 0;
+	json_object_foreach(f, key, v) {
+		assert_true(i < sizeof(order) / sizeof(order[0]));
+		assert_string_equal(key, order[i++]);
+	}
+	assert_int_equal(i, sizeof(order) / sizeof(order[0]));
+	json_decref(j);
+	run_free(&r);
+
 }
 
 static void test_partial_answers_give_next_question(void **state)
@@ -410,7 +476,7 @@ static void test_save_and_sessions(void **state)
 	setenv("MSKTRIAGE_DB", db, 1);
 
 	const char *save[] = { "assess", "--save", NULL };
-	struct run r = run_str(save, headline);
+	struct run r = run_str(save, headline_screened);
 	assert_int_equal(r.status, 0);
 	json_t *j = json_loads(r.out, 0, NULL);
 	json_t *session = json_object_get(j, "session");
@@ -540,6 +606,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headline_cauda_equina),
+		cmocka_unit_test(test_revision_2_fields),
 		cmocka_unit_test(test_partial_answers_give_next_question),
 		cmocka_unit_test(test_text_format),
 		cmocka_unit_test(test_bad_input_refused),
