@@ -2215,8 +2215,8 @@ static void check_text(struct checker *c, const char *what, const char *id,
 		       const char *field, const char *text)
 {
 	if (names_internal_document(text))
-		problem(c, "%s '%s' %s names the specification or a seed "
-			   "file", what, id, field);
+		problem(c, "%s '%s': the %s names the specification or a "
+			   "seed file", what, id, field);
 }
 
 /* The value of "(name VALUE" inside [p, end), or NULL. */
@@ -2339,7 +2339,8 @@ size_t engine_check(const engine *e,
 		if (blank(q->why))
 			problem(&c, "question '%s' does not say why it is asked",
 				q->id);
-		if (blank(q->section))
+		/* (a symbol slot left out reads as nil) */
+		if (blank(q->section) || strcmp(q->section, "nil") == 0)
 			problem(&c, "question '%s' has no section", q->id);
 		if (q->type != ENGINE_TYPE_YESNO && q->type != ENGINE_TYPE_CHOICE &&
 		    !(q->min < q->max))
