@@ -106,6 +106,13 @@ static void run_free(struct run *r)
 
 static const char *const assess_args[] = { "assess", "--answers", "-", NULL };
 
+/* Knee pain at 30 with every red-flag question it opens answered no. */
+static const char screened_knee[] =
+	"{\"answers\":{\"age\":30,\"knee_pain\":\"yes\",\"calf_swelling\":\"no\","
+	"\"fever\":\"no\",\"knee_hot_swollen\":\"no\",\"recent_trauma\":\"no\","
+	"\"unable_to_bear_weight\":\"no\",\"cancer_history\":\"no\","
+	"\"weight_loss_unexplained\":\"no\",\"night_pain\":\"no\"}}";
+
 /* Cauda equina, with the one red-flag question that could make it more
  * urgent still answered. */
 static const char headline_screened[] =
@@ -175,6 +182,16 @@ static void test_revision_2_fields(void **state)
 	json_t *j = json_loads(r.out, JSON_PRESERVE_ORDER, NULL);
 	assert_non_null(j);
 	assert_true(json_is_false(json_object_get(j, "red_flags_screened")));
+	json_t *screened = NULL;
+	{
+		struct run r2 = run_str(assess_args, screened_knee);
+		assert_int_equal(r2.status, 0);
+		screened = json_loads(r2.out, 0, NULL);
+		run_free(&r2);
+	}
+	assert_non_null(screened);
+	assert_true(json_is_true(json_object_get(screened, "red_flags_screened")));
+	json_decref(screened);
 	/* red_flags_screened follows complete. */
 	const char *key, *prev = NULL;
 	json_t *v;
@@ -226,8 +243,25 @@ static void test_text_format(void **state)
 	struct run r = run_str(args,
 		"{\"answers\":{\"age\":45,\"low_back_pain\":\"yes\",\"saddle_numbness\":\"yes\"}}");
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "Triage level: emergency"));
+	/* Red-flag questions are still unanswered: the level says it is
+	 * interim. */
+	assert_non_null(strstr(r.out, "Triage level (interim, red-flag "
+				      "screening not finished): emergency\n"));
 	assert_non_null(strstr(r.out, "cauda_equina_suspected"));
+	run_free(&r);
+
+	/* Every relevant red flag answered: the level stands bare. */
+	r = run_str(args, screened_knee);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Triage level: self_care\n"));
+	assert_null(strstr(r.out, "interim"));
+	run_free(&r);
+	/* One of them not answered: interim again, never a bare self_care. */
+	r = run_str(args, "{\"answers\":{\"age\":30,\"knee_pain\":\"yes\"}}");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Triage level (interim, red-flag "
+				      "screening not finished): self_care\n"));
+	assert_null(strstr(r.out, "Triage level: self_care"));
 	run_free(&r);
 }
 
