@@ -236,6 +236,58 @@ static void test_partial_answers_give_next_question(void **state)
 	run_free(&r);
 }
 
+#define R2_FIXTURE CASES_DIR "/../unit/fixtures/r2"
+
+/* Citations through the binary: rules list shows the bibliography, assess
+ * each finding's citations and their joined text as its source, and rules
+ * check names a red flag given negative evidence. */
+static void test_citations_and_check(void **state)
+{
+	(void)state;
+	const char *list[] = { "--rules", R2_FIXTURE, "rules", "list",
+			       "--format", "json", NULL };
+	struct run r = run_str(list, "");
+	assert_int_equal(r.status, 0);
+	json_t *j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	json_t *c = json_array_get(json_object_get(j, "citations"), 2);
+	assert_string_equal(json_string_value(json_object_get(c, "id")), "cit_rule");
+	assert_string_equal(json_string_value(json_object_get(c, "text")),
+			    "Is it a rule? 1995.");
+	json_decref(j);
+	run_free(&r);
+
+	const char *assess[] = { "--rules", R2_FIXTURE, "assess", NULL };
+	r = run_str(assess, "{\"answers\":{\"g\":\"yes\",\"a\":\"yes\","
+			    "\"c\":\"no\"}}");
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	json_t *f = json_array_get(json_object_get(j, "findings"), 0);
+	assert_string_equal(json_string_value(json_object_get(f, "id")), "flag");
+	assert_int_equal(json_array_size(json_object_get(f, "citations")), 2);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(json_object_get(f, "citations"), 1), "text")),
+		"A knee study.");
+	assert_string_equal(json_string_value(json_object_get(f, "source")),
+		"Low back pain and sciatica in over 16s (NG59). National "
+		"Institute for Health and Care Excellence, 2016.; A knee study.");
+	f = json_array_get(json_object_get(j, "findings"), 1);
+	assert_string_equal(json_string_value(json_object_get(f, "id")), "rel");
+	assert_int_equal(json_array_size(json_object_get(f, "against")), 1);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(f, "against"), 0)), "c");
+	json_decref(j);
+	run_free(&r);
+
+	const char *check[] = { "--rules", R2_FIXTURE, "rules", "check", NULL };
+	r = run_str(check, "");
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "problem: rule 'flag-against-h' gives red "
+				      "flag 'flag' negative evidence\n"));
+	run_free(&r);
+}
+
 static void test_text_format(void **state)
 {
 	(void)state;
@@ -641,6 +693,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headline_cauda_equina),
 		cmocka_unit_test(test_revision_2_fields),
+		cmocka_unit_test(test_citations_and_check),
 		cmocka_unit_test(test_partial_answers_give_next_question),
 		cmocka_unit_test(test_text_format),
 		cmocka_unit_test(test_bad_input_refused),
