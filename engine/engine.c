@@ -1840,7 +1840,7 @@ static bool passes_evidence(const engine *e, const struct fslot *s, double cf)
  * the interview is complete, and no finding while one it gives way to is
  * reported. Giving way can chain (X to Y, Y to Z); the passes settle an
  * acyclic chain in its length, and `rules check` refuses a finding that
- * gives way to itself.
+ * gives way to itself or in a circle.
  */
 static void settle_reported(engine *e, bool complete)
 {
@@ -2294,6 +2294,25 @@ static void check_citations(const engine *e, struct checker *c)
 	}
 }
 
+/* Whether finding from can reach finding to by giving way, in two steps or
+ * more (a finding that gives way to itself is reported on its own). */
+static bool gives_way_through(const engine *e, size_t from, size_t to,
+			      bool *seen)
+{
+	const struct engine_finding *f = &e->fs[from].f;
+	for (size_t j = 0; j < f->n_gives_way_to; j++) {
+		size_t t = index_find(&e->fix, e, finding_id_at, f->gives_way_to[j]);
+		if (t == SIZE_MAX || t == from || seen[t])
+			continue;
+		if (t == to)
+			return true;
+		seen[t] = true;
+		if (gives_way_through(e, t, to, seen))
+			return true;
+	}
+	return false;
+}
+
 /* Every finding and recommendation cites at least one existing citation.
  * Required only once the rule base has a bibliography at all, so that a
  * rule base from before citations (sources as text) still passes. */
@@ -2390,6 +2409,10 @@ size_t engine_check(const engine *e,
 					    "finding '%s'", f->id,
 					f->gives_way_to[j]);
 		}
+		bool *seen = calloc(e->n_fs, sizeof(*seen));
+		if (seen && gives_way_through(e, i, i, seen))
+			problem(&c, "finding '%s' gives way in a circle", f->id);
+		free(seen);
 		check_cites(e, &c, "finding", f->id, f->cites, f->n_cites);
 		check_text(&c, "finding", f->id, "title", f->title);
 		check_text(&c, "finding", f->id, "clinician text",

@@ -741,6 +741,8 @@ static void test_check_reports_each_defect(void **state)
 		"finding 'good' is defined twice",
 		"finding 'yielding' gives way to itself",
 		"finding 'yielding' gives way to undefined finding 'ghost'",
+		"finding 'circle_a' gives way in a circle",
+		"finding 'circle_b' gives way in a circle",
 		"finding 'miscited' names no source",
 		"finding 'miscited' cites undefined citation 'cit_ghost'",
 		"finding 'leaky': the clinician text names the specification or a seed file",
