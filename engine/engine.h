@@ -309,10 +309,11 @@ bool engine_rule_exists(const engine *e, const char *name);
  * Check the rule base's consistency: every relation a rule uses is a question
  * id or a declared relation; every question, finding, recommendation and
  * level has its wording, source and a valid definition; every id a question
- * informs or a finding gives way to exists; no rule gives a red flag
- * negative evidence; once the rule base has citations, every finding and
- * recommendation cites existing ones and every citation is cited; no
- * user-facing text names the specification or a seed file; and whatever
+ * informs or a finding gives way to exists (and none gives way to itself
+ * or in a circle); no rule gives a red flag negative evidence; once the
+ * rule base has citations, every finding and recommendation cites existing
+ * ones and every citation is cited; no user-facing text names the
+ * specification or a seed file; and whatever
  * runs so far revealed (evidence or recommendations naming an undefined
  * finding, rule or recommendation, negative evidence for a red flag).
  * report is called once per problem with a message; returns the count.
