@@ -298,6 +298,36 @@ static void test_kiosk_mode(void **state)
 	}
 }
 
+/* The deferred stop (SPEC §4 R2): the level is the emergency's at once,
+ * while one more red-flag question, which could only make it more urgent,
+ * is still to be asked. The kiosk shows its emergency screen on the level,
+ * so it does not wait for that question. */
+static void test_emergency_level_before_the_stop(void **state)
+{
+	struct fx *f = *state;
+	char *msg = NULL;
+	engine *e = engine_new(FIXTURES_DIR "/r2", &msg);
+	if (!e)
+		fail_msg("cannot load the r2 fixture: %s", msg ? msg : "?");
+	session *s = session_new(e, f->d, SESSION_KIOSK);
+	assert_int_equal(session_start(s, &info), SESSION_OK);
+	assert_false(session_is_emergency(s));
+	assert_int_equal(session_answer(s, "calf", "yes"), SESSION_OK);
+	assert_true(session_delta(s)->emergency);
+	assert_true(session_is_emergency(s));
+	assert_string_equal(session_final_status(s), "emergency_stopped");
+	const struct engine_question *next = session_next_question(s);
+	assert_non_null(next);
+	assert_string_equal(next->id, "breathless");
+	assert_int_equal(session_finish(s, NULL), SESSION_OK);
+	struct db_session *rec = NULL;
+	assert_int_equal(db_session_get(f->d, session_id(s), &rec), DB_OK);
+	assert_string_equal(rec->status, "emergency_stopped");
+	db_session_free(rec);
+	session_free(s);
+	engine_free(e);
+}
+
 static void test_clinician_progress(void **state)
 {
 	struct fx *f = *state;
@@ -320,6 +350,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_clinician_progress, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_emergency_level_before_the_stop,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests_name("session core", tests, NULL, NULL);
 }
