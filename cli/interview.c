@@ -490,8 +490,9 @@ static const char *canonical(const struct engine_question *q, const char *in,
 }
 
 /*
- * Ask for a file name (Enter: def) and create it for writing, mode 0600: it
- * will hold patient data. Returns the stream with *path set (the caller
+ * Ask for a file name (Enter: def) and create it for writing with
+ * cli_file_create() (mode 0600, never through a link): it will hold
+ * patient data. Returns the stream with *path set (the caller
  * frees it), or NULL after saying why.
  */
 static FILE *ask_file(struct iv *v, const char *def, char **path)
@@ -508,12 +509,10 @@ static FILE *ask_file(struct iv *v, const char *def, char **path)
 	free(line);
 	if (!*path)
 		return NULL;
-	int fd = open(*path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	char err[512];
+	FILE *f = cli_file_create(*path, err, sizeof(err));
 	if (!f) {
-		SAY(v, "cannot write '%s': %s\n", *path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		SAY(v, "%s\n", err);
 		free(*path);
 		*path = NULL;
 	}
@@ -982,6 +981,12 @@ static void sign_off_and_report(struct iv *v)
 	char def[64], *path = NULL;
 	snprintf(def, sizeof(def), "msktriage-%s.txt", v->code);
 	char err[512];
+	/* An export that cannot be audited is not written. */
+	if (db_audit_add(v->d, v->sid, "report_exported", NULL, "text") != DB_OK) {
+		SAY(v, "no report written: its export cannot be recorded in the "
+		    "audit trail: %s\n", db_errmsg(v->d));
+		return;
+	}
 	FILE *f = ask_file(v, def, &path);
 	if (f) {
 		int rc = cli_report_text(f, v->d, v->sid, v->e, err, sizeof(err));
@@ -989,15 +994,10 @@ static void sign_off_and_report(struct iv *v)
 			snprintf(err, sizeof(err), "%s", strerror(errno));
 			rc = -1;
 		}
-		if (rc != 0) {
+		if (rc != 0)
 			SAY(v, "cannot write '%s': %s\n", path, err);
-		} else {
+		else
 			SAY(v, "report written to '%s'\n", path);
-			if (db_audit_add(v->d, v->sid, "report_exported", NULL,
-					 "text") != DB_OK)
-				SAY(v, "warning: the export was not recorded in "
-				    "the audit trail: %s\n", db_errmsg(v->d));
-		}
 	}
 	free(path);
 }

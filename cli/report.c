@@ -424,14 +424,17 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 		goto out_free;
 	}
 	mem = NULL;
+	/* An export that cannot be audited is not written. */
+	if (db_audit_add(d, s->id, "report_exported", NULL, "text") != DB_OK) {
+		fprintf(stderr, "msktriage: the report was not written: its "
+			"export cannot be recorded in the audit trail: %s\n",
+			db_errmsg(d));
+		goto out_free;
+	}
 	if (output) {
-		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		FILE *out = cli_file_create(output, err, sizeof(err));
 		if (!out) {
-			fprintf(stderr, "msktriage: cannot write '%s': %s\n", output,
-				strerror(errno));
-			if (fd >= 0)
-				close(fd);
+			fprintf(stderr, "msktriage: %s\n", err);
 			goto out_free;
 		}
 		size_t put = fwrite(buf, 1, len, out);
@@ -445,9 +448,6 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 			strerror(errno));
 		goto out_free;
 	}
-	if (db_audit_add(d, s->id, "report_exported", NULL, "text") != DB_OK)
-		fprintf(stderr, "msktriage: warning: the export was not recorded "
-			"in the audit trail: %s\n", db_errmsg(d));
 	if (output)
 		fprintf(stderr, "report of session %s written to '%s'\n", s->code,
 			output);

@@ -617,7 +617,7 @@ static char *open_error(const char *fmt, ...)
 /*
  * Creates the missing directories above path with mode 0700 (chmod'ed, so
  * the umask cannot widen or narrow it). Existing directories are left as
- * they are.
+ * they are: the one that will hold the store is judged by check_dir().
  */
 static int make_parents(db *d)
 {
@@ -651,54 +651,268 @@ out_free:
 	return err;
 }
 
-/* Creates the store file with mode 0600 unless it exists already. */
-static int make_file(db *d)
-{
-	int err = DB_OK;
-	int fd = open(d->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+/*
+ * Opening a file store safely.
+ *
+ * SQLite opens its files by name, and creates the -wal, -shm and -journal
+ * files by name next to the store. The name can only be trusted when no one
+ * but us can change the directory that holds it, so:
+ *
+ *   1. The directory is opened and judged with fstat(): it must belong to
+ *      us (or to root) and must not be writable by group or others;
+ *      otherwise the open is refused with the chmod to run. Its mode is
+ *      never changed here: an existing directory may be a home or project
+ *      directory with other uses.
+ *   2. The store is created (O_EXCL, mode 0600) or opened with openat() on
+ *      that directory and O_NOFOLLOW, so a symbolic link, dangling or not,
+ *      is refused rather than followed; fstat() checks it is a regular file
+ *      of ours. A store writable by group or others is refused (someone
+ *      else may have changed it: its owner decides, with the chmod we name);
+ *      one only readable by them is narrowed to owner-only with fchmod().
+ *      That is safe: the file is ours, bits are only taken away, and
+ *      nothing else could have changed its content.
+ *   3. The -wal, -shm and -journal files, when present, get the same checks
+ *      and are narrowed the same way, so an old world-readable log does not
+ *      keep leaking; SQLite gives the ones it creates the store's mode.
+ *   4. Our descriptor is closed before SQLite opens the name (closing a
+ *      second descriptor later would drop SQLite's POSIX locks). After the
+ *      open, the name must still be a regular file with the device and
+ *      inode we checked (fstatat without following), and SQLite must report
+ *      that the file it holds is the one at that name
+ *      (SQLITE_FCNTL_HAS_MOVED). With the directory closed to others in 1,
+ *      nothing but this process can change the name in between, and the
+ *      comparison detects it if anything did.
+ *
+ * SQLITE_OPEN_NOFOLLOW is not used: it also refuses a symbolic link in any
+ * directory above the store, which is a legitimate way to place a data
+ * directory on another disk.
+ */
 
-	if (fd < 0 && errno == EEXIST)
-		goto out;
-	if (fd < 0) {
-		set_msg(d, "cannot create the session store '%s': %s",
-			d->path, strerror(errno));
-		err = errno == EACCES || errno == EROFS || errno == EPERM
-			? DB_EREADONLY : DB_EIO;
-		goto out;
+struct place {
+	int dir_fd;
+	char *dir;          /* the directory, as given (for messages) */
+	const char *base;   /* the file name inside it (points into path) */
+	dev_t dev;          /* the store we checked */
+	ino_t ino;
+};
+
+static void place_clear(struct place *pl)
+{
+	if (pl->dir_fd >= 0)
+		close(pl->dir_fd);
+	pl->dir_fd = -1;
+	free(pl->dir);
+	pl->dir = NULL;
+}
+
+static int errno_code(int e)
+{
+	return e == EACCES || e == EROFS || e == EPERM ? DB_EREADONLY
+		: e == ENOMEM ? DB_ENOMEM : DB_EIO;
+}
+
+static int check_dir(db *d, struct place *pl, bool may_create)
+{
+	const char *slash = strrchr(d->path, '/');
+	struct stat st;
+
+	pl->base = slash ? slash + 1 : d->path;
+	pl->dir = slash ? strndup(d->path, (size_t)(slash - d->path))
+			: strdup(".");
+	if (pl->dir && !*pl->dir) {   /* "/x.db" */
+		free(pl->dir);
+		pl->dir = strdup("/");
 	}
-	/* The umask may have taken bits away from 0600. */
-	if (fchmod(fd, 0600) != 0) {
-		set_msg(d, "cannot set the mode of '%s': %s", d->path,
+	if (!pl->dir) {
+		set_msg(d, "cannot open the session store: out of memory");
+		return DB_ENOMEM;
+	}
+	if (!*pl->base) {
+		set_msg(d, "the session store '%s' names a directory, not a "
+			   "file", d->path);
+		return DB_EINVAL;
+	}
+	pl->dir_fd = open(pl->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pl->dir_fd < 0) {
+		int e = errno;
+
+		if (e == ENOENT && !may_create) {
+			set_msg(d, "no session store at '%s'", d->path);
+			return DB_ENOTFOUND;
+		}
+		set_msg(d, "cannot open the directory '%s' of the session "
+			   "store: %s", pl->dir, strerror(e));
+		return errno_code(e);
+	}
+	if (fstat(pl->dir_fd, &st) != 0) {
+		set_msg(d, "cannot read the directory '%s': %s", pl->dir,
 			strerror(errno));
-		err = DB_EIO;
+		return DB_EIO;
 	}
-	close(fd);
-out:
-	return err;
+	/* Root's directories are trusted: root can do anything anyway. */
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		set_msg(d, "the directory '%s' of the session store belongs to "
+			   "another user (uid %lu); keep the store in a "
+			   "directory of your own", pl->dir,
+			(unsigned long)st.st_uid);
+		return DB_EINVAL;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		if (st.st_uid == geteuid() && !(st.st_mode & S_ISVTX))
+			set_msg(d, "the directory '%s' of the session store can "
+				   "be written by other users; run: chmod 700 "
+				   "'%s'", pl->dir, pl->dir);
+		else
+			set_msg(d, "the directory '%s' of the session store can "
+				   "be written by other users; keep the store in "
+				   "a directory of your own", pl->dir);
+		return DB_EINVAL;
+	}
+	return DB_OK;
 }
 
 /*
- * SQLite gives the -wal and -shm files the mode the store had when they were
- * created. If a reader created them while the store was read-only, they stay
- * read-only after the store is made writable again, and every write would
- * fail as "read-only". Give our own such files the store's mode back.
+ * Judges an open file of the store (name is for messages): a regular file
+ * of ours, not writable by group or others; readable by them is narrowed
+ * to the owner's bits. Fills *st with what it found before narrowing.
  */
-static void repair_sidecars(db *d)
+static int check_file(db *d, int fd, const char *name, const char *what,
+		      struct stat *st)
 {
-	static const char *const suffix[] = { "-wal", "-shm" };
-	struct stat db_st, st;
-	char p[4200];
-
-	if (stat(d->path, &db_st) != 0 || !(db_st.st_mode & S_IWUSR) ||
-	    access(d->path, W_OK) != 0)
-		return;
-	for (int i = 0; i < 2; i++) {
-		snprintf(p, sizeof p, "%s%s", d->path, suffix[i]);
-		if (strlen(d->path) + 5 > sizeof p || stat(p, &st) != 0)
-			continue;
-		if (st.st_uid == geteuid() && !(st.st_mode & S_IWUSR))
-			chmod(p, db_st.st_mode & 0666);
+	if (fstat(fd, st) != 0) {
+		set_msg(d, "cannot read '%s': %s", name, strerror(errno));
+		return DB_EIO;
 	}
+	if (!S_ISREG(st->st_mode)) {
+		set_msg(d, "%s '%s' is not a regular file", what, name);
+		return DB_EINVAL;
+	}
+	if (st->st_uid != geteuid()) {
+		set_msg(d, "%s '%s' belongs to another user (uid %lu); it is "
+			   "not used", what, name, (unsigned long)st->st_uid);
+		return DB_EINVAL;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		set_msg(d, "%s '%s' can be written by other users; check it, "
+			   "then run: chmod 600 '%s'", what, name, name);
+		return DB_EINVAL;
+	}
+	if ((st->st_mode & 077) && fchmod(fd, st->st_mode & 0700) != 0) {
+		set_msg(d, "%s '%s' can be read by other users and its mode "
+			   "cannot be changed (%s); run: chmod 600 '%s'", what,
+			name, strerror(errno), name);
+		return DB_EINVAL;
+	}
+	return DB_OK;
+}
+
+/* Opens, without following a link, a file of the store for checking. */
+static int open_nofollow(db *d, struct place *pl, const char *name,
+			 const char *shown, const char *what, int *fd)
+{
+	*fd = openat(pl->dir_fd, name,
+		     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (*fd >= 0)
+		return DB_OK;
+	if (errno == ELOOP) {
+		set_msg(d, "%s '%s' is a symbolic link; the session store and "
+			   "its files must be regular files", what, shown);
+		return DB_EINVAL;
+	}
+	if (errno == ENOENT)
+		return DB_ENOTFOUND;
+	set_msg(d, "cannot open %s '%s': %s", what, shown, strerror(errno));
+	return errno_code(errno);
+}
+
+static int check_store_file(db *d, struct place *pl, bool may_create)
+{
+	struct stat st;
+	int fd = -1, err;
+
+	if (may_create) {
+		fd = openat(pl->dir_fd, pl->base,
+			    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd < 0 && errno != EEXIST) {
+			set_msg(d, "cannot create the session store '%s': %s",
+				d->path, strerror(errno));
+			return errno_code(errno);
+		}
+		/* The umask may have taken bits away from 0600. */
+		if (fd >= 0 && fchmod(fd, 0600) != 0) {
+			set_msg(d, "cannot set the mode of '%s': %s", d->path,
+				strerror(errno));
+			close(fd);
+			return DB_EIO;
+		}
+	}
+	if (fd < 0) {
+		err = open_nofollow(d, pl, pl->base, d->path,
+				    "the session store", &fd);
+		if (err == DB_ENOTFOUND)
+			set_msg(d, "no session store at '%s'", d->path);
+		if (err != DB_OK)
+			return err;
+	}
+	err = check_file(d, fd, d->path, "the session store", &st);
+	pl->dev = st.st_dev;
+	pl->ino = st.st_ino;
+	close(fd);
+	if (err != DB_OK)
+		return err;
+
+	static const char *const suffix[] = { "-wal", "-shm", "-journal" };
+	for (int i = 0; i < 3 && err == DB_OK; i++) {
+		char name[4200], shown[4200];
+		struct stat sst;
+
+		if (strlen(d->path) + 10 > sizeof shown) {
+			set_msg(d, "the session store's path is too long");
+			return DB_EINVAL;
+		}
+		snprintf(name, sizeof name, "%s%s", pl->base, suffix[i]);
+		snprintf(shown, sizeof shown, "%s%s", d->path, suffix[i]);
+		err = open_nofollow(d, pl, name, shown,
+				    "the session store's file", &fd);
+		if (err == DB_ENOTFOUND) {
+			err = DB_OK;
+			continue;
+		}
+		if (err != DB_OK)
+			break;
+		err = check_file(d, fd, shown, "the session store's file",
+				 &sst);
+		/*
+		 * A reader of a read-only store leaves -wal/-shm read-only;
+		 * once the store is writable again, so must they be, or
+		 * every write fails as "read-only".
+		 */
+		if (err == DB_OK && (st.st_mode & S_IWUSR) &&
+		    !(sst.st_mode & S_IWUSR))
+			fchmod(fd, 0600);
+		close(fd);
+	}
+	return err;
+}
+
+/* After sqlite3_open: SQLite holds the file we checked. */
+static int check_same(db *d, struct place *pl)
+{
+	struct stat st;
+	int moved = 1;
+
+	if (fstatat(pl->dir_fd, pl->base, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode) || st.st_dev != pl->dev ||
+	    st.st_ino != pl->ino ||
+	    sqlite3_file_control(d->h, "main", SQLITE_FCNTL_HAS_MOVED,
+				 &moved) != SQLITE_OK ||
+	    moved) {
+		set_msg(d, "the session store '%s' was replaced while it was "
+			   "being opened; try again", d->path);
+		return DB_EINVAL;
+	}
+	return DB_OK;
 }
 
 static int pragma_int(db *d, const char *sql, int64_t *out)
@@ -870,7 +1084,8 @@ db *db_open_with(const char *path, const struct db_options *opt,
 		 char **errmsg)
 {
 	db *d = NULL;
-	bool memory;
+	struct place pl = { .dir_fd = -1 };
+	bool memory, may_create;
 	int flags, rc;
 
 	if (errmsg)
@@ -891,13 +1106,18 @@ db *db_open_with(const char *path, const struct db_options *opt,
 		? opt->busy_timeout_ms : DEFAULT_BUSY_MS;
 	memory = strcmp(path, ":memory:") == 0;
 
-	if (!memory && !d->read_only &&
-	    (make_parents(d) != DB_OK || make_file(d) != DB_OK))
-		goto out_fail;
-	if (!memory && !d->read_only)
-		repair_sidecars(d);
-	flags = d->read_only ? SQLITE_OPEN_READONLY
-			     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	may_create = !memory && !d->read_only && !(opt && opt->must_exist);
+	if (!memory) {
+		if (may_create && make_parents(d) != DB_OK)
+			goto out_fail;
+		if (check_dir(d, &pl, may_create) != DB_OK ||
+		    check_store_file(d, &pl, may_create) != DB_OK)
+			goto out_fail;
+	}
+	/* The file exists (checked above): SQLite never creates it. */
+	flags = d->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (memory)
+		flags |= SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(path, &d->h, flags, NULL);
 	if (rc != SQLITE_OK) {
 		if (!d->h) {
@@ -907,6 +1127,9 @@ db *db_open_with(const char *path, const struct db_options *opt,
 			sqlite3_errstr(rc));
 		goto out_fail;
 	}
+	if (!memory && check_same(d, &pl) != DB_OK)
+		goto out_fail;
+	place_clear(&pl);
 	if (configure(d, opt, memory) != DB_OK)
 		goto out_fail;
 	return d;
@@ -914,11 +1137,13 @@ db *db_open_with(const char *path, const struct db_options *opt,
 out_nomem:
 	if (errmsg)
 		*errmsg = strdup("cannot open the session store: out of memory");
+	place_clear(&pl);
 	db_close(d);
 	return NULL;
 out_fail:
 	if (errmsg)
 		*errmsg = open_error("%s", d->msg);
+	place_clear(&pl);
 	db_close(d);
 	return NULL;
 }

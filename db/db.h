@@ -82,6 +82,8 @@ char *db_default_path(void);
 
 struct db_options {
 	bool read_only;        /* never write; no creation, no migration */
+	bool must_exist;       /* open an existing store only: create no
+	                          directory and no file */
 	int busy_timeout_ms;   /* 0: the default, 5000 */
 	int64_t max_bytes;     /* refuse to grow the file beyond this; 0: none */
 };
@@ -89,7 +91,15 @@ struct db_options {
 /*
  * Opens the store at path, creating any missing directories (mode 0700) and
  * the file (mode 0600) whatever the umask, then brings its schema up to date.
- * Existing files and directories keep their modes. ":memory:" gives a
+ * With read_only or must_exist nothing is created: a missing store fails
+ * with "no session store at '...'".
+ *
+ * The store is kept private: a symbolic link at path is refused, never
+ * followed; the directory holding the store must belong to the user (or
+ * root) and not be writable by group or others; the store and its -wal,
+ * -shm and -journal files must be regular files of the user, not writable
+ * by group or others (refused with the chmod to run), and any of them
+ * readable by others is narrowed to the owner. ":memory:" gives a
  * private, empty store. Returns NULL on failure with a message in *errmsg
  * (the caller frees it; errmsg may be NULL), e.g. when the file is not a
  * msktriage store, is damaged, was written by a newer version, or is

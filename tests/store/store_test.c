@@ -4,7 +4,10 @@
  * Usage: store_test CASE SCRATCH_DIR
  *
  *   permissions  directories 0700, file 0600 (and its -wal/-shm) whatever
- *                the umask; existing modes kept; SPEC §6 default path
+ *                the umask; a store readable by others narrowed, one
+ *                writable by others or in a directory writable by others
+ *                refused; symbolic links never followed; files a second
+ *                user planted never used; SPEC §6 default path
  *   readonly     read-only file or directory: clear message, DB_EREADONLY,
  *                nothing half-written, the same answer saved on retry
  *   full         size limit reached (PRAGMA max_page_count): DB_EFULL,
@@ -287,6 +290,8 @@ static void write_file(const char *p, const void *data, size_t n)
 
 /* ---- permissions ------------------------------------------------------ */
 
+static void drop_root(void);
+
 static void perm_child(const char *file, mode_t mask)
 {
 	db *d;
@@ -313,6 +318,168 @@ static void perm_child(const char *file, mode_t mask)
 	exit(0);
 }
 
+/* db_open fails, with a message holding want (if given), creating nothing. */
+static void expect_open_refused_at(int line, const char *file,
+				   const struct db_options *opt,
+				   const char *want)
+{
+	char *err = NULL;
+	db *d = db_open_with(file, opt, &err);
+
+	if (d || !err || (want && !strstr(err, want))) {
+		fprintf(stderr, "%s:%d: open of '%s' not refused as expected "
+			"(want '%s'): %s\n", __FILE__, line, file,
+			want ? want : "", err ? err : "(opened)");
+		failures++;
+	}
+	db_close(d);
+	free(err);
+}
+#define expect_open_refused(f, o, w) expect_open_refused_at(__LINE__, f, o, w)
+
+static void touch_mode(const char *p, mode_t mode)
+{
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	REQUIRE(fd >= 0);
+	REQUIRE(fchmod(fd, mode) == 0);
+	close(fd);
+}
+
+/* Child as another user: plants files where it can. */
+static void planter(const char *dir)
+{
+	char p[4300];
+	db *d;
+	char *err = NULL;
+
+	drop_root();
+	umask(0);
+	/* a store of its own in the shared directory, readable by all */
+	snprintf(p, sizeof p, "%s/planted.db", dir);
+	touch_mode(p, 0644);
+	/* and a link where the first user's store would go */
+	snprintf(p, sizeof p, "%s/victim.db", dir);
+	if (symlink("planted.db", p) != 0)
+		exit(3);
+	/* it cannot use a store of the first user, even one readable by it */
+	snprintf(p, sizeof p, "%s/own/sessions.db", dir);
+	d = db_open(p, &err);
+	if (d || !err || !strstr(err, "another user"))
+		exit(4);
+	free(err);
+	exit(0);
+}
+
+/*
+ * The 0600/0700 promise: pre-created files, symbolic links (dangling or
+ * not), the store's directory, -wal/-shm/-journal files, a second user.
+ */
+static void private_files(void)
+{
+	char dir[4200], file[4200], target[4200], link[4200], other[4200];
+	db *d;
+	int64_t id;
+
+	/* pathf() reuses its buffers: keep copies */
+	snprintf(dir, sizeof dir, "%s", pathf("priv"));
+	snprintf(file, sizeof file, "%s", pathf("priv/sessions.db"));
+	snprintf(target, sizeof target, "%s", pathf("priv/target.db"));
+	snprintf(link, sizeof link, "%s", pathf("priv/link.db"));
+	snprintf(other, sizeof other, "%s", pathf("priv/other.db"));
+
+	mkdir_p(dir, 0700);
+	/* a pre-created empty file keeps nothing of its mode but the owner's */
+	touch_mode(file, 0644);
+	d = open_or_die(file, NULL);
+	REQUIRE(db_session_create(d, &kiosk, &id, NULL) == DB_OK);
+	CHECK(mode_of(pathf("priv/sessions.db-wal")) == 0600);
+	db_close(d);
+	CHECK(mode_of(file) == 0600);
+
+	/* a dangling link at the store's path: refused, nothing created */
+	REQUIRE(symlink("target.db", link) == 0);
+	expect_open_refused(link, NULL, "symbolic link");
+	CHECK(!exists(target));
+	/* a link to a real store: refused too, the store untouched */
+	REQUIRE(symlink("sessions.db", pathf("priv/link2.db")) == 0);
+	expect_open_refused(pathf("priv/link2.db"), NULL, "symbolic link");
+	{
+		struct db_options ro = { .read_only = true };
+
+		expect_open_refused(pathf("priv/link2.db"), &ro,
+				    "symbolic link");
+	}
+
+	/* old world-readable -wal/-shm/-journal of ours are narrowed */
+	touch_mode(pathf("priv/other.db"), 0600);
+	touch_mode(pathf("priv/other.db-wal"), 0644);
+	touch_mode(pathf("priv/other.db-shm"), 0666 & ~0022);
+	touch_mode(pathf("priv/other.db-journal"), 0640);
+	d = open_or_die(other, NULL);
+	CHECK(mode_of(pathf("priv/other.db-wal")) == 0600);
+	CHECK(mode_of(pathf("priv/other.db-shm")) == 0600);
+	CHECK(!exists(pathf("priv/other.db-journal")) ||
+	      mode_of(pathf("priv/other.db-journal")) == 0600);
+	db_close(d);
+	/* a -wal writable by others, or a link in its place: refused */
+	touch_mode(pathf("priv/w.db"), 0600);
+	touch_mode(pathf("priv/w.db-wal"), 0622);
+	expect_open_refused(pathf("priv/w.db"), NULL, "chmod 600 '");
+	touch_mode(pathf("priv/s.db"), 0600);
+	REQUIRE(symlink("target.db", pathf("priv/s.db-shm")) == 0);
+	expect_open_refused(pathf("priv/s.db"), NULL, "symbolic link");
+	CHECK(!exists(target));
+
+	/* the store's directory: writable by others is refused */
+	chmod(dir, 0770);
+	expect_open_refused(file, NULL, "chmod 700 '");
+	chmod(dir, 0757);
+	expect_open_refused(file, NULL, "chmod 700 '");
+	chmod(dir, 01777);
+	expect_open_refused(file, NULL, "directory of your own");
+	expect_open_refused(pathf("priv/new.db"), NULL, "written by other");
+	CHECK(!exists(pathf("priv/new.db")));
+	chmod(dir, 0755);   /* readable is fine: the files are 0600 */
+	d = open_or_die(file, NULL);
+	db_close(d);
+	chmod(dir, 0700);
+
+	/* a second user */
+	if (geteuid() == 0) {
+		char shared[4200];
+		pid_t pid;
+
+		snprintf(shared, sizeof shared, "%s", pathf("shared"));
+
+		mkdir_p(shared, 01777);
+		mkdir_p(pathf("shared/own"), 0755);
+		d = open_or_die(pathf("shared/own/sessions.db"), NULL);
+		db_close(d);
+		chmod(pathf("shared/own/sessions.db"), 0644);  /* an old mode */
+		pid = fork();
+		REQUIRE(pid >= 0);
+		if (pid == 0)
+			planter(shared);
+		CHECK(wait_child(pid) == 0);
+		/* what the other user planted is never used */
+		expect_open_refused(pathf("shared/victim.db"), NULL,
+				    "directory of your own");
+		expect_open_refused(pathf("shared/planted.db"), NULL,
+				    "directory of your own");
+		chmod(shared, 0755);   /* even where the directory is safe */
+		expect_open_refused(pathf("shared/victim.db"), NULL,
+				    "symbolic link");
+		expect_open_refused(pathf("shared/planted.db"), NULL,
+				    "another user");
+		/* a directory of another user */
+		mkdir_p(pathf("theirs"), 0755);
+		REQUIRE(chown(pathf("theirs"), 65534, 65534) == 0);
+		expect_open_refused(pathf("theirs/x.db"), NULL, "another user");
+		CHECK(!exists(pathf("theirs/x.db")));
+	}
+}
+
 static void case_permissions(void)
 {
 	const mode_t masks[] = { 0000, 0022, 0077, 0277, 0777 };
@@ -335,17 +502,32 @@ static void case_permissions(void)
 		CHECK(mode_of(file) == 0600);
 	}
 
-	/* an existing store keeps the mode its owner gave it */
+	/*
+	 * An existing store readable by others is narrowed to 0600; one
+	 * writable by others is refused with the chmod to run, and left as
+	 * it is for its owner to judge.
+	 */
 	{
 		char *file = pathf("u000/a/b/sessions.db");
 		db *d;
 
+		chmod(file, 0644);
+		d = open_or_die(file, NULL);
+		db_close(d);
+		CHECK(mode_of(file) == 0600);
 		chmod(file, 0640);
 		d = open_or_die(file, NULL);
 		db_close(d);
-		CHECK(mode_of(file) == 0640);
-	}
+		CHECK(mode_of(file) == 0600);
 
+		chmod(file, 0666);
+		expect_open_refused(file, NULL, "chmod 600 '");
+		CHECK(mode_of(file) == 0666);
+		chmod(file, 0620);
+		expect_open_refused(file, NULL, "written by other users");
+		chmod(file, 0600);
+	}
+	private_files();
 	/* SPEC §6: $MSKTRIAGE_DB, else $XDG_DATA_HOME/msktriage/sessions.db */
 	{
 		char *p;
@@ -392,6 +574,22 @@ static void chown_tree(const char *dir, const char *file)
 		return;
 	REQUIRE(chown(dir, 65534, 65534) == 0);
 	REQUIRE(chown(file, 65534, 65534) == 0);
+}
+
+/* The tree is the test's own again (a store of another user is refused). */
+static void chown_back(const char *dir, const char *file)
+{
+	char side[4200];
+
+	if (geteuid() != 0)
+		return;
+	REQUIRE(chown(dir, 0, 0) == 0);
+	REQUIRE(chown(file, 0, 0) == 0);
+	for (int i = 0; i < 2; i++) {
+		snprintf(side, sizeof side, "%s%s", file, i ? "-shm" : "-wal");
+		if (exists(side))
+			REQUIRE(chown(side, 0, 0) == 0);
+	}
 }
 
 /*
@@ -466,6 +664,7 @@ static void case_readonly(void)
 	CHECK(wait_child(pid) == 0);
 	chmod(dir, 0700);
 	chmod(file, 0600);
+	chown_back(dir, file);
 
 	/* a store opened read-only on purpose */
 	{
@@ -1249,12 +1448,14 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		if (strcmp(argv[1], cases[i].name) != 0)
 			continue;
-		/* The read-only case runs children as an unprivileged user,
+		/* The read-only and permissions cases run children as an
+		 * unprivileged user,
 		 * who may not be able to reach a build tree inside a private
 		 * home or temporary directory: it works under /tmp instead. */
 		char tmp_base[] = "/tmp/msktriage-store-XXXXXX";
 		const char *base = argv[2];
-		if (strcmp(argv[1], "readonly") == 0 && geteuid() == 0) {
+		if ((strcmp(argv[1], "readonly") == 0 ||
+		     strcmp(argv[1], "permissions") == 0) && geteuid() == 0) {
 			if (!mkdtemp(tmp_base) || chmod(tmp_base, 0755) != 0) {
 				perror("store_test: scratch under /tmp");
 				return 1;
