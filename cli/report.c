@@ -5,7 +5,9 @@
  * Only the text format exists for now; markdown, json, html and fhir are
  * refused with exit status 2 until they are written. Every export is
  * recorded in the store's audit trail ('report_exported', detail: the
- * format). A report file holds patient data, so it is created mode 0600.
+ * format) before it is written: an export that cannot be recorded is not
+ * written. A report file holds patient data, so it is opened with
+ * cli_file_create() (mode 0600, never through a symbolic link).
  */
 #include "cli/cli.h"
 #include "cli/report.h"
@@ -329,6 +331,17 @@ int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 	}
 	if ((size_t)ftell(f) == before)
 		fputs("  none\n", f);
+	if (s->signed_off_by) {
+		fputs("\nAddenda (after sign-off)\n", f);
+		before = (size_t)ftell(f);
+		if (db_addenda_load(d, sid, print_note, f) != DB_OK) {
+			snprintf(err, errsize, "cannot read the addenda: %s",
+				 db_errmsg(d));
+			goto out_free;
+		}
+		if ((size_t)ftell(f) == before)
+			fputs("  none\n", f);
+	}
 	when(t1, sizeof(t1), (int64_t)time(NULL));
 	fprintf(f, "\nReport written %s by msktriage %s.\n", t1, cli_version);
 	rc = 0;

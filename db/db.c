@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,8 @@ static const char *const statuses[] = {
 };
 static const char *const audit_events[] = {
 	"opened", "resumed", "answer_changed", "answer_withdrawn", "finished",
-	"signed_off", "note_added", "report_exported", "deleted", NULL
+	"signed_off", "note_added", "report_exported", "answers_exported",
+	"deleted", "addendum_added", "lease_taken_over", NULL
 };
 
 enum stmt_id {
@@ -75,6 +77,12 @@ enum stmt_id {
 	S_NOTES,
 	S_AUDIT_INSERT,
 	S_AUDIT_LOAD,
+	S_LEASE_GET,
+	S_LEASE_PUT,
+	S_LEASE_TOUCH,
+	S_LEASE_DELETE,
+	S_ADDENDUM_INSERT,
+	S_ADDENDA,
 	S_COUNT
 };
 
@@ -148,6 +156,23 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_AUDIT_LOAD] =
 		"SELECT id, session_id, code, event, mode, at, detail FROM audit"
 		" WHERE ?1 = 0 OR session_id = ?1 ORDER BY id",
+	[S_LEASE_GET] =
+		"SELECT token, pid, host, started_at, active_at FROM lease"
+		" WHERE session_id = ?1",
+	[S_LEASE_PUT] =
+		"INSERT OR REPLACE INTO lease (session_id, token, pid, host,"
+		" started_at, active_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_LEASE_TOUCH] =
+		"UPDATE lease SET active_at = ?3 WHERE session_id = ?1"
+		" AND token = ?2",
+	[S_LEASE_DELETE] =
+		"DELETE FROM lease WHERE session_id = ?1 AND token = ?2",
+	[S_ADDENDUM_INSERT] =
+		"INSERT INTO addendum (session_id, author, text, at)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[S_ADDENDA] =
+		"SELECT id, at, author, text FROM addendum WHERE session_id = ?1"
+		" ORDER BY id",
 };
 
 struct db {
@@ -158,6 +183,9 @@ struct db {
 	int64_t busy_since;     /* when the current wait for a lock began */
 	bool read_only;
 	char mode[16];          /* db_mode_set(); "" when unset */
+	char token[17];         /* names this handle's leases */
+	int64_t held;           /* the session whose lease it holds, or 0 */
+	int last_err;           /* db_errcode() */
 	char msg[512];
 };
 
@@ -213,6 +241,7 @@ static int invalid(db *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->msg, sizeof d->msg, fmt, ap);
 	va_end(ap);
+	d->last_err = DB_EINVAL;
 	return DB_EINVAL;
 }
 
@@ -478,8 +507,11 @@ static int run(db *d, bool write, op_fn *op, void *arg, const char *doing)
 		 * lock held that long will not go away in the next moment.
 		 */
 		if (rc != DB_EBUSY || attempt == MAX_ATTEMPTS ||
-		    monotonic_ms() - start >= d->busy_ms)
+		    monotonic_ms() - start >= d->busy_ms) {
+			if (rc != DB_OK)
+				d->last_err = rc;
 			return rc;
+		}
 		backoff(attempt);
 	}
 }
@@ -515,9 +547,12 @@ static int require_in_progress(db *d, const struct state *st)
 {
 	char code[DB_CODE_SIZE];
 
+	code_display(st->code, code);
+	if (st->signed_off)
+		return invalid(d, "session '%s' has been signed off and can no "
+				  "longer change; add an addendum instead", code);
 	if (strcmp(st->status, "in_progress") == 0)
 		return DB_OK;
-	code_display(st->code, code);
 	return invalid(d, "session '%s' is %s, not in progress; resume it "
 			  "first", code, st->status);
 }
@@ -556,9 +591,100 @@ static int touch(db *d, int64_t id)
 /* Every public call on a handle starts here: clears the last message. */
 static int begin_call(db *d)
 {
-	if (d)
+	if (d) {
 		d->msg[0] = '\0';
+		d->last_err = DB_OK;
+	}
 	return d ? DB_OK : DB_EINVAL;
+}
+
+/* ---- leases ----------------------------------------------------------- */
+
+static bool lease_stale(const struct db_lease *l)
+{
+	char host[256] = "";
+
+	gethostname(host, sizeof host - 1);
+	if (strcmp(host, l->host) == 0 && l->pid > 0 &&
+	    kill((pid_t)l->pid, 0) != 0 && errno == ESRCH)
+		return true;   /* its process is gone */
+	return now() - l->active_at > DB_LEASE_IDLE_LIMIT;
+}
+
+/*
+ * Reads the session's lease: DB_OK with *mine set when there is none or
+ * this handle holds it, DB_EHELD with *l filled when another does.
+ */
+static int lease_get(db *d, int64_t session, struct db_lease *l, bool *mine)
+{
+	int err = DB_OK, rc;
+	sqlite3_stmt *s = stmt(d, S_LEASE_GET, &err);
+
+	*mine = true;
+	memset(l, 0, sizeof *l);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, session);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *token = col_text(s, 0);
+
+		*mine = token && strcmp(token, d->token) == 0;
+		l->pid = sqlite3_column_int64(s, 1);
+		snprintf(l->host, sizeof l->host, "%s",
+			 col_text(s, 2) ? col_text(s, 2) : "");
+		l->started_at = sqlite3_column_int64(s, 3);
+		l->active_at = sqlite3_column_int64(s, 4);
+		l->stale = lease_stale(l);
+		err = *mine ? DB_OK : DB_EHELD;
+	} else if (rc != SQLITE_DONE) {
+		err = fail(d, rc, "read the session's lease");
+	}
+	sqlite3_reset(s);
+	return err;
+}
+
+static int held_message(db *d, const struct state *st,
+			const struct db_lease *l)
+{
+	char code[DB_CODE_SIZE], since[32] = "?";
+	time_t t = (time_t)l->started_at;
+	struct tm tm;
+
+	code_display(st->code, code);
+	if (localtime_r(&t, &tm))
+		strftime(since, sizeof since, "%Y-%m-%d %H:%M", &tm);
+	set_msg(d, "session '%s' is open in another interview: process %lld "
+		   "on '%s' since %s%s", code, (long long)l->pid, l->host,
+		since, l->stale ? " (it looks abandoned)" : "");
+	return DB_EHELD;
+}
+
+/*
+ * In a write op on a session: DB_EHELD when another handle holds its lease
+ * (unless allow_stale and the lease is stale); when this handle holds it,
+ * the lease is refreshed.
+ */
+static int lease_check(db *d, int64_t session, const struct state *st,
+		       bool allow_stale)
+{
+	struct db_lease l;
+	bool mine;
+	int err = lease_get(d, session, &l, &mine);
+
+	if (err == DB_EHELD)
+		return allow_stale && l.stale ? DB_OK : held_message(d, st, &l);
+	if (err == DB_OK && mine && l.pid) {
+		sqlite3_stmt *s = stmt(d, S_LEASE_TOUCH, &err);
+
+		if (!s)
+			return err;
+		sqlite3_bind_int64(s, 1, session);
+		bind_text(s, 2, d->token);
+		sqlite3_bind_int64(s, 3, now());
+		err = exec_done(d, s, "refresh the session's lease");
+	}
+	return err;
 }
 
 /* ---- paths and opening ------------------------------------------------ */
@@ -1102,6 +1228,21 @@ db *db_open_with(const char *path, const struct db_options *opt,
 	if (!d->path)
 		goto out_nomem;
 	d->read_only = opt && opt->read_only;
+	{
+		unsigned char r[8];
+
+		/* Without random bytes, process and clock still tell
+		 * handles apart. */
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+			uint64_t x = (uint64_t)getpid() << 32 ^
+				     (uint64_t)monotonic_ms() ^
+				     (uint64_t)(uintptr_t)d;
+
+			memcpy(r, &x, sizeof r);
+		}
+		for (int i = 0; i < 8; i++)
+			snprintf(d->token + 2 * i, 3, "%02x", r[i]);
+	}
 	d->busy_ms = opt && opt->busy_timeout_ms > 0
 		? opt->busy_timeout_ms : DEFAULT_BUSY_MS;
 	memory = strcmp(path, ":memory:") == 0;
@@ -1157,11 +1298,19 @@ void db_close(db *d)
 {
 	if (!d)
 		return;
+	/* Best effort: a lease left behind is stale once we are gone. */
+	if (d->h && d->held)
+		db_lease_release(d, d->held);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(d->stmt[i]);
 	sqlite3_close_v2(d->h);
 	free(d->path);
 	free(d);
+}
+
+int db_errcode(const db *d)
+{
+	return d ? d->last_err : DB_EINVAL;
 }
 
 const char *db_errmsg(const db *d)
@@ -1619,6 +1768,8 @@ static int op_answer_put(db *d, void *arg)
 	if (err == DB_OK)
 		err = require_in_progress(d, &st);
 	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
+	if (err == DB_OK)
 		err = answer_current(d, a, &had, &same);
 	if (err != DB_OK || same)
 		goto out;
@@ -1664,6 +1815,8 @@ static int op_answer_remove(db *d, void *arg)
 	err = state_get(d, a->session, &st);
 	if (err == DB_OK)
 		err = require_in_progress(d, &st);
+	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
 	if (err == DB_OK)
 		err = answer_write(d, S_ANSWER_DELETE, a, t);
 	if (err != DB_OK || sqlite3_changes(d->h) == 0)
@@ -1891,6 +2044,8 @@ static int op_session_finish(db *d, void *arg)
 	err = state_get(d, a->session, &st);
 	if (err == DB_OK)
 		err = require_in_progress(d, &st);
+	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
 	if (err == DB_OK && a->json)
 		err = json_check(d, a->json);
 	if (err == DB_OK)
@@ -1944,6 +2099,8 @@ static int op_session_resume(db *d, void *arg)
 				 "longer change", code);
 	}
 	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
+	if (err == DB_OK)
 		err = session_write(d, S_SESSION_RESUME, a->session, NULL,
 				    "resume the session");
 	if (err == DB_OK)
@@ -1983,6 +2140,8 @@ static int op_session_signoff(db *d, void *arg)
 	else if (st.signed_off)
 		err = invalid(d, "session '%s' is already signed off", code);
 	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
+	if (err == DB_OK)
 		err = session_write(d, S_SESSION_SIGNOFF, a->session, a->who,
 				    "sign the session off");
 	if (err == DB_OK)
@@ -2007,28 +2166,49 @@ out:
 	return err;
 }
 
+struct delete_arg {
+	int64_t id;
+	const char *reason;
+};
+
 static int op_session_delete(db *d, void *arg)
 {
-	int64_t *id = arg;
+	struct delete_arg *a = arg;
 	struct state st;
+	char code[DB_CODE_SIZE];
 	int err;
 
-	err = state_get(d, *id, &st);
+	err = state_get(d, a->id, &st);
+	if (err == DB_OK && st.signed_off && !a->reason) {
+		code_display(st.code, code);
+		err = invalid(d, "session '%s' has been signed off: deleting it "
+				 "needs a reason (sessions delete %s --reason "
+				 "TEXT)", code, code);
+	}
+	/* A crashed interview's lease does not keep a session forever. */
 	if (err == DB_OK)
-		err = session_write(d, S_SESSION_DELETE, *id, NULL,
+		err = lease_check(d, a->id, &st, true);
+	if (err == DB_OK)
+		err = session_write(d, S_SESSION_DELETE, a->id, NULL,
 				    "delete the session");
 	if (err == DB_OK)
-		err = audit_insert(d, *id, &st, "deleted", NULL, NULL);
+		err = audit_insert(d, a->id, &st, "deleted", NULL, a->reason);
 	return err;
 }
 
-int db_session_delete(db *d, int64_t session)
+int db_session_delete(db *d, int64_t session, const char *reason)
 {
+	struct delete_arg a = { session, reason };
 	int err = begin_call(d);
 
 	if (err != DB_OK)
 		goto out;
-	err = run(d, true, op_session_delete, &session, "delete the session");
+	if (reason && (!text_ok(reason) || strlen(reason) >= 1024)) {
+		err = invalid(d, "the reason for a deletion must not be empty "
+				 "or longer than 1023 bytes");
+		goto out;
+	}
+	err = run(d, true, op_session_delete, &a, "delete the session");
 	if (err == DB_OK && strcmp(d->path, ":memory:") != 0) {
 		/*
 		 * Old copies of the deleted pages stay in the WAL until a
@@ -2061,6 +2241,15 @@ static int op_note_add(db *d, void *arg)
 	int err;
 
 	err = state_get(d, a->session, &st);
+	if (err == DB_OK && st.signed_off) {
+		char code[DB_CODE_SIZE];
+
+		code_display(st.code, code);
+		err = invalid(d, "session '%s' has been signed off and takes no "
+				 "more notes; add an addendum instead", code);
+	}
+	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
 	if (err != DB_OK)
 		goto out;
 	s = stmt(d, S_NOTE_INSERT, &err);
@@ -2114,6 +2303,174 @@ int db_notes_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
 		err = cb(&n, ctx);
 	}
 	rows_clear(&a);
+	return err;
+}
+
+static int op_addendum_add(db *d, void *arg)
+{
+	struct note_arg *a = arg;
+	struct state st;
+	sqlite3_stmt *s;
+	int err;
+
+	err = state_get(d, a->session, &st);
+	if (err == DB_OK && !st.signed_off) {
+		char code[DB_CODE_SIZE];
+
+		code_display(st.code, code);
+		err = invalid(d, "session '%s' has not been signed off: add a "
+				 "note instead of an addendum", code);
+	}
+	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, true);
+	if (err != DB_OK)
+		goto out;
+	s = stmt(d, S_ADDENDUM_INSERT, &err);
+	if (!s)
+		goto out;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->author);
+	bind_text(s, 3, a->text);
+	sqlite3_bind_int64(s, 4, now());
+	err = exec_done(d, s, "save the addendum");
+	if (err == DB_OK)
+		err = audit_insert(d, a->session, &st, "addendum_added", NULL,
+				   NULL);
+out:
+	return err;
+}
+
+int db_addendum_add(db *d, int64_t session, const char *author,
+		    const char *text)
+{
+	struct note_arg a = { session, author, text };
+	int err = begin_call(d);
+
+	if (err != DB_OK)
+		goto out;
+	if (!text_ok(author))
+		err = invalid(d, "an addendum needs its author's name");
+	else if (!text_ok(text))
+		err = invalid(d, "an addendum must not be empty or too long");
+	else
+		err = run(d, true, op_addendum_add, &a, "save the addendum");
+out:
+	return err;
+}
+
+int db_addenda_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
+{
+	struct rows_arg a = { session, S_ADDENDA, true, NULL, 0, 0 };
+	int err;
+
+	err = begin_call(d);
+	if (err == DB_OK && !cb)
+		err = DB_EINVAL;
+	if (err == DB_OK)
+		err = load_rows(d, &a, "load the addenda");
+	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
+		struct db_note n = {
+			.id = a.rows[i].num[0],
+			.at = a.rows[i].num[1],
+			.author = a.rows[i].text[2],
+			.text = a.rows[i].text[3],
+		};
+		err = cb(&n, ctx);
+	}
+	rows_clear(&a);
+	return err;
+}
+
+/* ---- leases: taking and releasing ------------------------------------- */
+
+struct lease_arg {
+	int64_t session;
+	bool take_over;
+	struct db_lease *holder;
+};
+
+static int op_lease_take(db *d, void *arg)
+{
+	struct lease_arg *a = arg;
+	struct state st;
+	struct db_lease l;
+	bool mine, over = false;
+	char host[256] = "", detail[320];
+	sqlite3_stmt *s;
+	int err;
+
+	err = state_get(d, a->session, &st);
+	if (err == DB_OK)
+		err = lease_get(d, a->session, &l, &mine);
+	if (err == DB_EHELD) {
+		if (a->holder)
+			*a->holder = l;
+		if (!a->take_over || !l.stale)
+			return held_message(d, &st, &l);
+		over = true;
+		err = DB_OK;
+	}
+	if (err != DB_OK)
+		return err;
+	s = stmt(d, S_LEASE_PUT, &err);
+	if (!s)
+		return err;
+	gethostname(host, sizeof host - 1);
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, d->token);
+	sqlite3_bind_int64(s, 3, (int64_t)getpid());
+	bind_text(s, 4, host);
+	sqlite3_bind_int64(s, 5, mine && l.pid ? l.started_at : now());
+	sqlite3_bind_int64(s, 6, now());
+	err = exec_done(d, s, "take the session's lease");
+	if (err == DB_OK && over) {
+		snprintf(detail, sizeof detail, "from process %lld on '%.255s'",
+			 (long long)l.pid, l.host);
+		err = audit_insert(d, a->session, &st, "lease_taken_over", NULL,
+				   detail);
+	}
+	return err;
+}
+
+int db_lease_take(db *d, int64_t session, bool take_over,
+		  struct db_lease *holder)
+{
+	struct lease_arg a = { session, take_over, holder };
+	int err = begin_call(d);
+
+	if (err != DB_OK)
+		return err;
+	if (d->held && d->held != session)
+		return invalid(d, "this handle already holds another session");
+	err = run(d, true, op_lease_take, &a, "take the session's lease");
+	if (err == DB_OK)
+		d->held = session;
+	return err;
+}
+
+static int op_lease_release(db *d, void *arg)
+{
+	int64_t *session = arg;
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_LEASE_DELETE, &err);
+
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, *session);
+	bind_text(s, 2, d->token);
+	return exec_done(d, s, "release the session's lease");
+}
+
+int db_lease_release(db *d, int64_t session)
+{
+	int err = begin_call(d);
+
+	if (err == DB_OK && d->held == session && session) {
+		err = run(d, true, op_lease_release, &session,
+			  "release the session's lease");
+		if (err == DB_OK)
+			d->held = 0;
+	}
 	return err;
 }
 

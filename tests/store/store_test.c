@@ -21,6 +21,9 @@
  *                the store reopened and checked answer by answer
  *   concurrency  8 processes x 200 sessions in one new file, plus a reader:
  *                every session complete and untorn
+ *   lease        one writer per session: a holder killed with SIGKILL or
+ *                idle too long is stale and taken over, a live one not;
+ *                the file refuses changes to a signed-off session
  *
  * Each case works in SCRATCH_DIR/CASE, removed first. Exit status 0 when
  * every check held; failed checks are printed with their line.
@@ -1418,6 +1421,126 @@ static void case_concurrency(void)
 	db_close(d);
 }
 
+/* ---- one writer per session, closed records --------------------------- */
+
+/* Child: takes the session's lease, says so, then waits to be killed. */
+static void lease_holder(const char *file, int64_t id, int ready)
+{
+	db *d = open_or_die(file, NULL);
+
+	if (db_lease_take(d, id, false, NULL) != DB_OK)
+		exit(2);
+	if (write(ready, "x", 1) != 1)
+		exit(3);
+	for (;;)
+		pause();
+}
+
+static bool audit_has(db *d, int64_t id, const char *event);
+
+static void case_lease(void)
+{
+	char file[4200];
+	db *d, *a;
+	int64_t id;
+	struct db_lease h;
+	int pfd[2];
+	char c;
+	pid_t pid;
+	sqlite3 *raw;
+
+	snprintf(file, sizeof file, "%s", pathf("lease/sessions.db"));
+	d = open_or_die(file, NULL);
+	REQUIRE(db_session_create(d, &kiosk, &id, NULL) == DB_OK);
+
+	/* a holder killed with SIGKILL leaves a lease seen as stale */
+	REQUIRE(pipe(pfd) == 0);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0)
+		lease_holder(file, id, pfd[1]);
+	REQUIRE(read(pfd[0], &c, 1) == 1);
+	memset(&h, 0, sizeof h);
+	CHECK(db_lease_take(d, id, false, &h) == DB_EHELD);
+	CHECK(h.pid == pid && !h.stale);      /* alive: not stale */
+	CHECK(db_lease_take(d, id, true, &h) == DB_EHELD);
+	CHECK(db_answer_put(d, id, "age", "30") == DB_EHELD);
+	kill(pid, SIGKILL);
+	wait_child(pid);
+	close(pfd[0]);
+	close(pfd[1]);
+	memset(&h, 0, sizeof h);
+	CHECK(db_lease_take(d, id, false, &h) == DB_EHELD);
+	CHECK(h.pid == pid && h.stale);
+	CHECK(strstr(db_errmsg(d), "abandoned") != NULL);
+	CHECK(db_lease_take(d, id, true, &h) == DB_OK);
+	CHECK(audit_has(d, id, "lease_taken_over"));
+	CHECK(db_answer_put(d, id, "age", "30") == DB_OK);
+
+	/* a live holder idle longer than the limit can be taken over, and
+	 * loses the session: its next write is refused */
+	a = open_or_die(file, NULL);
+	CHECK(db_lease_take(a, id, false, NULL) == DB_EHELD);
+	CHECK(db_lease_release(d, id) == DB_OK);
+	CHECK(db_lease_take(a, id, false, NULL) == DB_OK);
+	CHECK(db_answer_put(a, id, "age", "31") == DB_OK);
+	memset(&h, 0, sizeof h);
+	CHECK(db_lease_take(d, id, true, &h) == DB_EHELD);
+	CHECK(!h.stale);
+	REQUIRE(sqlite3_open(file, &raw) == SQLITE_OK);
+	{
+		char sql[128];
+
+		snprintf(sql, sizeof sql, "UPDATE lease SET active_at = "
+			 "active_at - %d", DB_LEASE_IDLE_LIMIT + 1);
+		REQUIRE(sqlite3_exec(raw, sql, NULL, NULL, NULL) == SQLITE_OK);
+	}
+	memset(&h, 0, sizeof h);
+	CHECK(db_lease_take(d, id, false, &h) == DB_EHELD);
+	CHECK(h.stale && h.pid == getpid());
+	CHECK(db_lease_take(d, id, true, &h) == DB_OK);
+	CHECK(db_answer_put(a, id, "age", "32") == DB_EHELD);
+	CHECK(db_answer_put(d, id, "age", "33") == DB_OK);
+	db_close(a);
+
+	/* the file itself refuses changes to a signed-off session */
+	CHECK(db_session_finish(d, id, "complete", "self_care", "{}") == DB_OK);
+	CHECK(db_session_signoff(d, id, "Dr Test") == DB_OK);
+	{
+		char sql[256];
+		static const char *const bad[] = {
+			"INSERT INTO answer (session_id, question, value, seq,"
+			" answered_at) VALUES (%lld, 'x', 'y', 9, 1)",
+			"UPDATE answer SET value = 'z' WHERE session_id = %lld",
+			"INSERT INTO note (session_id, text, at)"
+			" VALUES (%lld, 't', 1)",
+			"UPDATE session SET status = 'in_progress'"
+			" WHERE id = %lld",
+			"UPDATE session SET signed_off_by = 'x' WHERE id = %lld",
+			NULL
+		};
+		for (int i = 0; bad[i]; i++) {
+			snprintf(sql, sizeof sql, bad[i], (long long)id);
+			CHECK(sqlite3_exec(raw, sql, NULL, NULL, NULL)
+			      == SQLITE_CONSTRAINT);
+		}
+	}
+	sqlite3_close(raw);
+	CHECK(count_answers(d, id) == 1);
+	CHECK(db_check(d) == DB_OK);
+	db_close(d);
+}
+
+static int audit_event(const struct db_audit *r, void *ctx)
+{
+	return strcmp(r->event, ctx) == 0 ? 1 : 0;
+}
+
+static bool audit_has(db *d, int64_t id, const char *event)
+{
+	return db_audit_load(d, id, audit_event, (void *)event) == 1;
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -1433,6 +1556,7 @@ int main(int argc, char **argv)
 		{ "locked", case_locked },
 		{ "crash", case_crash },
 		{ "concurrency", case_concurrency },
+		{ "lease", case_lease },
 	};
 	const char *seed_env = getenv("STORE_TEST_SEED");
 
