@@ -504,7 +504,17 @@ static void test_full_interview(void **state)
 	expect(&p, "Safety-netting");
 	expect(&p, "saved as complete");
 	expect(&p, "sign off as");
+	/* command words and single letters are not names */
+	type(&p, "quit\n");
+	expect(&p, "'quit' is not a name to sign with");
+	next_prompt(&p);
+	type(&p, "n\n");
+	expect(&p, "'n' is not a name to sign with");
+	next_prompt(&p);
 	type(&p, "Dr Test\n");
+	expect(&p, "cannot be changed afterwards");
+	expect(&p, "sign off as 'Dr Test'? [y/N]");
+	type(&p, "y\n");
 	expect(&p, "signed off by Dr Test");
 	expect(&p, "write a plain-text report?");
 	type(&p, "y\n");
@@ -783,8 +793,14 @@ static void test_killed_interview_resumes(void **state)
 	}
 	free(out);
 
+	/* The killed interview's lease is stale (its process is gone) and is
+	 * taken over after a question. */
 	const char *const res[] = { "resume", code, NULL };
 	pty_start(&p, res);
+	expect(&p, "is open in another interview");
+	expect(&p, "(it looks abandoned)");
+	expect(&p, "take the session over? [y/N]");
+	type(&p, "y\n");
 	expect(&p, "resumed");
 	expect(&p, "8 answers so far");
 	assert_string_equal(next_prompt(&p), at);
@@ -911,7 +927,7 @@ static void test_store_locked(void **state)
 	expect(&p, "file [");
 	type(&p, saved);
 	expect(&p, "answers written to");
-	expect(&p, "--save");
+	expect(&p, "resume --answers");
 	expect(&p, "was not kept");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
 	saved[strlen(saved) - 1] = '\0';
@@ -924,9 +940,10 @@ static void test_store_locked(void **state)
 	assert_non_null(strstr(held, "\"knee_pain\": \"yes\""));
 	free(held);
 
-	/* Lock released: the same answer now goes through. */
+	/* Lock released: an answer now goes through (another one than the
+	 * file holds, which restoring it below changes back). */
 	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
-	type(&p, "y\n");
+	type(&p, "n\n");
 	const char *line = next_prompt(&p);
 	assert_non_null(prompt_id(line));
 	assert_string_not_equal(line, "knee_pain>");
@@ -940,10 +957,56 @@ static void test_store_locked(void **state)
 	assert_non_null(strstr(out, "Answers (2, in the order given)"));
 	free(out);
 
-	/* The file kept elsewhere is a request assess takes as it is. */
-	const char *const again[] = { "assess", "--answers", saved, NULL };
-	assert_int_equal(run_plain(again, "", &out), 0);
-	assert_non_null(strstr(out, "\"triage\""));
+	/* The file kept elsewhere names its session, and goes back into it
+	 * (as new revisions), never into a second session. */
+	char *held2 = slurp_file(saved);
+	char want[64];
+	snprintf(want, sizeof(want), "\"session\": \"%s\"", code);
+	assert_non_null(strstr(held2, want));
+	free(held2);
+	const char *const save2[] = { "assess", "--answers", saved, "--save", NULL };
+	assert_int_equal(run_plain(save2, "", &out), 2);   /* not a request */
+	free(out);
+	const char *const restore[] = { "resume", "--answers", saved, NULL };
+	assert_int_equal(run_plain(restore, "", &out), 0);
+	assert_non_null(strstr(out, "2 answers from"));
+	assert_non_null(strstr(out, code));
+	free(out);
+	const char *const list[] = { "sessions", "list", "--format", "json", NULL };
+	assert_int_equal(run_plain(list, "", &out), 0);
+	assert_null(strstr(strstr(out, "\"code\"") + 1, "\"code\""));
+	free(out);
+	const char *const show[] = { "sessions", "show", code, "--format", "json", NULL };
+	assert_int_equal(run_plain(show, "", &out), 0);
+	assert_non_null(strstr(out, "\"age\": \"61\""));
+	assert_non_null(strstr(out, "\"knee_pain\": \"yes\""));
+	free(out);
+	/* knee_pain: no (the yes was never stored), then yes from the file */
+	sqlite3 *h;
+	snprintf(db_path, sizeof(db_path), "%s/sessions.db", dir);
+	assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
+	sqlite3_stmt *st2;
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT group_concat(value, ',') FROM "
+		"(SELECT value FROM answer_revision WHERE question = 'knee_pain' "
+		"ORDER BY id)", -1, &st2, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st2), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st2, 0), "no,yes");
+	sqlite3_finalize(st2);
+	sqlite3_close(h);
+
+	/* a file of one session's answers is refused for another */
+	char req[700];
+	snprintf(req, sizeof(req), "%s/req.json", dir);
+	FILE *rf = fopen(req, "w");
+	assert_non_null(rf);
+	fputs("{\"answers\": {\"age\": 30}}\n", rf);
+	fclose(rf);
+	const char *const mk[] = { "assess", "--answers", req, "--save", NULL };
+	assert_int_equal(run_plain(mk, "", &out), 0);
+	free(out);
+	const char *const wrong[] = { "resume", "2", "--answers", saved, NULL };
+	assert_int_equal(run_plain(wrong, "", &out), 2);
+	assert_non_null(strstr(out, "holds the answers of session"));
 	free(out);
 }
 
