@@ -513,12 +513,13 @@ static const char *canonical(const struct engine_question *q, const char *in,
 }
 
 /*
- * Ask for a file name (Enter: def) and create it for writing with
- * cli_file_create() (mode 0600, never through a link): it will hold
- * patient data. Returns the stream with *path set (the caller
+ * Ask for a file name (Enter: def) and open it for writing with
+ * cli_file_create() (mode 0600, never through a link, not emptied yet): it
+ * will hold patient data. Returns the stream with *path set (the caller
  * frees it), or NULL after saying why.
  */
-static FILE *ask_file(struct iv *v, const char *def, char **path)
+static FILE *ask_file(struct iv *v, const char *def, char **path,
+		      bool *created)
 {
 	char prompt[128];
 	snprintf(prompt, sizeof(prompt), "file [%s]: ", def);
@@ -533,7 +534,7 @@ static FILE *ask_file(struct iv *v, const char *def, char **path)
 	if (!*path)
 		return NULL;
 	char err[512];
-	FILE *f = cli_file_create(*path, err, sizeof(err));
+	FILE *f = cli_file_create(*path, created, err, sizeof(err));
 	if (!f) {
 		SAY(v, "%s\n", err);
 		free(*path);
@@ -558,11 +559,12 @@ static void save_elsewhere(struct iv *v)
 		return;
 	char def[64], *path = NULL;
 	snprintf(def, sizeof(def), "msktriage-%s-answers.json", v->code);
-	bool audited = db_audit_add(v->d, v->sid, "answers_exported", NULL,
-				    "recovery file") == DB_OK;
-	FILE *f = ask_file(v, def, &path);
+	bool created;
+	FILE *f = ask_file(v, def, &path, &created);
 	if (!f)
 		return;
+	bool audited = db_audit_add(v->d, v->sid, "answers_exported", NULL,
+				    "recovery file") == DB_OK;
 	json_t *answers = json_object();
 	for (size_t i = 0; answers && i < engine_question_count(v->e); i++) {
 		const char *id = engine_question_at(v->e, i)->id;
@@ -571,7 +573,8 @@ static void save_elsewhere(struct iv *v)
 	}
 	json_t *req = json_pack("{s:s, s:o}", "session", v->code, "answers",
 				answers);
-	int rc = req ? json_dumpf(req, f, JSON_INDENT(2) | CLI_JSON_REAL) : -1;
+	int rc = req && cli_file_begin(f) == 0
+		? json_dumpf(req, f, JSON_INDENT(2) | CLI_JSON_REAL) : -1;
 	json_decref(req);
 	if (fputc('\n', f) == EOF)
 		rc = -1;
@@ -1087,15 +1090,20 @@ static void sign_off_and_report(struct iv *v)
 	char def[64], *path = NULL;
 	snprintf(def, sizeof(def), "msktriage-%s.txt", v->code);
 	char err[512];
+	bool created;
+	FILE *f = ask_file(v, def, &path, &created);
 	/* An export that cannot be audited is not written. */
-	if (db_audit_add(v->d, v->sid, "report_exported", NULL, "text") != DB_OK) {
+	if (f && db_audit_add(v->d, v->sid, "report_exported", NULL, "text")
+		 != DB_OK) {
 		SAY(v, "no report written: its export cannot be recorded in the "
 		    "audit trail: %s\n", db_errmsg(v->d));
-		return;
+		cli_file_abandon(f, path, created);
+		f = NULL;
 	}
-	FILE *f = ask_file(v, def, &path);
 	if (f) {
-		int rc = cli_report_text(f, v->d, v->sid, v->e, err, sizeof(err));
+		int rc = cli_file_begin(f) == 0
+			 ? cli_report_text(f, v->d, v->sid, v->e, err, sizeof(err))
+			 : (snprintf(err, sizeof(err), "%s", strerror(errno)), -1);
 		if (fclose(f) != 0 && rc == 0) {
 			snprintf(err, sizeof(err), "%s", strerror(errno));
 			rc = -1;

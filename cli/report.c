@@ -437,20 +437,24 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 		goto out_free;
 	}
 	mem = NULL;
-	/* An export that cannot be audited is not written. */
+	/* An export that cannot be audited is not written: the file is
+	 * opened (and checked) first, the export recorded, then written. */
+	FILE *out = stdout;
+	bool created = false;
+	if (output && !(out = cli_file_create(output, &created, err, sizeof(err)))) {
+		fprintf(stderr, "msktriage: %s\n", err);
+		goto out_free;
+	}
 	if (db_audit_add(d, s->id, "report_exported", NULL, "text") != DB_OK) {
 		fprintf(stderr, "msktriage: the report was not written: its "
 			"export cannot be recorded in the audit trail: %s\n",
 			db_errmsg(d));
+		if (output)
+			cli_file_abandon(out, output, created);
 		goto out_free;
 	}
 	if (output) {
-		FILE *out = cli_file_create(output, err, sizeof(err));
-		if (!out) {
-			fprintf(stderr, "msktriage: %s\n", err);
-			goto out_free;
-		}
-		size_t put = fwrite(buf, 1, len, out);
+		size_t put = cli_file_begin(out) == 0 ? fwrite(buf, 1, len, out) : 0;
 		if (fclose(out) != 0 || put != len) {
 			fprintf(stderr, "msktriage: cannot write '%s': %s\n", output,
 				strerror(errno));

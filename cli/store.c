@@ -101,15 +101,20 @@ const char *cli_time(int64_t t, char *buf, size_t size)
 	return buf;
 }
 
-FILE *cli_file_create(const char *path, char *err, size_t errsize)
+FILE *cli_file_create(const char *path, bool *created, char *err,
+		      size_t errsize)
 {
 	/* O_NONBLOCK: a FIFO planted at path must not hang the program. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-			    O_NOCTTY | O_CLOEXEC, 0600);
+	const int flags = O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+			  O_CLOEXEC;
+	int fd = open(path, flags | O_CREAT | O_EXCL, 0600);
 	struct stat st;
 	FILE *f = NULL;
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, flags);
 	if (fd < 0) {
-		if (errno == ELOOP)
+		if (errno == ELOOP || errno == EEXIST)
 			snprintf(err, errsize, "'%s' is a symbolic link; a file "
 				 "with patient data is never written through "
 				 "one", path);
@@ -133,8 +138,8 @@ FILE *cli_file_create(const char *path, char *err, size_t errsize)
 		goto out_close;
 	}
 	/* Mode 0600 before a byte is written, whatever the file had. */
-	if (fchmod(fd, 0600) != 0 || ftruncate(fd, 0) != 0 ||
-	    fcntl(fd, F_SETFL, 0) != 0 || !(f = fdopen(fd, "w"))) {
+	if (fchmod(fd, 0600) != 0 || fcntl(fd, F_SETFL, 0) != 0 ||
+	    !(f = fdopen(fd, "w"))) {
 		snprintf(err, errsize, "cannot write '%s': %s", path,
 			 strerror(errno));
 		goto out_close;
@@ -142,5 +147,19 @@ FILE *cli_file_create(const char *path, char *err, size_t errsize)
 	return f;
 out_close:
 	close(fd);
+	if (*created)
+		unlink(path);
 	return NULL;
+}
+
+int cli_file_begin(FILE *f)
+{
+	return fflush(f) == 0 && ftruncate(fileno(f), 0) == 0 ? 0 : -1;
+}
+
+void cli_file_abandon(FILE *f, const char *path, bool created)
+{
+	fclose(f);
+	if (created)
+		unlink(path);
 }

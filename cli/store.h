@@ -13,6 +13,7 @@
 #include "db/db.h"
 #include "engine/engine.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Load the rule engine for opt. Prints why on failure and returns NULL.
@@ -43,10 +44,17 @@ int cli_store_conclusions(db *d, int64_t session, const engine *e);
 /*
  * Open path for writing a file that holds patient data (a report, saved
  * answers): never through a symbolic link, only a regular file of the
- * user's, mode 0600 whatever it had, emptied. Returns the stream, or NULL
- * with a message naming the file in err.
+ * user's, set to mode 0600 whatever it had. *created tells whether this
+ * call created it. The content is left as it was until cli_file_begin()
+ * empties it, so a caller can first record the export and, if that
+ * fails, give the file up with cli_file_abandon() (which removes it if
+ * it was created here). Returns the stream, or NULL with a message naming
+ * the file in err.
  */
-FILE *cli_file_create(const char *path, char *err, size_t errsize);
+FILE *cli_file_create(const char *path, bool *created, char *err,
+		      size_t errsize);
+int cli_file_begin(FILE *f);
+void cli_file_abandon(FILE *f, const char *path, bool created);
 
 /* "2026-11-21 10:05" in local time, into buf. */
 const char *cli_time(int64_t t, char *buf, size_t size);
