@@ -21,7 +21,8 @@
  *                the store reopened and checked answer by answer
  *   concurrency  8 processes x 200 sessions in one new file, plus a reader:
  *                every session complete and untorn
- *   lease        one writer per session: a holder killed with SIGKILL or
+ *   lease        one writer per session: 40 rounds of 8 processes racing
+ *                for one lease, one winner each; a holder killed with SIGKILL or
  *                idle too long is stale and taken over, a live one not;
  *                the file refuses changes to a signed-off session
  *
@@ -1438,6 +1439,75 @@ static void lease_holder(const char *file, int64_t id, int ready)
 
 static bool audit_has(db *d, int64_t id, const char *event);
 
+/* Child: waits for go, tries the lease, reports, holds until done. */
+static void lease_racer(const char *file, int64_t id, int go, int report,
+			int done)
+{
+	db *d = open_or_die(file, NULL);
+	char c, r;
+	int rc;
+
+	if (read(go, &c, 1) != 1)
+		exit(2);
+	rc = db_lease_take(d, id, false, NULL);
+	r = rc == DB_OK ? 'w' : rc == DB_EHELD ? 'h' : 'e';
+	if (write(report, &r, 1) != 1)
+		exit(3);
+	if (read(done, &c, 1) < 0)   /* end of file: the round is over */
+		exit(4);
+	db_close(d);
+	exit(0);
+}
+
+/* ROUNDS x RACERS processes race for one session's lease: exactly one
+ * wins each round, and every lease is released when its holder closes. */
+static void lease_race(const char *file, int64_t id)
+{
+	enum { ROUNDS = 40, RACERS = 8 };
+	int won_total = 0, refused_total = 0;
+	double t0 = now_s();
+
+	for (int round = 0; round < ROUNDS; round++) {
+		int go[2], rep[2], done[2], wins = 0, held = 0;
+		pid_t pids[RACERS];
+
+		REQUIRE(pipe(go) == 0 && pipe(rep) == 0 && pipe(done) == 0);
+		for (int i = 0; i < RACERS; i++) {
+			pids[i] = fork();
+			REQUIRE(pids[i] >= 0);
+			if (pids[i] == 0) {
+				close(go[1]);
+				close(rep[0]);
+				close(done[1]);
+				lease_racer(file, id, go[0], rep[1], done[0]);
+			}
+		}
+		close(go[0]);
+		close(rep[1]);
+		close(done[0]);
+		REQUIRE(write(go[1], "xxxxxxxx", RACERS) == RACERS);
+		for (int i = 0; i < RACERS; i++) {
+			char r = 'e';
+
+			REQUIRE(read(rep[0], &r, 1) == 1);
+			wins += r == 'w';
+			held += r == 'h';
+		}
+		CHECK(wins == 1 && held == RACERS - 1);
+		close(done[1]);
+		for (int i = 0; i < RACERS; i++)
+			CHECK(wait_child(pids[i]) == 0);
+		close(go[1]);
+		close(rep[0]);
+		CHECK(raw_count(file, "SELECT count(*) FROM lease") == 0);
+		won_total += wins;
+		refused_total += held;
+	}
+	printf("lease race: %d rounds x %d processes: %d won, %d refused, "
+	       "%.2f s\n", ROUNDS, RACERS, won_total, refused_total,
+	       now_s() - t0);
+}
+
 static void case_lease(void)
 {
 	char file[4200];
@@ -1452,6 +1522,7 @@ static void case_lease(void)
 	snprintf(file, sizeof file, "%s", pathf("lease/sessions.db"));
 	d = open_or_die(file, NULL);
 	REQUIRE(db_session_create(d, &kiosk, &id, NULL) == DB_OK);
+	lease_race(file, id);
 
 	/* a holder killed with SIGKILL leaves a lease seen as stale */
 	REQUIRE(pipe(pfd) == 0);
