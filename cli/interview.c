@@ -547,10 +547,10 @@ static FILE *ask_file(struct iv *v, const char *def, char **path,
  * The store would not take an answer: offer to keep every answer the
  * engine holds, the refused one included, in a file that names the
  * session, for `msktriage resume --answers FILE` to put back into it once
- * the store works. The export is recorded in the audit trail first when the
- * store allows; when it does not (the reason this file is written), the
- * file is written all the same, as it is the only copy of those answers,
- * and the user is told it is not in the audit trail.
+ * the store works. Like every export it is recorded in the audit trail
+ * first, and not written if that cannot be done: the answers before the
+ * refused one are in the store already, so at most that one is lost, and
+ * resuming asks it again.
  */
 static void save_elsewhere(struct iv *v)
 {
@@ -563,8 +563,16 @@ static void save_elsewhere(struct iv *v)
 	FILE *f = ask_file(v, def, &path, &created);
 	if (!f)
 		return;
-	bool audited = db_audit_add(v->d, v->sid, "answers_exported", NULL,
-				    "recovery file") == DB_OK;
+	while (db_audit_add(v->d, v->sid, "answers_exported", NULL,
+			    "recovery file") != DB_OK)
+		if (!store_retry(v, "the record of this export")) {
+			SAY(v, "no file written: an export the audit trail cannot "
+			    "record is not made; the answers saved so far stay "
+			    "in the store\n");
+			cli_file_abandon(f, path, created);
+			free(path);
+			return;
+		}
 	json_t *answers = json_object();
 	for (size_t i = 0; answers && i < engine_question_count(v->e); i++) {
 		const char *id = engine_question_at(v->e, i)->id;
@@ -586,9 +594,6 @@ static void save_elsewhere(struct iv *v)
 		SAY(v, "answers written to '%s'; once the store works again, "
 		    "put them back with 'msktriage resume --answers %s'\n",
 		    path, path);
-		if (!audited)
-			SAY(v, "(the store could not record this export in the "
-			    "audit trail)\n");
 	}
 	free(path);
 }

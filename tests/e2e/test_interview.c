@@ -895,6 +895,8 @@ static void test_colour(void **state)
 	assert_int_equal(pty_finish(&p), 0);
 }
 
+static const char *store_text(const char *sql);
+
 /* The store cannot take an answer: said clearly, the answer kept in hand
  * and retried; on giving up, undone so the engine and the store agree. */
 static void test_store_locked(void **state)
@@ -929,6 +931,30 @@ static void test_store_locked(void **state)
 	snprintf(saved, sizeof(saved), "%s/held.json\n", dir);
 	expect(&p, "file [");
 	type(&p, saved);
+	/* the export cannot be recorded either: no file */
+	expect(&p, "cannot save the record of this export");
+	expect(&p, "retry? [Y/n]");
+	next_prompt(&p);
+	type(&p, "n\n");
+	expect(&p, "no file written");
+	expect(&p, "was not kept");
+	saved[strlen(saved) - 1] = '\0';
+	assert_int_equal(access(saved, F_OK), -1);
+	saved[strlen(saved)] = '\n';
+	assert_string_equal(next_prompt(&p), "knee_pain>");
+	/* again; this time the lock goes while the export is retried */
+	type(&p, "y\n");
+	expect(&p, "cannot save the answer to 'knee_pain'");
+	next_prompt(&p);
+	type(&p, "n\n");
+	expect(&p, "save the answers so far to a file instead?");
+	type(&p, "y\n");
+	expect(&p, "file [");
+	type(&p, saved);
+	expect(&p, "cannot save the record of this export");
+	next_prompt(&p);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	type(&p, "y\n");
 	expect(&p, "answers written to");
 	expect(&p, "resume --answers");
 	expect(&p, "was not kept");
@@ -942,10 +968,12 @@ static void test_store_locked(void **state)
 	assert_non_null(strstr(held, "\"age\": 61"));
 	assert_non_null(strstr(held, "\"knee_pain\": \"yes\""));
 	free(held);
+	/* one export, recorded before the file was written */
+	assert_string_equal(store_text("SELECT count(*) FROM audit WHERE "
+				       "event = 'answers_exported'"), "1");
 
 	/* Lock released: an answer now goes through (another one than the
 	 * file holds, which restoring it below changes back). */
-	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
 	type(&p, "n\n");
 	const char *line = next_prompt(&p);
 	assert_non_null(prompt_id(line));
