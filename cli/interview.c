@@ -1315,9 +1315,10 @@ static const char interview_usage[] =
 	"'summary', 'note TEXT', 'help' and 'quit' at any prompt. Every answer is\n"
 	"saved as it is given; 'quit' (or Ctrl-D) leaves a session to resume.\n"
 	"One interview at a time holds a session; resuming a finished session and\n"
-	"leaving without a change keeps its status. 'resume --answers FILE' puts\n"
-	"the answers saved to FILE (when the store would not take them) back into\n"
-	"their session.\n"
+	"leaving without a change keeps its status; a signed-off one no longer\n"
+	"changes, and resuming it at a terminal offers addenda instead.\n"
+	"'resume --answers FILE' puts the answers saved to FILE (when the store\n"
+	"would not take them) back into their session.\n"
 	"\n"
 	"  --label TEXT      a patient label for the session (asked when omitted)\n"
 	"  --clinician NAME  who is interviewing (notes and sign-off)\n"
@@ -1522,6 +1523,45 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
 	return 0;
 }
 
+/*
+ * A signed-off session at a terminal: it cannot change, but a clinician
+ * may add addenda (dated, audited). Returns the exit status.
+ */
+static int addendum_prompt(struct iv *v, const struct db_session *s)
+{
+	char at[32];
+	SAY(v, "session %s was signed off by %s at %s and can no longer change.\n"
+	    "An addendum is kept beside it, dated, in the audit trail.\n",
+	    s->code, s->signed_off_by, cli_time(s->signed_off_at, at, sizeof(at)));
+	for (;;) {
+		char *text = NULL, *author = NULL;
+		if (term_input_read("addendum (Enter to leave): ", &text)
+		    != TERM_LINE || !*trim(text)) {
+			free(text);
+			return 0;
+		}
+		char prompt[280];
+		snprintf(prompt, sizeof(prompt), "by (Enter: %.200s): ",
+			 s->signed_off_by);
+		if (term_input_read(prompt, &author) != TERM_LINE) {
+			free(text);
+			free(author);
+			return 0;
+		}
+		const char *by = *trim(author) ? trim(author) : s->signed_off_by;
+		int rc;
+		while ((rc = db_addendum_add(v->d, s->id, by, trim(text))) != DB_OK)
+			if (!store_retry(v, "the addendum"))
+				break;
+		if (rc == DB_OK)
+			SAY(v, "addendum by %s added to session %s\n", by, s->code);
+		else
+			SAY(v, "the addendum was not saved\n");
+		free(text);
+		free(author);
+	}
+}
+
 int cli_resume(int argc, char **argv, const struct cli_options *opt)
 {
 	const char *which = NULL, *answers_path = NULL, *file_code = NULL;
@@ -1579,12 +1619,16 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	v.sid = s->id;
 	memcpy(v.code, s->code, sizeof(v.code));
 	snprintf(v.status, sizeof(v.status), "%s", s->status);
-	if (s->signed_off_by) {
+	if (s->signed_off_by && (file || !term_input_is_tty())) {
 		fprintf(stderr, "msktriage: session %s has been signed off by %s and "
 			"can no longer change; add an addendum with 'msktriage "
 			"sessions addendum %s --author NAME --text TEXT'\n", s->code,
 			s->signed_off_by, s->code);
 		status = 2;
+		goto out_free;
+	}
+	if (s->signed_off_by) {
+		status = addendum_prompt(&v, s);
 		goto out_free;
 	}
 	if (s->clinician && !(v.clinician = strdup(s->clinician)))

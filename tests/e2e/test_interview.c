@@ -1223,6 +1223,22 @@ static void test_finished_stays_finished(void **state)
 				    "Dr Who", "--text", "MRI booked for today", NULL };
 	assert_int_equal(run_plain(add, "", &out), 0);
 	free(out);
+	/* at a terminal, resuming it offers addenda instead */
+	pty_start(&p, res);
+	expect(&p, "signed off by Dr Who");
+	expect(&p, "can no longer change");
+	expect(&p, "addendum (Enter to leave):");
+	type(&p, "phoned: numbness better\n");
+	expect(&p, "by (Enter: Dr Who):");
+	type(&p, "\n");
+	expect(&p, "addendum by Dr Who added");
+	expect(&p, "addendum (Enter to leave):");
+	type(&p, "\n");
+	assert_int_equal(pty_finish(&p), 0);
+	assert_string_equal(store_text("SELECT group_concat(text, '|') FROM "
+				       "(SELECT text FROM addendum ORDER BY id)"),
+			    "MRI booked for today|phoned: numbness better");
+	assert_string_equal(store_text(sql), "emergency_stopped");
 	const char *const add_bad[] = { "sessions", "addendum", code, "--text",
 					"x", NULL };
 	assert_int_equal(run_plain(add_bad, "", &out), 2);
