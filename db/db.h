@@ -321,7 +321,8 @@ struct db_lease {
  * start; with take_over, a stale lease is taken over instead (recorded as
  * 'lease_taken_over' in the audit trail), a live one still refused. The
  * lease is refreshed by every change the handle makes to the session and
- * given up by db_lease_release() or db_close().
+ * given up by db_lease_release() or db_close(). A handle holds one
+ * session's lease at a time (DB_EINVAL for a second).
  */
 int db_lease_take(db *d, int64_t session, bool take_over,
 		  struct db_lease *holder);
