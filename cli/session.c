@@ -27,6 +27,8 @@ struct session {
 	enum session_mode mode;
 	int64_t id;
 	char code[DB_CODE_SIZE];
+	char status[24];        /* in the store */
+	bool leased;
 	char msg[512];
 	int store_err;
 
@@ -123,6 +125,18 @@ static int store_fail(session *s, int rc)
 	s->store_err = rc;
 	fail_msg(s, "%s", db_errmsg(s->d));
 	return SESSION_ESTORE;
+}
+
+int session_reopen(session *s)
+{
+	if (strcmp(s->status, "in_progress") == 0)
+		return SESSION_OK;
+	int db_rc = db_session_resume(s->d, s->id, s->mode == SESSION_KIOSK
+						    ? "kiosk" : "clinician");
+	if (db_rc != DB_OK)
+		return store_fail(s, db_rc);
+	snprintf(s->status, sizeof(s->status), "in_progress");
+	return SESSION_OK;
 }
 
 static int run(session *s)
@@ -223,7 +237,8 @@ static int withdraw_irrelevant(session *s)
 				continue;
 			if (strs_push(&s->gone, id) != 0)
 				return nomem(s);
-			if (db_answer_remove(s->d, s->id, id) != DB_OK &&
+			if ((session_reopen(s) != SESSION_OK ||
+			     db_answer_remove(s->d, s->id, id) != DB_OK) &&
 			    strs_push(&s->kept, id) != 0)
 				return nomem(s);
 			engine_answer_clear(s->e, id);
@@ -277,6 +292,8 @@ void session_free(session *s)
 {
 	if (!s)
 		return;
+	if (s->leased)
+		db_lease_release(s->d, s->id);
 	delta_reset(s);
 	dropped_clear(s);
 	strs_free(&s->order);
@@ -305,6 +322,11 @@ int64_t session_id(const session *s)
 	return s->id;
 }
 
+const char *session_status(const session *s)
+{
+	return s->status;
+}
+
 const char *session_code(const session *s)
 {
 	return s->code;
@@ -323,9 +345,16 @@ int session_start(session *s, const struct db_session_new *info)
 		n.mode = s->mode == SESSION_KIOSK ? "kiosk" : "clinician";
 	if (!n.rulebase_sha256)
 		n.rulebase_sha256 = engine_rulebase_sha256(s->e);
+	if (s->leased)
+		db_lease_release(s->d, s->id);
+	s->leased = false;
 	int db_rc = db_session_create(s->d, &n, &s->id, s->code);
 	if (db_rc != DB_OK)
 		return store_fail(s, db_rc);
+	snprintf(s->status, sizeof(s->status), "in_progress");
+	if ((db_rc = db_lease_take(s->d, s->id, false, NULL)) != DB_OK)
+		return store_fail(s, db_rc);
+	s->leased = true;
 	return delta_end(s);
 }
 
@@ -366,10 +395,7 @@ int session_resume(session *s, int64_t id)
 	if ((rc = run(s)) != SESSION_OK || (rc = delta_begin(s)) != SESSION_OK)
 		return rc;
 	int db_rc = db_session_get(s->d, id, &rec);
-	if (db_rc == DB_OK)
-		db_rc = db_session_resume(s->d, id, s->mode == SESSION_KIOSK
-							? "kiosk" : "clinician");
-	if (db_rc == DB_EINVAL || db_rc == DB_ENOTFOUND) {
+	if (db_rc == DB_ENOTFOUND) {
 		fail_msg(s, "%s", db_errmsg(s->d));
 		rc = SESSION_EINVAL;
 		goto out_free;
@@ -378,8 +404,22 @@ int session_resume(session *s, int64_t id)
 		rc = store_fail(s, db_rc);
 		goto out_free;
 	}
+	if (rec->signed_off_by) {
+		fail_msg(s, "session '%s' has been signed off and can no longer "
+			 "change", rec->code);
+		rc = SESSION_EINVAL;
+		goto out_free;
+	}
+	if (s->leased && s->id != id)
+		db_lease_release(s->d, s->id);
+	if ((db_rc = db_lease_take(s->d, id, false, NULL)) != DB_OK) {
+		rc = store_fail(s, db_rc);
+		goto out_free;
+	}
+	s->leased = true;
 	s->id = id;
 	memcpy(s->code, rec->code, sizeof(s->code));
+	snprintf(s->status, sizeof(s->status), "%s", rec->status);
 	db_rc = db_answers_load(s->d, id, replay_answer, &rp);
 	if (rp.rc != SESSION_OK) {
 		rc = rp.rc;
@@ -399,7 +439,8 @@ int session_resume(session *s, int64_t id)
 		s->dropped[i].why = s->dropped_why.v[i];
 		/* Not kept: asked again. A store that refuses keeps it, and
 		 * the next resume drops it again. */
-		db_answer_remove(s->d, id, s->dropped_q.v[i]);
+		if (session_reopen(s) == SESSION_OK)
+			db_answer_remove(s->d, id, s->dropped_q.v[i]);
 	}
 	if ((rc = run(s)) == SESSION_OK)
 		rc = delta_end(s);
@@ -449,7 +490,9 @@ int session_answer(session *s, const char *id, const char *text)
 		fail_msg(s, "%s", engine_errmsg(s->e));
 		return SESSION_EINVAL;
 	}
-	int db_rc = db_answer_put(s->d, s->id, q->id,
+	int db_rc = session_reopen(s) == SESSION_OK ? DB_OK : s->store_err;
+	if (db_rc == DB_OK)
+		db_rc = db_answer_put(s->d, s->id, q->id,
 				  engine_answer_text(s->e, q->id));
 	if (db_rc != DB_OK) {
 		/* The engine goes back to what the store holds. */
@@ -480,6 +523,8 @@ int session_back(session *s)
 	const char *held = engine_answer_text(s->e, id);
 	if (!(s->question = strdup(id)) || (held && !(s->before = strdup(held))))
 		return nomem(s);
+	if ((rc = session_reopen(s)) != SESSION_OK)
+		return rc;
 	int db_rc = db_answer_remove(s->d, s->id, id);
 	if (db_rc != DB_OK)
 		return store_fail(s, db_rc);
@@ -533,6 +578,9 @@ int session_finish(session *s, const char *status)
 	s->msg[0] = '\0';
 	if (!status)
 		status = session_final_status(s);
+	int rc = session_reopen(s);
+	if (rc != SESSION_OK)
+		return rc;
 	json_t *c = cli_result_json(s->e);
 	char *text = c ? json_dumps(c, JSON_COMPACT | CLI_JSON_REAL) : NULL;
 	json_decref(c);
@@ -541,12 +589,21 @@ int session_finish(session *s, const char *status)
 	int db_rc = db_session_finish(s->d, s->id, status,
 				      engine_level(s->e)->id, text);
 	free(text);
-	return db_rc == DB_OK ? SESSION_OK : store_fail(s, db_rc);
+	if (db_rc != DB_OK)
+		return store_fail(s, db_rc);
+	snprintf(s->status, sizeof(s->status), "%s", status);
+	return SESSION_OK;
 }
 
 int session_abandon(session *s)
 {
 	s->msg[0] = '\0';
+	int rc = session_reopen(s);
+	if (rc != SESSION_OK)
+		return rc;
 	int db_rc = db_session_finish(s->d, s->id, "abandoned", NULL, NULL);
-	return db_rc == DB_OK ? SESSION_OK : store_fail(s, db_rc);
+	if (db_rc != DB_OK)
+		return store_fail(s, db_rc);
+	snprintf(s->status, sizeof(s->status), "abandoned");
+	return SESSION_OK;
 }

@@ -18,6 +18,12 @@
  *     session_finish() | session_abandon()
  *     session_free()
  *
+ * One writer: the session's lease in the store is taken when a session is
+ * started or resumed and given up by session_free(); every write of the
+ * handle refreshes it. A finished session that is resumed keeps its status
+ * until the first change, which takes it back to in progress; leaving
+ * without a change leaves it as it was (session_status()).
+ *
  * Keeping step: an answer is validated and asserted by the engine, then
  * committed to the store, then the rules run. If the store refuses it, the
  * engine goes back to what the store holds (and runs again) before the call
@@ -104,16 +110,27 @@ int session_store_error(const session *s);
 int session_start(session *s, const struct db_session_new *info);
 
 /*
- * Continue stored session id: taken back to in progress in the store, its
- * answers replayed in the order given and the rules run. Answers that no
- * longer fit the rule base are removed from the store and listed by
- * session_dropped_*(). The delta lists every present finding as found.
+ * Continue stored session id: its lease taken (SESSION_ESTORE with
+ * DB_EHELD while another interview holds it; the front end may offer to
+ * take a stale one over with db_lease_take() first), its answers replayed
+ * in the order given and the rules run. A signed-off session is refused
+ * (SESSION_EINVAL). Answers that no longer fit the rule base are removed
+ * from the store and listed by session_dropped_*(). The delta lists every
+ * present finding as found.
  */
 int session_resume(session *s, int64_t id);
 size_t session_dropped_count(const session *s);
 const struct session_dropped *session_dropped_at(const session *s, size_t i);
 
 int64_t session_id(const session *s);
+
+/* The session's status in the store: "in_progress", or the status of a
+ * finished session resumed and not changed yet. */
+const char *session_status(const session *s);
+
+/* Take a resumed, finished session back to in progress before a change
+ * made outside the core (the core does it before its own changes). */
+int session_reopen(session *s);
 const char *session_code(const session *s);   /* "K7QX-4MRT" */
 
 /* The next question to ask, or NULL when none is left. */

@@ -2,9 +2,11 @@
  * test_session.c — the interview core (cli/session.h) without a terminal,
  * on the mini fixture rule base and a store in a temporary directory:
  * answer, refuse, back, change with withdrawal of what is no longer
- * relevant (red-flag answers kept), a stop at an emergency level, resume
- * (with a stored answer that no longer fits), a store that refuses a write,
- * and kiosk mode (clinician-only questions refused and not counted).
+ * relevant (red-flag answers kept), a stop at an emergency level (and the
+ * emergency level before a deferred stop), resume (with a stored answer
+ * that no longer fits), one writer per session, finished sessions that stay
+ * finished until changed, a store that refuses a write, and kiosk mode
+ * (clinician-only questions refused and not counted).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -309,7 +311,8 @@ static void test_emergency_level_before_the_stop(void **state)
 	engine *e = engine_new(FIXTURES_DIR "/r2", &msg);
 	if (!e)
 		fail_msg("cannot load the r2 fixture: %s", msg ? msg : "?");
-	session *s = session_new(e, f->d, SESSION_KIOSK);
+	db *d = store(f, 100);   /* a handle holds one session's lease */
+	session *s = session_new(e, d, SESSION_KIOSK);
 	assert_int_equal(session_start(s, &info), SESSION_OK);
 	assert_false(session_is_emergency(s));
 	assert_int_equal(session_answer(s, "calf", "yes"), SESSION_OK);
@@ -321,11 +324,67 @@ static void test_emergency_level_before_the_stop(void **state)
 	assert_string_equal(next->id, "breathless");
 	assert_int_equal(session_finish(s, NULL), SESSION_OK);
 	struct db_session *rec = NULL;
-	assert_int_equal(db_session_get(f->d, session_id(s), &rec), DB_OK);
+	assert_int_equal(db_session_get(d, session_id(s), &rec), DB_OK);
 	assert_string_equal(rec->status, "emergency_stopped");
 	db_session_free(rec);
 	session_free(s);
+	db_close(d);
 	engine_free(e);
+}
+
+/* One writer: the lease taken at the start keeps a second interview out
+ * until the first lets the session go. */
+static void test_one_writer(void **state)
+{
+	struct fx *f = *state;
+	engine *e2 = load();
+	db *d2 = store(f, 100);
+	session *other = session_new(e2, d2, SESSION_CLINICIAN);
+	int64_t id = session_id(f->s);
+	assert_int_equal(session_resume(other, id), SESSION_ESTORE);
+	assert_int_equal(session_store_error(other), DB_EHELD);
+	session_free(f->s);          /* lets the session go */
+	f->s = NULL;
+	assert_int_equal(session_resume(other, id), SESSION_OK);
+	session_free(other);
+	db_close(d2);
+	engine_free(e2);
+}
+
+/* A finished session resumed keeps its status until the first change; a
+ * signed-off one is refused. */
+static void test_finished_stays_finished(void **state)
+{
+	struct fx *f = *state;
+	struct db_session *rec = NULL;
+	assert_int_equal(session_answer(f->s, "age", "40"), SESSION_OK);
+	assert_int_equal(session_finish(f->s, "complete"), SESSION_OK);
+	assert_string_equal(session_status(f->s), "complete");
+	int64_t id = session_id(f->s);
+	session_free(f->s);
+
+	f->s = session_new(f->e, f->d, SESSION_CLINICIAN);
+	assert_int_equal(session_resume(f->s, id), SESSION_OK);
+	assert_string_equal(session_status(f->s), "complete");
+	session_free(f->s);
+	assert_int_equal(db_session_get(f->d, id, &rec), DB_OK);
+	assert_string_equal(rec->status, "complete");
+	db_session_free(rec);
+
+	f->s = session_new(f->e, f->d, SESSION_CLINICIAN);
+	assert_int_equal(session_resume(f->s, id), SESSION_OK);
+	assert_int_equal(session_answer(f->s, "age", "41"), SESSION_OK);
+	assert_string_equal(session_status(f->s), "in_progress");
+	assert_int_equal(db_session_get(f->d, id, &rec), DB_OK);
+	assert_string_equal(rec->status, "in_progress");
+	db_session_free(rec);
+	assert_int_equal(session_finish(f->s, NULL), SESSION_OK);
+	assert_int_equal(db_session_signoff(f->d, id, "Dr Test"), DB_OK);
+	session_free(f->s);
+
+	f->s = session_new(f->e, f->d, SESSION_CLINICIAN);
+	assert_int_equal(session_resume(f->s, id), SESSION_EINVAL);
+	assert_non_null(strstr(session_errmsg(f->s), "signed off"));
 }
 
 static void test_clinician_progress(void **state)
@@ -352,6 +411,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_emergency_level_before_the_stop,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finished_stays_finished, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests_name("session core", tests, NULL, NULL);
 }
