@@ -403,6 +403,21 @@ static long long store_count(const char *sql)
 	return v;
 }
 
+/* One text from a query on the store, into buf. */
+static void store_text(const char *sql, char *buf, size_t size)
+{
+	char path[600];
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	path_in(path, sizeof(path), "store/sessions.db");
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	snprintf(buf, size, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+}
+
 /* A directory holds nothing. */
 static void assert_empty(const char *name)
 {
@@ -724,6 +739,16 @@ static void test_cannot_escape(void **state)
 	/* Arrow keys and other escape sequences do nothing either. */
 	type(&p, "\033[A\033[D\033OP2\r");
 	expect(&p, "question 3 of about");
+
+	/* The kiosk holds the patient's session: no one resumes it meanwhile. */
+	char code[16], *out = NULL;
+	store_text("SELECT substr(code, 1, 4) || '-' || substr(code, 5)"
+		   " FROM session WHERE status = 'in_progress'", code, sizeof(code));
+	const char *const res[] = { "resume", code, NULL };
+	assert_int_not_equal(run_plain(res, "", &out), 0);
+	assert_non_null(strstr(out, "one interview at a time"));
+	free(out);
+	assert_alive(&p);
 	pty_stop(&p);
 	/* The patient in hand when the system stopped it: put away. */
 	assert_int_equal(store_count("SELECT count(*) FROM session WHERE status"
