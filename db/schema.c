@@ -93,6 +93,12 @@ const char *const db_migrations[] = {
 	"BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
 	"BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n",
+
+	/* 2: the caller's id of a case saved by `assess --save`, unique, so a
+	 * re-run batch never stores the same case twice */
+	"ALTER TABLE session ADD COLUMN external_id TEXT;\n"
+	"CREATE UNIQUE INDEX session_external_id ON session (external_id)\n"
+	"    WHERE external_id IS NOT NULL;\n",
 };
 
 const int db_migration_count =
