@@ -338,7 +338,9 @@ static int oom_refused(engine *e)
 }
 
 /* return call (an int expression) run with the out-of-memory hook armed;
- * a guarded call made inside another runs under the outer one's setjmp. */
+ * a guarded call made inside another runs under the outer one's setjmp.
+ * Any ENGINE_ENOMEM, from CLIPS or from the engine's own allocations,
+ * retires the engine: memory is short, and a caller must not go on. */
 #define GUARDED(e, call)                                                \
 	do {                                                            \
 		if ((e)->oom)                                           \
@@ -350,6 +352,8 @@ static int oom_refused(engine *e)
 		(e)->guard_depth = 1;                                   \
 		int guarded_rv_ = (call);                               \
 		(e)->guard_depth = 0;                                   \
+		if (guarded_rv_ == ENGINE_ENOMEM)                       \
+			(e)->oom = true;                                \
 		return guarded_rv_;                                     \
 	} while (0)
 
