@@ -30,6 +30,7 @@
 #include "cli/store.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -576,44 +577,91 @@ static bool run_block(struct worker *ws, size_t n_workers, struct block *b,
 	return ok;
 }
 
-enum read_status { READ_LINE, READ_EOF, READ_LONG, READ_ERROR, READ_NOMEM };
+enum read_status { READ_LINE, READ_EOF, READ_LONG, READ_ERROR, READ_NOMEM,
+		   READ_WAIT };
+
+/* The batch's input, read with read(2) so that the reader knows when no
+ * more is available yet (see read_block). */
+struct reader {
+	int fd;
+	char buf[1 << 16];
+	size_t pos, end;
+	bool eof;
+	int err;           /* errno of a failed read */
+};
+
+/* Refill r->buf; false at the end of input or on an error. */
+static bool refill(struct reader *r)
+{
+	if (r->eof || r->err)
+		return false;
+	ssize_t got;
+	do
+		got = read(r->fd, r->buf, sizeof(r->buf));
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		r->err = errno;
+	else if (got == 0)
+		r->eof = true;
+	r->pos = 0;
+	r->end = got > 0 ? (size_t)got : 0;
+	return got > 0;
+}
+
+/* True when reading now would wait for the producer of the input. */
+static bool would_wait(struct reader *r)
+{
+	if (r->pos < r->end || r->eof || r->err)
+		return false;
+	struct pollfd p = { .fd = r->fd, .events = POLLIN };
+	return poll(&p, 1, 0) == 0;
+}
 
 /*
  * Read one line into l->text (without its newline or a CR before it). A
  * line longer than MAX_REQUEST is read past, never held: READ_LONG, with
  * l->len its length. No JSON text longer than that is ever handed to
  * jansson, whose lexer does not survive an allocation failure inside a
- * token: bounding the input keeps its needs small beside the engine's.
+ * token (it drops the error and goes on with a broken buffer): bounding
+ * the input keeps what it allocates small beside the room the engine
+ * checks for before each environment is made (see engine_alloc).
  */
-static enum read_status read_line(FILE *in, struct line *l, size_t *bytes)
+static enum read_status read_line(struct reader *r, struct line *l,
+				  size_t *bytes)
 {
 	size_t cap = 0, n = 0;
 	char *buf = NULL;
-	int c;
-	bool any = false;
-	while ((c = getc_unlocked(in)) != EOF) {
-		any = true;
-		if (c == '\n')
+	bool any = false, nl = false;
+	while (!nl) {
+		if (r->pos == r->end && !refill(r))
 			break;
-		if (n >= MAX_REQUEST) {
-			n++;
+		any = true;
+		const char *p = r->buf + r->pos;
+		size_t avail = r->end - r->pos;
+		const char *q = memchr(p, '\n', avail);
+		size_t take = q ? (size_t)(q - p) : avail;
+		r->pos += take + (q ? 1 : 0);
+		nl = q != NULL;
+		if (n + take > MAX_REQUEST) {
+			n += take; /* past the limit: counted, not kept */
 			continue;
 		}
-		if (n + 1 >= cap) {
-			size_t ncap = cap ? cap * 2 : 512;
-			if (ncap > MAX_REQUEST + 1)
-				ncap = MAX_REQUEST + 1;
-			char *p = realloc(buf, ncap);
-			if (!p) {
+		if (n + take + 1 > cap) {
+			size_t ncap = cap ? cap : 512;
+			while (ncap < n + take + 1)
+				ncap *= 2;
+			char *np = realloc(buf, ncap);
+			if (!np) {
 				free(buf);
 				return READ_NOMEM;
 			}
-			buf = p;
+			buf = np;
 			cap = ncap;
 		}
-		buf[n++] = (char)c;
+		memcpy(buf + n, p, take);
+		n += take;
 	}
-	if (ferror(in)) {
+	if (r->err) {
 		free(buf);
 		return READ_ERROR;
 	}
@@ -638,17 +686,21 @@ static enum read_status read_line(FILE *in, struct line *l, size_t *bytes)
 }
 
 /*
- * Fill b from in. Returns READ_LINE when the block is full, READ_EOF at the
- * end of input, READ_ERROR or READ_NOMEM when reading must stop (the lines
- * read so far are in b). *long_lines counts lines over the limit.
+ * Fill b from r: up to BLOCK_LINES lines and BLOCK_BYTES bytes, or fewer
+ * when the input has no more for now (READ_WAIT: evaluate what is there
+ * rather than keep results back). READ_EOF at the end of input, READ_ERROR
+ * or READ_NOMEM when reading must stop (the lines read so far are in b).
+ * *long_lines counts lines over the limit.
  */
-static enum read_status read_block(FILE *in, struct block *b,
+static enum read_status read_block(struct reader *r, struct block *b,
 				   unsigned long *no, unsigned long *long_lines)
 {
 	size_t bytes = 0;
 	while (b->n < BLOCK_LINES && bytes < BLOCK_BYTES) {
+		if (b->n > 0 && would_wait(r))
+			return READ_WAIT;
 		struct line *l = &b->lines[b->n];
-		enum read_status rs = read_line(in, l, &bytes);
+		enum read_status rs = read_line(r, l, &bytes);
 		if (rs == READ_EOF || rs == READ_ERROR || rs == READ_NOMEM)
 			return rs;
 		l->no = ++*no;
@@ -683,6 +735,7 @@ static int assess_batch(FILE *in, const char *in_name,
 	struct block b = { .mode = mode, .save = save };
 	struct writer wr = { 0 };
 	unsigned long no = 0, long_lines = 0;
+	struct reader *rd = NULL;
 	b.lines = calloc(BLOCK_LINES, sizeof(*b.lines));
 	b.order = calloc(BLOCK_LINES, sizeof(*b.order));
 	pthread_mutex_init(&b.lock, NULL);
@@ -694,9 +747,15 @@ static int assess_batch(FILE *in, const char *in_name,
 	if (save && !(wr.d = cli_store_open(opt, "api")))
 		goto out_free;
 
+	rd = malloc(sizeof(*rd));
+	if (!rd) {
+		fprintf(stderr, "msktriage: out of memory\n");
+		goto out_free;
+	}
+	*rd = (struct reader){ .fd = fileno(in) };
 	enum read_status rs = READ_LINE;
-	while (rs == READ_LINE) {
-		rs = read_block(in, &b, &no, &long_lines);
+	while (rs == READ_LINE || rs == READ_WAIT) {
+		rs = read_block(rd, &b, &no, &long_lines);
 		if (b.n == 0)
 			break;
 		/* Engines for the work at hand: no more than lines. */
@@ -717,7 +776,7 @@ static int assess_batch(FILE *in, const char *in_name,
 	} else if (rs == READ_ERROR) {
 		fprintf(stderr, "msktriage: cannot read '%s' after line %lu: %s; "
 			"the results of the lines before were written\n",
-			in_name, no, strerror(errno));
+			in_name, no, strerror(rd->err));
 	} else if (rs == READ_NOMEM) {
 		fprintf(stderr, "msktriage: out of memory reading line %lu; "
 			"the results of the lines before were written\n", no + 1);
@@ -730,6 +789,7 @@ static int assess_batch(FILE *in, const char *in_name,
 		status = wr.save_failed ? 1 : 0;
 	}
 out_free:
+	free(rd);
 	block_clear(&b);
 	for (size_t i = 0; ws && i < n_workers; i++)
 		engine_free(ws[i].e);
