@@ -934,7 +934,6 @@ __attribute__((noinline)) static engine *engine_alloc(char **errmsg)
 			*errmsg = xstrdup("out of memory");
 		return NULL;
 	}
-	memset(probe, 1, ENV_HEADROOM);
 	free(probe);
 	e->env = CreateEnvironment();
 	if (!e->env) {
