@@ -534,6 +534,10 @@ static bool write_block(struct writer *wr, struct block *b)
 		}
 		if (fputs(l->out, stdout) == EOF || putchar('\n') == EOF)
 			wr->write_failed = true;
+		/* A saved session is told at once: a kill after the commit
+		 * must not lose the line that names it. */
+		if (wr->d && fflush(stdout) != 0)
+			wr->write_failed = true;
 	}
 	if (fflush(stdout) != 0)
 		wr->write_failed = true;
