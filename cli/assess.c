@@ -165,6 +165,7 @@ struct block {
 	bool save;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	struct line *wanted; /* under lock: the line the writer waits for */
 };
 
 struct worker {
@@ -352,11 +353,14 @@ static int cmp_line_key(const void *a, const void *b)
 	return strcmp(x->key ? x->key : "", y->key ? y->key : "");
 }
 
+/* The writer is woken only for the line it waits for, not for every line
+ * that is done out of order. */
 static void mark_done(struct block *b, struct line *l)
 {
 	pthread_mutex_lock(&b->lock);
 	l->done = true;
-	pthread_cond_signal(&b->cond);
+	if (b->wanted == l)
+		pthread_cond_signal(&b->cond);
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -516,8 +520,10 @@ static bool write_block(struct writer *wr, struct block *b)
 			if (fflush(stdout) != 0)
 				wr->write_failed = true;
 			pthread_mutex_lock(&b->lock);
+			b->wanted = l;
 			while (!l->done)
 				pthread_cond_wait(&b->cond, &b->lock);
+			b->wanted = NULL;
 		}
 		pthread_mutex_unlock(&b->lock);
 		if (wr->fatal || wr->write_failed)
@@ -527,8 +533,8 @@ static bool write_block(struct writer *wr, struct block *b)
 		if (l->fatal) {
 			fflush(stdout);
 			fprintf(stderr, "msktriage: out of memory at line %lu; "
-				"lines before it were written in full, no "
-				"later line was evaluated or saved\n", l->no);
+				"the lines before it were written in full, "
+				"no later line was written or saved\n", l->no);
 			wr->fatal = true;
 			continue;
 		}
@@ -612,13 +618,20 @@ static bool refill(struct reader *r)
 	return got > 0;
 }
 
-/* True when reading now would wait for the producer of the input. */
+/*
+ * True when reading now would wait for the producer of the input. A
+ * producer that is merely slower to refill a pipe than this process is to
+ * drain it gets a moment (PRODUCER_MS), so that a fast pipe still fills
+ * whole blocks; one with nothing to say for longer has its results now.
+ */
+#define PRODUCER_MS 10
+
 static bool would_wait(struct reader *r)
 {
 	if (r->pos < r->end || r->eof || r->err)
 		return false;
 	struct pollfd p = { .fd = r->fd, .events = POLLIN };
-	return poll(&p, 1, 0) == 0;
+	return poll(&p, 1, 0) == 0 && poll(&p, 1, PRODUCER_MS) == 0;
 }
 
 /*
