@@ -849,7 +849,7 @@ static void test_batch_streams(void **state)
 }
 
 #define KILL_LINES 400
-#define KILL_ROUNDS 15
+#define KILL_ROUNDS 20
 
 static unsigned answers_for(unsigned i) { return 2 + i % 4; }
 
@@ -896,7 +896,8 @@ static void test_batch_save_killed(void **state)
 			_exit(127);
 		}
 		if (!last) {
-			struct timespec ts = { 0, (long)(rand_r(&seed) % 400 + 5) * 1000000L };
+			long ms = rand_r(&seed) % 1200 + 5;
+			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 			nanosleep(&ts, NULL);
 			if (kill(pid, SIGKILL) == 0)
 				kills++;
