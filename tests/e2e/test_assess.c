@@ -975,6 +975,9 @@ static void test_out_of_memory_exit(void **state)
 {
 	(void)state;
 #ifdef MSK_SANITIZED
+	print_message("skipped in the sanitizer build: AddressSanitizer "
+		      "reserves terabytes of address space, so no address-space "
+		      "limit can be set\n");
 	skip();
 #else
 	int ok = 0, oom = 0;
