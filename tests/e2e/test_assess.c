@@ -820,7 +820,8 @@ static void test_save_same_id_refused(void **state)
 	char *db = scratch_store(tmpl);
 	const char *in =
 		"{\"id\":\"a\",\"answers\":{\"age\":30,\"knee_pain\":\"yes\"}}\n"
-		"{\"id\":\"b\",\"answers\":{\"age\":45,\"low_back_pain\":\"yes\",\"saddle_numbness\":\"yes\"}}\n"
+		"{\"id\":\"b\",\"answers\":{\"age\":45,\"low_back_pain\":\"yes\",\"saddle_numbness\":\"yes\","
+		"\"sudden_severe_pain_faint\":\"no\"}}\n"
 		"{\"answers\":{\"age\":70,\"knee_pain\":\"no\"}}\n";
 	const char *batch[] = { "assess", "--batch", "--save", NULL };
 	struct run r = run_str(batch, in);
