@@ -38,7 +38,13 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A request larger than this is refused: no answer set comes close. */
+/* A request (or batch line) larger than this is refused before it is
+ * parsed: no answer set comes close, and it bounds what jansson allocates.
+ * Jansson's lexer ignores an allocation failure inside a token and goes on
+ * with a broken buffer (a crash, not an error), so it must never be the
+ * one to run out: with at most 1 MiB of text its needs stay far below the
+ * room the engine checks for (see engine_alloc), which is where memory
+ * running short is caught and reported. */
 #define MAX_REQUEST (1024 * 1024)
 #define BLOCK_LINES 8192
 
