@@ -290,7 +290,7 @@ static int run_line(engine *e, struct block *b, struct line *l)
 {
 	char err[512];
 	int rv = cli_request_apply(e, b->mode, l->req, err, sizeof(err));
-	if (rv != 0 && engine_out_of_memory(e)) {
+	if (rv != 0 && engine_is_out_of_memory(e)) {
 		l->fatal = true;
 		return -1;
 	}
@@ -986,7 +986,7 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	rv = cli_request_apply(e, m, req, err, sizeof(err));
 	json_decref(req);
 	if (rv != 0) {
-		bool oom = engine_out_of_memory(e);
+		bool oom = engine_is_out_of_memory(e);
 		fprintf(stderr, "msktriage: %s\n", oom ? "out of memory" : err);
 		status = rv == -1 && !oom ? 2 : 1;
 		goto out_engine;

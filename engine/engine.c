@@ -370,7 +370,7 @@ static int oom_refused(engine *e)
 		return guarded_rv_;                                     \
 	} while (0)
 
-bool engine_out_of_memory(const engine *e)
+bool engine_is_out_of_memory(const engine *e)
 {
 	return !e || e->oom;
 }

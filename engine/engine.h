@@ -178,7 +178,7 @@ void engine_free(engine *e);
  * and the engine can only be freed. Nothing is printed and the process
  * does not exit.
  */
-bool engine_out_of_memory(const engine *e);
+bool engine_is_out_of_memory(const engine *e);
 
 /* The message of the last failed call; borrowed. */
 const char *engine_errmsg(const engine *e);

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(s);
 		json_decref(j);
 	}
-	if (engine_out_of_memory(e)) {
+	if (engine_is_out_of_memory(e)) {
 		engine_free(e);
 		e = NULL;
 	}

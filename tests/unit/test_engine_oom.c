@@ -82,7 +82,7 @@ static int child(void)
 		return RAN_FINE;
 	if (rv != ENGINE_ENOMEM)
 		return WRONG_ERROR;
-	if (!engine_out_of_memory(e))
+	if (!engine_is_out_of_memory(e))
 		return NOT_MARKED;
 	/* Memory back: the engine still refuses, it is not used again. */
 	for (size_t i = 0; i < n; i++)
