@@ -156,7 +156,13 @@ const char *const db_migrations[] = {
 	"WHEN OLD.signed_off_by IS NOT NULL\n"
 	"BEGIN SELECT RAISE(ABORT, 'the session is signed off'); END;\n",
 
-	/* 3, kiosk: settings (the staff PIN's hash) and the kiosk's own trail of
+	/* 3: the caller's id of a case saved by `assess --save`, unique, so a
+	 * re-run batch never stores the same case twice */
+	"ALTER TABLE session ADD COLUMN external_id TEXT;\n"
+	"CREATE UNIQUE INDEX session_external_id ON session (external_id)\n"
+	"    WHERE external_id IS NOT NULL;\n",
+
+	/* 4, kiosk: settings (the staff PIN's hash) and the kiosk's own trail of
 	 * staff events (PIN attempts, leaving, emergency screens cleared),
 	 * append-only like the audit trail */
 	"CREATE TABLE setting (\n"
