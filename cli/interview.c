@@ -1006,7 +1006,7 @@ static void sign_off_and_report(struct iv *v)
 static enum outcome finish(struct iv *v, bool emergency)
 {
 	const char *status = emergency ? "emergency_stopped" : "complete";
-	json_t *c = cli_result_json(v->e);
+	json_t *c = cli_result_stored_json(v->e);
 	char *text = c ? json_dumps(c, JSON_COMPACT | CLI_JSON_REAL) : NULL;
 	enum outcome r = GO_ON;
 	if (!text) {

@@ -45,4 +45,55 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 		    size_t errsize);
 
+/*
+ * The report model: one read-only picture of a session that every report
+ * format is written from. It is a JSON document in the shape of
+ * docs/report-schema.md (the JSON format writes it as it is), built by
+ * report_load() from the store and, for wording the stored conclusions do
+ * not carry, the rule base.
+ *
+ *     report_load()     session, answers by section with their history,
+ *                       conclusions, notes, addenda, sign-off, audit summary
+ *     report_write()    one format, to a stream
+ *     report_free()
+ */
+struct report;
+
+enum report_audience {
+	REPORT_CLINICIAN,
+	REPORT_PATIENT,     /* plain words and advice only */
+};
+
+enum report_format {
+	REPORT_TEXT,
+	REPORT_MARKDOWN,
+	REPORT_JSON,
+};
+
+/* The schema version of the model (docs/report-schema.md). */
+#define REPORT_SCHEMA_VERSION 1
+
+/*
+ * Build the report of session sid. e supplies the conclusions of a session
+ * still in progress (worked out again from its answers; e's answers are
+ * replaced) and the wording of sessions stored before conclusions kept their
+ * own (only when e is the rule base they were made with). now is the time
+ * the report is written. Returns 0 with *out set (free with report_free), or
+ * -1 with a message in err (lower case, no patient data).
+ */
+int report_load(db *d, int64_t sid, engine *e, enum report_audience audience,
+		int64_t now, struct report **out, char *err, size_t errsize);
+
+void report_free(struct report *r);
+
+/* The model as JSON; borrowed, valid until report_free(). */
+json_t *report_json(const struct report *r);
+
+/* Write r as format on f. Returns 0, or -1 on a write error. */
+int report_write(const struct report *r, enum report_format format, FILE *f);
+
+/* Format and audience names as on the command line; -1 when unknown. */
+int report_format_parse(const char *name);
+int report_audience_parse(const char *name);
+
 #endif
