@@ -18,14 +18,23 @@ else
 BUILD := build
 CMAKE_FLAGS :=
 endif
+# Only `make test` needs these.
+TEST_PACKAGES := python3 python3-jsonschema
+
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build deps run test bench clean
+.PHONY: all build deps test-deps run test bench clean
 
 all: build
 
 deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEBIAN_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"
+
+install-packages:
+	@missing=$$(for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -44,7 +53,7 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	./$(BUILD)/msktriage
 
-test: build
+test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

@@ -138,7 +138,7 @@ static void text_item(FILE *f, int depth, const char *text)
 static void text_field(FILE *f, const char *label, const char *value)
 {
 	char *l = text_clean(label), *v = text_clean(value);
-	fprintf(f, "%-13s %s\n", l ? l : "", v ? v : "");
+	fprintf(f, "%-12s %s\n", l ? l : "", v ? v : "");
 	free(l);
 	free(v);
 }
@@ -307,7 +307,12 @@ static void write_answers(const struct style *st, FILE *f, json_t *doc,
 	size_t i, k;
 	json_t *sec, *item;
 	json_t *sections = json_object_get(doc, "answers");
-	st->heading(f, 2, clinician ? "Answers" : "Your answers");
+	size_t n = 0;
+	json_array_foreach(sections, i, sec)
+		n += json_array_size(json_object_get(sec, "items"));
+	char *title = fmt("%s (%zu)", clinician ? "Answers" : "Your answers", n);
+	st->heading(f, 2, title ? title : "Answers");
+	free(title);
 	if (!json_array_size(sections))
 		st->para(f, "No answers were given.");
 	json_array_foreach(sections, i, sec) {
@@ -354,6 +359,15 @@ static void write_clinician(const struct style *st, FILE *f, json_t *doc)
 	st->field(f, "Finished", when(json_object_get(s, "finished_at"), t, sizeof(t)));
 	if (*jstr(s, "clinician"))
 		st->field(f, "Clinician", jstr(s, "clinician"));
+	json_t *so = json_object_get(doc, "sign_off");
+	if (json_is_object(so)) {
+		line = fmt("by %s, %s", jstr(so, "by"),
+			   when(json_object_get(so, "at"), t, sizeof(t)));
+		st->field(f, "Signed off", line ? line : "");
+		free(line);
+	} else {
+		st->field(f, "Signed off", "not signed off");
+	}
 	st->field(f, "Rule base", jstr(s, "rulebase_version"));
 	st->end_list(f);
 
@@ -437,17 +451,6 @@ static void write_clinician(const struct style *st, FILE *f, json_t *doc)
 			free(line);
 		}
 		st->end_list(f);
-	}
-
-	st->heading(f, 2, "Sign-off");
-	json_t *so = json_object_get(doc, "sign_off");
-	if (json_is_object(so)) {
-		line = fmt("Signed off by %s, %s.", jstr(so, "by"),
-			   when(json_object_get(so, "at"), t, sizeof(t)));
-		st->para(f, line ? line : "");
-		free(line);
-	} else {
-		st->para(f, "Not signed off.");
 	}
 
 	json_t *tech = json_object_get(doc, "technical");

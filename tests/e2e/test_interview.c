@@ -530,13 +530,16 @@ static void test_full_interview(void **state)
 	assert_non_null(strstr(text, "Status       complete"));
 	assert_non_null(strstr(text, "Patient      bed 4"));
 	assert_non_null(strstr(text, "Signed off   by Dr Test"));
-	assert_non_null(strstr(text, "knee_pain"));
-	char *side = strstr(text, "  knee_side ");
+	/* The answer in plain words after the question's wording (the
+	 * fixture's or the built-in rule base's). */
+	char *side = strstr(text, "Which knee? ");
+	if (!side)
+		side = strstr(text, "Side of the knee pain: ");
 	assert_non_null(side);
 	char *eol = strchr(side, '\n');
 	assert_non_null(eol);
 	*eol = '\0';
-	assert_non_null(strstr(side, " right"));
+	assert_true(strstr(side, " right") || strstr(side, " Right"));
 	free(text);
 }
 
@@ -674,9 +677,11 @@ static void test_red_flag_stop(void **state)
 	const char *const rep[] = { "report", code, "--format", "text", NULL };
 	assert_int_equal(run_plain(rep, "", &out), 0);
 	assert_non_null(strstr(out, "Status       emergency_stopped"));
-	assert_non_null(strstr(out, "Triage level: emergency"));
-	assert_non_null(strstr(out, "[cauda_equina_suspected]"));
-	assert_non_null(strstr(out, "saddle_numbness"));
+	assert_non_null(strstr(out, "Triage level\n------------\nemergency: "));
+	assert_non_null(strstr(out, "cauda_equina_suspected: rules"));
+	char *support = strstr(out, "Supported by:");
+	assert_non_null(support);
+	assert_true(strstr(support, "saddle") || strstr(support, "Saddle"));
 	free(out);
 }
 
@@ -812,8 +817,9 @@ static void test_end_of_input_without_terminal(void **state)
 
 	const char *const rep[] = { "report", code, NULL };
 	assert_int_equal(run_plain(rep, "", &out), 0);
-	assert_non_null(strstr(out, "Status       in_progress (interim"));
-	assert_non_null(strstr(out, "Answers (2, in the order given)"));
+	assert_non_null(strstr(out, "Status       in_progress"));
+	assert_non_null(strstr(out, "Triage level (interim)"));
+	assert_non_null(strstr(out, "Answers (2)"));
 	free(out);
 }
 
@@ -835,7 +841,7 @@ static void test_report_command(void **state)
 	free(out);
 	const char *const xml[] = { "report", code, "--format", "xml", NULL };
 	assert_int_equal(run_plain(xml, "", &out), 2);
-	assert_non_null(strstr(out, "'--format' must be text"));
+	assert_non_null(strstr(out, "'--format' must be one of text"));
 	free(out);
 	const char *const none[] = { "report", "ZZZZ-ZZZZ", NULL };
 	assert_int_equal(run_plain(none, "", &out), 2);
@@ -854,7 +860,7 @@ static void test_report_command(void **state)
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	char *text = slurp_file(file);
-	assert_non_null(strstr(text, "MSKTRIAGE SESSION REPORT"));
+	assert_non_null(strstr(text, "Musculoskeletal triage report"));
 	assert_non_null(strstr(text, code));
 	assert_non_null(strstr(text, "Patient      y"));
 	free(text);
@@ -937,7 +943,7 @@ static void test_store_locked(void **state)
 	char *out = NULL;
 	const char *const rep[] = { "report", code, NULL };
 	assert_int_equal(run_plain(rep, "", &out), 0);
-	assert_non_null(strstr(out, "Answers (2, in the order given)"));
+	assert_non_null(strstr(out, "Answers (2)"));
 	free(out);
 
 	/* The file kept elsewhere is a request assess takes as it is. */
