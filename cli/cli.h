@@ -19,6 +19,7 @@ int cli_rules(int argc, char **argv, const struct cli_options *opt);
 int cli_interview(int argc, char **argv, const struct cli_options *opt);
 int cli_resume(int argc, char **argv, const struct cli_options *opt);
 int cli_report(int argc, char **argv, const struct cli_options *opt);
+int cli_export(int argc, char **argv, const struct cli_options *opt);
 int cli_sessions(int argc, char **argv, const struct cli_options *opt);
 
 /* The program's version string. */

@@ -27,7 +27,8 @@ static const char usage[] =
 	"  sessions   list, show, resume or delete stored sessions\n"
 	"  interview  interview a patient at the terminal (the default command)\n"
 	"  resume     go on with an interrupted interview (resume ID|CODE)\n"
-	"  report     write a session as a report (report ID|CODE --format text)\n"
+	"  report     write a session as a report (text, markdown, json)\n"
+	"  export     every session as CSV or JSON Lines, for audit and research\n"
 	"\n"
 	"Options:\n"
 	"  --rules DIR  load the rule base from DIR instead of the built-in one\n"
@@ -85,6 +86,8 @@ int main(int argc, char **argv)
 		return cli_resume(sub_argc, sub_argv, &opt);
 	if (strcmp(cmd, "report") == 0)
 		return cli_report(sub_argc, sub_argv, &opt);
+	if (strcmp(cmd, "export") == 0)
+		return cli_export(sub_argc, sub_argv, &opt);
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
 		return 0;
