@@ -3,7 +3,7 @@
  * and the conclusions printer the interview shares (see report.h).
  *
  * The report itself is the model of report_model.c written by
- * report_write.c; html and fhir are refused with exit status 2 until they
+ * report_write.c and report_html.c; fhir is refused with exit status 2 until they
  * are written. Every export is
  * recorded in the store's audit trail ('report_exported', detail: the
  * format). A report file holds patient data, so it is created mode 0600.
@@ -207,8 +207,9 @@ static const char report_usage[] =
 	"Write a session (finished or interrupted) as a report.\n"
 	"\n"
 	"  ID|CODE           the session's number or reference code (K7QX-4MRT)\n"
-	"  --format F        text (default), markdown or json (the schema is in\n"
-	"                    docs/report-schema.md)\n"
+	"  --format F        text (default), markdown, json (the schema is in\n"
+	"                    docs/report-schema.md) or html (one self-contained\n"
+	"                    file, printable on A4)\n"
 	"  --for clinician   everything, with a technical appendix (default)\n"
 	"  --for patient     plain words, advice and safety-netting only\n"
 	"  --output FILE     write to FILE (created mode 0600) instead of stdout\n"
@@ -255,12 +256,12 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	}
 	int fmt_id = report_format_parse(format);
 	if (fmt_id < 0) {
-		if (strcmp(format, "html") == 0 || strcmp(format, "fhir") == 0)
+		if (strcmp(format, "fhir") == 0)
 			fprintf(stderr, "msktriage: report format '%s' is not "
 				"available yet\n", format);
 		else
 			fprintf(stderr, "msktriage: '--format' must be one of "
-				"text, markdown, json\n");
+				"text, markdown, json, html\n");
 		return 2;
 	}
 	int aud = report_audience_parse(audience);
@@ -287,7 +288,13 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	}
 	rc = report_load(d, s->id, e, (enum report_audience)aud, report_now(),
 			 &r, err, sizeof(err));
-	if (rc == 0 && report_write(r, (enum report_format)fmt_id, mem) != 0) {
+	if (rc == 0 && fmt_id == REPORT_HTML) {
+		json_t *map = report_body_map_load(opt->rules_dir, err, sizeof(err));
+		rc = map ? report_write_html(r, map, mem) : -1;
+		json_decref(map);
+		if (map && rc != 0)
+			snprintf(err, sizeof(err), "cannot write the report");
+	} else if (rc == 0 && report_write(r, (enum report_format)fmt_id, mem) != 0) {
 		snprintf(err, sizeof(err), "cannot write the report");
 		rc = -1;
 	}

@@ -68,6 +68,7 @@ enum report_format {
 	REPORT_TEXT,
 	REPORT_MARKDOWN,
 	REPORT_JSON,
+	REPORT_HTML,
 };
 
 /* The schema version of the model (docs/report-schema.md). */
@@ -89,8 +90,24 @@ void report_free(struct report *r);
 /* The model as JSON; borrowed, valid until report_free(). */
 json_t *report_json(const struct report *r);
 
-/* Write r as format on f. Returns 0, or -1 on a write error. */
+/* Write r as format on f (HTML with the built-in body map). Returns 0, or
+ * -1 on a write error. */
 int report_write(const struct report *r, enum report_format format, FILE *f);
+
+/*
+ * The body map of HTML reports (regions, coordinates, what marks them, the
+ * relationships drawn): rules_dir/body-map.json when rules_dir is given and
+ * holds one, else the built-in rules/body-map.json. New reference, or NULL
+ * with a message in err.
+ */
+json_t *report_body_map_load(const char *rules_dir, char *err, size_t errsize);
+
+/* r as one self-contained HTML file (no script, nothing fetched) with the
+ * body diagram of body_map. Returns 0, or -1 on a write error. */
+int report_write_html(const struct report *r, json_t *body_map, FILE *f);
+
+/* The built-in rules/body-map.json, embedded at build time. */
+extern const char report_body_map_builtin[];
 
 /* Format and audience names as on the command line; -1 when unknown. */
 int report_format_parse(const char *name);

@@ -193,6 +193,8 @@ static json_t *answers_model(struct builder *b, json_t *answers,
 		put(b, item, "question", json_string(qid));
 		put(b, item, "text", json_string(jstr(qi, aud == REPORT_PATIENT
 						     ? "patient_text" : "text")));
+		put(b, item, "type", json_string(*jstr(qi, "type") ? jstr(qi, "type")
+						 : "unknown"));
 		put(b, item, "value", typed_value(qi, value));
 		put(b, item, "display", display_value(qi, value));
 		if (aud == REPORT_PATIENT)
@@ -612,7 +614,7 @@ int report_format_parse(const char *name)
 {
 	static const char *const names[] = {
 		[REPORT_TEXT] = "text", [REPORT_MARKDOWN] = "markdown",
-		[REPORT_JSON] = "json",
+		[REPORT_JSON] = "json", [REPORT_HTML] = "html",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)

@@ -532,6 +532,13 @@ static void write_patient(const struct style *st, FILE *f, json_t *doc)
 int report_write(const struct report *r, enum report_format format, FILE *f)
 {
 	json_t *doc = report_json(r);
+	if (format == REPORT_HTML) {
+		char err[128];
+		json_t *map = report_body_map_load(NULL, err, sizeof(err));
+		int rc = map ? report_write_html(r, map, f) : -1;
+		json_decref(map);
+		return rc;
+	}
 	if (format == REPORT_JSON) {
 		if (json_dumpf(doc, f, JSON_INDENT(2) | CLI_JSON_REAL) != 0)
 			return -1;

@@ -835,9 +835,9 @@ static void test_report_command(void **state)
 	snprintf(code, sizeof(code), "%.9s", s + strlen("msktriage resume "));
 	free(out);
 
-	const char *const html[] = { "report", code, "--format", "html", NULL };
-	assert_int_equal(run_plain(html, "", &out), 2);
-	assert_non_null(strstr(out, "report format 'html' is not available yet"));
+	const char *const fhir[] = { "report", code, "--format", "fhir", NULL };
+	assert_int_equal(run_plain(fhir, "", &out), 2);
+	assert_non_null(strstr(out, "report format 'fhir' is not available yet"));
 	free(out);
 	const char *const xml[] = { "report", code, "--format", "xml", NULL };
 	assert_int_equal(run_plain(xml, "", &out), 2);
