@@ -19,7 +19,7 @@ BUILD := build
 CMAKE_FLAGS :=
 endif
 # Only `make test` needs these.
-TEST_PACKAGES := python3 python3-jsonschema
+TEST_PACKAGES := python3 python3-jsonschema chromium poppler-utils fonts-dejavu-core
 
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
