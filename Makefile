@@ -32,6 +32,11 @@ deps:
 
 test-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"
+	@v=$$(node --version 2>/dev/null); \
+	case "$$v" in v2[0-9].*|v[3-9][0-9].*) ;; \
+	*) echo "make test: the FHIR tests need Node.js 20.19 or newer with npm" \
+		"(found: $${v:-no node}); Debian 12's own nodejs 18 is too old for" \
+		"@medplum/core 4.5.2: install Node 20 LTS" >&2; exit 1;; esac
 
 install-packages:
 	@missing=$$(for p in $(PACKAGES); do \

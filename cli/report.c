@@ -3,7 +3,7 @@
  * and the conclusions printer the interview shares (see report.h).
  *
  * The report itself is the model of report_model.c written by
- * report_write.c and report_html.c; fhir is refused with exit status 2 until they
+ * report_write.c, report_html.c and report_fhir.c with exit status 2 until they
  * are written. Every export is
  * recorded in the store's audit trail ('report_exported', detail: the
  * format). A report file holds patient data, so it is created mode 0600.
@@ -200,6 +200,39 @@ int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 
 /* ---------------------------------------------------------------- command */
 
+/* The FHIR Bundle of session sid (clinician model r) on f. */
+static int write_fhir(FILE *f, db *d, int64_t sid, const struct report *r,
+		      engine *e, const struct cli_options *opt, char *err,
+		      size_t errsize)
+{
+	struct report *p = NULL;
+	json_t *map = NULL, *q = NULL, *b = NULL;
+	int rc = -1;
+	if (report_load(d, sid, e, REPORT_PATIENT, report_now(), &p, err,
+			errsize) != 0)
+		goto out_free;
+	if (!(map = report_data_load(opt->rules_dir, "fhir-map.json",
+				     report_fhir_map_builtin, err, errsize)))
+		goto out_free;
+	if (!(q = report_fhir_questionnaire(e)) ||
+	    !(b = report_fhir_bundle(r, p, q, map))) {
+		snprintf(err, errsize, "out of memory");
+		goto out_free;
+	}
+	if (json_dumpf(b, f, JSON_INDENT(2) | CLI_JSON_REAL) != 0) {
+		snprintf(err, errsize, "cannot write the report");
+		goto out_free;
+	}
+	fputc('\n', f);
+	rc = 0;
+out_free:
+	json_decref(b);
+	json_decref(q);
+	json_decref(map);
+	report_free(p);
+	return rc;
+}
+
 static const char report_usage[] =
 	"usage: msktriage report ID|CODE [--format F] [--for clinician|patient]\n"
 	"                        [--output FILE]\n"
@@ -209,7 +242,8 @@ static const char report_usage[] =
 	"  ID|CODE           the session's number or reference code (K7QX-4MRT)\n"
 	"  --format F        text (default), markdown, json (the schema is in\n"
 	"                    docs/report-schema.md) or html (one self-contained\n"
-	"                    file, printable on A4)\n"
+	"                    file, printable on A4) or fhir (an R4 Bundle;\n"
+	"                    see docs/fhir.md)\n"
 	"  --for clinician   everything, with a technical appendix (default)\n"
 	"  --for patient     plain words, advice and safety-netting only\n"
 	"  --output FILE     write to FILE (created mode 0600) instead of stdout\n"
@@ -256,12 +290,8 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	}
 	int fmt_id = report_format_parse(format);
 	if (fmt_id < 0) {
-		if (strcmp(format, "fhir") == 0)
-			fprintf(stderr, "msktriage: report format '%s' is not "
-				"available yet\n", format);
-		else
-			fprintf(stderr, "msktriage: '--format' must be one of "
-				"text, markdown, json, html\n");
+		fprintf(stderr, "msktriage: '--format' must be one of "
+			"text, markdown, json, html, fhir\n");
 		return 2;
 	}
 	int aud = report_audience_parse(audience);
@@ -288,7 +318,9 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	}
 	rc = report_load(d, s->id, e, (enum report_audience)aud, report_now(),
 			 &r, err, sizeof(err));
-	if (rc == 0 && fmt_id == REPORT_HTML) {
+	if (rc == 0 && fmt_id == REPORT_FHIR)
+		rc = write_fhir(mem, d, s->id, r, e, opt, err, sizeof(err));
+	else if (rc == 0 && fmt_id == REPORT_HTML) {
 		json_t *map = report_body_map_load(opt->rules_dir, err, sizeof(err));
 		rc = map ? report_write_html(r, map, mem) : -1;
 		json_decref(map);

@@ -69,6 +69,7 @@ enum report_format {
 	REPORT_MARKDOWN,
 	REPORT_JSON,
 	REPORT_HTML,
+	REPORT_FHIR,     /* report_fhir_bundle(), not report_write() */
 };
 
 /* The schema version of the model (docs/report-schema.md). */
@@ -106,8 +107,30 @@ json_t *report_body_map_load(const char *rules_dir, char *err, size_t errsize);
  * body diagram of body_map. Returns 0, or -1 on a write error. */
 int report_write_html(const struct report *r, json_t *body_map, FILE *f);
 
-/* The built-in rules/body-map.json, embedded at build time. */
+/* The built-in rules/body-map.json and rules/fhir-map.json, embedded at
+ * build time. */
 extern const char report_body_map_builtin[];
+extern const char report_fhir_map_builtin[];
+
+/*
+ * A report data file: rules_dir/name when rules_dir is given and holds one,
+ * else builtin. New reference to its JSON object, or NULL with a message
+ * in err.
+ */
+json_t *report_data_load(const char *rules_dir, const char *name,
+			 const char *builtin, char *err, size_t errsize);
+
+/*
+ * FHIR R4 (docs/fhir.md). report_fhir_questionnaire: the question bank of
+ * e as a Questionnaire (e's answers are cleared: enableWhen is worked out by
+ * running it). report_fhir_bundle: the session of clinician model r as a
+ * Bundle of type collection, its response following questionnaire, the
+ * patient's advice taken from patient model p, qualitative risks from map
+ * (rules/fhir-map.json). New references, NULL when out of memory.
+ */
+json_t *report_fhir_questionnaire(engine *e);
+json_t *report_fhir_bundle(const struct report *r, const struct report *p,
+			   json_t *questionnaire, json_t *map);
 
 /* Format and audience names as on the command line; -1 when unknown. */
 int report_format_parse(const char *name);

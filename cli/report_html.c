@@ -689,13 +689,14 @@ int report_write_html(const struct report *r, json_t *map, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
-json_t *report_body_map_load(const char *rules_dir, char *err, size_t errsize)
+json_t *report_data_load(const char *rules_dir, const char *name,
+			 const char *builtin, char *err, size_t errsize)
 {
 	json_error_t jerr;
 	json_t *m = NULL;
 	if (rules_dir) {
 		char path[4096];
-		snprintf(path, sizeof(path), "%s/body-map.json", rules_dir);
+		snprintf(path, sizeof(path), "%s/%s", rules_dir, name);
 		FILE *f = fopen(path, "r");
 		if (f) {
 			m = json_loadf(f, 0, &jerr);
@@ -708,8 +709,20 @@ json_t *report_body_map_load(const char *rules_dir, char *err, size_t errsize)
 		}
 	}
 	if (!m)
-		m = json_loads(report_body_map_builtin, 0, &jerr);
-	if (!json_is_object(m) || !json_is_array(json_object_get(m, "regions"))) {
+		m = json_loads(builtin, 0, &jerr);
+	if (!json_is_object(m)) {
+		snprintf(err, errsize, "'%s' is not a JSON object", name);
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+json_t *report_body_map_load(const char *rules_dir, char *err, size_t errsize)
+{
+	json_t *m = report_data_load(rules_dir, "body-map.json",
+				     report_body_map_builtin, err, errsize);
+	if (m && !json_is_array(json_object_get(m, "regions"))) {
 		snprintf(err, errsize, "the body map has no 'regions' list");
 		json_decref(m);
 		return NULL;

@@ -615,6 +615,7 @@ int report_format_parse(const char *name)
 	static const char *const names[] = {
 		[REPORT_TEXT] = "text", [REPORT_MARKDOWN] = "markdown",
 		[REPORT_JSON] = "json", [REPORT_HTML] = "html",
+		[REPORT_FHIR] = "fhir",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)

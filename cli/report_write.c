@@ -532,6 +532,8 @@ static void write_patient(const struct style *st, FILE *f, json_t *doc)
 int report_write(const struct report *r, enum report_format format, FILE *f)
 {
 	json_t *doc = report_json(r);
+	if (format == REPORT_FHIR)
+		return -1;   /* needs the engine: report_fhir_bundle() */
 	if (format == REPORT_HTML) {
 		char err[128];
 		json_t *map = report_body_map_load(NULL, err, sizeof(err));
