@@ -300,6 +300,12 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 			"patient\n");
 		return 2;
 	}
+	if (fmt_id == REPORT_FHIR && aud == REPORT_PATIENT) {
+		fprintf(stderr, "msktriage: '--for patient' does not apply to "
+			"--format fhir (the bundle holds the record and the "
+			"patient's advice)\n");
+		return 2;
+	}
 
 	status = 1;
 	if (!(d = cli_store_open(opt, "clinician")))

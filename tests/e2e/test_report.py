@@ -205,6 +205,10 @@ def main():
     check(rc == 2 and "'--format'" in err and out == "", "bad --format refused")
     rc, out, err = run("report", str(sid), "--for", "nurse", env=env)
     check(rc == 2 and "'--for'" in err and out == "", "bad --for refused")
+    rc, out, err = run("report", str(sid), "--format", "fhir", "--for",
+                       "patient", env=env)
+    check(rc == 2 and "'--for patient'" in err and out == "",
+          "fhir for a patient refused")
 
     shutil.rmtree(tmp)
     if failures:
