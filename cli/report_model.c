@@ -248,45 +248,68 @@ static void add_wording(struct builder *b, json_t *c, const engine *e)
 	}
 }
 
-/* What a finding rests on, or what argues against it, in plain words. */
+/* The answer to question q among the session's answers, or NULL. */
+static const char *answer_value(json_t *answers, const char *q)
+{
+	size_t i;
+	json_t *a;
+	json_array_foreach(answers, i, a)
+		if (strcmp(jstr(a, "question"), q) == 0)
+			return jstr(a, "value");
+	return NULL;
+}
+
+/* One entry of what a finding rests on or what argues against it. */
+static json_t *evidence_one(const char *q, const char *value, json_t *qinfo,
+			    json_t *findings)
+{
+	json_t *qi = json_object_get(qinfo, q);
+	if (!qi || !value) {
+		/* Another finding, or a question whose wording is not known. */
+		const char *title = q;
+		size_t i;
+		json_t *f;
+		json_array_foreach(findings, i, f)
+			if (strcmp(jstr(f, "id"), q) == 0)
+				title = jstr(f, "title");
+		return json_pack("{s:s, s:s}", "id", q, "text", title);
+	}
+	return json_pack("{s:s, s:s, s:o}", "id", q, "text", jstr(qi, "text"),
+			 "answer", display_value(qi, value));
+}
+
+/*
+ * What a finding rests on ("because": {question: answer}) or what argues
+ * against it ("against": [question ids], or the same object form), in
+ * plain words, answers as the session holds them.
+ */
 static json_t *evidence_model(struct builder *b, json_t *from, json_t *qinfo,
-			      json_t *findings)
+			      json_t *findings, json_t *answers)
 {
 	json_t *out = json_array();
 	const char *q;
 	json_t *v;
+	size_t i;
+	if (json_is_array(from)) {
+		json_array_foreach(from, i, v) {
+			const char *id = json_string_value(v);
+			if (id)
+				push(b, out, evidence_one(id, answer_value(answers, id),
+							  qinfo, findings));
+		}
+		return out;
+	}
 	json_object_foreach(from, q, v) {
-		json_t *qi = json_object_get(qinfo, q);
-		if (!qi) {
-			/* Another finding, or a question whose wording is
-			 * not known. */
-			const char *title = q;
-			size_t i;
-			json_t *f;
-			json_array_foreach(findings, i, f)
-				if (strcmp(jstr(f, "id"), q) == 0)
-					title = jstr(f, "title");
-			push(b, out, json_pack("{s:s, s:s}", "id", q, "text", title));
-			continue;
-		}
-		char buf[32];
-		const char *text = json_string_value(v);
-		if (json_is_integer(v)) {
-			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-			text = buf;
-		} else if (json_is_real(v)) {
-			snprintf(buf, sizeof(buf), "%g", json_real_value(v));
-			text = buf;
-		}
-		push(b, out, json_pack("{s:s, s:s, s:o}", "id", q, "text",
-				       jstr(qi, "text"), "answer",
-				       display_value(qi, text ? text : "")));
+		(void)v;
+		push(b, out, evidence_one(q, answer_value(answers, q), qinfo,
+					  findings));
 	}
 	return out;
 }
 
 static json_t *finding_model(struct builder *b, json_t *f, json_t *c,
-			     json_t *qinfo, enum report_audience aud)
+			     json_t *qinfo, json_t *answers,
+			     enum report_audience aud)
 {
 	if (aud == REPORT_PATIENT)
 		return json_pack("{s:s, s:s, s:s}", "id", jstr(f, "id"), "title",
@@ -311,15 +334,15 @@ static json_t *finding_model(struct builder *b, json_t *f, json_t *c,
 		"confidence", json_number_value(json_object_get(f, "confidence")),
 		"text", jstr(f, "text"), "safety_net", jstr(f, "safety_net"),
 		"supports", evidence_model(b, json_object_get(f, "because"), qinfo,
-					   findings),
+					   findings, answers),
 		"against", evidence_model(b, json_object_get(f, "against"), qinfo,
-					  findings),
+					  findings, answers),
 		"actions", actions,
 		"citations", citations ? json_incref(citations) : json_array());
 }
 
 static json_t *conclusions_model(struct builder *b, json_t *c, json_t *qinfo,
-				 const char *origin, int stored_format,
+				 json_t *answers, const char *origin, int stored_format,
 				 const char *wording, const char *status,
 				 enum report_audience aud)
 {
@@ -349,7 +372,8 @@ static json_t *conclusions_model(struct builder *b, json_t *c, json_t *qinfo,
 	json_t *f;
 	json_array_foreach(json_object_get(c, "findings"), i, f) {
 		bool is_red = strcmp(jstr(f, "kind"), "red_flag") == 0;
-		push(b, is_red ? red : other, finding_model(b, f, c, qinfo, aud));
+		push(b, is_red ? red : other,
+		     finding_model(b, f, c, qinfo, answers, aud));
 	}
 	put(b, m, "red_flags", red);
 	put(b, m, "findings", other);
@@ -542,8 +566,8 @@ int report_load(db *d, int64_t sid, engine *e, enum report_audience aud,
 		put(&b, sess, "rulebase_version", json_string(
 			jstr(json_object_get(c, "rulebase"), "version")));
 	}
-	put(&b, doc, "conclusions", conclusions_model(&b, c, qinfo, origin,
-		format, wording, s->status, aud));
+	put(&b, doc, "conclusions", conclusions_model(&b, c, qinfo, answers,
+		origin, format, wording, s->status, aud));
 	put(&b, doc, "answers", answers_model(&b, answers, history, qinfo, e, aud));
 	if (aud == REPORT_CLINICIAN) {
 		put(&b, doc, "notes", json_incref(notes));
