@@ -155,35 +155,59 @@ static const struct style text_style = {
 /* ----------------------------------------------------------- markdown */
 
 /*
- * Markdown: ASCII punctuation is backslash-escaped, <, > and & become
- * entities, control characters '?', and a newline a hard line break, so
- * nothing typed can start a heading, a list, a link, a table or raw HTML.
+ * Markdown (CommonMark): nothing typed may start a heading, a list, a quote,
+ * a table, a link, emphasis, code or raw HTML. Everywhere: \ ` * _ [ ] | ~ !
+ * are backslash-escaped and <, > and & written as entities. At the start of
+ * a line (and of every piece written, which may follow a list marker):
+ * # - + = are escaped too, and the . or ) after leading digits (an ordered
+ * list). Control characters become '?'; a newline is a hard line break.
  */
 static void md_put(FILE *f, const char *s)
 {
 	char *clean = text_clean(s);
+	bool line_start = true;
 	for (const char *p = clean ? clean : ""; *p; p++) {
+		bool was_start = line_start;
+		line_start = false;
 		switch (*p) {
 		case '<':
 			fputs("&lt;", f);
-			break;
+			continue;
 		case '>':
 			fputs("&gt;", f);
-			break;
+			continue;
 		case '&':
 			fputs("&amp;", f);
-			break;
+			continue;
 		case '\n':
 			fputs("\\\n", f);
-			break;
+			line_start = true;
+			continue;
 		case '\t':
 			fputc(' ', f);
-			break;
+			continue;
 		default:
-			if (strchr("\\`*_{}[]()#+-.!|~", *p))
-				fputc('\\', f);
-			fputc(*p, f);
+			break;
 		}
+		if (strchr("\\`*_[]|~!", *p) ||
+		    (was_start && strchr("#-+=", *p)))
+			fputc('\\', f);
+		if (was_start && *p >= '0' && *p <= '9') {
+			const char *q = p;
+			while (*q >= '0' && *q <= '9')
+				q++;
+			fwrite(p, 1, (size_t)(q - p), f);
+			p = q - 1;
+			if (q[0] == '.' || q[0] == ')') {
+				fputc('\\', f);
+				fputc(*q, f);
+				p = q;
+			}
+			continue;
+		}
+		if (*p == ' ' && was_start)
+			line_start = true;   /* leading spaces: still the start */
+		fputc(*p, f);
 	}
 	free(clean);
 }

@@ -22,7 +22,8 @@ import jsonschema
 
 BIN, SRC = sys.argv[1], sys.argv[2]
 FIX = os.path.join(SRC, "tests", "e2e", "fixtures")
-HOSTILE = "<script>alert(1)</script> *bold* [x](http://e.invalid) # h\n| a |\x1b[31m=1+1"
+HOSTILE = ("<script>alert(1)</script> *bold* [x](http://e.invalid) # h\n| a |"
+           "\x1b[31m=1+1\n# h2\n12. item\n- dash\n===")
 failures = []
 
 
@@ -150,8 +151,11 @@ def main():
     check(c["sign_off"]["by"] == "Dr Who", "sign-off in the model")
     md = stored["clinician", "clinician", "markdown"]
     check("<script>" not in md and "&lt;script&gt;" in md, "md: no raw html")
-    check("\\*bold\\*" in md and "\\[x\\]\\(http" in md, "md: emphasis, link escaped")
-    check("\n# h" not in md and "\\# h" in md, "md: no heading from a note")
+    check("\\*bold\\*" in md and "\\[x\\](http" in md, "md: emphasis, link escaped")
+    check("\n# h" not in md and "\\\n\\| a \\|" in md,
+          "md: no heading or table from a note")
+    check("\\\n\\# h2\\\n12\\. item\\\n\\- dash\\\n\\===" in md,
+          "md: no heading, list or underline at a line start")
     check("Bed 4 &lt;b&gt;" in md, "md: patient label escaped")
     txt = stored["clinician", "clinician", "text"]
     check("<script>alert(1)</script>" in txt and "?[31m" in txt,
