@@ -677,7 +677,16 @@ static void test_red_flag_stop(void **state)
 	const char *const rep[] = { "report", code, "--format", "text", NULL };
 	assert_int_equal(run_plain(rep, "", &out), 0);
 	assert_non_null(strstr(out, "Status       emergency_stopped"));
-	assert_non_null(strstr(out, "Triage level\n------------\nemergency: "));
+	/* The fixture asks every red flag it has before saddle numbness;
+	 * the built-in rule base stops with others unasked, and its level
+	 * says it is interim. */
+	if (rules_dir[0]) {
+		assert_non_null(strstr(out, "Triage level\n------------\nemergency: "));
+	} else {
+		assert_non_null(strstr(out, "Triage level (interim)\n"
+					    "----------------------\nemergency: "));
+		assert_non_null(strstr(out, "red-flag screening not finished"));
+	}
 	assert_non_null(strstr(out, "cauda_equina_suspected: rules"));
 	char *support = strstr(out, "Supported by:");
 	assert_non_null(support);
