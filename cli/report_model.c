@@ -386,10 +386,13 @@ static json_t *conclusions_model(struct builder *b, json_t *c, json_t *qinfo,
 				"title", jstr(r, "title"), "text",
 				jstr(r, "patient_text")));
 		else
-			push(b, recs, json_pack("{s:s, s:s, s:s, s:o}", "id",
+			push(b, recs, json_pack("{s:s, s:s, s:s, s:o, s:o}", "id",
 				jstr(r, "id"), "title", jstr(r, "title"), "text",
 				jstr(r, "text"), "for", json_object_get(r, "because")
 				? json_incref(json_object_get(r, "because"))
+				: json_array(), "citations",
+				json_object_get(r, "citations")
+				? json_incref(json_object_get(r, "citations"))
 				: json_array()));
 	}
 	put(b, m, "recommendations", recs);

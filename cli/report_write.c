@@ -440,6 +440,14 @@ static void write_clinician(const struct style *st, FILE *f, json_t *doc)
 		st->item(f, 0, jstr(x, "title"));
 		if (*jstr(x, "text"))
 			st->item(f, 1, jstr(x, "text"));
+		size_t k;
+		json_t *cite;
+		json_array_foreach(json_object_get(x, "citations"), k, cite) {
+			line = fmt("Source: %s", json_is_string(cite)
+				   ? json_string_value(cite) : jstr(cite, "text"));
+			st->item(f, 1, line ? line : "");
+			free(line);
+		}
 	}
 	st->end_list(f);
 
