@@ -3,10 +3,11 @@
  * and the conclusions printer the interview shares (see report.h).
  *
  * The report itself is the model of report_model.c written by
- * report_write.c, report_html.c and report_fhir.c with exit status 2 until they
- * are written. Every export is
+ * report_write.c, report_html.c and report_fhir.c. Every export is
  * recorded in the store's audit trail ('report_exported', detail: the
- * format). A report file holds patient data, so it is created mode 0600.
+ * format) before it is written: an export that cannot be recorded is not
+ * written. A report file holds patient data, so it is opened with
+ * cli_file_create() (mode 0600, never through a symbolic link).
  */
 #include "cli/cli.h"
 #include "cli/report.h"
@@ -348,17 +349,24 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 		goto out_free;
 	}
 	mem = NULL;
+	/* An export that cannot be audited is not written: the file is
+	 * opened (and checked) first, the export recorded, then written. */
+	FILE *out = stdout;
+	bool created = false;
+	if (output && !(out = cli_file_create(output, &created, err, sizeof(err)))) {
+		fprintf(stderr, "msktriage: %s\n", err);
+		goto out_free;
+	}
+	if (db_audit_add(d, s->id, "report_exported", NULL, format) != DB_OK) {
+		fprintf(stderr, "msktriage: the report was not written: its "
+			"export cannot be recorded in the audit trail: %s\n",
+			db_errmsg(d));
+		if (output)
+			cli_file_abandon(out, output, created);
+		goto out_free;
+	}
 	if (output) {
-		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
-		if (!out) {
-			fprintf(stderr, "msktriage: cannot write '%s': %s\n", output,
-				strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			goto out_free;
-		}
-		size_t put = fwrite(buf, 1, len, out);
+		size_t put = cli_file_begin(out) == 0 ? fwrite(buf, 1, len, out) : 0;
 		if (fclose(out) != 0 || put != len) {
 			fprintf(stderr, "msktriage: cannot write '%s': %s\n", output,
 				strerror(errno));
@@ -369,9 +377,6 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 			strerror(errno));
 		goto out_free;
 	}
-	if (db_audit_add(d, s->id, "report_exported", NULL, format) != DB_OK)
-		fprintf(stderr, "msktriage: warning: the export was not recorded "
-			"in the audit trail: %s\n", db_errmsg(d));
 	if (output)
 		fprintf(stderr, "report of session %s written to '%s'\n", s->code,
 			output);

@@ -655,7 +655,8 @@ int report_write_html(const struct report *r, json_t *map, FILE *f)
 		if (json_array_size(json_object_get(doc, "notes")))
 			notes(f, "Notes", json_object_get(doc, "notes"));
 		if (json_array_size(json_object_get(doc, "addenda")))
-			notes(f, "Addenda", json_object_get(doc, "addenda"));
+			notes(f, "Addenda (after sign-off)",
+			      json_object_get(doc, "addenda"));
 		json_t *tech = json_object_get(doc, "technical");
 		fputs("<details class=\"appendix\"><summary>Appendix: technical "
 		      "details</summary><dl class=\"meta\">", f);

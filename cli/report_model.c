@@ -470,18 +470,19 @@ int report_load(db *d, int64_t sid, engine *e, enum report_audience aud,
 	struct builder b = { 0 };
 	struct db_session *s = NULL;
 	json_t *answers = json_array(), *history = json_object();
-	json_t *notes = json_array();
+	json_t *notes = json_array(), *addenda = json_array();
 	struct audit_sum audit = { .counts = json_object() };
 	json_t *c = NULL, *doc = NULL;
 	int rc = -1;
 
 	*out = NULL;
-	if (!answers || !history || !notes || !audit.counts)
+	if (!answers || !history || !notes || !addenda || !audit.counts)
 		goto out_oom;
 	if (db_session_get(d, sid, &s) != DB_OK ||
 	    db_answers_load(d, sid, collect_answer, answers) != DB_OK ||
 	    db_answer_history(d, sid, collect_revision, history) != DB_OK ||
 	    db_notes_load(d, sid, collect_note, notes) != DB_OK ||
+	    db_addenda_load(d, sid, collect_note, addenda) != DB_OK ||
 	    db_audit_load(d, sid, count_audit, &audit) != DB_OK) {
 		snprintf(err, errsize, "cannot read session %lld: %s",
 			 (long long)sid, db_errmsg(d));
@@ -574,9 +575,7 @@ int report_load(db *d, int64_t sid, engine *e, enum report_audience aud,
 	put(&b, doc, "answers", answers_model(&b, answers, history, qinfo, e, aud));
 	if (aud == REPORT_CLINICIAN) {
 		put(&b, doc, "notes", json_incref(notes));
-		/* Addenda to signed-off sessions come from the store when it
-		 * keeps them; none yet. */
-		put(&b, doc, "addenda", json_array());
+		put(&b, doc, "addenda", json_incref(addenda));
 		put(&b, doc, "sign_off", s->signed_off_by
 		    ? json_pack("{s:s, s:o}", "by", s->signed_off_by, "at",
 				iso_time(s->signed_off_at))
@@ -619,6 +618,7 @@ out_free:
 	json_decref(answers);
 	json_decref(history);
 	json_decref(notes);
+	json_decref(addenda);
 	json_decref(audit.counts);
 	db_session_free(s);
 	return rc;

@@ -473,7 +473,7 @@ static void write_clinician(const struct style *st, FILE *f, json_t *doc)
 
 	json_t *addenda = json_object_get(doc, "addenda");
 	if (json_array_size(addenda)) {
-		st->heading(f, 2, "Addenda");
+		st->heading(f, 2, "Addenda (after sign-off)");
 		json_array_foreach(addenda, i, x) {
 			line = fmt("%s%s%s: %s",
 				   when(json_object_get(x, "at"), t, sizeof(t)),

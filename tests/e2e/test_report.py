@@ -53,16 +53,18 @@ def main():
 
     db = sqlite3.connect(env["MSKTRIAGE_DB"])
     sid = ids["clinician"]
-    db.execute("UPDATE session SET mode='clinician', patient_label=?, "
-               "clinician='Dr Who', signed_off_by='Dr Who', signed_off_at="
-               "started_at + 60 WHERE id=?", ("Bed 4 <b>", sid))
-    db.execute("UPDATE session SET mode='kiosk' WHERE id IN (?, ?)",
-               (ids["kiosk"], ids["emergency"]))
     db.execute("INSERT INTO note (session_id, author, text, at) VALUES "
                "(?, 'Dr Who', ?, 1790000000)", (sid, HOSTILE))
     db.execute("INSERT INTO answer_revision (id, session_id, question, value,"
                " at) VALUES (-1, ?, 'knee_pain_score', '9', 1789990000)",
                (sid,))
+    db.execute("UPDATE session SET mode='clinician', patient_label=?, "
+               "clinician='Dr Who', signed_off_by='Dr Who', signed_off_at="
+               "started_at + 60 WHERE id=?", ("Bed 4 <b>", sid))
+    db.execute("INSERT INTO addendum (session_id, author, text, at) VALUES "
+               "(?, 'Dr Who', 'MRI *booked* <today>', 1790000100)", (sid,))
+    db.execute("UPDATE session SET mode='kiosk' WHERE id IN (?, ?)",
+               (ids["kiosk"], ids["emergency"]))
     # A session finished before conclusions kept their wording (format 1).
     old = json.loads(db.execute("SELECT body FROM conclusion WHERE "
                                 "session_id=?", (ids["kiosk"],)).fetchone()[0])
@@ -149,6 +151,12 @@ def main():
     # Notes and typed text: data in JSON, escaped elsewhere.
     check(c["notes"][0]["text"] == HOSTILE, "note kept exactly in json")
     check(c["sign_off"]["by"] == "Dr Who", "sign-off in the model")
+    check([a["text"] for a in c["addenda"]] == ["MRI *booked* <today>"],
+          "addenda in the model")
+    check("MRI \\*booked\\* &lt;today&gt;" in
+          stored["clinician", "clinician", "markdown"], "md: addendum escaped")
+    check("Addenda (after sign-off)" in stored["clinician", "clinician", "text"],
+          "text: addenda")
     md = stored["clinician", "clinician", "markdown"]
     check("<script>" not in md and "&lt;script&gt;" in md, "md: no raw html")
     check("\\*bold\\*" in md and "\\[x\\](http" in md, "md: emphasis, link escaped")

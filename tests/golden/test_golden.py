@@ -67,14 +67,17 @@ def main():
         ids[name] = s["id"]
         codes.append(s["code"])
     db = sqlite3.connect(env["MSKTRIAGE_DB"])
+    db.execute("INSERT INTO note (session_id, author, text, at) VALUES "
+               "(?, 'Dr <b>Who</b>', ?, 1790000000)", (ids["clinician"], NOTE))
     db.execute("UPDATE session SET mode='clinician', patient_label=?, "
                "clinician='Dr <b>Who</b>', signed_off_by='Dr <b>Who</b>', "
                "signed_off_at=finished_at WHERE id=?",
                ("Bed 4 *urgent* <i>", ids["clinician"]))
+    db.execute("INSERT INTO addendum (session_id, author, text, at) VALUES "
+               "(?, 'Dr <b>Who</b>', ?, 1790000100)", (ids["clinician"],
+                                                     "addendum: " + NOTE))
     db.execute("UPDATE session SET mode='kiosk' WHERE id IN (?, ?)",
                (ids["kiosk"], ids["emergency"]))
-    db.execute("INSERT INTO note (session_id, author, text, at) VALUES "
-               "(?, 'Dr <b>Who</b>', ?, 1790000000)", (ids["clinician"], NOTE))
     db.commit()
     db.close()
 
