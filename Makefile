@@ -42,11 +42,11 @@ deps:
 
 test-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"
-	@v=$$(node --version 2>/dev/null); \
-	case "$$v" in v2[0-9].*|v[3-9][0-9].*) ;; \
-	*) echo "make test: the FHIR tests need Node.js 20.19 or newer with npm" \
-		"(found: $${v:-no node}); Debian 12's own nodejs 18 is too old for" \
-		"@medplum/core 4.5.2: install Node 20 LTS" >&2; exit 1;; esac
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null || \
+	{ echo "make test: the FHIR tests need Node.js 20.19 or newer with npm" \
+		"(found: $$(node --version 2>/dev/null || echo no node)); Debian 12's" \
+		"own nodejs 18 is too old for @medplum/core 4.5.2: install Node 20 LTS" >&2; \
+	  exit 1; }
 
 install-packages:
 	@missing=$$(for p in $(PACKAGES); do \
