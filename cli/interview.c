@@ -445,6 +445,7 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 {
 	char what[128];
 	snprintf(what, sizeof(what), "the answer to '%s'", q->id);
+	bool was_stored = session_is_stored(v->s);
 	for (;;) {
 		int rc = session_answer(v->s, q->id, text);
 		if (rc == SESSION_OK)
@@ -463,6 +464,10 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 		    "(or 'quit': everything saved so far stays saved)\n", q->id);
 		return GO_ON;
 	}
+	if (!was_stored && session_is_stored(v->s))
+		SAY(v, "session %s%s%s saved with the first answer\n",
+		    term_sgr(&v->out, TERM_BOLD), session_code(v->s),
+		    term_sgr(&v->out, TERM_RESET));
 	const struct session_delta *d = session_delta(v->s);
 	if (v->changing == q) {
 		SAY(v, "changed '%s'%s%s to %s\n", q->id, d->before ? " from " : "",
@@ -612,8 +617,13 @@ static void cmd_summary(struct iv *v, unsigned show)
 	}
 	SAY(v, "\n");
 	cli_conclusions_print(&v->out, c, v->e, show);
-	SAY(v, "(%zu answers so far; session %s)\n", engine_answer_count(v->e),
-	    session_code(v->s));
+	size_t n = engine_answer_count(v->e);
+	if (session_is_stored(v->s))
+		SAY(v, "(%zu answer%s so far; session %s)\n", n, n == 1 ? "" : "s",
+		    session_code(v->s));
+	else
+		SAY(v, "(%zu answer%s so far; not saved yet)\n", n,
+		    n == 1 ? "" : "s");
 	json_decref(c);
 }
 
@@ -668,6 +678,17 @@ static void cmd_note(struct iv *v, const char *text)
 	if (!*text) {
 		SAY(v, "usage: note TEXT\n");
 		return;
+	}
+	if (!session_is_stored(v->s)) {
+		bool created;
+		while (!(created = session_reopen(v->s) == SESSION_OK) &&
+		       store_retry(v, "the session", session_errmsg(v->s)))
+			;
+		if (!created) {
+			SAY(v, "the note was not saved\n");
+			return;
+		}
+		SAY(v, "session %s saved with the note\n", session_code(v->s));
 	}
 	while (db_note_add(v->d, session_id(v->s), v->clinician, text) != DB_OK)
 		if (!store_retry(v, "the note", db_errmsg(v->d))) {
@@ -1089,7 +1110,11 @@ static void iv_close(struct iv *v)
 static int exit_status(struct iv *v, enum outcome r)
 {
 	const char *status = session_status(v->s);
-	if ((r == QUIT || r == INPUT_ENDED) &&
+	if ((r == QUIT || r == INPUT_ENDED) && !session_is_stored(v->s)) {
+		SAY(v, "\nnothing was answered: no session saved.\n");
+		if (r == INPUT_ENDED)
+			fprintf(stderr, "msktriage: input ended\n");
+	} else if ((r == QUIT || r == INPUT_ENDED) &&
 	    strcmp(status, "in_progress") != 0) {
 		SAY(v, "\n%ssession %s left unchanged (%s).%s\n",
 		    term_sgr(&v->out, TERM_GREEN), session_code(v->s), status,
@@ -1177,14 +1202,13 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 		.patient_label = label,
 		.clinician = clinician,
 	};
-	if (session_start(v.s, &s) != SESSION_OK) {
+	if (session_start_later(v.s, &s) != SESSION_OK) {
 		fprintf(stderr, "msktriage: cannot start a session: %s\n",
 			session_errmsg(v.s));
 		goto out_free;
 	}
-	SAY(&v, "session %s%s%s started. Type 'help' for commands.\n",
-	    term_sgr(&v.out, TERM_BOLD), session_code(v.s),
-	    term_sgr(&v.out, TERM_RESET));
+	SAY(&v, "the session is saved from the first answer. Type 'help' "
+	    "for commands.\n");
 	enum outcome r = interview_loop(&v, false);
 	status = exit_status(&v, r);
 out_free:

@@ -17,6 +17,7 @@ const char cli_version[] = MSKTRIAGE_VERSION;
 
 static const char usage[] =
 	"usage: msktriage [--rules DIR] [--db PATH] <command> [<args>]\n"
+	"       msktriage [--rules DIR] [--db PATH] [--clinician NAME] [--label TEXT]\n"
 	"\n"
 	"Musculoskeletal symptom triage: knee pain and its links to the hip,\n"
 	"the lower back and the thigh and hip muscles, with red-flag screening.\n"
@@ -55,6 +56,21 @@ int main(int argc, char **argv)
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
+		if (strcmp(a, "--clinician") == 0 || strcmp(a, "--label") == 0) {
+			/* the interview's own options: the default command */
+			opt.store_create = true;
+			char **args = calloc((size_t)(argc - i) + 2, sizeof(*args));
+			if (!args) {
+				fputs("msktriage: out of memory\n", stderr);
+				return 1;
+			}
+			args[0] = "interview";
+			for (int k = i; k < argc; k++)
+				args[1 + k - i] = argv[k];
+			int rc = cli_interview(argc - i + 1, args, &opt);
+			free(args);
+			return rc;
+		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage, stdout);
 			return 0;

@@ -29,6 +29,9 @@ struct session {
 	char code[DB_CODE_SIZE];
 	char status[24];        /* in the store */
 	bool leased;
+	bool pending;           /* created in the store at the first write */
+	struct db_session_new info;     /* of a pending session; owned */
+	char *info_str[5];
 	char msg[512];
 	int store_err;
 
@@ -127,8 +130,12 @@ static int store_fail(session *s, int rc)
 	return SESSION_ESTORE;
 }
 
+static int create_stored(session *s);
+
 int session_reopen(session *s)
 {
+	if (s->pending)
+		return create_stored(s);
 	if (strcmp(s->status, "in_progress") == 0)
 		return SESSION_OK;
 	int db_rc = db_session_resume(s->d, s->id, s->mode == SESSION_KIOSK
@@ -304,6 +311,8 @@ void session_free(session *s)
 	strs_free(&s->kept);
 	strs_free(&s->dropped_q);
 	strs_free(&s->dropped_why);
+	for (size_t i = 0; i < 5; i++)
+		free(s->info_str[i]);
 	free(s);
 }
 
@@ -332,7 +341,21 @@ const char *session_code(const session *s)
 	return s->code;
 }
 
-int session_start(session *s, const struct db_session_new *info)
+/* Create the session described by s->info in the store and take its lease. */
+static int create_stored(session *s)
+{
+	int db_rc = db_session_create(s->d, &s->info, &s->id, s->code);
+	if (db_rc != DB_OK)
+		return store_fail(s, db_rc);
+	s->pending = false;
+	snprintf(s->status, sizeof(s->status), "in_progress");
+	if ((db_rc = db_lease_take(s->d, s->id, false, NULL)) != DB_OK)
+		return store_fail(s, db_rc);
+	s->leased = true;
+	return SESSION_OK;
+}
+
+static int start(session *s, const struct db_session_new *info, bool later)
 {
 	delta_reset(s);
 	engine_answers_clear(s->e);
@@ -340,22 +363,49 @@ int session_start(session *s, const struct db_session_new *info)
 	int rc = run(s);
 	if (rc != SESSION_OK)
 		return rc;
-	struct db_session_new n = *info;
-	if (!n.mode)
-		n.mode = s->mode == SESSION_KIOSK ? "kiosk" : "clinician";
-	if (!n.rulebase_sha256)
-		n.rulebase_sha256 = engine_rulebase_sha256(s->e);
+	const char *from[5] = {
+		info->mode ? info->mode
+			   : s->mode == SESSION_KIOSK ? "kiosk" : "clinician",
+		info->rulebase_sha256 ? info->rulebase_sha256
+				      : engine_rulebase_sha256(s->e),
+		info->program_version, info->patient_label, info->clinician,
+	};
+	for (size_t i = 0; i < 5; i++) {
+		free(s->info_str[i]);
+		s->info_str[i] = NULL;
+		if (from[i] && !(s->info_str[i] = strdup(from[i])))
+			return nomem(s);
+	}
+	s->info = (struct db_session_new){
+		.mode = s->info_str[0], .rulebase_sha256 = s->info_str[1],
+		.program_version = s->info_str[2],
+		.patient_label = s->info_str[3], .clinician = s->info_str[4],
+	};
 	if (s->leased)
 		db_lease_release(s->d, s->id);
 	s->leased = false;
-	int db_rc = db_session_create(s->d, &n, &s->id, s->code);
-	if (db_rc != DB_OK)
-		return store_fail(s, db_rc);
+	s->id = 0;
+	s->code[0] = '\0';
 	snprintf(s->status, sizeof(s->status), "in_progress");
-	if ((db_rc = db_lease_take(s->d, s->id, false, NULL)) != DB_OK)
-		return store_fail(s, db_rc);
-	s->leased = true;
+	s->pending = true;
+	if (!later && (rc = create_stored(s)) != SESSION_OK)
+		return rc;
 	return delta_end(s);
+}
+
+int session_start(session *s, const struct db_session_new *info)
+{
+	return start(s, info, false);
+}
+
+int session_start_later(session *s, const struct db_session_new *info)
+{
+	return start(s, info, true);
+}
+
+bool session_is_stored(const session *s)
+{
+	return !s->pending && s->id != 0;
 }
 
 struct replay {
@@ -418,6 +468,7 @@ int session_resume(session *s, int64_t id)
 	}
 	s->leased = true;
 	s->id = id;
+	s->pending = false;
 	memcpy(s->code, rec->code, sizeof(s->code));
 	snprintf(s->status, sizeof(s->status), "%s", rec->status);
 	db_rc = db_answers_load(s->d, id, replay_answer, &rp);
@@ -600,6 +651,8 @@ int session_finish(session *s, const char *status)
 int session_abandon(session *s)
 {
 	s->msg[0] = '\0';
+	if (s->pending)
+		return SESSION_OK;      /* never stored: nothing to end */
 	int rc = session_reopen(s);
 	if (rc != SESSION_OK)
 		return rc;

@@ -110,6 +110,17 @@ int session_store_error(const session *s);
 int session_start(session *s, const struct db_session_new *info);
 
 /*
+ * As session_start(), but the store gets the session only with its first
+ * write (the first answer, a note through session_reopen(), or
+ * session_finish()): an interview left before any answer leaves nothing
+ * behind. Until then session_id() is 0 and session_code() is "".
+ */
+int session_start_later(session *s, const struct db_session_new *info);
+
+/* True once the session exists in the store. */
+bool session_is_stored(const session *s);
+
+/*
  * Continue stored session id: its lease taken (SESSION_ESTORE with
  * DB_EHELD while another interview holds it; the front end may offer to
  * take a stale one over with db_lease_take() first), its answers replayed
@@ -129,7 +140,8 @@ int64_t session_id(const session *s);
 const char *session_status(const session *s);
 
 /* Take a resumed, finished session back to in progress before a change
- * made outside the core (the core does it before its own changes). */
+ * made outside the core (the core does it before its own changes); a
+ * session started with session_start_later() is created in the store. */
 int session_reopen(session *s);
 const char *session_code(const session *s);   /* "K7QX-4MRT" */
 

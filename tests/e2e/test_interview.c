@@ -374,16 +374,16 @@ static const char *drive(struct pty *p, const struct answer *script,
 	return NULL;
 }
 
-/* The session code shown at the start: "session XXXX-XXXX". */
+/* The session code shown with the first answer, "session XXXX-XXXX saved
+ * with the first answer", looked for in everything shown so far. */
 static void read_code(struct pty *p, char code[16])
 {
-	expect(p, "session ");
+	static const char tail[] = " saved with the first answer";
 	char *norm = normalise(p->raw, p->len);
-	const char *s = norm + p->mark;
-	while (*s == ' ')
-		s++;
-	assert_true(strlen(s) >= 9);
-	memcpy(code, s, 9);
+	const char *hit = strstr(norm, tail);
+	assert_non_null(hit);
+	assert_true(hit - norm >= 9);
+	memcpy(code, hit - 9, 9);
 	code[9] = '\0';
 	assert_int_equal(code[4], '-');
 	free(norm);
@@ -471,7 +471,6 @@ static void test_full_interview(void **state)
 	pty_start(&p, args);
 	expect(&p, "patient label");
 	type(&p, "bed 4\n");
-	read_code(&p, code);
 
 	/* A wrong answer is refused with what is allowed, and asked again. */
 	const char *line = next_prompt(&p);
@@ -494,6 +493,7 @@ static void test_full_interview(void **state)
 	line = drive(&p, script, NULL, NULL, NULL, 0);
 	assert_string_equal(line, "finish>");
 	expect(&p, "all questions are answered");
+	read_code(&p, code);
 	type(&p, "summary\n");
 	expect(&p, "Triage level:");
 	next_prompt(&p);
@@ -670,9 +670,9 @@ static void test_red_flag_stop(void **state)
 	};
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
-	read_code(&p, code);
 	const char *line = drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	assert_null(prompt_id(line));
+	read_code(&p, code);
 	expect(&p, "RED FLAG");
 	expect(&p, "[cauda_equina_suspected]");
 	expect(&p, "level emergency");
@@ -717,10 +717,10 @@ static void test_quit_and_resume(void **state)
 	};
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
-	read_code(&p, code);
 	assert_string_equal(next_prompt(&p), "age>");
 	type(&p, "70\n");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
+	read_code(&p, code);
 	type(&p, "y\n");
 	const char *line = next_prompt(&p);
 	const char *id = prompt_id(line);
@@ -769,7 +769,6 @@ static void test_killed_interview_resumes(void **state)
 	};
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
-	read_code(&p, code);
 	const char *line = next_prompt(&p);
 	for (int i = 0; i < 8; i++) {
 		const char *id = prompt_id(line);
@@ -792,6 +791,7 @@ static void test_killed_interview_resumes(void **state)
 	}
 	/* The next question is on the screen: everything before it is
 	 * committed. Kill the process without warning. */
+	read_code(&p, code);
 	snprintf(at, sizeof(at), "%s", line);
 	kill(p.pid, SIGKILL);
 	assert_int_equal(pty_finish(&p), 128 + SIGKILL);
@@ -921,10 +921,10 @@ static void test_store_locked(void **state)
 	char code[16], db_path[600];
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
-	read_code(&p, code);
 	assert_string_equal(next_prompt(&p), "age>");
 	type(&p, "61\n");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
+	read_code(&p, code);
 
 	/* Another process holds the store's write lock. */
 	sqlite3 *other;
@@ -1086,10 +1086,10 @@ static void test_one_writer(void **state)
 	char code[16], want[96];
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&a, args);
-	read_code(&a, code);
 	assert_string_equal(next_prompt(&a), "age>");
 	type(&a, "61\n");
 	assert_string_equal(next_prompt(&a), "knee_pain>");
+	read_code(&a, code);
 	snprintf(want, sizeof(want), "%d", (int)a.pid);
 	assert_string_equal(store_text("SELECT pid FROM lease"), want);
 
@@ -1169,9 +1169,9 @@ static void test_finished_stays_finished(void **state)
 	const char *const args[] = { "interview", "--label", "x",
 				     "--clinician", "Dr Who", NULL };
 	pty_start(&p, args);
-	read_code(&p, code);
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	expect(&p, "saved as emergency_stopped");
+	read_code(&p, code);
 	expect(&p, "sign off as (Enter: Dr Who; '-': leave unsigned)");
 	type(&p, "-\n");
 	expect(&p, "not signed off");
