@@ -34,7 +34,7 @@
     (title "Possible pain referred from the lumbar spine")
     (clinician-text "Knee or hip pain with radiating leg pain or leg numbness or paraesthesia, with or without back pain: consider a lumbar nerve root source. Stronger with a positive straight-leg raise, weaker with a negative one (which does not exclude an upper lumbar root). Examine the lumbar spine.")
     (patient-text "Pain or tingling that travels down the leg can come from a nerve in the lower back, even if your back does not hurt. This may be part of your knee or hip pain, so your back should be checked.")
-    (safety-net "If a leg gets weaker, get help the same day. Numbness between your legs or new trouble with your bladder or bowels is an emergency: go to an emergency department now."))
+    (safety-net ""))
   (finding-def (id back_exam_before_knee_replacement) (kind relationship) (level consultation)
     (cites regenexx_back_knee_article)
     (title "Examine the back before knee replacement")

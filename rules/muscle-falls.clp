@@ -57,7 +57,7 @@
     (title "Muscle loss with a neurological condition")
     (clinician-text "Noticed muscle loss in a patient with a neurological or neuromuscular disease: the wasting may be neurogenic; review with the team managing that condition before attributing it to disuse.")
     (patient-text "You have an illness of the nerves or muscles and your muscles look smaller. The team that looks after that illness should know about this.")
-    (safety-net "If the weakness gets worse quickly, get help the same day.")))
+    (safety-net "If the weakness gets worse over days, get help the same day.")))
 
 ;;; --- quadriceps and gluteal atrophy -----------------------------------
 

@@ -16,7 +16,7 @@
     (title "Severe pain")
     (clinician-text "Worst pain 7 or more out of 10 at the knee, hip or lower back: review analgesia and function; pain control early enables rehabilitation.")
     (patient-text "Your pain is severe. A GP or physiotherapist can help you control it, so that you can keep moving and do your exercises.")
-    (safety-net "If the pain suddenly gets much worse, or comes with a fever or new numbness, get help the same day."))
+    (safety-net "If the pain suddenly gets much worse, or comes with a fever, get help the same day."))
   (finding-def (id chronic_pain) (kind risk) (level consultation)
     (cites nice_ng59 nice_ng193 ct_study_knee_oa_muscle)
     (title "Long-lasting pain")

@@ -20,7 +20,7 @@
     (title "Not for this tool")
     (clinician-text "Outside the scope of this triage: under 16, or no pain, thigh weakness or muscle loss reported. Assess in the usual way.")
     (patient-text "This check is not the right one for you. If you are worried about your health, please book an appointment with your GP or nurse.")
-    (safety-net "If you feel very unwell, or have a fever, a hot swollen joint or cannot walk, get help the same day."))
+    (safety-net "If you feel very unwell, or have a fever with a hot swollen joint, go to an emergency department now."))
   (finding-def (id no_specific_concern) (kind scope) (level self_care)
     (when-complete yes)
     (gives-way-to quad_glute_atrophy_risk knee_hip_gait_compensation
