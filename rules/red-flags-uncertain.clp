@@ -204,8 +204,9 @@
                     (rule red-flag-spinal-infection-unconfirmed) (cf 0.5)
                     (because $?shown fever))))
 
-;;; Fracture: trauma uncertain with a clear criterion, or trauma clear with
-;;; a criterion uncertain. Both uncertain is too weak to flag.
+;;; Fracture: trauma uncertain with a clear criterion, trauma clear with a
+;;; criterion uncertain, or both uncertain (neither answer is a no, so the
+;;; fracture is not ruled out: SPEC section 1), at falling confidence.
 
 (defrule red-flag-fracture-trauma-uncertain
   "A fracture criterion with recent trauma unsure or skipped. Source: Ottawa knee rule, NICE NG59."
@@ -265,6 +266,15 @@
   =>
   (assert (fracture-criterion-uncertain osteoporosis_or_steroids)))
 
+(defrule red-flag-fracture-trauma-and-criterion-uncertain
+  "Recent trauma and a fracture criterion both unsure or skipped: not ruled out. Source: Ottawa knee rule, NICE NG59."
+  (logical (or (recent_trauma unsure) (declined recent_trauma))
+           (fracture-criterion-uncertain ?q))
+  =>
+  (assert (evidence (finding fracture_unconfirmed)
+                    (rule red-flag-fracture-trauma-and-criterion-uncertain) (cf 0.3)
+                    (because recent_trauma ?q))))
+
 (defrule red-flag-fracture-criterion-uncertain
   "Recent trauma with a fracture criterion unsure or skipped. Source: Ottawa knee rule, NICE NG59."
   (logical (recent_trauma yes) (fracture-criterion-uncertain ?q))
@@ -302,6 +312,16 @@
                     (rule red-flag-cervical-injury-trauma-uncertain) (cf 0.5)
                     (because $?shown recent_trauma))))
 
+(defrule red-flag-cervical-injury-trauma-and-arm-uncertain
+  "Neck pain (not answered no) with recent trauma and arm numbness or tingling both unsure or skipped. Source: Canadian C-spine rule."
+  (logical (site-open neck_pain $?shown)
+           (or (recent_trauma unsure) (declined recent_trauma))
+           (or (arm_numbness_tingling unsure) (declined arm_numbness_tingling)))
+  =>
+  (assert (evidence (finding cervical_injury_unconfirmed)
+                    (rule red-flag-cervical-injury-trauma-and-arm-uncertain) (cf 0.3)
+                    (because $?shown recent_trauma arm_numbness_tingling))))
+
 (defrule red-flag-dvt-unconfirmed
   "Calf swelling unsure or skipped. Source: Wells DVT criteria, NICE NG158."
   (logical (or (calf_swelling unsure) (declined calf_swelling)))
@@ -337,6 +357,16 @@
   (assert (evidence (finding acute_knee_injury)
                     (rule red-flag-acute-knee-injury-trauma-uncertain) (cf 0.4)
                     (because $?shown recent_trauma))))
+
+(defrule red-flag-acute-knee-injury-trauma-and-swelling-uncertain
+  "Knee pain (not answered no) with recent trauma and rapid swelling both unsure or skipped. Source: NICE CKS Knee pain."
+  (logical (site-open knee_pain $?shown)
+           (or (recent_trauma unsure) (declined recent_trauma))
+           (or (knee_swelling_rapid unsure) (declined knee_swelling_rapid)))
+  =>
+  (assert (evidence (finding acute_knee_injury)
+                    (rule red-flag-acute-knee-injury-trauma-and-swelling-uncertain) (cf 0.2)
+                    (because $?shown recent_trauma knee_swelling_rapid))))
 
 (defrule red-flag-hot-swollen-joint-uncertain
   "Hot swollen knee unsure or skipped. Source: NICE CKS Knee pain."

@@ -398,8 +398,8 @@
                     (because night_pain))))
 
 (defrule red-flag-locked-knee
-  "True locking of the knee, knee pain not answered no. Source: NICE CKS Knee pain."
-  (logical (site-open knee_pain $?) (knee_locking yes))
+  "True locking of the knee (the answer is about the knee; no pain site gates it). Source: NICE CKS Knee pain."
+  (logical (knee_locking yes))
   =>
   (assert (evidence (finding locked_knee) (rule red-flag-locked-knee) (cf 0.8)
                     (because knee_locking))))
