@@ -4,8 +4,10 @@
 ;;; Sources: a general-health article on muscle loss and pain, and an
 ;;; orthopaedic practice's article on back and knee pain, neither citing a
 ;;; study: their evidence is weak on the certainty-factor scale
-;;; (docs/rules.md), 0.3. Body weight also rests on NICE NG226 (weight loss
-;;; for osteoarthritis) and opioids on NICE NG193.
+;;; (docs/rules.md), 0.3, or 0.4 with a measured sign (a BMI of 30 or more).
+;;; Body weight with knee osteoarthritis rests on NICE NG226 (weight loss for
+;;; osteoarthritis, 0.6); opioids are the answer itself (0.9), reviewed as
+;;; NICE NG193 advises.
 ;;;
 ;;; Reads:  answers
 ;;; Writes: finding-def (static), evidence, (bmi <number>),
@@ -100,7 +102,7 @@
   "BMI 30 or more. Source: WHO BMI classification; general-health article; orthopaedic practice article."
   (logical (bmi ?b&:(>= ?b 30.0)))
   =>
-  (assert (evidence (finding joint_load_weight) (rule joint-load-weight-obesity) (cf 0.5)
+  (assert (evidence (finding joint_load_weight) (rule joint-load-weight-obesity) (cf 0.4)
                     (because height_cm weight_kg))))
 
 (defrule joint-load-weight-knee-oa

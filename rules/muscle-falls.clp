@@ -178,7 +178,7 @@
   "Muscle loss with a known neurological or neuromuscular condition. Source: general-health article on muscle loss."
   (logical (muscle_loss_noticed yes) (neurological_condition yes))
   =>
-  (assert (evidence (finding neurological_muscle_loss) (rule neurological-muscle-loss) (cf 0.5)
+  (assert (evidence (finding neurological_muscle_loss) (rule neurological-muscle-loss) (cf 0.4)
                     (because muscle_loss_noticed neurological_condition))))
 
 ;;; --- falls -------------------------------------------------------------
