@@ -912,6 +912,48 @@ static void test_colour(void **state)
 
 static const char *store_text(const char *sql);
 
+/* A session is created at the first answer: an interview left before any
+ * answer leaves no session behind; the first answer saves it with the
+ * label and clinician given as top-level options (no 'interview'). */
+static void test_session_at_first_answer(void **state)
+{
+	(void)state;
+	struct pty p;
+	char code[16];
+	const char *const args[] = { "--clinician", "Dr Who", "--label",
+				     "bed 9", NULL };
+	pty_start(&p, args);
+	expect(&p, "clinician interview");
+	expect(&p, "saved from the first answer");
+	assert_string_equal(next_prompt(&p), "age>");
+	type(&p, "quit\n");
+	expect(&p, "nothing was answered: no session saved");
+	assert_int_equal(pty_finish(&p), 0);
+	assert_string_equal(store_text("SELECT count(*) FROM session"), "0");
+
+	pty_start(&p, args);
+	assert_string_equal(next_prompt(&p), "age>");
+	type(&p, "summary\n");
+	expect(&p, "(0 answers so far; not saved yet)");
+	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(store_text("SELECT count(*) FROM session"), "0");
+	type(&p, "61\n");
+	assert_string_equal(next_prompt(&p), "knee_pain>");
+	read_code(&p, code);
+	type(&p, "summary\n");
+	expect(&p, "(1 answer so far; session ");
+	assert_string_equal(next_prompt(&p), "knee_pain>");
+	type(&p, "quit\n");
+	expect(&p, "saved (in progress)");
+	assert_int_equal(pty_finish(&p), 0);
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT clinician || '|' || patient_label || "
+		 "'|' || status FROM session WHERE code = '%.4s%.4s'", code,
+		 code + 5);
+	assert_string_equal(store_text(sql), "Dr Who|bed 9|in_progress");
+	assert_string_equal(store_text("SELECT count(*) FROM session"), "1");
+}
+
 /* The store cannot take an answer: said clearly, the answer kept in hand
  * and retried; on giving up, undone so the engine and the store agree. */
 static void test_store_locked(void **state)
@@ -1344,6 +1386,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_back_and_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_red_flag_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quit_and_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_at_first_answer,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_interview_resumes,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_of_input_without_terminal,
