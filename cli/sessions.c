@@ -29,6 +29,7 @@ static const char sessions_usage[] =
 	"       msktriage sessions resume ID|CODE\n"
 	"       msktriage sessions delete ID|CODE [--yes] [--reason TEXT]\n"
 	"       msktriage sessions addendum ID|CODE --author NAME --text TEXT\n"
+	"       msktriage sessions audit ID|CODE\n"
 	"\n"
 	"  list     sessions in the store, newest first; S is one of in_progress,\n"
 	"           complete, emergency_stopped, abandoned; M one of clinician,\n"
@@ -39,7 +40,12 @@ static const char sessions_usage[] =
 	"           trail keeps a record of the deletion and its reason); a\n"
 	"           signed-off session needs --reason\n"
 	"  addendum add a dated addendum to a signed-off session, which itself\n"
-	"           can no longer change\n";
+	"           can no longer change\n"
+	"  audit    the session's audit trail alone\n"
+	"\n"
+	"'show --format json' gives each answer with its type (numbers as\n"
+	"numbers), so its \"answers\" object can be given to 'assess' as it is;\n"
+	"a session in progress shows its interim level.\n";
 
 static const char *const statuses[] = {
 	"in_progress", "complete", "emergency_stopped", "abandoned", NULL,
@@ -198,14 +204,37 @@ struct show_ctx {
 	json_t *answers, *notes, *audit, *addenda;
 };
 
+/* A stored answer as JSON of its question's type, as 'assess' takes it. */
+static json_t *typed_answer(const struct engine_question *q, const char *value)
+{
+	if (!q || strcmp(value, "skip") == 0)
+		return json_string(value);
+	char *end = NULL;
+	switch (q->type) {
+	case ENGINE_TYPE_INTEGER:
+	case ENGINE_TYPE_SCALE: {
+		long long n = strtoll(value, &end, 10);
+		return end != value && !*end ? json_integer(n) : json_string(value);
+	}
+	case ENGINE_TYPE_NUMBER: {
+		double x = strtod(value, &end);
+		return end != value && !*end ? json_real(x) : json_string(value);
+	}
+	default:
+		return json_string(value);
+	}
+}
+
 static int show_answer(const char *question, const char *value, void *ctx)
 {
 	struct show_ctx *c = ctx;
+	const struct engine_question *q = c->e ? engine_question_find(c->e, question) : NULL;
+	if (c->e)
+		(void)engine_answer_set_text((engine *)c->e, question, value);
 	if (c->answers) {
-		json_object_set_new(c->answers, question, json_string(value));
+		json_object_set_new(c->answers, question, typed_answer(q, value));
 		return 0;
 	}
-	const struct engine_question *q = c->e ? engine_question_find(c->e, question) : NULL;
 	printf("  %-34s %s\n", question, value);
 	if (q && q->clinician_text[0])
 		printf("      %s\n", q->clinician_text);
@@ -279,6 +308,50 @@ static void show_conclusions_text(const struct db_session *s)
 	json_decref(j);
 }
 
+/*
+ * The level of a session in progress from its answers, which show_answer()
+ * gave the engine; NULL when it is finished, the rule base is not loaded,
+ * is not the one it was recorded with, or the rules fail.
+ */
+static const char *interim_level(engine *e, const struct db_session *s)
+{
+	if (!e || strcmp(s->status, "in_progress") != 0 ||
+	    strcmp(s->rulebase_sha256, engine_rulebase_sha256(e)) != 0 ||
+	    engine_run(e) != 0)
+		return NULL;
+	const struct engine_level *l = engine_level(e);
+	return l ? l->id : NULL;
+}
+
+/* ------------------------------------------------------------------ audit */
+
+static int sessions_audit(db *d, int argc, char **argv)
+{
+	const char *ref = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!ref && argv[i][0] != '-')
+			ref = argv[i];
+		else
+			return usage_error("unknown option '%s' for sessions audit",
+					   argv[i]);
+	}
+	if (!ref)
+		return usage_error("sessions audit needs a session id or code%s", "");
+	struct db_session *s = NULL;
+	int rv = cli_session_find(d, ref, &s);
+	if (rv != 0)
+		return rv;
+	struct show_ctx c = { 0 };
+	printf("Audit trail of session %s (%s):\n", s->code, s->status);
+	int status = 0;
+	if (db_audit_load(d, s->id, show_audit, &c) != DB_OK) {
+		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+		status = 1;
+	}
+	db_session_free(s);
+	return status;
+}
+
 static int sessions_show(db *d, const struct cli_options *opt, int argc, char **argv)
 {
 	const char *ref = NULL, *format = "text";
@@ -327,6 +400,9 @@ static int sessions_show(db *d, const struct cli_options *opt, int argc, char **
 		json_object_set_new(j, "notes", c.notes);
 		json_object_set_new(j, "addenda", c.addenda);
 		json_object_set_new(j, "audit", c.audit);
+		const char *interim = interim_level(e, s);
+		if (interim)
+			json_object_set_new(j, "interim_level", json_string(interim));
 		json_t *concl = s->conclusions_json ? json_loads(s->conclusions_json, 0, NULL) : NULL;
 		json_object_set_new(j, "conclusions", concl ? concl : json_null());
 		json_dumpf(j, stdout, JSON_INDENT(2) | CLI_JSON_REAL);
@@ -358,6 +434,10 @@ static int sessions_show(db *d, const struct cli_options *opt, int argc, char **
 	printf("\nAnswers (%d):\n", s->answer_count);
 	if (db_answers_load(d, s->id, show_answer, &c) != DB_OK)
 		goto out_db;
+	const char *interim = interim_level(e, s);
+	if (interim)
+		printf("\nInterim level (in progress, from the answers so far): "
+		       "%s\n", interim);
 	show_conclusions_text(s);
 	printf("\nNotes:\n");
 	if (db_notes_load(d, s->id, show_note, &c) != DB_OK)
@@ -501,7 +581,7 @@ int cli_sessions(int argc, char **argv, const struct cli_options *opt)
 	if (strcmp(sub, "resume") == 0)
 		return cli_resume(argc - 1, argv + 1, opt);
 	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "delete") &&
-	    strcmp(sub, "addendum"))
+	    strcmp(sub, "addendum") && strcmp(sub, "audit"))
 		return usage_error("unknown sessions command '%.32s'", sub);
 
 	db *d = cli_store_open(opt, "clinician");
@@ -514,6 +594,8 @@ int cli_sessions(int argc, char **argv, const struct cli_options *opt)
 		status = sessions_show(d, opt, argc - 2, argv + 2);
 	else if (strcmp(sub, "addendum") == 0)
 		status = sessions_addendum(d, argc - 2, argv + 2);
+	else if (strcmp(sub, "audit") == 0)
+		status = sessions_audit(d, argc - 2, argv + 2);
 	else
 		status = sessions_delete(d, argc - 2, argv + 2);
 	db_close(d);

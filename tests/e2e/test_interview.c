@@ -801,8 +801,11 @@ static void test_killed_interview_resumes(void **state)
 	assert_int_equal(run_plain(show, "", &out), 0);
 	assert_non_null(strstr(out, "\"status\": \"in_progress\""));
 	for (int i = 0; i < 8; i++) {
+		bool number = values[i][0] && strspn(values[i], "0123456789")
+						    == strlen(values[i]);
 		int w = snprintf(expect_text, sizeof(expect_text),
-				 "\"%s\": \"%s\"", ids[i], values[i]);
+				 number ? "\"%s\": %s" : "\"%s\": \"%s\"",
+				 ids[i], values[i]);
 		assert_true(w > 0 && (size_t)w < sizeof(expect_text));
 		if (!strstr(out, expect_text))
 			fail_msg("answer %s not in the store after the kill:\n%s",
@@ -952,6 +955,52 @@ static void test_session_at_first_answer(void **state)
 		 code + 5);
 	assert_string_equal(store_text(sql), "Dr Who|bed 9|in_progress");
 	assert_string_equal(store_text("SELECT count(*) FROM session"), "1");
+
+	/* The session in progress shows its interim level; its audit trail
+	 * on its own. */
+	char *out = NULL;
+	const char *const show[] = { "sessions", "show", code, NULL };
+	assert_int_equal(run_plain(show, "", &out), 0);
+	assert_non_null(strstr(out, "Interim level (in progress, from the "
+				    "answers so far): "));
+	free(out);
+	const char *const audit[] = { "sessions", "audit", code, NULL };
+	assert_int_equal(run_plain(audit, "", &out), 0);
+	assert_non_null(strstr(out, "Audit trail of session "));
+	assert_non_null(strstr(out, "opened"));
+	assert_null(strstr(out, "Answers ("));
+	free(out);
+
+	/* 'show --format json' gives typed answers that 'assess' takes back,
+	 * to the same level. */
+	const char *const js[] = { "sessions", "show", code, "--format", "json",
+				   NULL };
+	assert_int_equal(run_plain(js, "", &out), 0);
+	assert_non_null(strstr(out, "\"age\": 61"));
+	const char *lv = strstr(out, "\"interim_level\": \"");
+	assert_non_null(lv);
+	char level[64];
+	assert_int_equal(sscanf(lv, "\"interim_level\": \"%63[a-z_]\"", level), 1);
+	const char *a = strstr(out, "\"answers\": {");
+	assert_non_null(a);
+	a += strlen("\"answers\": ");
+	const char *end = strchr(a, '}');
+	assert_non_null(end);
+	char req[600];
+	snprintf(req, sizeof(req), "%s/req.json", dir);
+	FILE *f = fopen(req, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"answers\": %.*s}}\n", (int)(end - a), a);
+	fclose(f);
+	free(out);
+	const char *const assess[] = { "assess", "--answers", req, NULL };
+	assert_int_equal(run_plain(assess, "", &out), 0);
+	char want[120];
+	snprintf(want, sizeof(want), "\"level\": \"%s\"", level);
+	if (!strstr(out, want))
+		fail_msg("assess did not give %s from the shown answers:\n%s",
+			 want, out);
+	free(out);
 }
 
 /* The store cannot take an answer: said clearly, the answer kept in hand
@@ -1066,7 +1115,7 @@ static void test_store_locked(void **state)
 	free(out);
 	const char *const show[] = { "sessions", "show", code, "--format", "json", NULL };
 	assert_int_equal(run_plain(show, "", &out), 0);
-	assert_non_null(strstr(out, "\"age\": \"61\""));
+	assert_non_null(strstr(out, "\"age\": 61"));
 	assert_non_null(strstr(out, "\"knee_pain\": \"yes\""));
 	free(out);
 	/* knee_pain: no (the yes was never stored), then yes from the file */
