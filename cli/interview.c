@@ -1136,7 +1136,7 @@ static int exit_status(struct iv *v, enum outcome r)
 
 static const char interview_usage[] =
 	"usage: msktriage [--rules DIR] [--db PATH] [interview] [--label TEXT] [--clinician NAME]\n"
-	"       msktriage [--rules DIR] [--db PATH] resume ID|CODE\n"
+	"       msktriage [--rules DIR] [--db PATH] resume [ID|CODE]\n"
 	"       msktriage [--rules DIR] [--db PATH] resume [ID|CODE] --answers FILE\n"
 	"\n"
 	"Interview a patient at the terminal: the rule base's questions in order,\n"
@@ -1146,6 +1146,8 @@ static const char interview_usage[] =
 	"One interview at a time holds a session; resuming a finished session and\n"
 	"leaving without a change keeps its status; a signed-off one no longer\n"
 	"changes, and resuming it at a terminal offers addenda instead.\n"
+	"The session is saved from its first answer. 'resume' without an id, at\n"
+	"a terminal, lists the sessions in progress and asks which to go on with.\n"
 	"'resume --answers FILE' puts the answers saved to FILE (when the store\n"
 	"would not take them) back into their session.\n"
 	"\n"
@@ -1357,6 +1359,94 @@ static int addendum_prompt(struct iv *v, const struct db_session *s)
 	}
 }
 
+/* ------------------------------------------------------ pick a session */
+
+/* Person-typed text on the terminal: control characters (C0, DEL and the
+ * UTF-8 encoded C1 range) shown as '?', at most max bytes. */
+static void put_typed(FILE *f, const char *t, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)t;
+	for (size_t i = 0; u[i] && i < max; i++) {
+		if (u[i] == 0xc2 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f) {
+			fputc('?', f);
+			i++;
+		} else if (u[i] < 0x20 || u[i] == 0x7f) {
+			fputc('?', f);
+		} else {
+			fputc(u[i], f);
+		}
+	}
+}
+
+struct pick {
+	FILE *f;
+	size_t n;
+	char codes[20][DB_CODE_SIZE];
+};
+
+static int pick_one(const struct db_session *s, void *ctx)
+{
+	struct pick *p = ctx;
+	if (p->n >= 20)
+		return 0;
+	snprintf(p->codes[p->n], DB_CODE_SIZE, "%s", s->code);
+	p->n++;
+	char at[32];
+	fprintf(p->f, "  %2zu  %s  %-9s %s  %3d answer%s  ", p->n, s->code,
+		s->mode, cli_time(s->updated_at, at, sizeof(at)), s->answer_count,
+		s->answer_count == 1 ? " " : "s");
+	if (s->patient_label)
+		put_typed(p->f, s->patient_label, 40);
+	if (s->clinician) {
+		fputs(s->patient_label ? ", " : "", p->f);
+		put_typed(p->f, s->clinician, 40);
+	}
+	fputc('\n', p->f);
+	return 0;
+}
+
+/*
+ * resume without an id at a terminal: list the sessions in progress and
+ * ask which. Writes the code chosen to code; false when none was.
+ */
+static bool pick_session(struct iv *v, char code[DB_CODE_SIZE])
+{
+	struct pick p = { .f = v->out.f };
+	SAY(v, "sessions in progress (most recent first):\n");
+	if (db_session_list(v->d, "in_progress", 0, pick_one, &p) != DB_OK) {
+		fprintf(stderr, "msktriage: %s\n", db_errmsg(v->d));
+		return false;
+	}
+	if (p.n == 0) {
+		SAY(v, "  none: start one with 'msktriage interview'\n");
+		return false;
+	}
+	for (;;) {
+		char *line = NULL;
+		if (term_input_read("resume which? (number or code; Enter: none) ",
+				    &line) != TERM_LINE || !*trim(line)) {
+			free(line);
+			return false;
+		}
+		char *t = trim(line);
+		char *end = NULL;
+		long k = strtol(t, &end, 10);
+		if (end != t && !*end && k >= 1 && (size_t)k <= p.n) {
+			snprintf(code, DB_CODE_SIZE, "%s", p.codes[k - 1]);
+			free(line);
+			return true;
+		}
+		if (strlen(t) < DB_CODE_SIZE && end == t) {
+			snprintf(code, DB_CODE_SIZE, "%s", t);
+			free(line);
+			return true;
+		}
+		SAY(v, "the choice must be a number from 1 to %zu or a session "
+		    "code\n", p.n);
+		free(line);
+	}
+}
+
 int cli_resume(int argc, char **argv, const struct cli_options *opt)
 {
 	const char *which = NULL, *answers_path = NULL, *file_code = NULL;
@@ -1384,7 +1474,7 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		return 2;
 	if (!which)
 		which = file_code;
-	if (!which) {
+	if (!which && !isatty(STDIN_FILENO)) {
 		fprintf(stderr, "msktriage: resume needs a session id or code\n%s",
 			interview_usage);
 		return 2;
@@ -1392,6 +1482,14 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	opened = true;
 	if (iv_open(&v, opt) != 0)
 		goto out_free;
+	char picked[DB_CODE_SIZE];
+	if (!which) {
+		if (!pick_session(&v, picked)) {
+			status = 0;
+			goto out_free;
+		}
+		which = picked;
+	}
 	int rc = cli_session_find(v.d, which, &s);
 	if (rc != 0) {
 		status = rc;
@@ -1456,10 +1554,12 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		    term_sgr(&v.out, TERM_YELLOW), term_sgr(&v.out, TERM_RESET),
 		    b->question, b->why);
 	}
-	SAY(&v, "session %s%s%s resumed%s%s, %zu answers so far. Type 'help' "
+	size_t n_answers = engine_answer_count(v.e);
+	SAY(&v, "session %s%s%s resumed%s%s, %zu answer%s so far. Type 'help' "
 	    "for commands.\n", term_sgr(&v.out, TERM_BOLD), session_code(v.s),
 	    term_sgr(&v.out, TERM_RESET), s->patient_label ? ": " : "",
-	    s->patient_label ? s->patient_label : "", engine_answer_count(v.e));
+	    s->patient_label ? s->patient_label : "", n_answers,
+	    n_answers == 1 ? "" : "s");
 	for (size_t i = 0; i < engine_finding_count(v.e); i++) {
 		const struct engine_finding *f = engine_finding_at(v.e, i);
 		if (strcmp(f->kind, "red_flag") == 0)

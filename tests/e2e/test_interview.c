@@ -1003,6 +1003,58 @@ static void test_session_at_first_answer(void **state)
 	free(out);
 }
 
+/* 'resume' without an id lists the sessions in progress, most recent
+ * first, and goes on with the one picked; person-typed labels are shown
+ * without their control characters. */
+static void test_resume_picks(void **state)
+{
+	(void)state;
+	struct pty p;
+	char first[16], second[16];
+	const char *const a1[] = { "--label", "bed\0331", NULL };
+	pty_start(&p, a1);
+	assert_string_equal(next_prompt(&p), "age>");
+	type(&p, "61\n");
+	assert_string_equal(next_prompt(&p), "knee_pain>");
+	read_code(&p, first);
+	type(&p, "quit\n");
+	expect(&p, "saved (in progress)");
+	assert_int_equal(pty_finish(&p), 0);
+	const char *const a2[] = { "--label", "bed 2", NULL };
+	pty_start(&p, a2);
+	assert_string_equal(next_prompt(&p), "age>");
+	type(&p, "70\n");
+	assert_string_equal(next_prompt(&p), "knee_pain>");
+	read_code(&p, second);
+	type(&p, "quit\n");
+	expect(&p, "saved (in progress)");
+	assert_int_equal(pty_finish(&p), 0);
+
+	const char *const res[] = { "resume", NULL };
+	pty_start(&p, res);
+	expect(&p, "sessions in progress (most recent first)");
+	expect(&p, "1  ");
+	expect(&p, second);
+	expect(&p, "bed 2");
+	expect(&p, "2  ");
+	expect(&p, first);
+	expect(&p, "bed?1");
+	expect(&p, "resume which?");
+	assert_null(memchr(p.raw, 0x1b, p.len));
+	type(&p, "7\n");
+	expect(&p, "must be a number from 1 to 2 or a session code");
+	expect(&p, "resume which?");
+	type(&p, "2\n");
+	char want[64];
+	snprintf(want, sizeof(want), "session %s resumed", first);
+	expect(&p, want);
+	expect(&p, "1 answer so far");
+	assert_string_equal(next_prompt(&p), "knee_pain>");
+	type(&p, "quit\n");
+	expect(&p, "saved (in progress)");
+	assert_int_equal(pty_finish(&p), 0);
+}
+
 /* The store cannot take an answer: said clearly, the answer kept in hand
  * and retried; on giving up, undone so the engine and the store agree. */
 static void test_store_locked(void **state)
@@ -1437,6 +1489,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_quit_and_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_at_first_answer,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_picks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_interview_resumes,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_of_input_without_terminal,
