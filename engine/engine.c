@@ -1932,7 +1932,8 @@ size_t engine_check(const engine *e,
 		if (blank(q->why))
 			problem(&c, "question '%s' does not say why it is asked",
 				q->id);
-		if (blank(q->section))
+		/* a SYMBOL slot left out reads as nil */
+		if (blank(q->section) || strcmp(q->section, "nil") == 0)
 			problem(&c, "question '%s' has no section", q->id);
 		if (q->type != ENGINE_TYPE_YESNO && q->type != ENGINE_TYPE_CHOICE &&
 		    !(q->min < q->max))
