@@ -7,6 +7,8 @@
 #   make test SANITIZE=1   the same with AddressSanitizer + UBSan (build-asan/)
 #   make deps       install missing Debian packages (apt-get update first)
 #   make bench      run the benchmarks (results go in docs/benchmarks.md)
+#   make property   the differential property test at full length
+#                   (N=100000 answer sets, SEED=1; both may be given)
 
 DEBIAN_PACKAGES := build-essential cmake pkg-config libclips-dev \
 	libsqlite3-dev libreadline-dev libjansson-dev libsodium-dev libcmocka-dev
@@ -20,7 +22,7 @@ CMAKE_FLAGS :=
 endif
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build deps run test bench clean
+.PHONY: all build deps run test bench property clean
 
 all: build
 
@@ -49,6 +51,11 @@ test: build
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+N ?= 100000
+SEED ?= 1
+property: build
+	./$(BUILD)/tests/property_test rules --sets $(N) --seed $(SEED)
 
 clean:
 	rm -rf build build-asan

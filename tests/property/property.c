@@ -2,7 +2,7 @@
  * property.c — a differential test of the rule base against SPEC §4's
  * red-flag rows.
  *
- *   property_test RULES_DIR [--sets N] [--seed S] [--show K]
+ *   property_test RULES_DIR [--sets N] [--seed S] [--from I] [--show K]
  *                 [--kind interview|scattered|both]   (both: alternate)
  *   property_test RULES_DIR --eval CASE.json     the table's level for one case
  *
@@ -37,9 +37,10 @@
  *     the stiffness and swelling items) count only when answered yes.
  * Over-triage (the engine more urgent than the table) is not a failure.
  *
- * Reproducible: set i of seed S is generated from (S, i) alone. A failure
- * prints the seed, the set, the answers as a case file's JSON and both
- * levels; exit status 1 when any set fails, 2 on bad usage.
+ * Reproducible: set i of seed S is generated from (S, i) alone; --from I
+ * --sets 1 replays set I. A failure
+ * prints the seed, the set, both levels and the answers as a case file
+ * for tests/cases/ (min_level: what the table demands); exit status 1 when any set fails, 2 on bad usage.
  */
 #include "engine/engine.h"
 
@@ -74,7 +75,7 @@ static int level_index(const char *id)
 #define MAX_ANSWERS 128
 
 struct answers {
-	const char *id[MAX_ANSWERS];
+	char id[MAX_ANSWERS][48];
 	char value[MAX_ANSWERS][24];   /* canonical text, "skip" when declined */
 	bool numeric[MAX_ANSWERS];
 	size_t n;
@@ -99,7 +100,7 @@ static void put(struct answers *a, const char *id, const char *value,
 		}
 	if (a->n == MAX_ANSWERS)
 		return;
-	a->id[a->n] = id;
+	snprintf(a->id[a->n], sizeof(a->id[a->n]), "%s", id);
 	snprintf(a->value[a->n], sizeof(a->value[a->n]), "%s", value);
 	a->numeric[a->n] = numeric;
 	a->n++;
@@ -340,6 +341,66 @@ static int table_level(const struct answers *a, const char **why, bool *unsure)
 	return best;
 }
 
+/* The table against the examples SPEC itself gives (§4 R2 and §7), so
+ * that a slip in the table shows before it judges the rules. */
+static const struct {
+	const char *answers;    /* id=value pairs, space-separated */
+	int level;
+} spec_examples[] = {
+	{ "saddle_numbness=yes", EMERGENCY },
+	{ "saddle_numbness=yes low_back_pain=no", EMERGENCY },
+	{ "saddle_numbness=yes low_back_pain=no leg_radiating_pain=no", SELF_CARE },
+	{ "low_back_pain=yes saddle_numbness=unsure", CONSULT_24 },
+	{ "age=55 knee_pain=yes recent_trauma=yes", CONSULT_24 },
+	{ "age=54 knee_pain=yes recent_trauma=yes low_back_pain=no", SELF_CARE },
+	{ "age=30 knee_pain=yes recent_trauma=yes unable_to_bear_weight=yes", EMERGENCY },
+	{ "age=70 hip_pain=yes recent_trauma=yes unable_to_bear_weight=no", CONSULT_24 },
+	{ "age=64 hip_pain=yes recent_trauma=yes unable_to_bear_weight=no "
+	  "low_back_pain=no", SELF_CARE },
+	{ "age=60 low_back_pain=yes recent_trauma=yes", EMERGENCY },
+	{ "knee_pain=yes calf_swelling=yes", EMERGENCY },
+	{ "knee_pain=yes calf_swelling=unsure", CONSULT_24 },
+	{ "calf_swelling=yes breathless_or_chest_pain=yes", AMBULANCE },
+	{ "calf_swelling=yes breathless_or_chest_pain=unsure", EMERGENCY },
+	{ "knee_pain=yes sudden_severe_pain_faint=yes", AMBULANCE },
+	{ "age=65 neck_pain=yes recent_trauma=yes", EMERGENCY },
+	{ "age=40 neck_pain=yes recent_trauma=yes arm_numbness_tingling=yes", EMERGENCY },
+	{ "age=30 knee_pain=yes recent_trauma=yes knee_swelling_rapid=yes", CONSULT_24 },
+	{ "age=30 knee_pain=yes recent_trauma=yes knee_locking=yes", CONSULT_24 },
+	{ "age=50 neck_pain=yes cancer_history=yes", CONSULT },
+	{ "weight_loss_unexplained=yes muscle_loss_noticed=yes", CONSULT },
+	{ "knee_pain=yes knee_hot_swollen=yes fever=no immunosuppressed=no", CONSULT_24 },
+	{ "knee_pain=yes knee_hot_swollen=yes immunosuppressed=yes", EMERGENCY },
+	{ "age=40 knee_pain=no hip_pain=no low_back_pain=no neck_pain=no", SELF_CARE },
+};
+
+static bool table_matches_spec(void)
+{
+	bool ok = true;
+	for (size_t i = 0; i < sizeof(spec_examples) / sizeof(*spec_examples); i++) {
+		struct answers a = { 0 };
+		char buf[256];
+		snprintf(buf, sizeof(buf), "%s", spec_examples[i].answers);
+		for (char *save = NULL, *tok = strtok_r(buf, " ", &save); tok;
+		     tok = strtok_r(NULL, " ", &save)) {
+			char *eq = strchr(tok, '=');
+			*eq = '\0';
+			put(&a, tok, eq + 1, eq[1] >= '0' && eq[1] <= '9');
+		}
+		const char *why;
+		bool unsure;
+		int got = table_level(&a, &why, &unsure);
+		if (got != spec_examples[i].level) {
+			fprintf(stderr, "property: the table gives %s for the SPEC "
+				"example '%s', which SPEC puts at %s\n", levels[got],
+				spec_examples[i].answers,
+				levels[spec_examples[i].level]);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 /* --------------------------------------------------------- the generator */
 
 struct rng {
@@ -470,9 +531,15 @@ static int scattered(engine *e, struct rng *r, struct answers *a)
 
 /* -------------------------------------------------------------- reports */
 
-static void print_case(FILE *out, const struct answers *a, bool kiosk)
+/* The answer set as a case file of tests/cases/ (README.md there), with
+ * the level the table demands as its min_level. */
+static void print_case(FILE *out, const struct answers *a, bool kiosk,
+		       unsigned long long seed, unsigned long long set,
+		       const char *why, int want)
 {
-	fprintf(out, "{\"mode\": \"%s\", \"answers\": {", kiosk ? "kiosk" : "clinician");
+	fprintf(out, "{\"description\": \"property test seed %llu set %llu: "
+		"%s\", \"mode\": \"%s\", \"answers\": {", seed, set,
+		why ? why : "engine failure", kiosk ? "kiosk" : "clinician");
 	for (size_t i = 0; i < a->n; i++) {
 		if (a->numeric[i])
 			fprintf(out, "%s\"%s\": %s", i ? ", " : "", a->id[i],
@@ -481,7 +548,7 @@ static void print_case(FILE *out, const struct answers *a, bool kiosk)
 			fprintf(out, "%s\"%s\": \"%s\"", i ? ", " : "", a->id[i],
 				a->value[i]);
 	}
-	fprintf(out, "}}\n");
+	fprintf(out, "}, \"expect\": {\"min_level\": \"%s\"}}\n", levels[want]);
 }
 
 /* --------------------------------------------------------------- --eval */
@@ -521,7 +588,7 @@ static int eval_file(const char *path)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: property_test RULES_DIR [--sets N] [--seed S] [--show K]\n"
+	fprintf(stderr, "usage: property_test RULES_DIR [--sets N] [--seed S] [--from I] [--show K]\n"
 			"                     [--kind interview|scattered|both]\n"
 			"       property_test RULES_DIR --eval CASE.json\n");
 }
@@ -532,7 +599,7 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	unsigned long long sets = 100000, seed = 1, show = 5;
+	unsigned long long sets = 100000, seed = 1, show = 5, from = 0;
 	int kinds = 3; /* 1 interviews, 2 scattered answers, 3 both */
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--eval") == 0 && i + 1 < argc)
@@ -552,6 +619,7 @@ int main(int argc, char **argv)
 		unsigned long long *opt = strcmp(argv[i], "--sets") == 0 ? &sets
 					  : strcmp(argv[i], "--seed") == 0 ? &seed
 					  : strcmp(argv[i], "--show") == 0 ? &show
+					  : strcmp(argv[i], "--from") == 0 ? &from
 					  : NULL;
 		if (!opt || i + 1 >= argc) {
 			usage();
@@ -563,6 +631,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+
+	if (!table_matches_spec())
+		return 2;
 
 	char *msg = NULL;
 	engine *e = engine_new(argv[1], &msg);
@@ -577,7 +648,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	for (unsigned long long i = 0; i < sets; i++) {
+	for (unsigned long long i = from; i < from + sets; i++) {
 		struct rng r = { seed * 0x100000001b3ULL ^ (i * 0x9e3779b97f4a7c15ULL) };
 		next(&r);
 		struct answers a = { 0 };
@@ -589,7 +660,7 @@ int main(int argc, char **argv)
 		if (rv != 0) {
 			fprintf(stderr, "property: seed %llu set %llu: the engine "
 				"failed: %s\n", seed, i, engine_errmsg(e));
-			print_case(stderr, &a, kiosk);
+			print_case(stderr, &a, kiosk, seed, i, NULL, SELF_CARE);
 			engine_free(e);
 			return 1;
 		}
@@ -618,7 +689,7 @@ int main(int argc, char **argv)
 			       is_interview ? "interview" : "scattered answers",
 			       levels[got], levels[want], why,
 			       unsure ? ", unsure form" : "");
-			print_case(stdout, &a, kiosk);
+			print_case(stdout, &a, kiosk, seed, i, why, want);
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
