@@ -37,10 +37,13 @@
  *     the stiffness and swelling items) count only when answered yes.
  * Over-triage (the engine more urgent than the table) is not a failure.
  *
- * Reproducible: set i of seed S is generated from (S, i) alone; --from I
- * --sets 1 replays set I. A failure
- * prints the seed, the set, both levels and the answers as a case file
- * for tests/cases/ (min_level: what the table demands); exit status 1 when any set fails, 2 on bad usage.
+ * Before judging the rules, the table is checked against the examples SPEC
+ * itself gives (spec_examples below); a disagreement exits 2.
+ *
+ * Reproducible: set i of seed S is generated from (S, i) alone, and
+ * --from I --sets 1 replays it. A failure prints the seed, the set, both
+ * levels and the answers as a case file for tests/cases/ (min_level: what
+ * the table demands). Exit status 1 when any set fails, 2 on bad usage.
  */
 #include "engine/engine.h"
 
