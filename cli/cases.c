@@ -4,6 +4,12 @@
  *
  * Used by the case runner (CTest label "cases") and by `rules check`, which
  * runs every case with rule coverage on.
+ *
+ * A case is checked for its shape before anything runs: every case states
+ * its level (exactly, or as a minimum), and a key, level, finding,
+ * recommendation or question id the runner or the rule base does not know
+ * fails the case, naming the file and what is wrong, instead of silently
+ * checking nothing.
  */
 #include "cli/cases.h"
 #include "cli/result.h"
@@ -186,7 +192,11 @@ static bool expect_valid(struct cli_case_ctx *c, engine *e, const char *name,
 		fail(c, name, "'expect' must be an object");
 		return false;
 	}
+	const struct engine_level *want;
+	bool at_least;
 	bool ok = known_keys(c, name, expect, expect_keys, "in 'expect'");
+	ok &= level_expectation(c, e, name, expect, "in 'expect'", &want,
+				&at_least);
 	ok &= id_list(c, e, name, expect, "findings", finding_exists, "finding");
 	ok &= id_list(c, e, name, expect, "absent", finding_exists, "finding");
 	ok &= id_list(c, e, name, expect, "recommendations",
