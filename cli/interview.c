@@ -261,6 +261,8 @@ static void show_question(struct iv *v, const struct engine_question *q)
 		SAY(v, "  (examination)");
 	if (v->changing == q && now)
 		SAY(v, "  (changing: now %s)", now);
+	else if (engine_stop_reason(v->e))
+		SAY(v, "  (asked before the interview stops)");
 	SAY(v, "\n");
 	term_wrap(&v->out, 2, 2, TERM_BOLD, q->clinician_text);
 	allowed(q, line, sizeof(line));
@@ -1040,11 +1042,16 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 {
 	/* A stop already in the answers (a resumed session) is reviewed, not
 	 * acted on again until the clinician finishes. */
-	bool review_stop = resumed && engine_stop_reason(v->e);
+	bool review_stop = resumed && engine_stop_reason(v->e) &&
+			   engine_is_complete(v->e);
 	term_input_set_completer(complete, v);
 	for (;;) {
+		/* A stop waits for a red-flag question that could make the
+		 * case more urgent still (the engine's next question); the
+		 * level already counts meanwhile. */
 		const char *stop = engine_stop_reason(v->e);
-		if (stop && !review_stop && !v->changing) {
+		if (stop && engine_is_complete(v->e) && !review_stop &&
+		    !v->changing) {
 			bool em = is_emergency(v->e, stop);
 			if (em)
 				show_stop(v, stop);

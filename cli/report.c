@@ -94,9 +94,15 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 	size_t i;
 	json_t *f;
 
-	fprintf(o->f, "%sTriage level: %s%s\n",
-		term_sgr(o, urgent ? TERM_RED : TERM_BOLD), jstr(triage, "level"),
-		term_sgr(o, TERM_RESET));
+	/* While a relevant red-flag question is unanswered the level is
+	 * interim and says so (conclusions kept before the field existed
+	 * are taken as they were shown). */
+	json_t *screened = json_object_get(c, "red_flags_screened");
+	fprintf(o->f, "%sTriage level%s: %s%s\n",
+		term_sgr(o, urgent ? TERM_RED : TERM_BOLD),
+		json_is_false(screened)
+			? " (interim, red-flag screening not finished)" : "",
+		jstr(triage, "level"), term_sgr(o, TERM_RESET));
 	term_wrap(o, 2, 2, TERM_RESET, jstr(triage, "meaning"));
 	const char *stop = json_string_value(json_object_get(c, "stopped_by"));
 	if (stop) {

@@ -6,9 +6,12 @@
  *
  *   { "triage": {"level", "rank", "meaning", "patient_meaning", "safety_net"},
  *     "findings": [{"id", "kind", "title", "confidence", "level",
- *                   "because": {question: answer}, "rules": [], "source"}],
- *     "recommendations": [{"id", "title", "because": [finding ids], "source"}],
- *     "next_question": id | null, "complete": bool, "stopped_by": id | null,
+ *                   "because": {question: answer}, "against": [question ids],
+ *                   "rules": [], "source", "citations": [{"id", "text"}]}],
+ *     "recommendations": [{"id", "title", "because": [finding ids], "source",
+ *                          "citations": [{"id", "text"}]}],
+ *     "next_question": id | null, "complete": bool,
+ *     "red_flags_screened": bool, "stopped_by": id | null,
  *     "rulebase": {"sha256", "version"} }
  */
 #ifndef MSKTRIAGE_CLI_RESULT_H

@@ -233,7 +233,9 @@ static void show_conclusions_text(const struct db_session *s)
 		return;
 	}
 	json_t *triage = json_object_get(j, "triage");
-	printf("\nConclusions: %s\n  %s\n",
+	printf("\nConclusions%s: %s\n  %s\n",
+	       json_is_false(json_object_get(j, "red_flags_screened"))
+		       ? " (interim, red-flag screening not finished)" : "",
 	       json_string_value(json_object_get(triage, "level")),
 	       json_string_value(json_object_get(triage, "meaning")));
 	size_t i;

@@ -674,7 +674,14 @@ static void test_red_flag_stop(void **state)
 	const char *const rep[] = { "report", code, "--format", "text", NULL };
 	assert_int_equal(run_plain(rep, "", &out), 0);
 	assert_non_null(strstr(out, "Status       emergency_stopped"));
-	assert_non_null(strstr(out, "Triage level: emergency"));
+	/* The fixture asks every red flag it has before saddle numbness;
+	 * the built-in rule base stops with others unasked, and its level
+	 * says it is interim. */
+	if (rules_dir[0])
+		assert_non_null(strstr(out, "Triage level: emergency"));
+	else
+		assert_non_null(strstr(out, "Triage level (interim, red-flag "
+					    "screening not finished): emergency"));
 	assert_non_null(strstr(out, "[cauda_equina_suspected]"));
 	assert_non_null(strstr(out, "saddle_numbness"));
 	free(out);

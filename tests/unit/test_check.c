@@ -9,6 +9,10 @@
  * same answers, reports nothing. Defects that only a run reveals (evidence
  * or recommendations naming what does not exist) must be absent before the
  * run and present after it.
+ *
+ * tests/unit/fixtures/check-citations does the same for the checks that
+ * need a bibliography: citations, giving way, negative evidence for a red
+ * flag, and user-facing text that names the specification or a seed file.
  */
 #include "engine/engine.h"
 
@@ -191,12 +195,65 @@ static void test_clean_rule_base_reports_none(void **state)
 	engine_free(e);
 }
 
+/* tests/unit/fixtures/check-citations: a rule base with a bibliography and
+ * one of each defect in citations, giving way, red-flag evidence and
+ * user-facing text. */
+static const char *const citation_defects[] = {
+	"question 'seeded_question': the why names the specification or a seed file",
+	"finding 'citeless_finding' cites no citation",
+	"finding 'ghostcite_finding' cites undefined citation 'ghost_citation'",
+	"finding 'spec_worded_finding': the patient text names the specification or a seed file",
+	"finding 'ghostyield_finding' gives way to undefined finding 'ghost_yield_target'",
+	"finding 'selfyield_finding' gives way to itself",
+	"finding 'circle_a_finding' gives way in a circle",
+	"finding 'circle_b_finding' gives way in a circle",
+	"recommendation 'citeless_recommendation' cites no citation",
+	"citation 'untitled_cite' has no title",
+	"citation 'twice_cite' is defined twice",
+	"citation 'uncited_cite' is cited by no finding or recommendation",
+	"rule 'red-flag-argued-away' gives red flag 'back_flag' negative evidence",
+};
+
+static const char *const citation_run_defects[] = {
+	"red flag 'back_flag' takes negative evidence",
+};
+
+static void test_each_citation_defect_reported(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("check-citations"));
+	struct reported r = { 0 };
+	size_t count = engine_check(e, collect, &r);
+	const char *const *sets[] = { citation_defects, citation_run_defects };
+	const size_t sizes[] = {
+		sizeof(citation_defects) / sizeof(*citation_defects),
+		sizeof(citation_run_defects) / sizeof(*citation_run_defects),
+	};
+	assert_reports_exactly(&r, count, sets, sizes, 1);
+	reported_free(&r);
+
+	/* The negative evidence reaches the engine, which refuses it: the red
+	 * flag keeps its full confidence, and the check says so. */
+	assert_int_equal(engine_answer_set_text(e, "low_back_pain", "yes"), 0);
+	assert_int_equal(engine_answer_set_text(e, "numb", "yes"), 0);
+	assert_int_equal(engine_answer_set_text(e, "seeded_question", "no"), 0);
+	assert_int_equal(engine_run(e), 0);
+	const struct engine_finding *f = engine_finding_find(e, "back_flag");
+	assert_non_null(f);
+	assert_true(f->confidence > 0.899 && f->confidence < 0.901);
+	count = engine_check(e, collect, &r);
+	assert_reports_exactly(&r, count, sets, sizes, 2);
+	reported_free(&r);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_static_defect_reported),
 		cmocka_unit_test(test_each_run_defect_reported),
 		cmocka_unit_test(test_clean_rule_base_reports_none),
+		cmocka_unit_test(test_each_citation_defect_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
