@@ -47,8 +47,8 @@ static const char *const order_keys[] = {
 };
 static const char *const expect_keys[] = {
 	"level", "min_level", "findings", "absent", "recommendations",
-	"absent_recommendations", "complete", "next_question", "confidence",
-	"because", NULL,
+	"absent_recommendations", "complete", "red_flags_screened",
+	"next_question", "confidence", "because", "against", NULL,
 };
 
 static bool listed(const char *const *list, const char *key)
@@ -184,6 +184,49 @@ static void check_level(struct cli_case_ctx *c, engine *e, const char *name,
 		     want->id);
 }
 
+/* "because" or "against": finding id -> non-empty array of the question or
+ * finding ids it must rest on (or be argued against by). */
+static bool ids_by_finding_valid(struct cli_case_ctx *c, engine *e,
+				 const char *name, json_t *expect,
+				 const char *rkey)
+{
+	bool ok = true;
+	const char *key;
+	json_t *item;
+	json_t *v = json_object_get(expect, rkey);
+	if (v && !json_is_object(v)) {
+		fail(c, name, "'%s' in 'expect' must be an object of finding ids",
+		     rkey);
+		return false;
+	}
+	json_object_foreach(json_is_object(v) ? v : NULL, key, item) {
+		size_t i;
+		json_t *id;
+		if (!finding_exists(e, key)) {
+			fail(c, name, "'%s' in 'expect' names unknown finding "
+			     "'%.64s'", rkey, key);
+			ok = false;
+			continue;
+		}
+		if (!json_is_array(item) || json_array_size(item) == 0) {
+			fail(c, name, "'%s' of '%s' must be a non-empty array of "
+			     "ids", rkey, key);
+			ok = false;
+			continue;
+		}
+		json_array_foreach(item, i, id)
+			if (!json_is_string(id) ||
+			    (!question_exists(e, json_string_value(id)) &&
+			     !finding_exists(e, json_string_value(id)))) {
+				fail(c, name, "'%s' of '%s' names something that "
+				     "is neither a question nor a finding", rkey,
+				     key);
+				ok = false;
+			}
+	}
+	return ok;
+}
+
 /* The shape of "expect", checked before anything runs. */
 static bool expect_valid(struct cli_case_ctx *c, engine *e, const char *name,
 			 json_t *expect)
@@ -204,10 +247,16 @@ static bool expect_valid(struct cli_case_ctx *c, engine *e, const char *name,
 	ok &= id_list(c, e, name, expect, "absent_recommendations",
 		      recommendation_exists, "recommendation");
 
-	json_t *v = json_object_get(expect, "complete");
-	if (v && !json_is_boolean(v)) {
-		fail(c, name, "'complete' in 'expect' must be true or false");
-		ok = false;
+	static const char *const flags[] = { "complete", "red_flags_screened",
+					      NULL };
+	json_t *v;
+	for (size_t k = 0; flags[k]; k++) {
+		v = json_object_get(expect, flags[k]);
+		if (v && !json_is_boolean(v)) {
+			fail(c, name, "'%s' in 'expect' must be true or false",
+			     flags[k]);
+			ok = false;
+		}
 	}
 	v = json_object_get(expect, "next_question");
 	if (v && !json_is_null(v) &&
@@ -245,37 +294,9 @@ static bool expect_valid(struct cli_case_ctx *c, engine *e, const char *name,
 		}
 	}
 
-	v = json_object_get(expect, "because");
-	if (v && !json_is_object(v)) {
-		fail(c, name, "'because' in 'expect' must be an object of "
-		     "finding ids");
-		ok = false;
-	}
-	json_object_foreach(json_is_object(v) ? v : NULL, key, item) {
-		size_t i;
-		json_t *id;
-		if (!finding_exists(e, key)) {
-			fail(c, name, "'because' in 'expect' names unknown "
-			     "finding '%.64s'", key);
-			ok = false;
-			continue;
-		}
-		if (!json_is_array(item) || json_array_size(item) == 0) {
-			fail(c, name, "'because' of '%s' must be a non-empty "
-			     "array of ids", key);
-			ok = false;
-			continue;
-		}
-		json_array_foreach(item, i, id)
-			if (!json_is_string(id) ||
-			    (!question_exists(e, json_string_value(id)) &&
-			     !finding_exists(e, json_string_value(id)))) {
-				fail(c, name, "'because' of '%s' names something "
-				     "that is neither a question nor a finding",
-				     key);
-				ok = false;
-			}
-	}
+	static const char *const rests_on[] = { "because", "against", NULL };
+	for (size_t k = 0; rests_on[k]; k++)
+		ok &= ids_by_finding_valid(c, e, name, expect, rests_on[k]);
 	return ok;
 }
 
@@ -361,6 +382,12 @@ static void check_expect(struct cli_case_ctx *c, engine *e, const char *name,
 		     engine_is_complete(e) ? "true" : "false",
 		     json_is_true(v) ? "true" : "false");
 
+	if ((v = json_object_get(expect, "red_flags_screened")) &&
+	    json_is_true(v) != engine_red_flags_screened(e))
+		fail(c, name, "red_flags_screened is %s, expected %s",
+		     engine_red_flags_screened(e) ? "true" : "false",
+		     json_is_true(v) ? "true" : "false");
+
 	if ((v = json_object_get(expect, "next_question"))) {
 		const struct engine_question *q = engine_next_question(e);
 		const char *got = q ? q->id : "null";
@@ -401,6 +428,19 @@ static void check_expect(struct cli_case_ctx *c, engine *e, const char *name,
 			if (!found)
 				fail(c, name, "%s does not rest on %s", key,
 				     json_string_value(item));
+		}
+	}
+	json_object_foreach(json_object_get(expect, "against"), key, ids) {
+		const struct engine_finding *f = engine_finding_find(e, key);
+		json_array_foreach(ids, i, item) {
+			bool found = false;
+			for (size_t j = 0; f && j < f->n_against; j++)
+				found |= strcmp(f->against[j],
+						json_string_value(item)) == 0;
+			if (!found)
+				fail(c, name, "%s is not argued against by %s%s",
+				     key, json_string_value(item),
+				     f ? "" : " (the finding is not reported)");
 		}
 	}
 }

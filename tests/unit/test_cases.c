@@ -28,7 +28,7 @@ struct run {
 	char *said;
 };
 
-static engine *mini;
+static engine *mini, *r2;
 static char dir[] = "/tmp/msk-test-cases-XXXXXX";
 
 static int setup(void **state)
@@ -37,19 +37,23 @@ static int setup(void **state)
 	char *msg = NULL;
 	mini = engine_new(FIX("mini"), &msg);
 	free(msg);
-	return mini && mkdtemp(dir) ? 0 : -1;
+	msg = NULL;
+	r2 = engine_new(FIX("r2"), &msg);
+	free(msg);
+	return mini && r2 && mkdtemp(dir) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	engine_free(mini);
+	engine_free(r2);
 	rmdir(dir);
 	return 0;
 }
 
 /* Run the case text as file name, collecting what the runner says. */
-static struct run run_case(const char *name, const char *text)
+static struct run run_case_on(engine *e, const char *name, const char *text)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -63,17 +67,17 @@ static struct run run_case(const char *name, const char *text)
 	FILE *out = open_memstream(&r.said, &len);
 	assert_non_null(out);
 	struct cli_case_ctx c = { .out = out };
-	r.rv = cli_case_run(&c, mini, path);
+	r.rv = cli_case_run(&c, e, path);
 	fclose(out);
 	r.failures = c.failures;
 	unlink(path);
 	return r;
 }
 
-static void assert_fails_saying(const char *name, const char *text,
-				const char *want)
+static void assert_fails_saying_on(engine *e, const char *name,
+				   const char *text, const char *want)
 {
-	struct run r = run_case(name, text);
+	struct run r = run_case_on(e, name, text);
 	if (r.rv == 0 || r.failures == 0 || !strstr(r.said, want) ||
 	    !strstr(r.said, name))
 		fail_msg("case %s: rv %d, %zu failures, said '%s', expected a "
@@ -82,12 +86,23 @@ static void assert_fails_saying(const char *name, const char *text,
 	free(r.said);
 }
 
-static void assert_passes(const char *name, const char *text)
+static void assert_fails_saying(const char *name, const char *text,
+				const char *want)
 {
-	struct run r = run_case(name, text);
+	assert_fails_saying_on(mini, name, text, want);
+}
+
+static void assert_passes_on(engine *e, const char *name, const char *text)
+{
+	struct run r = run_case_on(e, name, text);
 	if (r.rv != 0 || r.failures != 0)
 		fail_msg("case %s failed: %s", name, r.said);
 	free(r.said);
+}
+
+static void assert_passes(const char *name, const char *text)
+{
+	assert_passes_on(mini, name, text);
 }
 
 #define FLAG_ANSWERS "{\"low_back_pain\": \"yes\", \"numb\": \"yes\"}"
@@ -219,6 +234,40 @@ static void test_order_cases_state_a_level(void **state)
 			    "is not above weaker");
 }
 
+/* The r2 fixture: rel is a relationship with a = yes for it and c = no
+ * against it; g, calf and minor_rf are red-flag questions always relevant. */
+static void test_against_and_screening(void **state)
+{
+	(void)state;
+	assert_passes_on(r2, "against.json", "{\"answers\": {\"a\": \"yes\", "
+			 "\"c\": \"no\"}, \"expect\": {\"level\": "
+			 "\"consultation\", \"because\": {\"rel\": [\"a\"]}, "
+			 "\"against\": {\"rel\": [\"c\"]}, "
+			 "\"red_flags_screened\": false}}");
+	assert_fails_saying_on(r2, "against-wrong.json", "{\"answers\": "
+			       "{\"a\": \"yes\", \"c\": \"no\"}, \"expect\": "
+			       "{\"level\": \"consultation\", \"against\": "
+			       "{\"rel\": [\"a\"]}}}",
+			       "rel is not argued against by a");
+	assert_fails_saying_on(r2, "screened-wrong.json", "{\"answers\": "
+			       "{\"a\": \"yes\"}, \"expect\": {\"level\": "
+			       "\"consultation\", \"red_flags_screened\": true}}",
+			       "red_flags_screened is false, expected true");
+	assert_passes_on(r2, "screened.json", "{\"answers\": {\"a\": \"yes\", "
+			 "\"g\": \"no\", \"calf\": \"no\", \"minor_rf\": "
+			 "\"no\"}, \"expect\": {\"level\": \"consultation\", "
+			 "\"red_flags_screened\": true}}");
+	assert_fails_saying_on(r2, "screened-not-bool.json", "{\"answers\": "
+			       "{\"a\": \"yes\"}, \"expect\": {\"level\": "
+			       "\"consultation\", \"red_flags_screened\": \"no\"}}",
+			       "'red_flags_screened' in 'expect' must be true or false");
+	assert_fails_saying_on(r2, "against-ghost.json", "{\"answers\": "
+			       "{\"a\": \"yes\"}, \"expect\": {\"level\": "
+			       "\"consultation\", \"against\": {\"rel\": "
+			       "[\"cc\"]}}}",
+			       "'against' of 'rel' names something that is neither");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_keys_refused),
 		cmocka_unit_test(test_unknown_ids_refused),
 		cmocka_unit_test(test_order_cases_state_a_level),
+		cmocka_unit_test(test_against_and_screening),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
