@@ -28,11 +28,10 @@
  * Readings, where SPEC needs one:
  *   - A pain site a row names blocks the row only when answered no; not
  *     answered, unsure or skipped, it does not (SPEC §4 R2).
- *   - A row whose only criterion besides the injury is an age (a spine
- *     after trauma at 50, a knee at 55, a hip at 65, a neck at 65) needs
- *     its pain site answered yes: SPEC §4 gives a knee injury at 55, other
- *     sites unmentioned, as fracture_xray_today, which an unanswered back
- *     could not block otherwise.
+ *     This holds for the rows whose criterion is an age too: an injury at
+ *     50 with the back not yet answered is fracture_suspected, so SPEC's
+ *     knee injury at 55 that is "fracture_xray_today" is one whose other
+ *     sites were answered no (as an interview asks them).
  *   - Questions that SPEC does not mark as red-flag questions (knee_locking,
  *     the stiffness and swelling items) count only when answered yes.
  * Over-triage (the engine more urgent than the table) is not a failure.
@@ -212,7 +211,7 @@ static enum tri fracture(const struct answers *a)
 				   flag(a, "exam_knee_flexion_below_90"));
 	enum tri spine = or2(and2(site(a, "low_back_pain"),
 				  flag(a, "osteoporosis_or_steroids")),
-			     and2(said_yes(a, "low_back_pain"),
+			     and2(site(a, "low_back_pain"),
 				  at_least(a, "age", 50)));
 	return and2(flag(a, "recent_trauma"),
 		    or3(flag(a, "unable_to_bear_weight"),
@@ -223,15 +222,15 @@ static enum tri fracture_xray_today(const struct answers *a)
 {
 	/* able to bear weight or not yet known; unable is fracture() */
 	return and2(flag(a, "recent_trauma"),
-		    or2(and2(said_yes(a, "knee_pain"), at_least(a, "age", 55)),
-			and2(said_yes(a, "hip_pain"), at_least(a, "age", 65))));
+		    or2(and2(site(a, "knee_pain"), at_least(a, "age", 55)),
+			and2(site(a, "hip_pain"), at_least(a, "age", 65))));
 }
 
 static enum tri cervical_injury(const struct answers *a)
 {
 	return and2(flag(a, "recent_trauma"),
-		    or2(and2(said_yes(a, "neck_pain"), at_least(a, "age", 65)),
-			and2(site(a, "neck_pain"),
+		    and2(site(a, "neck_pain"),
+			 or2(at_least(a, "age", 65),
 			     flag(a, "arm_numbness_tingling"))));
 }
 
@@ -354,12 +353,15 @@ static const struct {
 	{ "saddle_numbness=yes low_back_pain=no", EMERGENCY },
 	{ "saddle_numbness=yes low_back_pain=no leg_radiating_pain=no", SELF_CARE },
 	{ "low_back_pain=yes saddle_numbness=unsure", CONSULT_24 },
-	{ "age=55 knee_pain=yes recent_trauma=yes", CONSULT_24 },
-	{ "age=54 knee_pain=yes recent_trauma=yes low_back_pain=no", SELF_CARE },
+	{ "age=55 knee_pain=yes recent_trauma=yes low_back_pain=no", CONSULT_24 },
+	{ "age=54 knee_pain=yes recent_trauma=yes low_back_pain=no "
+	  "hip_pain=no", SELF_CARE },
+	{ "age=50 knee_pain=yes recent_trauma=yes", EMERGENCY },
 	{ "age=30 knee_pain=yes recent_trauma=yes unable_to_bear_weight=yes", EMERGENCY },
-	{ "age=70 hip_pain=yes recent_trauma=yes unable_to_bear_weight=no", CONSULT_24 },
+	{ "age=70 hip_pain=yes recent_trauma=yes unable_to_bear_weight=no "
+	  "knee_pain=no low_back_pain=no neck_pain=no", CONSULT_24 },
 	{ "age=64 hip_pain=yes recent_trauma=yes unable_to_bear_weight=no "
-	  "low_back_pain=no", SELF_CARE },
+	  "knee_pain=no low_back_pain=no neck_pain=no", SELF_CARE },
 	{ "age=60 low_back_pain=yes recent_trauma=yes", EMERGENCY },
 	{ "knee_pain=yes calf_swelling=yes", EMERGENCY },
 	{ "knee_pain=yes calf_swelling=unsure", CONSULT_24 },
@@ -367,6 +369,7 @@ static const struct {
 	{ "calf_swelling=yes breathless_or_chest_pain=unsure", EMERGENCY },
 	{ "knee_pain=yes sudden_severe_pain_faint=yes", AMBULANCE },
 	{ "age=65 neck_pain=yes recent_trauma=yes", EMERGENCY },
+	{ "age=65 neck_pain=no recent_trauma=yes low_back_pain=no", CONSULT_24 },
 	{ "age=40 neck_pain=yes recent_trauma=yes arm_numbness_tingling=yes", EMERGENCY },
 	{ "age=30 knee_pain=yes recent_trauma=yes knee_swelling_rapid=yes", CONSULT_24 },
 	{ "age=30 knee_pain=yes recent_trauma=yes knee_locking=yes", CONSULT_24 },
