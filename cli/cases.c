@@ -170,6 +170,13 @@ static bool level_expectation(struct cli_case_ctx *c, engine *e,
 		fail(c, name, "'%s' %s must be one of %s", key, where, all);
 		return false;
 	}
+	/* At least the least urgent level: true of every result. */
+	if (*at_least &&
+	    (*want)->rank >= engine_level_at(e, engine_level_count(e) - 1)->rank) {
+		fail(c, name, "'min_level' %s is %s, which every result meets: "
+		     "give 'level'", where, (*want)->id);
+		return false;
+	}
 	return true;
 }
 

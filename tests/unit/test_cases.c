@@ -148,6 +148,10 @@ static void test_level_required(void **state)
 	assert_fails_saying("unknown-level.json", "{\"answers\": " FLAG_ANSWERS
 			    ", \"expect\": {\"level\": \"urgent\"}}",
 			    "'level' in 'expect' must be one of emergency_ambulance");
+	assert_fails_saying("min-level-vacuous.json", "{\"answers\": " TALL_ANSWERS
+			    ", \"expect\": {\"min_level\": \"self_care\"}}",
+			    "'min_level' in 'expect' is self_care, which every "
+			    "result meets");
 	assert_fails_saying("level-not-string.json", "{\"answers\": " FLAG_ANSWERS
 			    ", \"expect\": {\"min_level\": 2}}",
 			    "'min_level' in 'expect' must be one of");
