@@ -4,7 +4,8 @@
  *   sessions list [--status S] [--since YYYY-MM-DD] [--format table|json]
  *   sessions show ID|CODE [--format text|json]
  *   sessions resume ID|CODE        (the same as `msktriage resume`)
- *   sessions delete ID|CODE [--yes]
+ *   sessions delete ID|CODE [--yes] [--reason TEXT]
+ *   sessions addendum ID|CODE --author NAME --text TEXT
  *
  * Reads the store only through db/db.h; question wording for `show` comes
  * from the rule base.
@@ -25,14 +26,18 @@ static const char sessions_usage[] =
 	"usage: msktriage sessions list [--status S] [--since YYYY-MM-DD] [--format table|json]\n"
 	"       msktriage sessions show ID|CODE [--format text|json]\n"
 	"       msktriage sessions resume ID|CODE\n"
-	"       msktriage sessions delete ID|CODE [--yes]\n"
+	"       msktriage sessions delete ID|CODE [--yes] [--reason TEXT]\n"
+	"       msktriage sessions addendum ID|CODE --author NAME --text TEXT\n"
 	"\n"
 	"  list     sessions in the store, newest first; S is one of in_progress,\n"
 	"           complete, emergency_stopped, abandoned\n"
 	"  show     one session: answers, conclusions, notes and audit trail\n"
 	"  resume   continue an interview where it stopped\n"
 	"  delete   remove a session and its answers (asks first; the audit\n"
-	"           trail keeps a record of the deletion)\n";
+	"           trail keeps a record of the deletion and its reason); a\n"
+	"           signed-off session needs --reason\n"
+	"  addendum add a dated addendum to a signed-off session, which itself\n"
+	"           can no longer change\n";
 
 static const char *const statuses[] = {
 	"in_progress", "complete", "emergency_stopped", "abandoned", NULL,
@@ -179,7 +184,7 @@ static int sessions_list(db *d, int argc, char **argv)
 
 struct show_ctx {
 	const engine *e;
-	json_t *answers, *notes, *audit;
+	json_t *answers, *notes, *audit, *addenda;
 };
 
 static int show_answer(const char *question, const char *value, void *ctx)
@@ -207,6 +212,20 @@ static int show_note(const struct db_note *n, void *ctx)
 	char at[32];
 	printf("  %s%s%s: %s\n", cli_time(n->at, at, sizeof(at)),
 	       n->author ? " " : "", n->author ? n->author : "", n->text);
+	return 0;
+}
+
+static int show_addendum(const struct db_note *n, void *ctx)
+{
+	struct show_ctx *c = ctx;
+	if (c->addenda) {
+		json_array_append_new(c->addenda, json_pack("{s:I, s:s, s:s}",
+			"at", (json_int_t)n->at, "author", n->author, "text", n->text));
+		return 0;
+	}
+	char at[32];
+	printf("  %s %s: %s\n", cli_time(n->at, at, sizeof(at)), n->author,
+	       n->text);
 	return 0;
 }
 
@@ -279,19 +298,23 @@ static int sessions_show(db *d, const struct cli_options *opt, int argc, char **
 		c.answers = json_object();
 		c.notes = json_array();
 		c.audit = json_array();
+		c.addenda = json_array();
 		json_t *j = session_json(s);
 		if (db_answers_load(d, s->id, show_answer, &c) != DB_OK ||
 		    db_notes_load(d, s->id, show_note, &c) != DB_OK ||
+		    db_addenda_load(d, s->id, show_addendum, &c) != DB_OK ||
 		    db_audit_load(d, s->id, show_audit, &c) != DB_OK) {
 			fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
 			json_decref(j);
 			json_decref(c.answers);
 			json_decref(c.notes);
+			json_decref(c.addenda);
 			json_decref(c.audit);
 			goto out_free;
 		}
 		json_object_set_new(j, "answers", c.answers);
 		json_object_set_new(j, "notes", c.notes);
+		json_object_set_new(j, "addenda", c.addenda);
 		json_object_set_new(j, "audit", c.audit);
 		json_t *concl = s->conclusions_json ? json_loads(s->conclusions_json, 0, NULL) : NULL;
 		json_object_set_new(j, "conclusions", concl ? concl : json_null());
@@ -328,6 +351,11 @@ static int sessions_show(db *d, const struct cli_options *opt, int argc, char **
 	printf("\nNotes:\n");
 	if (db_notes_load(d, s->id, show_note, &c) != DB_OK)
 		goto out_db;
+	if (s->signed_off_by) {
+		printf("\nAddenda (after sign-off):\n");
+		if (db_addenda_load(d, s->id, show_addendum, &c) != DB_OK)
+			goto out_db;
+	}
 	printf("\nAudit trail:\n");
 	if (db_audit_load(d, s->id, show_audit, &c) != DB_OK)
 		goto out_db;
@@ -345,11 +373,13 @@ out_free:
 
 static int sessions_delete(db *d, int argc, char **argv)
 {
-	const char *ref = NULL;
+	const char *ref = NULL, *reason = NULL;
 	bool yes = false;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0)
 			yes = true;
+		else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
+			reason = argv[++i];
 		else if (!ref && argv[i][0] != '-')
 			ref = argv[i];
 		else
@@ -363,6 +393,13 @@ static int sessions_delete(db *d, int argc, char **argv)
 	if (rv != 0)
 		return rv;
 	int status = 1;
+	if (s->signed_off_by && !reason) {
+		fprintf(stderr, "msktriage: session %s has been signed off: "
+			"deleting it needs a reason, kept in the audit trail "
+			"(sessions delete %s --reason TEXT)\n", s->code, s->code);
+		status = 2;
+		goto out_free;
+	}
 	if (!yes) {
 		if (!isatty(STDIN_FILENO)) {
 			fprintf(stderr, "msktriage: not deleting session %s without "
@@ -383,7 +420,7 @@ static int sessions_delete(db *d, int argc, char **argv)
 			goto out_free;
 		}
 	}
-	if (db_session_delete(d, s->id) != DB_OK) {
+	if (db_session_delete(d, s->id, reason) != DB_OK) {
 		fprintf(stderr, "msktriage: cannot delete session %s: %s\n", s->code,
 			db_errmsg(d));
 		goto out_free;
@@ -392,6 +429,44 @@ static int sessions_delete(db *d, int argc, char **argv)
 	       "deletion.\n", s->code);
 	status = 0;
 out_free:
+	db_session_free(s);
+	return status;
+}
+
+/* --------------------------------------------------------------- addendum */
+
+static int sessions_addendum(db *d, int argc, char **argv)
+{
+	const char *ref = NULL, *author = NULL, *text = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--author") == 0 && i + 1 < argc)
+			author = argv[++i];
+		else if (strcmp(argv[i], "--text") == 0 && i + 1 < argc)
+			text = argv[++i];
+		else if (!ref && argv[i][0] != '-')
+			ref = argv[i];
+		else
+			return usage_error("unknown or incomplete option '%s' for "
+					   "sessions addendum", argv[i]);
+	}
+	if (!ref)
+		return usage_error("sessions addendum needs a session id or code%s", "");
+	if (!author || !*author)
+		return usage_error("sessions addendum needs '--author NAME'%s", "");
+	if (!text || !*text)
+		return usage_error("sessions addendum needs '--text TEXT'%s", "");
+	struct db_session *s = NULL;
+	int rv = cli_session_find(d, ref, &s);
+	if (rv != 0)
+		return rv;
+	int status = 0;
+	int rc = db_addendum_add(d, s->id, author, text);
+	if (rc != DB_OK) {
+		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+		status = rc == DB_EINVAL ? 2 : 1;
+	} else {
+		printf("Addendum added to session %s.\n", s->code);
+	}
 	db_session_free(s);
 	return status;
 }
@@ -414,7 +489,8 @@ int cli_sessions(int argc, char **argv, const struct cli_options *opt)
 		}
 	if (strcmp(sub, "resume") == 0)
 		return cli_resume(argc - 1, argv + 1, opt);
-	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "delete"))
+	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "delete") &&
+	    strcmp(sub, "addendum"))
 		return usage_error("unknown sessions command '%.32s'", sub);
 
 	db *d = cli_store_open(opt, "clinician");
@@ -425,6 +501,8 @@ int cli_sessions(int argc, char **argv, const struct cli_options *opt)
 		status = sessions_list(d, argc - 2, argv + 2);
 	else if (strcmp(sub, "show") == 0)
 		status = sessions_show(d, opt, argc - 2, argv + 2);
+	else if (strcmp(sub, "addendum") == 0)
+		status = sessions_addendum(d, argc - 2, argv + 2);
 	else
 		status = sessions_delete(d, argc - 2, argv + 2);
 	db_close(d);
