@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/result.h"
 #include "cli/store.h"
+#include "cli/term.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -432,8 +433,9 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 				return 2;
 			}
 		} else {
+			char shown[512];
 			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for assess\n%s",
-				a, assess_usage);
+				term_escape(shown, sizeof(shown), a, 64), assess_usage);
 			return 2;
 		}
 	}
@@ -452,8 +454,9 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	if (strcmp(answers, "-") != 0) {
 		in = fopen(answers, "rb");
 		if (!in) {
-			fprintf(stderr, "msktriage: cannot open '%s': %s\n", answers,
-				strerror(errno));
+			char shown[1024];
+			fprintf(stderr, "msktriage: cannot open '%s': %s\n",
+				TERM_SAFE(shown, answers), strerror(errno));
 			return 2;
 		}
 	}
@@ -465,9 +468,9 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 
 	char *text = NULL;
 	size_t len = 0;
-	char err[512];
+	char err[512], shown[1024];
 	if (read_all(in, &text, &len, err, sizeof(err)) != 0) {
-		fprintf(stderr, "msktriage: %s\n", err);
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, err));
 		status = 2;
 		goto out_close;
 	}
@@ -480,7 +483,7 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	int rv = cli_request_run(e, m, text, len, err, sizeof(err));
 	free(text);
 	if (rv != 0) {
-		fprintf(stderr, "msktriage: %s\n", err);
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, err));
 		status = rv == -1 ? 2 : 1;
 		goto out_engine;
 	}
@@ -494,7 +497,7 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 		db *d = cli_store_open(opt, "api");
 		rv = d ? save_session(d, e, j, err, sizeof(err)) : -1;
 		if (d && rv != 0)
-			fprintf(stderr, "msktriage: %s\n", err);
+			fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, err));
 		db_close(d);
 		if (rv != 0) {
 			json_decref(j);

@@ -345,9 +345,10 @@ static void show_stop(struct iv *v, const char *stop)
 
 static enum outcome run(struct iv *v)
 {
+	char msg[1024];
 	if (engine_run(v->e) == 0)
 		return GO_ON;
-	fprintf(stderr, "msktriage: %s\n", engine_errmsg(v->e));
+	fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, engine_errmsg(v->e)));
 	fprintf(stderr, "msktriage: the answers so far are saved; resume with "
 		"'msktriage resume %s'\n", v->code);
 	return FAILED;
@@ -356,8 +357,9 @@ static enum outcome run(struct iv *v)
 /* Ask whether to retry a store write that failed. */
 static bool store_retry(struct iv *v, const char *what)
 {
+	char msg[1024];
 	SAY(v, "%scannot save %s: %s%s\n", term_sgr(&v->out, TERM_YELLOW), what,
-	    db_errmsg(v->d), term_sgr(&v->out, TERM_RESET));
+	    TERM_SAFE(msg, db_errmsg(v->d)), term_sgr(&v->out, TERM_RESET));
 	return term_input_confirm("retry? [Y/n] ", true, false);
 }
 
@@ -385,11 +387,12 @@ static enum outcome withdraw_irrelevant(struct iv *v, char ***gone,
 			}
 			*gone = g;
 			(*gone)[(*n_gone)++] = copy;
+			char msg[1024];
 			if (db_answer_remove(v->d, v->sid, copy) != DB_OK)
 				SAY(v, "%swarning:%s the store still holds the answer "
 				    "to '%s': %s\n", term_sgr(&v->out, TERM_YELLOW),
 				    term_sgr(&v->out, TERM_RESET), copy,
-				    db_errmsg(v->d));
+				    TERM_SAFE(msg, db_errmsg(v->d)));
 			engine_answer_clear(v->e, copy);
 			order_remove(v, copy);
 			again = true;
@@ -511,7 +514,9 @@ static FILE *ask_file(struct iv *v, const char *def, char **path)
 	int fd = open(*path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
-		SAY(v, "cannot write '%s': %s\n", *path, strerror(errno));
+		char shown[1024];
+		SAY(v, "cannot write '%s': %s\n", TERM_SAFE(shown, *path),
+		    strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		free(*path);
@@ -548,12 +553,14 @@ static void save_elsewhere(struct iv *v)
 		rc = -1;
 	if (fclose(f) != 0)
 		rc = -1;
+	char shown[1024];
+	TERM_SAFE(shown, path);
 	if (rc != 0)
-		SAY(v, "cannot write '%s': %s\n", path, strerror(errno));
+		SAY(v, "cannot write '%s': %s\n", shown, strerror(errno));
 	else
 		SAY(v, "answers written to '%s'; once the store works again, "
 		    "submit them with 'msktriage assess --answers %s --save'\n",
-		    path, path);
+		    shown, shown);
 	free(path);
 }
 
@@ -570,8 +577,10 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 		return FAILED;
 	}
 	if (engine_answer_set_text(v->e, q->id, text) != 0) {
+		char msg[1024];
 		SAY(v, "%s%s%s\n", term_sgr(&v->out, TERM_YELLOW),
-		    engine_errmsg(v->e), term_sgr(&v->out, TERM_RESET));
+		    TERM_SAFE(msg, engine_errmsg(v->e)),
+		    term_sgr(&v->out, TERM_RESET));
 		goto out_free;
 	}
 	char what[128];
@@ -677,8 +686,10 @@ static const char *finding_arg(struct iv *v, const char *arg)
 	}
 	if (hits == 1)
 		return hit;
+	char shown[512];
 	SAY(v, "%s finding '%s'; 'how' lists the current findings\n",
-	    hits ? "ambiguous" : "unknown", arg);
+	    hits ? "ambiguous" : "unknown",
+	    term_escape(shown, sizeof(shown), arg, 64));
 	return NULL;
 }
 
@@ -793,7 +804,9 @@ static void cmd_change(struct iv *v, const char *arg)
 	}
 	const struct engine_question *q = engine_question_find(v->e, arg);
 	if (!q) {
-		SAY(v, "unknown question '%.64s'\n", arg);
+		char shown[512];
+		SAY(v, "unknown question '%s'\n",
+		    term_escape(shown, sizeof(shown), arg, 64));
 		return;
 	}
 	if (!engine_answer_text(v->e, q->id)) {
@@ -808,6 +821,10 @@ static void cmd_note(struct iv *v, const char *text)
 {
 	if (!*text) {
 		SAY(v, "usage: note TEXT\n");
+		return;
+	}
+	if (!term_utf8_valid(text)) {
+		SAY(v, "'note' is not valid UTF-8; the note was not saved\n");
 		return;
 	}
 	while (db_note_add(v->d, v->sid, v->clinician, text) != DB_OK)
@@ -962,16 +979,22 @@ static void sign_off_and_report(struct iv *v)
 	if (term_input_read("sign off as (your name; Enter to leave unsigned): ",
 			    &name) == TERM_LINE && *trim(name)) {
 		const char *who = trim(name);
-		int rc;
-		while ((rc = db_session_signoff(v->d, v->sid, who)) != DB_OK)
-			if (rc == DB_EINVAL || !store_retry(v, "the sign-off"))
-				break;
+		char shown[1024];
+		int rc = DB_EINVAL;
+		if (!term_utf8_valid(who))
+			SAY(v, "not signed off: 'name' is not valid UTF-8\n");
+		else
+			while ((rc = db_session_signoff(v->d, v->sid, who)) != DB_OK)
+				if (rc == DB_EINVAL ||
+				    !store_retry(v, "the sign-off"))
+					break;
 		if (rc == DB_OK)
 			SAY(v, "%ssigned off by %s%s\n",
-			    term_sgr(&v->out, TERM_GREEN), who,
+			    term_sgr(&v->out, TERM_GREEN), TERM_SAFE(shown, who),
 			    term_sgr(&v->out, TERM_RESET));
-		else if (rc == DB_EINVAL)
-			SAY(v, "not signed off: %s\n", db_errmsg(v->d));
+		else if (rc == DB_EINVAL && term_utf8_valid(who))
+			SAY(v, "not signed off: %s\n",
+			    TERM_SAFE(shown, db_errmsg(v->d)));
 	} else {
 		SAY(v, "not signed off\n");
 	}
@@ -989,14 +1012,17 @@ static void sign_off_and_report(struct iv *v)
 			snprintf(err, sizeof(err), "%s", strerror(errno));
 			rc = -1;
 		}
+		char shown[1024], msg[1024];
+		TERM_SAFE(shown, path);
 		if (rc != 0) {
-			SAY(v, "cannot write '%s': %s\n", path, err);
+			SAY(v, "cannot write '%s': %s\n", shown, TERM_SAFE(msg, err));
 		} else {
-			SAY(v, "report written to '%s'\n", path);
+			SAY(v, "report written to '%s'\n", shown);
 			if (db_audit_add(v->d, v->sid, "report_exported", NULL,
 					 "text") != DB_OK)
 				SAY(v, "warning: the export was not recorded in "
-				    "the audit trail: %s\n", db_errmsg(v->d));
+				    "the audit trail: %s\n",
+				    TERM_SAFE(msg, db_errmsg(v->d)));
 		}
 	}
 	free(path);
@@ -1189,10 +1215,20 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 		} else if (i + 1 < argc && strcmp(a, "--clinician") == 0) {
 			clinician = argv[++i];
 		} else {
+			char shown[512];
 			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for interview\n%s",
-				a, interview_usage);
+				term_escape(shown, sizeof(shown), a, 64),
+				interview_usage);
 			return 2;
 		}
+	}
+	if (label && !term_utf8_valid(label)) {
+		fprintf(stderr, "msktriage: 'label' is not valid UTF-8\n");
+		return 2;
+	}
+	if (clinician && !term_utf8_valid(clinician)) {
+		fprintf(stderr, "msktriage: 'clinician' is not valid UTF-8\n");
+		return 2;
 	}
 	if (iv_open(&v, opt) != 0)
 		goto out_free;
@@ -1202,19 +1238,27 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 	SAY(&v, "%smsktriage %s: clinician interview%s (rule base %s)\n",
 	    term_sgr(&v.out, TERM_BOLD), cli_version, term_sgr(&v.out, TERM_RESET),
 	    engine_rulebase_version(v.e));
-	if (!label && term_input_is_tty()) {
+	while (!label && term_input_is_tty()) {
 		enum term_read rd = term_input_read(
 			"patient label (optional, no names needed; Enter to skip): ",
 			&typed);
-		if (rd == TERM_LINE && *trim(typed))
-			label = trim(typed);
-		else if (rd != TERM_LINE) {
+		if (rd != TERM_LINE) {
 			status = 0;
 			goto out_free;
 		}
+		if (!*trim(typed))
+			break;
+		if (term_utf8_valid(typed)) {
+			label = trim(typed);
+			break;
+		}
+		SAY(&v, "'label' is not valid UTF-8; type it again\n");
+		free(typed);
+		typed = NULL;
 	}
+	char msg[1024];
 	if (engine_run(v.e) != 0) {
-		fprintf(stderr, "msktriage: %s\n", engine_errmsg(v.e));
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, engine_errmsg(v.e)));
 		goto out_free;
 	}
 	struct db_session_new s = {
@@ -1226,7 +1270,7 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 	};
 	if (db_session_create(v.d, &s, &v.sid, v.code) != DB_OK) {
 		fprintf(stderr, "msktriage: cannot start a session: %s\n",
-			db_errmsg(v.d));
+			TERM_SAFE(msg, db_errmsg(v.d)));
 		goto out_free;
 	}
 	SAY(&v, "session %s%s%s started. Type 'help' for commands.\n",
@@ -1251,12 +1295,14 @@ static int replay_answer(const char *question, const char *value, void *ctx)
 {
 	struct replay *rp = ctx;
 	struct iv *v = rp->v;
+	char shown[512], msg[1024];
 	if (engine_answer_set_text(v->e, question, value) == 0)
 		return order_add(v, question);
-	SAY(v, "%swarning:%s the stored answer to '%.64s' no longer fits the "
+	SAY(v, "%swarning:%s the stored answer to '%s' no longer fits the "
 	    "rule base (%s); it will be asked again\n",
 	    term_sgr(&v->out, TERM_YELLOW), term_sgr(&v->out, TERM_RESET),
-	    question, engine_errmsg(v->e));
+	    term_escape(shown, sizeof(shown), question, 64),
+	    TERM_SAFE(msg, engine_errmsg(v->e)));
 	char **b = realloc(rp->bad, (rp->n_bad + 1) * sizeof(*b));
 	if (!b)
 		return -1;
@@ -1283,8 +1329,10 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		} else if (argv[i][0] != '-' && !which) {
 			which = argv[i];
 		} else {
+			char shown[512];
 			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for resume\n%s",
-				argv[i], interview_usage);
+				term_escape(shown, sizeof(shown), argv[i], 64),
+				interview_usage);
 			return 2;
 		}
 	}
@@ -1293,6 +1341,7 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 			interview_usage);
 		return 2;
 	}
+	char msg[1024];
 	opened = true;
 	if (iv_open(&v, opt) != 0)
 		goto out_free;
@@ -1307,7 +1356,8 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		v.clinician = strdup(s->signed_off_by ? s->signed_off_by
 						      : s->clinician);
 	if (db_session_resume(v.d, v.sid, "clinician") != DB_OK) {
-		fprintf(stderr, "msktriage: cannot resume: %s\n", db_errmsg(v.d));
+		fprintf(stderr, "msktriage: cannot resume: %s\n",
+			TERM_SAFE(msg, db_errmsg(v.d)));
 		status = 2;
 		goto out_free;
 	}
@@ -1323,24 +1373,28 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		    engine_rulebase_sha256(v.e));
 	if (db_answers_load(v.d, v.sid, replay_answer, &rp) != DB_OK) {
 		fprintf(stderr, "msktriage: cannot read the answers: %s\n",
-			db_errmsg(v.d));
+			TERM_SAFE(msg, db_errmsg(v.d)));
 		goto out_free;
 	}
 	for (size_t i = 0; i < rp.n_bad; i++)
 		if (db_answer_remove(v.d, v.sid, rp.bad[i]) != DB_OK)
-			SAY(&v, "warning: %s\n", db_errmsg(v.d));
+			SAY(&v, "warning: %s\n", TERM_SAFE(msg, db_errmsg(v.d)));
 	if (engine_run(v.e) != 0) {
-		fprintf(stderr, "msktriage: %s\n", engine_errmsg(v.e));
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, engine_errmsg(v.e)));
 		goto out_free;
 	}
 	struct seen *none = NULL;
 	size_t n_none = 0;
 	if (seen_take(&v, &none, &n_none) != 0)
 		goto out_free;
-	SAY(&v, "session %s%s%s resumed%s%s, %zu answers so far. Type 'help' "
-	    "for commands.\n", term_sgr(&v.out, TERM_BOLD), v.code,
-	    term_sgr(&v.out, TERM_RESET), s->patient_label ? ": " : "",
-	    s->patient_label ? s->patient_label : "", engine_answer_count(v.e));
+	SAY(&v, "session %s%s%s resumed", term_sgr(&v.out, TERM_BOLD), v.code,
+	    term_sgr(&v.out, TERM_RESET));
+	if (s->patient_label) {
+		SAY(&v, ": ");
+		term_put_untrusted(v.out.f, s->patient_label);
+	}
+	SAY(&v, ", %zu answers so far. Type 'help' for commands.\n",
+	    engine_answer_count(v.e));
 	for (size_t i = 0; i < engine_finding_count(v.e); i++) {
 		const struct engine_finding *f = engine_finding_at(v.e, i);
 		if (strcmp(f->kind, "red_flag") == 0)

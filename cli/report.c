@@ -35,9 +35,9 @@ static void print_because(const struct term_out *o, json_t *because)
 	json_t *v;
 	buf[0] = '\0';
 	json_object_foreach(because, q, v) {
-		char val[64];
+		char val[64], id[256];
 		if (json_is_string(v))
-			snprintf(val, sizeof(val), "%s", json_string_value(v));
+			term_escape(val, sizeof(val), json_string_value(v), 0);
 		else if (json_is_integer(v))
 			snprintf(val, sizeof(val), "%lld",
 				 (long long)json_integer_value(v));
@@ -46,7 +46,7 @@ static void print_because(const struct term_out *o, json_t *because)
 		else
 			snprintf(val, sizeof(val), "unknown");
 		int w = snprintf(buf + used, sizeof(buf) - used, "%s%s = %s",
-				 used ? ", " : "", q, val);
+				 used ? ", " : "", TERM_SAFE(id, q), val);
 		if (w < 0 || (size_t)w >= sizeof(buf) - used)
 			break;
 		used += (size_t)w;
@@ -59,11 +59,14 @@ static void print_because(const struct term_out *o, json_t *because)
 static void print_finding(const struct term_out *o, json_t *f, unsigned show)
 {
 	bool red = strcmp(jstr(f, "kind"), "red_flag") == 0;
+	char title[512], id[256], level[64], kind[64];
 	fprintf(o->f, "  %s%s%s [%s]\n", term_sgr(o, red ? TERM_RED : TERM_BOLD),
-		jstr(f, "title"), term_sgr(o, TERM_RESET), jstr(f, "id"));
-	fprintf(o->f, "     level %s, confidence %.2f, %s\n", jstr(f, "level"),
+		TERM_SAFE(title, jstr(f, "title")), term_sgr(o, TERM_RESET),
+		TERM_SAFE(id, jstr(f, "id")));
+	fprintf(o->f, "     level %s, confidence %.2f, %s\n",
+		TERM_SAFE(level, jstr(f, "level")),
 		json_number_value(json_object_get(f, "confidence")),
-		jstr(f, "kind"));
+		TERM_SAFE(kind, jstr(f, "kind")));
 	if (!(show & CLI_SHOW_EVIDENCE))
 		return;
 	print_because(o, json_object_get(f, "because"));
@@ -73,8 +76,10 @@ static void print_finding(const struct term_out *o, json_t *f, unsigned show)
 	json_t *r;
 	line[0] = '\0';
 	json_array_foreach(json_object_get(f, "rules"), i, r) {
+		char rule[256];
 		int w = snprintf(line + used, sizeof(line) - used, "%s%s",
-				 used ? ", " : "rules: ", json_string_value(r));
+				 used ? ", " : "rules: ",
+				 TERM_SAFE(rule, json_string_value(r)));
 		if (w < 0 || (size_t)w >= sizeof(line) - used)
 			break;
 		used += (size_t)w;
@@ -93,18 +98,22 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 	bool urgent = json_integer_value(json_object_get(triage, "rank")) <= 2;
 	size_t i;
 	json_t *f;
+	char level[64], title[512], id[256];
 
 	fprintf(o->f, "%sTriage level: %s%s\n",
-		term_sgr(o, urgent ? TERM_RED : TERM_BOLD), jstr(triage, "level"),
-		term_sgr(o, TERM_RESET));
+		term_sgr(o, urgent ? TERM_RED : TERM_BOLD),
+		TERM_SAFE(level, jstr(triage, "level")), term_sgr(o, TERM_RESET));
 	term_wrap(o, 2, 2, TERM_RESET, jstr(triage, "meaning"));
 	const char *stop = json_string_value(json_object_get(c, "stopped_by"));
 	if (stop) {
+		char title_s[512];
 		const char *title = stop;
 		json_array_foreach(findings, i, f)
 			if (strcmp(jstr(f, "id"), stop) == 0)
 				title = jstr(f, "title");
-		fprintf(o->f, "Interview stopped by: %s [%s]\n", title, stop);
+		fprintf(o->f, "Interview stopped by: %s [%s]\n",
+			term_escape(title_s, sizeof(title_s), title, 0),
+			TERM_SAFE(id, stop));
 	}
 
 	size_t n_red = 0, n_other = 0;
@@ -140,8 +149,9 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 		json_array_foreach(recs, i, r) {
 			char line[1024];
 			size_t used = (size_t)snprintf(line, sizeof(line),
-						       "- %s [%s]", jstr(r, "title"),
-						       jstr(r, "id"));
+						       "- %s [%s]",
+						       TERM_SAFE(title, jstr(r, "title")),
+						       TERM_SAFE(id, jstr(r, "id")));
 			size_t j;
 			json_t *b;
 			json_array_foreach(json_object_get(r, "because"), j, b) {
@@ -149,7 +159,8 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 					break;
 				used += (size_t)snprintf(line + used,
 					sizeof(line) - used, "%s%s",
-					j ? ", " : " for: ", json_string_value(b));
+					j ? ", " : " for: ",
+					TERM_SAFE(id, json_string_value(b)));
 			}
 			term_wrap(o, 2, 4, TERM_RESET, line);
 		}
@@ -223,17 +234,22 @@ static void answers_free(struct answers *a)
 	free(a->v);
 }
 
+/* A note: its author and text as typed, escaped (see term.h), so that
+ * nothing in them can start a line of the report. */
 static int print_note(const struct db_note *n, void *ctx)
 {
 	FILE *f = ctx;
 	struct term_out o;
-	char at[64], line[64 + 256];
+	char at[64];
 	term_out_plain(&o, f);
 	when(at, sizeof(at), n->at);
-	snprintf(line, sizeof(line), "%s%s%s:", at, n->author ? ", " : "",
-		 n->author ? n->author : "");
-	fprintf(f, "  %s\n", line);
-	term_wrap(&o, 4, 4, TERM_RESET, n->text);
+	fprintf(f, "  %s", at);
+	if (n->author) {
+		fputs(", ", f);
+		term_put_untrusted(f, n->author);
+	}
+	fputs(":\n", f);
+	term_wrap_untrusted(&o, 4, 4, TERM_RESET, n->text);
 	return 0;
 }
 
@@ -282,30 +298,41 @@ int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 	}
 
 	fputs("MSKTRIAGE SESSION REPORT\n========================\n\n", f);
+	/* Whatever a person typed, and anything else read back from the
+	 * store, is escaped: no value can forge a line of the report. */
+	char safe[256], safe2[256];
 	fprintf(f, "Session      %s (id %lld)\n", s->code, (long long)s->id);
-	fprintf(f, "Status       %s%s\n", s->status,
+	fprintf(f, "Status       %s%s\n", TERM_SAFE(safe, s->status),
 		interim ? " (interim conclusions: the interview is not finished)"
 			: "");
-	fprintf(f, "Mode         %s\n", s->mode ? s->mode : "-");
-	if (s->patient_label)
-		fprintf(f, "Patient      %s\n", s->patient_label);
+	fprintf(f, "Mode         %s\n", s->mode ? TERM_SAFE(safe, s->mode) : "-");
+	if (s->patient_label) {
+		fputs("Patient      ", f);
+		term_put_untrusted(f, s->patient_label);
+		fputc('\n', f);
+	}
 	when(t1, sizeof(t1), s->started_at);
 	fprintf(f, "Started      %s\n", t1);
 	when(t1, sizeof(t1), s->finished_at);
 	fprintf(f, "Finished     %s\n", t1);
-	if (s->clinician)
-		fprintf(f, "Clinician    %s\n", s->clinician);
+	if (s->clinician) {
+		fputs("Clinician    ", f);
+		term_put_untrusted(f, s->clinician);
+		fputc('\n', f);
+	}
 	if (s->signed_off_by) {
 		when(t1, sizeof(t1), s->signed_off_at);
-		fprintf(f, "Signed off   by %s, %s\n", s->signed_off_by, t1);
+		fputs("Signed off   by ", f);
+		term_put_untrusted(f, s->signed_off_by);
+		fprintf(f, ", %s\n", t1);
 	} else {
 		fputs("Signed off   not signed off\n", f);
 	}
 	json_t *rb = json_object_get(c, "rulebase");
-	fprintf(f, "Rule base    %s (sha256 %s)\n", jstr(rb, "version"),
-		s->rulebase_sha256 ? s->rulebase_sha256 : "-");
+	fprintf(f, "Rule base    %s (sha256 %s)\n", TERM_SAFE(safe, jstr(rb, "version")),
+		s->rulebase_sha256 ? TERM_SAFE(safe2, s->rulebase_sha256) : "-");
 	fprintf(f, "Program      msktriage %s\n\n",
-		s->program_version ? s->program_version : "-");
+		s->program_version ? TERM_SAFE(safe, s->program_version) : "-");
 
 	cli_conclusions_print(&o, c, e, CLI_SHOW_RECOMMENDATIONS |
 				CLI_SHOW_SAFETY_NET | CLI_SHOW_EVIDENCE);
@@ -315,8 +342,8 @@ int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 		const struct engine_question *q = engine_question_find(e, a.q[i]);
 		const char *unit = q && q->unit ? q->unit : "";
 		bool skipped = strcmp(a.v[i], DB_SKIP) == 0;
-		fprintf(f, "  %-32s %s%s%s\n", a.q[i],
-			skipped ? "skipped" : a.v[i],
+		fprintf(f, "  %-32s %s%s%s\n", TERM_SAFE(safe, a.q[i]),
+			skipped ? "skipped" : TERM_SAFE(safe2, a.v[i]),
 			!skipped && *unit ? " " : "", skipped ? "" : unit);
 		if (q)
 			term_wrap(&o, 4, 4, TERM_RESET, q->clinician_text);
@@ -363,7 +390,7 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	engine *e = NULL;
 	struct db_session *s = NULL;
 	FILE *mem = NULL;
-	char err[512];
+	char err[512], shown[1024], msg[1024];
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -378,7 +405,7 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 			which = a;
 		} else {
 			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for report\n%s",
-				a, report_usage);
+				term_escape(shown, sizeof(shown), a, 64), report_usage);
 			return 2;
 		}
 	}
@@ -395,7 +422,8 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 			known |= strcmp(format, later[i]) == 0;
 		if (known)
 			fprintf(stderr, "msktriage: report format '%s' is not "
-				"available yet; use --format text\n", format);
+				"available yet; use --format text\n",
+				TERM_SAFE(shown, format));
 		else
 			fprintf(stderr, "msktriage: '--format' must be text "
 				"(markdown, json, html and fhir are to come)\n");
@@ -420,7 +448,8 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	rc = cli_report_text(mem, d, s->id, e, err, sizeof(err));
 	if (fclose(mem) != 0 || rc != 0) {
 		mem = NULL;
-		fprintf(stderr, "msktriage: %s\n", rc ? err : "out of memory");
+		fprintf(stderr, "msktriage: %s\n",
+			rc ? TERM_SAFE(msg, err) : "out of memory");
 		goto out_free;
 	}
 	mem = NULL;
@@ -428,16 +457,16 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
 		if (!out) {
-			fprintf(stderr, "msktriage: cannot write '%s': %s\n", output,
-				strerror(errno));
+			fprintf(stderr, "msktriage: cannot write '%s': %s\n",
+				TERM_SAFE(shown, output), strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			goto out_free;
 		}
 		size_t put = fwrite(buf, 1, len, out);
 		if (fclose(out) != 0 || put != len) {
-			fprintf(stderr, "msktriage: cannot write '%s': %s\n", output,
-				strerror(errno));
+			fprintf(stderr, "msktriage: cannot write '%s': %s\n",
+				TERM_SAFE(shown, output), strerror(errno));
 			goto out_free;
 		}
 	} else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
@@ -447,10 +476,10 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	}
 	if (db_audit_add(d, s->id, "report_exported", NULL, "text") != DB_OK)
 		fprintf(stderr, "msktriage: warning: the export was not recorded "
-			"in the audit trail: %s\n", db_errmsg(d));
+			"in the audit trail: %s\n", TERM_SAFE(msg, db_errmsg(d)));
 	if (output)
 		fprintf(stderr, "report of session %s written to '%s'\n", s->code,
-			output);
+			TERM_SAFE(shown, output));
 	status = 0;
 out_free:
 	if (mem)

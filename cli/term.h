@@ -94,6 +94,9 @@ void term_put_untrusted(FILE *f, const char *s);
  */
 const char *term_escape(char *buf, size_t size, const char *s, int max_cols);
 
+/* term_escape() into an array buf, no column limit: for one message. */
+#define TERM_SAFE(buf, s) term_escape((buf), sizeof(buf), (s), 0)
+
 /* term_wrap() for untrusted text: escaped as above, so one paragraph. */
 void term_wrap_untrusted(const struct term_out *o, int indent, int hang,
 			 enum term_attr attr, const char *text);
