@@ -127,8 +127,10 @@ static enum term_read read_plain(const char *prompt, char **line)
 	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
-	/* The input is not echoed by a terminal: show it, for transcripts. */
-	fprintf(stdout, "%s\n", buf);
+	/* The input is not echoed by a terminal: show it, for transcripts,
+	 * escaped like anything else a person typed. */
+	term_put_untrusted(stdout, buf);
+	fputc('\n', stdout);
 	*line = buf;
 	return TERM_LINE;
 }
