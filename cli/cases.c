@@ -7,6 +7,7 @@
  */
 #include "cli/cases.h"
 #include "cli/result.h"
+#include "cli/term.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -17,8 +18,13 @@ static void fail(struct cli_case_ctx *c, const char *name, const char *fmt,
 		 const char *a, const char *b)
 {
 	if (c->out) {
-		fprintf(c->out, "FAIL %s: ", name);
-		fprintf(c->out, fmt, a ? a : "", b ? b : "");
+		/* Names and values come from case files: shown escaped. */
+		char msg[1024];
+		snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
+		fputs("FAIL ", c->out);
+		term_put_untrusted(c->out, name);
+		fputs(": ", c->out);
+		term_put_untrusted(c->out, msg);
 		fputc('\n', c->out);
 	}
 	c->failures++;
