@@ -166,9 +166,14 @@ struct worker {
 
 static char *error_line(unsigned long no, const char *msg)
 {
-	json_t *j = json_pack("{s:I, s:s}", "line", (json_int_t)no, "error", msg);
+	/* A message may quote a path or a value that is not UTF-8, which a
+	 * JSON string cannot hold: such bytes become U+FFFD. */
+	char *fixed = term_utf8_repair(msg);
+	json_t *j = fixed ? json_pack("{s:I, s:s}", "line", (json_int_t)no,
+				      "error", fixed) : NULL;
 	char *s = j ? json_dumps(j, JSON_COMPACT | CLI_JSON_REAL) : NULL;
 	json_decref(j);
+	free(fixed);
 	return s;
 }
 

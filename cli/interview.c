@@ -1367,9 +1367,11 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	if (!s->rulebase_sha256 ||
 	    strcmp(s->rulebase_sha256, engine_rulebase_sha256(v.e)) != 0)
 		SAY(&v, "%swarning:%s session %s was started on another rule base "
-		    "(sha256 %.12s..., now %.12s...); its conclusions may differ\n",
+		    "(sha256 %s..., now %.12s...); its conclusions may differ\n",
 		    term_sgr(&v.out, TERM_YELLOW), term_sgr(&v.out, TERM_RESET),
-		    v.code, s->rulebase_sha256 ? s->rulebase_sha256 : "unknown",
+		    v.code, s->rulebase_sha256
+			    ? term_escape(msg, sizeof(msg), s->rulebase_sha256, 12)
+			    : "unknown",
 		    engine_rulebase_sha256(v.e));
 	if (db_answers_load(v.d, v.sid, replay_answer, &rp) != DB_OK) {
 		fprintf(stderr, "msktriage: cannot read the answers: %s\n",

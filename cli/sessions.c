@@ -470,7 +470,7 @@ int cli_sessions(int argc, char **argv, const struct cli_options *opt)
 	if (strcmp(sub, "resume") == 0)
 		return cli_resume(argc - 1, argv + 1, opt);
 	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "delete"))
-		return usage_error("unknown sessions command '%.32s'", sub);
+		return usage_error("unknown sessions command '%s'", sub);
 
 	db *d = cli_store_open(opt, "clinician");
 	if (!d)
