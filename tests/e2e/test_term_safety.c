@@ -565,6 +565,38 @@ static void test_invalid_utf8_refused_at_input(void **state)
 	run_free(&r);
 }
 
+/* At the terminal, a label that is not UTF-8 is asked for again. (What
+ * readline echoes of the keys typed is not checked here.) */
+static void test_label_typed_not_utf8(void **state)
+{
+	(void)state;
+	struct pty p;
+	const char *const args[] = { "interview", NULL };
+	pty_start(&p, args);
+	size_t at = pty_expect(&p, 0, "patient label");
+	pty_type(&p, "bed \xff\xfe\r");
+	at = pty_expect(&p, at, "'label' is not valid UTF-8; type it again");
+	at = pty_expect(&p, at, "patient label");
+	pty_type(&p, "caf\xc3\xa9\r");
+	at = pty_expect(&p, at, "started");
+	pty_expect(&p, at, "> ");
+	pty_type(&p, "quit\r");
+	assert_int_equal(pty_finish(&p), 0);
+	char code[16];
+	find_code(p.raw, code);
+	free(p.raw);
+
+	const char *const show[] = { "sessions", "show", code, "--format", "json",
+				     NULL };
+	struct run r = run(show, NULL);
+	json_t *j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "patient_label")),
+			    "caf\xc3\xa9");
+	json_decref(j);
+	run_free(&r);
+}
+
 /* Every id, value or name echoed in an error message is escaped. */
 static void test_errors_echo_escaped(void **state)
 {
@@ -628,6 +660,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_utf8_refused_at_input,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_label_typed_not_utf8, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_errors_echo_escaped, setup,
 						teardown),
 	};
