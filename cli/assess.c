@@ -73,7 +73,10 @@ static int read_all(FILE *f, char **out, size_t *len, char *err, size_t errsize)
 static void print_text(const engine *e)
 {
 	const struct engine_level *l = engine_level(e);
-	printf("Triage level: %s\n  %s\n", l->id, l->clinician_text);
+	printf("Triage level%s: %s\n  %s\n",
+	       engine_red_flags_screened(e)
+		       ? "" : " (interim, red-flag screening not finished)",
+	       l->id, l->clinician_text);
 	if (engine_stop_reason(e))
 		printf("Interview stopped by: %s\n", engine_stop_reason(e));
 	size_t nf = engine_finding_count(e);

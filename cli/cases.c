@@ -180,9 +180,12 @@ int cli_case_run(struct cli_case_ctx *c, engine *e, const char *path)
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	size_t before = c->failures;
 	json_error_t jerr;
+	char why[256] = "";
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		cli_json_error(&jerr, why, sizeof(why));
 	if (!root || !json_is_object(root)) {
-		fail(c, name, "not a JSON object: %s%s", jerr.text, NULL);
+		fail(c, name, "not a JSON object%s%s", *why ? ": " : "", why);
 		json_decref(root);
 		return -1;
 	}

@@ -9,9 +9,13 @@
 #ifndef MSKTRIAGE_CLI_H
 #define MSKTRIAGE_CLI_H
 
+#include <stdbool.h>
+
 struct cli_options {
 	const char *rules_dir;  /* --rules DIR, NULL: the built-in rule base */
 	const char *db_path;    /* --db PATH, NULL: the default store */
+	bool store_create;      /* the command may create a missing store
+	                           (set by main's command table) */
 };
 
 int cli_assess(int argc, char **argv, const struct cli_options *opt);

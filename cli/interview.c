@@ -57,6 +57,7 @@ struct iv {
 	db *d;
 	int64_t sid;
 	char code[DB_CODE_SIZE];
+	char status[24];        /* the session's status in the store */
 	char *clinician;        /* author of notes and sign-off, if known */
 
 	char **order;           /* answered question ids, in answer order */
@@ -261,6 +262,8 @@ static void show_question(struct iv *v, const struct engine_question *q)
 		SAY(v, "  (examination)");
 	if (v->changing == q && now)
 		SAY(v, "  (changing: now %s)", now);
+	else if (engine_stop_reason(v->e))
+		SAY(v, "  (asked before the interview stops)");
 	SAY(v, "\n");
 	term_wrap(&v->out, 2, 2, TERM_BOLD, q->clinician_text);
 	allowed(q, line, sizeof(line));
@@ -358,9 +361,30 @@ static enum outcome run(struct iv *v)
 static bool store_retry(struct iv *v, const char *what)
 {
 	char msg[1024];
+	int code = db_errcode(v->d);
 	SAY(v, "%scannot save %s: %s%s\n", term_sgr(&v->out, TERM_YELLOW), what,
 	    TERM_SAFE(msg, db_errmsg(v->d)), term_sgr(&v->out, TERM_RESET));
+	/* Another interview has the session now, or it refuses the change:
+	 * trying again cannot help. */
+	if (code == DB_EHELD || code == DB_EINVAL)
+		return false;
 	return term_input_confirm("retry? [Y/n] ", true, false);
+}
+
+/*
+ * Before the first change to a resumed session that was finished: take it
+ * back to in progress. Until then, looking at a finished session and
+ * leaving keeps its status. False (said why) if the store refused.
+ */
+static bool reopen(struct iv *v)
+{
+	if (strcmp(v->status, "in_progress") == 0)
+		return true;
+	while (db_session_resume(v->d, v->sid, "clinician") != DB_OK)
+		if (!store_retry(v, "the change"))
+			return false;
+	snprintf(v->status, sizeof(v->status), "in_progress");
+	return true;
 }
 
 /*
@@ -388,7 +412,8 @@ static enum outcome withdraw_irrelevant(struct iv *v, char ***gone,
 			*gone = g;
 			(*gone)[(*n_gone)++] = copy;
 			char msg[1024];
-			if (db_answer_remove(v->d, v->sid, copy) != DB_OK)
+			if (!reopen(v) ||
+			    db_answer_remove(v->d, v->sid, copy) != DB_OK)
 				SAY(v, "%swarning:%s the store still holds the answer "
 				    "to '%s': %s\n", term_sgr(&v->out, TERM_YELLOW),
 				    term_sgr(&v->out, TERM_RESET), copy,
@@ -493,11 +518,13 @@ static const char *canonical(const struct engine_question *q, const char *in,
 }
 
 /*
- * Ask for a file name (Enter: def) and create it for writing, mode 0600: it
+ * Ask for a file name (Enter: def) and open it for writing with
+ * cli_file_create() (mode 0600, never through a link, not emptied yet): it
  * will hold patient data. Returns the stream with *path set (the caller
  * frees it), or NULL after saying why.
  */
-static FILE *ask_file(struct iv *v, const char *def, char **path)
+static FILE *ask_file(struct iv *v, const char *def, char **path,
+		      bool *created)
 {
 	char prompt[128];
 	snprintf(prompt, sizeof(prompt), "file [%s]: ", def);
@@ -511,14 +538,11 @@ static FILE *ask_file(struct iv *v, const char *def, char **path)
 	free(line);
 	if (!*path)
 		return NULL;
-	int fd = open(*path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	char err[512];
+	FILE *f = cli_file_create(*path, created, err, sizeof(err));
 	if (!f) {
 		char shown[1024];
-		SAY(v, "cannot write '%s': %s\n", TERM_SAFE(shown, *path),
-		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		SAY(v, "%s\n", TERM_SAFE(shown, err));
 		free(*path);
 		*path = NULL;
 	}
@@ -527,8 +551,12 @@ static FILE *ask_file(struct iv *v, const char *def, char **path)
 
 /*
  * The store would not take an answer: offer to keep every answer the
- * engine holds, the refused one included, in a file, as a request that
- * `msktriage assess --answers FILE --save` takes once the store works.
+ * engine holds, the refused one included, in a file that names the
+ * session, for `msktriage resume --answers FILE` to put back into it once
+ * the store works. Like every export it is recorded in the audit trail
+ * first, and not written if that cannot be done: the answers before the
+ * refused one are in the store already, so at most that one is lost, and
+ * resuming asks it again.
  */
 static void save_elsewhere(struct iv *v)
 {
@@ -537,17 +565,30 @@ static void save_elsewhere(struct iv *v)
 		return;
 	char def[64], *path = NULL;
 	snprintf(def, sizeof(def), "msktriage-%s-answers.json", v->code);
-	FILE *f = ask_file(v, def, &path);
+	bool created;
+	FILE *f = ask_file(v, def, &path, &created);
 	if (!f)
 		return;
+	while (db_audit_add(v->d, v->sid, "answers_exported", NULL,
+			    "recovery file") != DB_OK)
+		if (!store_retry(v, "the record of this export")) {
+			SAY(v, "no file written: an export the audit trail cannot "
+			    "record is not made; the answers saved so far stay "
+			    "in the store\n");
+			cli_file_abandon(f, path, created);
+			free(path);
+			return;
+		}
 	json_t *answers = json_object();
 	for (size_t i = 0; answers && i < engine_question_count(v->e); i++) {
 		const char *id = engine_question_at(v->e, i)->id;
 		if (engine_answer_text(v->e, id))
 			json_object_set_new(answers, id, cli_answer_json(v->e, id));
 	}
-	json_t *req = json_pack("{s:o, s:s}", "answers", answers, "id", v->code);
-	int rc = req ? json_dumpf(req, f, JSON_INDENT(2) | CLI_JSON_REAL) : -1;
+	json_t *req = json_pack("{s:s, s:o}", "session", v->code, "answers",
+				answers);
+	int rc = req && cli_file_begin(f) == 0
+		? json_dumpf(req, f, JSON_INDENT(2) | CLI_JSON_REAL) : -1;
 	json_decref(req);
 	if (fputc('\n', f) == EOF)
 		rc = -1;
@@ -555,12 +596,13 @@ static void save_elsewhere(struct iv *v)
 		rc = -1;
 	char shown[1024];
 	TERM_SAFE(shown, path);
-	if (rc != 0)
+	if (rc != 0) {
 		SAY(v, "cannot write '%s': %s\n", shown, strerror(errno));
-	else
+	} else {
 		SAY(v, "answers written to '%s'; once the store works again, "
-		    "submit them with 'msktriage assess --answers %s --save'\n",
+		    "put them back with 'msktriage resume --answers %s'\n",
 		    shown, shown);
+	}
 	free(path);
 }
 
@@ -585,9 +627,10 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 	}
 	char what[128];
 	snprintf(what, sizeof(what), "the answer to '%s'", q->id);
-	while (db_answer_put(v->d, v->sid, q->id,
-			     engine_answer_text(v->e, q->id)) != DB_OK) {
-		if (store_retry(v, what))
+	bool open = reopen(v);
+	while (!open || db_answer_put(v->d, v->sid, q->id,
+				      engine_answer_text(v->e, q->id)) != DB_OK) {
+		if (open && store_retry(v, what))
 			continue;
 		save_elsewhere(v);
 		/* Given up: the engine goes back to what the store holds. */
@@ -780,6 +823,8 @@ static enum outcome cmd_back(struct iv *v)
 	}
 	char what[128];
 	snprintf(what, sizeof(what), "going back from '%s'", id);
+	if (!reopen(v))
+		goto out_free;
 	while (db_answer_remove(v->d, v->sid, id) != DB_OK)
 		if (!store_retry(v, what))
 			goto out_free;
@@ -971,59 +1016,138 @@ static enum outcome dispatch(struct iv *v, const struct engine_question *q,
 	return GO_ON;
 }
 
+/*
+ * A name someone signs with: not a command word, an answer or a single
+ * character typed by mistake at the prompt.
+ */
+static bool signer_name_ok(const char *name)
+{
+	static const char *const words[] = {
+		"exit", "yes", "no", "unsure", "none", "cancel", "abort", "ok",
+		NULL
+	};
+	size_t chars = 0;
+	bool letter = false;
+	for (const char *p = name; *p; p++) {
+		if (((unsigned char)*p & 0xC0) != 0x80)
+			chars++;
+		letter |= isalpha((unsigned char)*p) || (unsigned char)*p >= 0x80;
+	}
+	if (chars < 2 || !letter)
+		return false;
+	for (size_t i = 0; commands[i]; i++)
+		if (strcasecmp(name, commands[i]) == 0)
+			return false;
+	for (size_t i = 0; words[i]; i++)
+		if (strcasecmp(name, words[i]) == 0)
+			return false;
+	return true;
+}
+
+/*
+ * Ask who signs the session off: Enter takes the interview's clinician when
+ * known (else leaves it unsigned), '-' leaves it unsigned; a command word or
+ * a single letter is refused and asked again; the name is confirmed.
+ */
+static void sign_off(struct iv *v)
+{
+	char prompt[320];
+	char who[256];
+	if (v->clinician)
+		snprintf(prompt, sizeof(prompt), "sign off as (Enter: %s; '-': "
+			 "leave unsigned): ",
+			 term_escape(who, sizeof(who), v->clinician, 60));
+	else
+		snprintf(prompt, sizeof(prompt), "sign off as (your name; Enter to "
+			 "leave unsigned): ");
+	SAY(v, "\n");
+	for (;;) {
+		char *line = NULL, shown[1024];
+		if (term_input_read(prompt, &line) != TERM_LINE) {
+			free(line);
+			break;
+		}
+		char *name = trim(line);
+		if (!*name && v->clinician)
+			name = v->clinician;
+		if (!*name || strcmp(name, "-") == 0) {
+			free(line);
+			break;
+		}
+		if (!term_utf8_valid(name)) {
+			SAY(v, "'name' is not valid UTF-8; type it again\n");
+			free(line);
+			continue;
+		}
+		if (!signer_name_ok(name)) {
+			SAY(v, "'%s' is not a name to sign with\n  type the "
+			    "signing clinician's name, or %s\n",
+			    term_escape(shown, sizeof(shown), name, 20),
+			    v->clinician ? "'-' to leave it unsigned"
+					 : "Enter to leave it unsigned");
+			free(line);
+			continue;
+		}
+		char ask[300];
+		SAY(v, "a signed-off session cannot be changed afterwards\n");
+		snprintf(ask, sizeof(ask), "sign off as '%s'? [y/N] ",
+			 term_escape(shown, sizeof(shown), name, 200));
+		if (!term_input_confirm(ask, false, false)) {
+			free(line);
+			break;
+		}
+		int rc;
+		while ((rc = db_session_signoff(v->d, v->sid, name)) != DB_OK)
+			if (!store_retry(v, "the sign-off"))
+				break;
+		if (rc == DB_OK)
+			SAY(v, "%ssigned off by %s%s\n",
+			    term_sgr(&v->out, TERM_GREEN), TERM_SAFE(shown, name),
+			    term_sgr(&v->out, TERM_RESET));
+		else
+			SAY(v, "not signed off: %s\n",
+			    TERM_SAFE(shown, db_errmsg(v->d)));
+		free(line);
+		return;
+	}
+	SAY(v, "not signed off\n");
+}
+
 /* Sign-off, and the offer of a written report. Input ending is no error. */
 static void sign_off_and_report(struct iv *v)
 {
-	char *name = NULL;
-	SAY(v, "\n");
-	if (term_input_read("sign off as (your name; Enter to leave unsigned): ",
-			    &name) == TERM_LINE && *trim(name)) {
-		const char *who = trim(name);
-		char shown[1024];
-		int rc = DB_EINVAL;
-		if (!term_utf8_valid(who))
-			SAY(v, "not signed off: 'name' is not valid UTF-8\n");
-		else
-			while ((rc = db_session_signoff(v->d, v->sid, who)) != DB_OK)
-				if (rc == DB_EINVAL ||
-				    !store_retry(v, "the sign-off"))
-					break;
-		if (rc == DB_OK)
-			SAY(v, "%ssigned off by %s%s\n",
-			    term_sgr(&v->out, TERM_GREEN), TERM_SAFE(shown, who),
-			    term_sgr(&v->out, TERM_RESET));
-		else if (rc == DB_EINVAL && term_utf8_valid(who))
-			SAY(v, "not signed off: %s\n",
-			    TERM_SAFE(shown, db_errmsg(v->d)));
-	} else {
-		SAY(v, "not signed off\n");
-	}
-	free(name);
+	sign_off(v);
 
 	if (!term_input_confirm("write a plain-text report? [y/N] ", false, false))
 		return;
 	char def[64], *path = NULL;
 	snprintf(def, sizeof(def), "msktriage-%s.txt", v->code);
 	char err[512];
-	FILE *f = ask_file(v, def, &path);
+	bool created;
+	FILE *f = ask_file(v, def, &path, &created);
+	/* An export that cannot be audited is not written. */
+	if (f && db_audit_add(v->d, v->sid, "report_exported", NULL, "text")
+		 != DB_OK) {
+		char msg[1024];
+		SAY(v, "no report written: its export cannot be recorded in the "
+		    "audit trail: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
+		cli_file_abandon(f, path, created);
+		f = NULL;
+	}
 	if (f) {
-		int rc = cli_report_text(f, v->d, v->sid, v->e, err, sizeof(err));
+		int rc = cli_file_begin(f) == 0
+			 ? cli_report_text(f, v->d, v->sid, v->e, err, sizeof(err))
+			 : (snprintf(err, sizeof(err), "%s", strerror(errno)), -1);
 		if (fclose(f) != 0 && rc == 0) {
 			snprintf(err, sizeof(err), "%s", strerror(errno));
 			rc = -1;
 		}
 		char shown[1024], msg[1024];
 		TERM_SAFE(shown, path);
-		if (rc != 0) {
+		if (rc != 0)
 			SAY(v, "cannot write '%s': %s\n", shown, TERM_SAFE(msg, err));
-		} else {
+		else
 			SAY(v, "report written to '%s'\n", shown);
-			if (db_audit_add(v->d, v->sid, "report_exported", NULL,
-					 "text") != DB_OK)
-				SAY(v, "warning: the export was not recorded in "
-				    "the audit trail: %s\n",
-				    TERM_SAFE(msg, db_errmsg(v->d)));
-		}
 	}
 	free(path);
 }
@@ -1040,7 +1164,18 @@ static enum outcome finish(struct iv *v, bool emergency)
 		r = FAILED;
 		goto out_free;
 	}
-	while (db_session_finish(v->d, v->sid, status, engine_level(v->e)->id,
+	/* A finished session resumed and left without a change keeps its
+	 * status and its conclusions. */
+	bool unchanged = strcmp(v->status, "complete") == 0 ||
+			 strcmp(v->status, "emergency_stopped") == 0;
+	if (unchanged)
+		status = v->status;
+	else if (!reopen(v)) {
+		r = FAILED;
+		goto out_free;
+	}
+	while (!unchanged &&
+	       db_session_finish(v->d, v->sid, status, engine_level(v->e)->id,
 				 text) != DB_OK) {
 		if (!store_retry(v, "the conclusions")) {
 			SAY(v, "the conclusions were not saved; the answers are: "
@@ -1053,7 +1188,11 @@ static enum outcome finish(struct iv *v, bool emergency)
 	    v->code, term_sgr(&v->out, TERM_RESET));
 	cli_conclusions_print(&v->out, c, v->e,
 			      CLI_SHOW_RECOMMENDATIONS | CLI_SHOW_SAFETY_NET);
-	SAY(v, "\nsession %s saved as %s\n", v->code, status);
+	if (unchanged)
+		SAY(v, "\nsession %s unchanged: %s\n", v->code, status);
+	else
+		SAY(v, "\nsession %s saved as %s\n", v->code, status);
+	snprintf(v->status, sizeof(v->status), "%s", status);
 	sign_off_and_report(v);
 	SAY(v, "\nsession %s: %s. Goodbye.\n", v->code, status);
 out_free:
@@ -1066,11 +1205,16 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 {
 	/* A stop already in the answers (a resumed session) is reviewed, not
 	 * acted on again until the clinician finishes. */
-	bool review_stop = resumed && engine_stop_reason(v->e);
+	bool review_stop = resumed && engine_stop_reason(v->e) &&
+			   engine_is_complete(v->e);
 	term_input_set_completer(complete, v);
 	for (;;) {
+		/* A stop waits for a red-flag question that could make the
+		 * case more urgent still (the engine's next question); the
+		 * level already counts meanwhile. */
 		const char *stop = engine_stop_reason(v->e);
-		if (stop && !review_stop && !v->changing) {
+		if (stop && engine_is_complete(v->e) && !review_stop &&
+		    !v->changing) {
 			bool em = is_emergency(v->e, stop);
 			if (em)
 				show_stop(v, stop);
@@ -1171,7 +1315,14 @@ static void iv_close(struct iv *v)
 
 static int exit_status(struct iv *v, enum outcome r)
 {
-	if (r == QUIT || r == INPUT_ENDED) {
+	if ((r == QUIT || r == INPUT_ENDED) &&
+	    strcmp(v->status, "in_progress") != 0) {
+		SAY(v, "\n%ssession %s left unchanged (%s).%s\n",
+		    term_sgr(&v->out, TERM_GREEN), v->code, v->status,
+		    term_sgr(&v->out, TERM_RESET));
+		if (r == INPUT_ENDED)
+			fprintf(stderr, "msktriage: input ended\n");
+	} else if (r == QUIT || r == INPUT_ENDED) {
 		SAY(v, "\n%ssession %s saved (in progress).%s Continue with: "
 		    "msktriage resume %s\n", term_sgr(&v->out, TERM_GREEN), v->code,
 		    term_sgr(&v->out, TERM_RESET), v->code);
@@ -1186,11 +1337,17 @@ static int exit_status(struct iv *v, enum outcome r)
 static const char interview_usage[] =
 	"usage: msktriage [--rules DIR] [--db PATH] [interview] [--label TEXT] [--clinician NAME]\n"
 	"       msktriage [--rules DIR] [--db PATH] resume ID|CODE\n"
+	"       msktriage [--rules DIR] [--db PATH] resume [ID|CODE] --answers FILE\n"
 	"\n"
 	"Interview a patient at the terminal: the rule base's questions in order,\n"
 	"red flags first, with 'why', 'how', 'back', 'change ID', 'skip',\n"
 	"'summary', 'note TEXT', 'help' and 'quit' at any prompt. Every answer is\n"
 	"saved as it is given; 'quit' (or Ctrl-D) leaves a session to resume.\n"
+	"One interview at a time holds a session; resuming a finished session and\n"
+	"leaving without a change keeps its status; a signed-off one no longer\n"
+	"changes, and resuming it at a terminal offers addenda instead.\n"
+	"'resume --answers FILE' puts the answers saved to FILE (when the store\n"
+	"would not take them) back into their session.\n"
 	"\n"
 	"  --label TEXT      a patient label for the session (asked when omitted)\n"
 	"  --clinician NAME  who is interviewing (notes and sign-off)\n"
@@ -1273,6 +1430,11 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 			TERM_SAFE(msg, db_errmsg(v.d)));
 		goto out_free;
 	}
+	snprintf(v.status, sizeof(v.status), "in_progress");
+	if (db_lease_take(v.d, v.sid, false, NULL) != DB_OK) {
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, db_errmsg(v.d)));
+		goto out_free;
+	}
 	SAY(&v, "session %s%s%s started. Type 'help' for commands.\n",
 	    term_sgr(&v.out, TERM_BOLD), v.code, term_sgr(&v.out, TERM_RESET));
 	enum outcome r = interview_loop(&v, false);
@@ -1313,12 +1475,174 @@ static int replay_answer(const char *question, const char *value, void *ctx)
 	return 0;
 }
 
+/*
+ * Another interview holds the session: say who, and offer to take a stale
+ * lease over. True if this interview holds the lease now.
+ */
+static bool take_lease(struct iv *v)
+{
+	struct db_lease h;
+	char msg[1024];
+	int rc = db_lease_take(v->d, v->sid, false, &h);
+	if (rc == DB_OK)
+		return true;
+	/* The holder's host name is read back from the store: escaped. */
+	fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
+	if (rc != DB_EHELD)
+		return false;
+	if (!h.stale) {
+		fprintf(stderr, "msktriage: one interview at a time: finish or "
+			"quit the other one first\n");
+		return false;
+	}
+	if (!term_input_is_tty()) {
+		fprintf(stderr, "msktriage: its process is gone or it has been "
+			"idle for more than %d minutes; resume it at a terminal to "
+			"take it over\n", DB_LEASE_IDLE_LIMIT / 60);
+		return false;
+	}
+	SAY(v, "its process is gone or it has been idle for more than %d "
+	    "minutes.\n", DB_LEASE_IDLE_LIMIT / 60);
+	if (!term_input_confirm("take the session over? [y/N] ", false, false))
+		return false;
+	if (db_lease_take(v->d, v->sid, true, &h) != DB_OK) {
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
+		return false;
+	}
+	return true;
+}
+
+/* The answers file save_elsewhere() wrote: {"session": CODE, "answers"}. */
+static json_t *answers_file_read(const char *path, const char **code)
+{
+	json_error_t jerr;
+	char shown[1024], why[256], msg_s[1024];
+	TERM_SAFE(shown, path);
+	errno = 0;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		/* In the program's words, not the JSON parser's. */
+		if (json_error_code(&jerr) == json_error_cannot_open_file)
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+		else
+			cli_json_error(&jerr, why, sizeof(why));
+		fprintf(stderr, "msktriage: cannot read '%s': %s\n", shown,
+			TERM_SAFE(msg_s, why));
+		return NULL;
+	}
+	*code = json_string_value(json_object_get(j, "session"));
+	if (!json_is_object(j) || !*code ||
+	    !json_is_object(json_object_get(j, "answers"))) {
+		fprintf(stderr, "msktriage: '%s' is not a file of saved answers: it "
+			"needs 'session' (a reference code) and 'answers'\n", shown);
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/*
+ * Put the answers of a saved answers file back into its session, as new
+ * revisions of those answers; all or nothing is validated first. Returns
+ * the exit status.
+ */
+static int restore_answers(struct iv *v, const char *path, json_t *answers)
+{
+	char err[512], msg[1024], shown[1024];
+	const char *id;
+	json_t *value;
+	size_t n = 0, total = json_object_size(answers);
+	if (cli_answers_apply(v->e, answers, err, sizeof(err)) != 0) {
+		fprintf(stderr, "msktriage: %s; nothing was restored\n",
+			TERM_SAFE(msg, err));
+		return 2;
+	}
+	if (!reopen(v))
+		return 1;
+	json_object_foreach(answers, id, value) {
+		if (db_answer_put(v->d, v->sid, id, engine_answer_text(v->e, id))
+		    != DB_OK) {
+			fprintf(stderr, "msktriage: %s\nmsktriage: %zu of %zu answers "
+				"restored; run the same command again for the "
+				"rest\n", TERM_SAFE(msg, db_errmsg(v->d)), n, total);
+			return 1;
+		}
+		n++;
+	}
+	if (engine_run(v->e) != 0) {
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, engine_errmsg(v->e)));
+		return 1;
+	}
+	if (cli_store_conclusions(v->d, v->sid, v->e) != DB_OK) {
+		fprintf(stderr, "msktriage: the answers are restored, the "
+			"conclusions not: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
+		return 1;
+	}
+	printf("%zu answers from '%s' restored to session %s (%s); continue "
+	       "with 'msktriage resume %s'\n", n, TERM_SAFE(shown, path), v->code,
+	       cli_session_status(v->e), v->code);
+	return 0;
+}
+
+/*
+ * A signed-off session at a terminal: it cannot change, but a clinician
+ * may add addenda (dated, audited). Returns the exit status.
+ */
+static int addendum_prompt(struct iv *v, const struct db_session *s)
+{
+	char at[32], signer[256], shown[1024];
+	term_escape(signer, sizeof(signer), s->signed_off_by, 60);
+	SAY(v, "session %s was signed off by %s at %s and can no longer change.\n"
+	    "An addendum is kept beside it, dated, in the audit trail.\n",
+	    s->code, signer, cli_time(s->signed_off_at, at, sizeof(at)));
+	for (;;) {
+		char *text = NULL, *author = NULL;
+		if (term_input_read("addendum (Enter to leave): ", &text)
+		    != TERM_LINE || !*trim(text)) {
+			free(text);
+			return 0;
+		}
+		if (!term_utf8_valid(text)) {
+			SAY(v, "'addendum' is not valid UTF-8; type it again\n");
+			free(text);
+			continue;
+		}
+		char prompt[280];
+		snprintf(prompt, sizeof(prompt), "by (Enter: %s): ", signer);
+		if (term_input_read(prompt, &author) != TERM_LINE) {
+			free(text);
+			free(author);
+			return 0;
+		}
+		const char *by = *trim(author) ? trim(author) : s->signed_off_by;
+		if (!term_utf8_valid(by)) {
+			SAY(v, "'by' is not valid UTF-8; the addendum was not "
+			    "saved\n");
+			free(text);
+			free(author);
+			continue;
+		}
+		int rc;
+		while ((rc = db_addendum_add(v->d, s->id, by, trim(text))) != DB_OK)
+			if (!store_retry(v, "the addendum"))
+				break;
+		if (rc == DB_OK)
+			SAY(v, "addendum by %s added to session %s\n",
+			    TERM_SAFE(shown, by), s->code);
+		else
+			SAY(v, "the addendum was not saved\n");
+		free(text);
+		free(author);
+	}
+}
+
 int cli_resume(int argc, char **argv, const struct cli_options *opt)
 {
-	const char *which = NULL;
+	const char *which = NULL, *answers_path = NULL, *file_code = NULL;
 	struct iv v;
 	struct db_session *s = NULL;
 	struct replay rp = { .v = &v };
+	json_t *file = NULL;
 	int status = 1;
 	bool opened = false;
 
@@ -1326,6 +1650,8 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(interview_usage, stdout);
 			return 0;
+		} else if (strcmp(argv[i], "--answers") == 0 && i + 1 < argc) {
+			answers_path = argv[++i];
 		} else if (argv[i][0] != '-' && !which) {
 			which = argv[i];
 		} else {
@@ -1336,6 +1662,10 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 			return 2;
 		}
 	}
+	if (answers_path && !(file = answers_file_read(answers_path, &file_code)))
+		return 2;
+	if (!which)
+		which = file_code;
 	if (!which) {
 		fprintf(stderr, "msktriage: resume needs a session id or code\n%s",
 			interview_usage);
@@ -1350,15 +1680,48 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		status = rc;
 		goto out_free;
 	}
+	if (file_code) {
+		struct db_session *fs = NULL;
+		if (db_session_find(v.d, file_code, &fs) != DB_OK ||
+		    fs->id != s->id) {
+			char shown[1024], code_s[64];
+			fprintf(stderr, "msktriage: '%s' holds the answers of session "
+				"'%s', not of %s\n", TERM_SAFE(shown, answers_path),
+				term_escape(code_s, sizeof(code_s), file_code, 16),
+				s->code);
+			db_session_free(fs);
+			status = 2;
+			goto out_free;
+		}
+		db_session_free(fs);
+	}
 	v.sid = s->id;
 	memcpy(v.code, s->code, sizeof(v.code));
-	if (s->signed_off_by || s->clinician)
-		v.clinician = strdup(s->signed_off_by ? s->signed_off_by
-						      : s->clinician);
-	if (db_session_resume(v.d, v.sid, "clinician") != DB_OK) {
-		fprintf(stderr, "msktriage: cannot resume: %s\n",
-			TERM_SAFE(msg, db_errmsg(v.d)));
+	snprintf(v.status, sizeof(v.status), "%s", s->status);
+	if (s->signed_off_by && (file || !term_input_is_tty())) {
+		fprintf(stderr, "msktriage: session %s has been signed off by %s and "
+			"can no longer change; add an addendum with 'msktriage "
+			"sessions addendum %s --author NAME --text TEXT'\n", s->code,
+			TERM_SAFE(msg, s->signed_off_by), s->code);
 		status = 2;
+		goto out_free;
+	}
+	if (s->signed_off_by) {
+		status = addendum_prompt(&v, s);
+		goto out_free;
+	}
+	if (s->clinician && !(v.clinician = strdup(s->clinician)))
+		goto out_free;
+	if (!take_lease(&v))
+		goto out_free;
+	if (file) {
+		if (db_answers_load(v.d, v.sid, replay_answer, &rp) != DB_OK) {
+			fprintf(stderr, "msktriage: cannot read the answers: %s\n",
+				TERM_SAFE(msg, db_errmsg(v.d)));
+			goto out_free;
+		}
+		status = restore_answers(&v, answers_path,
+					 json_object_get(file, "answers"));
 		goto out_free;
 	}
 	SAY(&v, "%smsktriage %s: clinician interview%s (rule base %s)\n",
@@ -1379,7 +1742,7 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		goto out_free;
 	}
 	for (size_t i = 0; i < rp.n_bad; i++)
-		if (db_answer_remove(v.d, v.sid, rp.bad[i]) != DB_OK)
+		if (!reopen(&v) || db_answer_remove(v.d, v.sid, rp.bad[i]) != DB_OK)
 			SAY(&v, "warning: %s\n", TERM_SAFE(msg, db_errmsg(v.d)));
 	if (engine_run(v.e) != 0) {
 		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, engine_errmsg(v.e)));
@@ -1408,6 +1771,7 @@ out_free:
 	for (size_t i = 0; i < rp.n_bad; i++)
 		free(rp.bad[i]);
 	free(rp.bad);
+	json_decref(file);
 	db_session_free(s);
 	if (opened)
 		iv_close(&v);

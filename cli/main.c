@@ -70,23 +70,33 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (i >= argc)
+	if (i >= argc) {
+		opt.store_create = true;
 		return cli_interview(1, (char *[]){ "interview", NULL }, &opt);
+	}
+	/*
+	 * Only commands that start sessions may create a missing store; the
+	 * others (reading, resuming, reporting, deleting) refuse with "no
+	 * session store at ..." and leave nothing behind.
+	 */
+	static const struct {
+		const char *name;
+		int (*run)(int, char **, const struct cli_options *);
+		bool store_create;
+	} commands[] = {
+		{ "assess", cli_assess, true },      /* with --save */
+		{ "rules", cli_rules, false },
+		{ "sessions", cli_sessions, false },
+		{ "interview", cli_interview, true },
+		{ "resume", cli_resume, false },
+		{ "report", cli_report, false },
+	};
 	const char *cmd = argv[i];
-	int sub_argc = argc - i;
-	char **sub_argv = argv + i;
-	if (strcmp(cmd, "assess") == 0)
-		return cli_assess(sub_argc, sub_argv, &opt);
-	if (strcmp(cmd, "rules") == 0)
-		return cli_rules(sub_argc, sub_argv, &opt);
-	if (strcmp(cmd, "sessions") == 0)
-		return cli_sessions(sub_argc, sub_argv, &opt);
-	if (strcmp(cmd, "interview") == 0)
-		return cli_interview(sub_argc, sub_argv, &opt);
-	if (strcmp(cmd, "resume") == 0)
-		return cli_resume(sub_argc, sub_argv, &opt);
-	if (strcmp(cmd, "report") == 0)
-		return cli_report(sub_argc, sub_argv, &opt);
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		if (strcmp(cmd, commands[k].name) == 0) {
+			opt.store_create = commands[k].store_create;
+			return commands[k].run(argc - i, argv + i, &opt);
+		}
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
 		return 0;

@@ -5,7 +5,9 @@
  * Only the text format exists for now; markdown, json, html and fhir are
  * refused with exit status 2 until they are written. Every export is
  * recorded in the store's audit trail ('report_exported', detail: the
- * format). A report file holds patient data, so it is created mode 0600.
+ * format) before it is written: an export that cannot be recorded is not
+ * written. A report file holds patient data, so it is opened with
+ * cli_file_create() (mode 0600, never through a symbolic link).
  */
 #include "cli/cli.h"
 #include "cli/report.h"
@@ -100,8 +102,14 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 	json_t *f;
 	char level[64], title[512], id[256];
 
-	fprintf(o->f, "%sTriage level: %s%s\n",
+	/* While a relevant red-flag question is unanswered the level is
+	 * interim and says so (conclusions kept before the field existed
+	 * are taken as they were shown). */
+	json_t *screened = json_object_get(c, "red_flags_screened");
+	fprintf(o->f, "%sTriage level%s: %s%s\n",
 		term_sgr(o, urgent ? TERM_RED : TERM_BOLD),
+		json_is_false(screened)
+			? " (interim, red-flag screening not finished)" : "",
 		TERM_SAFE(level, jstr(triage, "level")), term_sgr(o, TERM_RESET));
 	term_wrap(o, 2, 2, TERM_RESET, jstr(triage, "meaning"));
 	const char *stop = json_string_value(json_object_get(c, "stopped_by"));
@@ -356,6 +364,17 @@ int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 	}
 	if ((size_t)ftell(f) == before)
 		fputs("  none\n", f);
+	if (s->signed_off_by) {
+		fputs("\nAddenda (after sign-off)\n", f);
+		before = (size_t)ftell(f);
+		if (db_addenda_load(d, sid, print_note, f) != DB_OK) {
+			snprintf(err, errsize, "cannot read the addenda: %s",
+				 db_errmsg(d));
+			goto out_free;
+		}
+		if ((size_t)ftell(f) == before)
+			fputs("  none\n", f);
+	}
 	when(t1, sizeof(t1), (int64_t)time(NULL));
 	fprintf(f, "\nReport written %s by msktriage %s.\n", t1, cli_version);
 	rc = 0;
@@ -453,17 +472,24 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 		goto out_free;
 	}
 	mem = NULL;
+	/* An export that cannot be audited is not written: the file is
+	 * opened (and checked) first, the export recorded, then written. */
+	FILE *out = stdout;
+	bool created = false;
+	if (output && !(out = cli_file_create(output, &created, err, sizeof(err)))) {
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, err));
+		goto out_free;
+	}
+	if (db_audit_add(d, s->id, "report_exported", NULL, "text") != DB_OK) {
+		fprintf(stderr, "msktriage: the report was not written: its "
+			"export cannot be recorded in the audit trail: %s\n",
+			TERM_SAFE(msg, db_errmsg(d)));
+		if (output)
+			cli_file_abandon(out, output, created);
+		goto out_free;
+	}
 	if (output) {
-		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
-		if (!out) {
-			fprintf(stderr, "msktriage: cannot write '%s': %s\n",
-				TERM_SAFE(shown, output), strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			goto out_free;
-		}
-		size_t put = fwrite(buf, 1, len, out);
+		size_t put = cli_file_begin(out) == 0 ? fwrite(buf, 1, len, out) : 0;
 		if (fclose(out) != 0 || put != len) {
 			fprintf(stderr, "msktriage: cannot write '%s': %s\n",
 				TERM_SAFE(shown, output), strerror(errno));
@@ -474,9 +500,6 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 			strerror(errno));
 		goto out_free;
 	}
-	if (db_audit_add(d, s->id, "report_exported", NULL, "text") != DB_OK)
-		fprintf(stderr, "msktriage: warning: the export was not recorded "
-			"in the audit trail: %s\n", TERM_SAFE(msg, db_errmsg(d)));
 	if (output)
 		fprintf(stderr, "report of session %s written to '%s'\n", s->code,
 			TERM_SAFE(shown, output));

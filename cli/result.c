@@ -38,6 +38,21 @@ static json_t *string_array(const char *const *items, size_t n)
 	return a;
 }
 
+/* [{"id", "text"}] for the citations a finding or recommendation cites. */
+static json_t *citations_json(const engine *e, const char *const *cites,
+			      size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		const struct engine_citation *c = engine_citation_find(e, cites[i]);
+		if (c)
+			json_array_append_new(a, json_pack("{s:s, s:s}", "id",
+							   c->id, "text",
+							   c->text));
+	}
+	return a;
+}
+
 static json_t *finding_json(const engine *e, const struct engine_finding *f)
 {
 	json_t *because = json_object();
@@ -50,12 +65,14 @@ static json_t *finding_json(const engine *e, const struct engine_finding *f)
 			json_object_set_new(because, f->because[i],
 					    json_string("finding"));
 	}
-	return json_pack("{s:s, s:s, s:s, s:f, s:s, s:o, s:o, s:s}",
+	return json_pack("{s:s, s:s, s:s, s:f, s:s, s:o, s:o, s:o, s:s, s:o}",
 			 "id", f->id, "kind", f->kind, "title", f->title,
 			 "confidence", f->confidence, "level", f->level,
 			 "because", because,
+			 "against", string_array(f->against, f->n_against),
 			 "rules", string_array(f->rules, f->n_rules),
-			 "source", f->source);
+			 "source", f->source,
+			 "citations", citations_json(e, f->cites, f->n_cites));
 }
 
 json_t *cli_result_json(const engine *e)
@@ -70,15 +87,16 @@ json_t *cli_result_json(const engine *e)
 		const struct engine_recommendation *r =
 			engine_recommendation_at(e, i);
 		json_array_append_new(
-			recs, json_pack("{s:s, s:s, s:o, s:s}", "id", r->id,
+			recs, json_pack("{s:s, s:s, s:o, s:s, s:o}", "id", r->id,
 					"title", r->title, "because",
 					string_array(r->because, r->n_because),
-					"source", r->source));
+					"source", r->source, "citations",
+					citations_json(e, r->cites, r->n_cites)));
 	}
 	const struct engine_question *next = engine_next_question(e);
 	const char *stop = engine_stop_reason(e);
 	return json_pack(
-		"{s:{s:s, s:i, s:s, s:s, s:s}, s:o, s:o, s:o, s:b, s:o, "
+		"{s:{s:s, s:i, s:s, s:s, s:s}, s:o, s:o, s:o, s:b, s:b, s:o, "
 		"s:{s:s, s:s}}",
 		"triage", "level", l->id, "rank", l->rank, "meaning",
 		l->clinician_text, "patient_meaning", l->patient_text,
@@ -86,6 +104,7 @@ json_t *cli_result_json(const engine *e)
 		"findings", findings, "recommendations", recs,
 		"next_question", next ? json_string(next->id) : json_null(),
 		"complete", engine_is_complete(e),
+		"red_flags_screened", engine_red_flags_screened(e),
 		"stopped_by", stop ? json_string(stop) : json_null(),
 		"rulebase", "sha256", engine_rulebase_sha256(e), "version",
 		engine_rulebase_version(e));
@@ -156,12 +175,15 @@ static int utf8_cut(const char *s, size_t max)
  * the input. A duplicate field is named (it is valid UTF-8: the parser
  * checks that first).
  */
-static void parse_error(const json_error_t *je, char *err, size_t errsize)
+void cli_json_error(const json_error_t *je, char *err, size_t errsize)
 {
 	const char *what = "input is not valid JSON";
 	switch (json_error_code(je)) {
 	case json_error_out_of_memory:
 		snprintf(err, errsize, "out of memory");
+		return;
+	case json_error_cannot_open_file:
+		snprintf(err, errsize, "the file cannot be opened");
 		return;
 	case json_error_stack_overflow:
 		what = "input nests objects or arrays too deeply";
@@ -212,7 +234,7 @@ json_t *cli_request_parse(const char *text, size_t len, char *err,
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES |
 				  JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (!root) {
-		parse_error(&jerr, err, errsize);
+		cli_json_error(&jerr, err, errsize);
 		return NULL;
 	}
 	if (!json_is_object(root)) {

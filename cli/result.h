@@ -6,9 +6,12 @@
  *
  *   { "triage": {"level", "rank", "meaning", "patient_meaning", "safety_net"},
  *     "findings": [{"id", "kind", "title", "confidence", "level",
- *                   "because": {question: answer}, "rules": [], "source"}],
- *     "recommendations": [{"id", "title", "because": [finding ids], "source"}],
- *     "next_question": id | null, "complete": bool, "stopped_by": id | null,
+ *                   "because": {question: answer}, "against": [question ids],
+ *                   "rules": [], "source", "citations": [{"id", "text"}]}],
+ *     "recommendations": [{"id", "title", "because": [finding ids], "source",
+ *                          "citations": [{"id", "text"}]}],
+ *     "next_question": id | null, "complete": bool,
+ *     "red_flags_screened": bool, "stopped_by": id | null,
  *     "rulebase": {"sha256", "version"} }
  */
 #ifndef MSKTRIAGE_CLI_RESULT_H
@@ -39,6 +42,13 @@ json_t *cli_answer_json(const engine *e, const char *question);
  * whole on the next request).
  */
 int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize);
+
+/*
+ * What a JSON parser's error je says, in the program's words with its line
+ * and column, into err: never the parser's own text, which names its flags
+ * and quotes the input.
+ */
+void cli_json_error(const json_error_t *je, char *err, size_t errsize);
 
 /*
  * Parse one request and check its shape: a JSON object with an "answers"

@@ -6,7 +6,8 @@
  * become relevant, every finding and recommendation must be raised at least
  * once, and every case must pass. Exit 0 clean, 1 problems found.
  *
- * list: questions, findings and recommendations with their sources.
+ * list: questions, findings and recommendations with their sources, and
+ * the bibliography they cite.
  */
 #include "cli/cases.h"
 #include "cli/cli.h"
@@ -187,10 +188,16 @@ static json_t *catalogue_json(const engine *e)
 		json_array_append_new(ls, json_pack("{s:s, s:i, s:s}", "id", l->id,
 			"rank", l->rank, "meaning", l->clinician_text));
 	}
-	return json_pack("{s:{s:s, s:s}, s:o, s:o, s:o, s:o}", "rulebase",
+	json_t *cs = json_array();
+	for (size_t i = 0; cs && i < engine_citation_count(e); i++) {
+		const struct engine_citation *c = engine_citation_at(e, i);
+		json_array_append_new(cs, json_pack("{s:s, s:s, s:s}", "id", c->id,
+			"kind", c->kind, "text", c->text));
+	}
+	return json_pack("{s:{s:s, s:s}, s:o, s:o, s:o, s:o, s:o}", "rulebase",
 			 "version", engine_rulebase_version(e), "sha256",
 			 engine_rulebase_sha256(e), "levels", ls, "questions", qs,
-			 "findings", fs, "recommendations", rs);
+			 "findings", fs, "recommendations", rs, "citations", cs);
 }
 
 static void rules_list_text(const engine *e)
@@ -221,6 +228,13 @@ static void rules_list_text(const engine *e)
 		const struct engine_recommendation *r =
 			engine_recommendation_def_at(e, i);
 		printf("  %-34s\n      source: %s\n", r->id, r->source);
+	}
+	if (engine_citation_count(e) == 0)
+		return;
+	printf("\nCitations (%zu):\n", engine_citation_count(e));
+	for (size_t i = 0; i < engine_citation_count(e); i++) {
+		const struct engine_citation *c = engine_citation_at(e, i);
+		printf("  %-34s %s\n", c->id, c->text);
 	}
 }
 

@@ -4,7 +4,8 @@
  *   sessions list [--status S] [--since YYYY-MM-DD] [--format table|json]
  *   sessions show ID|CODE [--format text|json]
  *   sessions resume ID|CODE        (the same as `msktriage resume`)
- *   sessions delete ID|CODE [--yes]
+ *   sessions delete ID|CODE [--yes] [--reason TEXT]
+ *   sessions addendum ID|CODE --author NAME --text TEXT
  *
  * Reads the store only through db/db.h; question wording for `show` comes
  * from the rule base.
@@ -26,14 +27,18 @@ static const char sessions_usage[] =
 	"usage: msktriage sessions list [--status S] [--since YYYY-MM-DD] [--format table|json]\n"
 	"       msktriage sessions show ID|CODE [--format text|json]\n"
 	"       msktriage sessions resume ID|CODE\n"
-	"       msktriage sessions delete ID|CODE [--yes]\n"
+	"       msktriage sessions delete ID|CODE [--yes] [--reason TEXT]\n"
+	"       msktriage sessions addendum ID|CODE --author NAME --text TEXT\n"
 	"\n"
 	"  list     sessions in the store, newest first; S is one of in_progress,\n"
 	"           complete, emergency_stopped, abandoned\n"
 	"  show     one session: answers, conclusions, notes and audit trail\n"
 	"  resume   continue an interview where it stopped\n"
 	"  delete   remove a session and its answers (asks first; the audit\n"
-	"           trail keeps a record of the deletion)\n";
+	"           trail keeps a record of the deletion and its reason); a\n"
+	"           signed-off session needs --reason\n"
+	"  addendum add a dated addendum to a signed-off session, which itself\n"
+	"           can no longer change\n";
 
 static const char *const statuses[] = {
 	"in_progress", "complete", "emergency_stopped", "abandoned", NULL,
@@ -197,7 +202,7 @@ static int sessions_list(db *d, int argc, char **argv)
 
 struct show_ctx {
 	const engine *e;
-	json_t *answers, *notes, *audit;
+	json_t *answers, *notes, *audit, *addenda;
 };
 
 static int show_answer(const char *question, const char *value, void *ctx)
@@ -241,6 +246,26 @@ static int show_note(const struct db_note *n, void *ctx)
 	return 0;
 }
 
+static int show_addendum(const struct db_note *n, void *ctx)
+{
+	struct show_ctx *c = ctx;
+	if (c->addenda) {
+		json_t *j = json_pack("{s:I}", "at", (json_int_t)n->at);
+		if (!j)
+			return -1;
+		json_object_set_new(j, "author", text_json(n->author));
+		json_object_set_new(j, "text", text_json(n->text));
+		return json_array_append_new(c->addenda, j) == 0 ? 0 : -1;
+	}
+	char at[32];
+	printf("  %s ", cli_time(n->at, at, sizeof(at)));
+	term_put_untrusted(stdout, n->author);
+	fputs(": ", stdout);
+	term_put_untrusted(stdout, n->text);
+	putchar('\n');
+	return 0;
+}
+
 static int show_audit(const struct db_audit *a, void *ctx)
 {
 	struct show_ctx *c = ctx;
@@ -271,7 +296,10 @@ static void show_conclusions_text(const struct db_session *s)
 	}
 	/* Stored text, shown escaped like everything read back. */
 	json_t *triage = json_object_get(j, "triage");
-	fputs("\nConclusions: ", stdout);
+	fputs("\nConclusions", stdout);
+	if (json_is_false(json_object_get(j, "red_flags_screened")))
+		fputs(" (interim, red-flag screening not finished)", stdout);
+	fputs(": ", stdout);
 	term_put_untrusted(stdout, json_string_value(json_object_get(triage, "level")));
 	fputs("\n  ", stdout);
 	term_put_untrusted(stdout, json_string_value(json_object_get(triage, "meaning")));
@@ -321,20 +349,24 @@ static int sessions_show(db *d, const struct cli_options *opt, int argc, char **
 		c.answers = json_object();
 		c.notes = json_array();
 		c.audit = json_array();
+		c.addenda = json_array();
 		json_t *j = session_json(s);
 		if (db_answers_load(d, s->id, show_answer, &c) != DB_OK ||
 		    db_notes_load(d, s->id, show_note, &c) != DB_OK ||
+		    db_addenda_load(d, s->id, show_addendum, &c) != DB_OK ||
 		    db_audit_load(d, s->id, show_audit, &c) != DB_OK) {
 			char msg[1024];
 			fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, db_errmsg(d)));
 			json_decref(j);
 			json_decref(c.answers);
 			json_decref(c.notes);
+			json_decref(c.addenda);
 			json_decref(c.audit);
 			goto out_free;
 		}
 		json_object_set_new(j, "answers", c.answers);
 		json_object_set_new(j, "notes", c.notes);
+		json_object_set_new(j, "addenda", c.addenda);
 		json_object_set_new(j, "audit", c.audit);
 		json_t *concl = s->conclusions_json ? json_loads(s->conclusions_json, 0, NULL) : NULL;
 		json_object_set_new(j, "conclusions", concl ? concl : json_null());
@@ -381,6 +413,11 @@ static int sessions_show(db *d, const struct cli_options *opt, int argc, char **
 	printf("\nNotes:\n");
 	if (db_notes_load(d, s->id, show_note, &c) != DB_OK)
 		goto out_db;
+	if (s->signed_off_by) {
+		printf("\nAddenda (after sign-off):\n");
+		if (db_addenda_load(d, s->id, show_addendum, &c) != DB_OK)
+			goto out_db;
+	}
 	printf("\nAudit trail:\n");
 	if (db_audit_load(d, s->id, show_audit, &c) != DB_OK)
 		goto out_db;
@@ -398,11 +435,13 @@ out_free:
 
 static int sessions_delete(db *d, int argc, char **argv)
 {
-	const char *ref = NULL;
+	const char *ref = NULL, *reason = NULL;
 	bool yes = false;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0)
 			yes = true;
+		else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
+			reason = argv[++i];
 		else if (!ref && argv[i][0] != '-')
 			ref = argv[i];
 		else
@@ -411,11 +450,20 @@ static int sessions_delete(db *d, int argc, char **argv)
 	}
 	if (!ref)
 		return usage_error("sessions delete needs a session id or code%s", "");
+	if (reason && !term_utf8_valid(reason))
+		return usage_error("'reason' is not valid UTF-8%s", "");
 	struct db_session *s = NULL;
 	int rv = cli_session_find(d, ref, &s);
 	if (rv != 0)
 		return rv;
 	int status = 1;
+	if (s->signed_off_by && !reason) {
+		fprintf(stderr, "msktriage: session %s has been signed off: "
+			"deleting it needs a reason, kept in the audit trail "
+			"(sessions delete %s --reason TEXT)\n", s->code, s->code);
+		status = 2;
+		goto out_free;
+	}
 	if (!yes) {
 		if (!isatty(STDIN_FILENO)) {
 			fprintf(stderr, "msktriage: not deleting session %s without "
@@ -437,7 +485,7 @@ static int sessions_delete(db *d, int argc, char **argv)
 			goto out_free;
 		}
 	}
-	if (db_session_delete(d, s->id) != DB_OK) {
+	if (db_session_delete(d, s->id, reason) != DB_OK) {
 		char msg[1024];
 		fprintf(stderr, "msktriage: cannot delete session %s: %s\n", s->code,
 			TERM_SAFE(msg, db_errmsg(d)));
@@ -447,6 +495,49 @@ static int sessions_delete(db *d, int argc, char **argv)
 	       "deletion.\n", s->code);
 	status = 0;
 out_free:
+	db_session_free(s);
+	return status;
+}
+
+/* --------------------------------------------------------------- addendum */
+
+static int sessions_addendum(db *d, int argc, char **argv)
+{
+	const char *ref = NULL, *author = NULL, *text = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--author") == 0 && i + 1 < argc)
+			author = argv[++i];
+		else if (strcmp(argv[i], "--text") == 0 && i + 1 < argc)
+			text = argv[++i];
+		else if (!ref && argv[i][0] != '-')
+			ref = argv[i];
+		else
+			return usage_error("unknown or incomplete option '%s' for "
+					   "sessions addendum", argv[i]);
+	}
+	if (!ref)
+		return usage_error("sessions addendum needs a session id or code%s", "");
+	if (!author || !*author)
+		return usage_error("sessions addendum needs '--author NAME'%s", "");
+	if (!text || !*text)
+		return usage_error("sessions addendum needs '--text TEXT'%s", "");
+	if (!term_utf8_valid(author))
+		return usage_error("'author' is not valid UTF-8%s", "");
+	if (!term_utf8_valid(text))
+		return usage_error("'text' is not valid UTF-8%s", "");
+	struct db_session *s = NULL;
+	int rv = cli_session_find(d, ref, &s);
+	if (rv != 0)
+		return rv;
+	int status = 0;
+	int rc = db_addendum_add(d, s->id, author, text);
+	if (rc != DB_OK) {
+		char msg[1024];
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, db_errmsg(d)));
+		status = rc == DB_EINVAL ? 2 : 1;
+	} else {
+		printf("Addendum added to session %s.\n", s->code);
+	}
 	db_session_free(s);
 	return status;
 }
@@ -469,7 +560,8 @@ int cli_sessions(int argc, char **argv, const struct cli_options *opt)
 		}
 	if (strcmp(sub, "resume") == 0)
 		return cli_resume(argc - 1, argv + 1, opt);
-	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "delete"))
+	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "delete") &&
+	    strcmp(sub, "addendum"))
 		return usage_error("unknown sessions command '%s'", sub);
 
 	db *d = cli_store_open(opt, "clinician");
@@ -480,6 +572,8 @@ int cli_sessions(int argc, char **argv, const struct cli_options *opt)
 		status = sessions_list(d, argc - 2, argv + 2);
 	else if (strcmp(sub, "show") == 0)
 		status = sessions_show(d, opt, argc - 2, argv + 2);
+	else if (strcmp(sub, "addendum") == 0)
+		status = sessions_addendum(d, argc - 2, argv + 2);
 	else
 		status = sessions_delete(d, argc - 2, argv + 2);
 	db_close(d);

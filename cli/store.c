@@ -6,10 +6,14 @@
 #include "cli/result.h"
 #include "cli/term.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 engine *cli_engine_open(const struct cli_options *opt)
 {
@@ -41,12 +45,13 @@ db *cli_store_open(const struct cli_options *opt, const char *mode)
 			"store: set MSKTRIAGE_DB or use --db PATH\n");
 		return NULL;
 	}
-	char *msg = NULL, shown[1024], shown_msg[1024];
-	db *d = db_open(path, &msg);
+	char *msg = NULL, shown[1024];
+	struct db_options o = { .must_exist = !opt->store_create };
+	db *d = db_open_with(path, &o, &msg);
 	if (!d) {
-		fprintf(stderr, "msktriage: cannot open the session store '%s': "
-			"%s\n", TERM_SAFE(shown, path),
-			msg ? TERM_SAFE(shown_msg, msg) : "unknown error");
+		/* The store's messages name the store. */
+		fprintf(stderr, "msktriage: %s\n", msg ? TERM_SAFE(shown, msg)
+			: "cannot open the session store");
 		free(msg);
 		free(path);
 		return NULL;
@@ -97,4 +102,67 @@ const char *cli_time(int64_t t, char *buf, size_t size)
 	    strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0)
 		snprintf(buf, size, "-");
 	return buf;
+}
+
+FILE *cli_file_create(const char *path, bool *created, char *err,
+		      size_t errsize)
+{
+	/* O_NONBLOCK: a FIFO planted at path must not hang the program. */
+	const int flags = O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+			  O_CLOEXEC;
+	int fd = open(path, flags | O_CREAT | O_EXCL, 0600);
+	struct stat st;
+	FILE *f = NULL;
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, flags);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == EEXIST)
+			snprintf(err, errsize, "'%s' is a symbolic link; a file "
+				 "with patient data is never written through "
+				 "one", path);
+		else
+			snprintf(err, errsize, "cannot write '%s': %s", path,
+				 strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errsize, "cannot write '%s': %s", path,
+			 strerror(errno));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errsize, "'%s' is not a regular file", path);
+		goto out_close;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errsize, "'%s' belongs to another user; choose "
+			 "another file name", path);
+		goto out_close;
+	}
+	/* Mode 0600 before a byte is written, whatever the file had. */
+	if (fchmod(fd, 0600) != 0 || fcntl(fd, F_SETFL, 0) != 0 ||
+	    !(f = fdopen(fd, "w"))) {
+		snprintf(err, errsize, "cannot write '%s': %s", path,
+			 strerror(errno));
+		goto out_close;
+	}
+	return f;
+out_close:
+	close(fd);
+	if (*created)
+		unlink(path);
+	return NULL;
+}
+
+int cli_file_begin(FILE *f)
+{
+	return fflush(f) == 0 && ftruncate(fileno(f), 0) == 0 ? 0 : -1;
+}
+
+void cli_file_abandon(FILE *f, const char *path, bool created)
+{
+	fclose(f);
+	if (created)
+		unlink(path);
 }

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,8 @@ static const char *const statuses[] = {
 };
 static const char *const audit_events[] = {
 	"opened", "resumed", "answer_changed", "answer_withdrawn", "finished",
-	"signed_off", "note_added", "report_exported", "deleted", NULL
+	"signed_off", "note_added", "report_exported", "answers_exported",
+	"deleted", "addendum_added", "lease_taken_over", NULL
 };
 
 enum stmt_id {
@@ -75,6 +77,12 @@ enum stmt_id {
 	S_NOTES,
 	S_AUDIT_INSERT,
 	S_AUDIT_LOAD,
+	S_LEASE_GET,
+	S_LEASE_PUT,
+	S_LEASE_TOUCH,
+	S_LEASE_DELETE,
+	S_ADDENDUM_INSERT,
+	S_ADDENDA,
 	S_COUNT
 };
 
@@ -148,6 +156,23 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_AUDIT_LOAD] =
 		"SELECT id, session_id, code, event, mode, at, detail FROM audit"
 		" WHERE ?1 = 0 OR session_id = ?1 ORDER BY id",
+	[S_LEASE_GET] =
+		"SELECT token, pid, host, started_at, active_at FROM lease"
+		" WHERE session_id = ?1",
+	[S_LEASE_PUT] =
+		"INSERT OR REPLACE INTO lease (session_id, token, pid, host,"
+		" started_at, active_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_LEASE_TOUCH] =
+		"UPDATE lease SET active_at = ?3 WHERE session_id = ?1"
+		" AND token = ?2",
+	[S_LEASE_DELETE] =
+		"DELETE FROM lease WHERE session_id = ?1 AND token = ?2",
+	[S_ADDENDUM_INSERT] =
+		"INSERT INTO addendum (session_id, author, text, at)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[S_ADDENDA] =
+		"SELECT id, at, author, text FROM addendum WHERE session_id = ?1"
+		" ORDER BY id",
 };
 
 struct db {
@@ -158,6 +183,9 @@ struct db {
 	int64_t busy_since;     /* when the current wait for a lock began */
 	bool read_only;
 	char mode[16];          /* db_mode_set(); "" when unset */
+	char token[17];         /* names this handle's leases */
+	int64_t held;           /* the session whose lease it holds, or 0 */
+	int last_err;           /* db_errcode() */
 	char msg[512];
 };
 
@@ -213,6 +241,7 @@ static int invalid(db *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->msg, sizeof d->msg, fmt, ap);
 	va_end(ap);
+	d->last_err = DB_EINVAL;
 	return DB_EINVAL;
 }
 
@@ -497,8 +526,11 @@ static int run(db *d, bool write, op_fn *op, void *arg, const char *doing)
 		 * lock held that long will not go away in the next moment.
 		 */
 		if (rc != DB_EBUSY || attempt == MAX_ATTEMPTS ||
-		    monotonic_ms() - start >= d->busy_ms)
+		    monotonic_ms() - start >= d->busy_ms) {
+			if (rc != DB_OK)
+				d->last_err = rc;
 			return rc;
+		}
 		backoff(attempt);
 	}
 }
@@ -534,9 +566,12 @@ static int require_in_progress(db *d, const struct state *st)
 {
 	char code[DB_CODE_SIZE];
 
+	code_display(st->code, code);
+	if (st->signed_off)
+		return invalid(d, "session '%s' has been signed off and can no "
+				  "longer change; add an addendum instead", code);
 	if (strcmp(st->status, "in_progress") == 0)
 		return DB_OK;
-	code_display(st->code, code);
 	return invalid(d, "session '%s' is %s, not in progress; resume it "
 			  "first", code, st->status);
 }
@@ -575,9 +610,100 @@ static int touch(db *d, int64_t id)
 /* Every public call on a handle starts here: clears the last message. */
 static int begin_call(db *d)
 {
-	if (d)
+	if (d) {
 		d->msg[0] = '\0';
+		d->last_err = DB_OK;
+	}
 	return d ? DB_OK : DB_EINVAL;
+}
+
+/* ---- leases ----------------------------------------------------------- */
+
+static bool lease_stale(const struct db_lease *l)
+{
+	char host[256] = "";
+
+	gethostname(host, sizeof host - 1);
+	if (strcmp(host, l->host) == 0 && l->pid > 0 &&
+	    kill((pid_t)l->pid, 0) != 0 && errno == ESRCH)
+		return true;   /* its process is gone */
+	return now() - l->active_at > DB_LEASE_IDLE_LIMIT;
+}
+
+/*
+ * Reads the session's lease: DB_OK with *mine set when there is none or
+ * this handle holds it, DB_EHELD with *l filled when another does.
+ */
+static int lease_get(db *d, int64_t session, struct db_lease *l, bool *mine)
+{
+	int err = DB_OK, rc;
+	sqlite3_stmt *s = stmt(d, S_LEASE_GET, &err);
+
+	*mine = true;
+	memset(l, 0, sizeof *l);
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, session);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *token = col_text(s, 0);
+
+		*mine = token && strcmp(token, d->token) == 0;
+		l->pid = sqlite3_column_int64(s, 1);
+		snprintf(l->host, sizeof l->host, "%s",
+			 col_text(s, 2) ? col_text(s, 2) : "");
+		l->started_at = sqlite3_column_int64(s, 3);
+		l->active_at = sqlite3_column_int64(s, 4);
+		l->stale = lease_stale(l);
+		err = *mine ? DB_OK : DB_EHELD;
+	} else if (rc != SQLITE_DONE) {
+		err = fail(d, rc, "read the session's lease");
+	}
+	sqlite3_reset(s);
+	return err;
+}
+
+static int held_message(db *d, const struct state *st,
+			const struct db_lease *l)
+{
+	char code[DB_CODE_SIZE], since[32] = "?";
+	time_t t = (time_t)l->started_at;
+	struct tm tm;
+
+	code_display(st->code, code);
+	if (localtime_r(&t, &tm))
+		strftime(since, sizeof since, "%Y-%m-%d %H:%M", &tm);
+	set_msg(d, "session '%s' is open in another interview: process %lld "
+		   "on '%s' since %s%s", code, (long long)l->pid, l->host,
+		since, l->stale ? " (it looks abandoned)" : "");
+	return DB_EHELD;
+}
+
+/*
+ * In a write op on a session: DB_EHELD when another handle holds its lease
+ * (unless allow_stale and the lease is stale); when this handle holds it,
+ * the lease is refreshed.
+ */
+static int lease_check(db *d, int64_t session, const struct state *st,
+		       bool allow_stale)
+{
+	struct db_lease l;
+	bool mine;
+	int err = lease_get(d, session, &l, &mine);
+
+	if (err == DB_EHELD)
+		return allow_stale && l.stale ? DB_OK : held_message(d, st, &l);
+	if (err == DB_OK && mine && l.pid) {
+		sqlite3_stmt *s = stmt(d, S_LEASE_TOUCH, &err);
+
+		if (!s)
+			return err;
+		sqlite3_bind_int64(s, 1, session);
+		bind_text(s, 2, d->token);
+		sqlite3_bind_int64(s, 3, now());
+		err = exec_done(d, s, "refresh the session's lease");
+	}
+	return err;
 }
 
 /* ---- paths and opening ------------------------------------------------ */
@@ -636,7 +762,7 @@ static char *open_error(const char *fmt, ...)
 /*
  * Creates the missing directories above path with mode 0700 (chmod'ed, so
  * the umask cannot widen or narrow it). Existing directories are left as
- * they are.
+ * they are: the one that will hold the store is judged by check_dir().
  */
 static int make_parents(db *d)
 {
@@ -670,54 +796,268 @@ out_free:
 	return err;
 }
 
-/* Creates the store file with mode 0600 unless it exists already. */
-static int make_file(db *d)
-{
-	int err = DB_OK;
-	int fd = open(d->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+/*
+ * Opening a file store safely.
+ *
+ * SQLite opens its files by name, and creates the -wal, -shm and -journal
+ * files by name next to the store. The name can only be trusted when no one
+ * but us can change the directory that holds it, so:
+ *
+ *   1. The directory is opened and judged with fstat(): it must belong to
+ *      us (or to root) and must not be writable by group or others;
+ *      otherwise the open is refused with the chmod to run. Its mode is
+ *      never changed here: an existing directory may be a home or project
+ *      directory with other uses.
+ *   2. The store is created (O_EXCL, mode 0600) or opened with openat() on
+ *      that directory and O_NOFOLLOW, so a symbolic link, dangling or not,
+ *      is refused rather than followed; fstat() checks it is a regular file
+ *      of ours. A store writable by group or others is refused (someone
+ *      else may have changed it: its owner decides, with the chmod we name);
+ *      one only readable by them is narrowed to owner-only with fchmod().
+ *      That is safe: the file is ours, bits are only taken away, and
+ *      nothing else could have changed its content.
+ *   3. The -wal, -shm and -journal files, when present, get the same checks
+ *      and are narrowed the same way, so an old world-readable log does not
+ *      keep leaking; SQLite gives the ones it creates the store's mode.
+ *   4. Our descriptor is closed before SQLite opens the name (closing a
+ *      second descriptor later would drop SQLite's POSIX locks). After the
+ *      open, the name must still be a regular file with the device and
+ *      inode we checked (fstatat without following), and SQLite must report
+ *      that the file it holds is the one at that name
+ *      (SQLITE_FCNTL_HAS_MOVED). With the directory closed to others in 1,
+ *      nothing but this process can change the name in between, and the
+ *      comparison detects it if anything did.
+ *
+ * SQLITE_OPEN_NOFOLLOW is not used: it also refuses a symbolic link in any
+ * directory above the store, which is a legitimate way to place a data
+ * directory on another disk.
+ */
 
-	if (fd < 0 && errno == EEXIST)
-		goto out;
-	if (fd < 0) {
-		set_msg(d, "cannot create the session store '%s': %s",
-			d->path, strerror(errno));
-		err = errno == EACCES || errno == EROFS || errno == EPERM
-			? DB_EREADONLY : DB_EIO;
-		goto out;
+struct place {
+	int dir_fd;
+	char *dir;          /* the directory, as given (for messages) */
+	const char *base;   /* the file name inside it (points into path) */
+	dev_t dev;          /* the store we checked */
+	ino_t ino;
+};
+
+static void place_clear(struct place *pl)
+{
+	if (pl->dir_fd >= 0)
+		close(pl->dir_fd);
+	pl->dir_fd = -1;
+	free(pl->dir);
+	pl->dir = NULL;
+}
+
+static int errno_code(int e)
+{
+	return e == EACCES || e == EROFS || e == EPERM ? DB_EREADONLY
+		: e == ENOMEM ? DB_ENOMEM : DB_EIO;
+}
+
+static int check_dir(db *d, struct place *pl, bool may_create)
+{
+	const char *slash = strrchr(d->path, '/');
+	struct stat st;
+
+	pl->base = slash ? slash + 1 : d->path;
+	pl->dir = slash ? strndup(d->path, (size_t)(slash - d->path))
+			: strdup(".");
+	if (pl->dir && !*pl->dir) {   /* "/x.db" */
+		free(pl->dir);
+		pl->dir = strdup("/");
 	}
-	/* The umask may have taken bits away from 0600. */
-	if (fchmod(fd, 0600) != 0) {
-		set_msg(d, "cannot set the mode of '%s': %s", d->path,
+	if (!pl->dir) {
+		set_msg(d, "cannot open the session store: out of memory");
+		return DB_ENOMEM;
+	}
+	if (!*pl->base) {
+		set_msg(d, "the session store '%s' names a directory, not a "
+			   "file", d->path);
+		return DB_EINVAL;
+	}
+	pl->dir_fd = open(pl->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pl->dir_fd < 0) {
+		int e = errno;
+
+		if (e == ENOENT && !may_create) {
+			set_msg(d, "no session store at '%s'", d->path);
+			return DB_ENOTFOUND;
+		}
+		set_msg(d, "cannot open the directory '%s' of the session "
+			   "store: %s", pl->dir, strerror(e));
+		return errno_code(e);
+	}
+	if (fstat(pl->dir_fd, &st) != 0) {
+		set_msg(d, "cannot read the directory '%s': %s", pl->dir,
 			strerror(errno));
-		err = DB_EIO;
+		return DB_EIO;
 	}
-	close(fd);
-out:
-	return err;
+	/* Root's directories are trusted: root can do anything anyway. */
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		set_msg(d, "the directory '%s' of the session store belongs to "
+			   "another user (uid %lu); keep the store in a "
+			   "directory of your own", pl->dir,
+			(unsigned long)st.st_uid);
+		return DB_EINVAL;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		if (st.st_uid == geteuid() && !(st.st_mode & S_ISVTX))
+			set_msg(d, "the directory '%s' of the session store can "
+				   "be written by other users; run: chmod 700 "
+				   "'%s'", pl->dir, pl->dir);
+		else
+			set_msg(d, "the directory '%s' of the session store can "
+				   "be written by other users; keep the store in "
+				   "a directory of your own", pl->dir);
+		return DB_EINVAL;
+	}
+	return DB_OK;
 }
 
 /*
- * SQLite gives the -wal and -shm files the mode the store had when they were
- * created. If a reader created them while the store was read-only, they stay
- * read-only after the store is made writable again, and every write would
- * fail as "read-only". Give our own such files the store's mode back.
+ * Judges an open file of the store (name is for messages): a regular file
+ * of ours, not writable by group or others; readable by them is narrowed
+ * to the owner's bits. Fills *st with what it found before narrowing.
  */
-static void repair_sidecars(db *d)
+static int check_file(db *d, int fd, const char *name, const char *what,
+		      struct stat *st)
 {
-	static const char *const suffix[] = { "-wal", "-shm" };
-	struct stat db_st, st;
-	char p[4200];
-
-	if (stat(d->path, &db_st) != 0 || !(db_st.st_mode & S_IWUSR) ||
-	    access(d->path, W_OK) != 0)
-		return;
-	for (int i = 0; i < 2; i++) {
-		snprintf(p, sizeof p, "%s%s", d->path, suffix[i]);
-		if (strlen(d->path) + 5 > sizeof p || stat(p, &st) != 0)
-			continue;
-		if (st.st_uid == geteuid() && !(st.st_mode & S_IWUSR))
-			chmod(p, db_st.st_mode & 0666);
+	if (fstat(fd, st) != 0) {
+		set_msg(d, "cannot read '%s': %s", name, strerror(errno));
+		return DB_EIO;
 	}
+	if (!S_ISREG(st->st_mode)) {
+		set_msg(d, "%s '%s' is not a regular file", what, name);
+		return DB_EINVAL;
+	}
+	if (st->st_uid != geteuid()) {
+		set_msg(d, "%s '%s' belongs to another user (uid %lu); it is "
+			   "not used", what, name, (unsigned long)st->st_uid);
+		return DB_EINVAL;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		set_msg(d, "%s '%s' can be written by other users; check it, "
+			   "then run: chmod 600 '%s'", what, name, name);
+		return DB_EINVAL;
+	}
+	if ((st->st_mode & 077) && fchmod(fd, st->st_mode & 0700) != 0) {
+		set_msg(d, "%s '%s' can be read by other users and its mode "
+			   "cannot be changed (%s); run: chmod 600 '%s'", what,
+			name, strerror(errno), name);
+		return DB_EINVAL;
+	}
+	return DB_OK;
+}
+
+/* Opens, without following a link, a file of the store for checking. */
+static int open_nofollow(db *d, struct place *pl, const char *name,
+			 const char *shown, const char *what, int *fd)
+{
+	*fd = openat(pl->dir_fd, name,
+		     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (*fd >= 0)
+		return DB_OK;
+	if (errno == ELOOP) {
+		set_msg(d, "%s '%s' is a symbolic link; the session store and "
+			   "its files must be regular files", what, shown);
+		return DB_EINVAL;
+	}
+	if (errno == ENOENT)
+		return DB_ENOTFOUND;
+	set_msg(d, "cannot open %s '%s': %s", what, shown, strerror(errno));
+	return errno_code(errno);
+}
+
+static int check_store_file(db *d, struct place *pl, bool may_create)
+{
+	struct stat st;
+	int fd = -1, err;
+
+	if (may_create) {
+		fd = openat(pl->dir_fd, pl->base,
+			    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd < 0 && errno != EEXIST) {
+			set_msg(d, "cannot create the session store '%s': %s",
+				d->path, strerror(errno));
+			return errno_code(errno);
+		}
+		/* The umask may have taken bits away from 0600. */
+		if (fd >= 0 && fchmod(fd, 0600) != 0) {
+			set_msg(d, "cannot set the mode of '%s': %s", d->path,
+				strerror(errno));
+			close(fd);
+			return DB_EIO;
+		}
+	}
+	if (fd < 0) {
+		err = open_nofollow(d, pl, pl->base, d->path,
+				    "the session store", &fd);
+		if (err == DB_ENOTFOUND)
+			set_msg(d, "no session store at '%s'", d->path);
+		if (err != DB_OK)
+			return err;
+	}
+	err = check_file(d, fd, d->path, "the session store", &st);
+	pl->dev = st.st_dev;
+	pl->ino = st.st_ino;
+	close(fd);
+	if (err != DB_OK)
+		return err;
+
+	static const char *const suffix[] = { "-wal", "-shm", "-journal" };
+	for (int i = 0; i < 3 && err == DB_OK; i++) {
+		char name[4200], shown[4200];
+		struct stat sst;
+
+		if (strlen(d->path) + 10 > sizeof shown) {
+			set_msg(d, "the session store's path is too long");
+			return DB_EINVAL;
+		}
+		snprintf(name, sizeof name, "%s%s", pl->base, suffix[i]);
+		snprintf(shown, sizeof shown, "%s%s", d->path, suffix[i]);
+		err = open_nofollow(d, pl, name, shown,
+				    "the session store's file", &fd);
+		if (err == DB_ENOTFOUND) {
+			err = DB_OK;
+			continue;
+		}
+		if (err != DB_OK)
+			break;
+		err = check_file(d, fd, shown, "the session store's file",
+				 &sst);
+		/*
+		 * A reader of a read-only store leaves -wal/-shm read-only;
+		 * once the store is writable again, so must they be, or
+		 * every write fails as "read-only".
+		 */
+		if (err == DB_OK && (st.st_mode & S_IWUSR) &&
+		    !(sst.st_mode & S_IWUSR))
+			fchmod(fd, 0600);
+		close(fd);
+	}
+	return err;
+}
+
+/* After sqlite3_open: SQLite holds the file we checked. */
+static int check_same(db *d, struct place *pl)
+{
+	struct stat st;
+	int moved = 1;
+
+	if (fstatat(pl->dir_fd, pl->base, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode) || st.st_dev != pl->dev ||
+	    st.st_ino != pl->ino ||
+	    sqlite3_file_control(d->h, "main", SQLITE_FCNTL_HAS_MOVED,
+				 &moved) != SQLITE_OK ||
+	    moved) {
+		set_msg(d, "the session store '%s' was replaced while it was "
+			   "being opened; try again", d->path);
+		return DB_EINVAL;
+	}
+	return DB_OK;
 }
 
 static int pragma_int(db *d, const char *sql, int64_t *out)
@@ -889,7 +1229,8 @@ db *db_open_with(const char *path, const struct db_options *opt,
 		 char **errmsg)
 {
 	db *d = NULL;
-	bool memory;
+	struct place pl = { .dir_fd = -1 };
+	bool memory, may_create;
 	int flags, rc;
 
 	if (errmsg)
@@ -906,17 +1247,37 @@ db *db_open_with(const char *path, const struct db_options *opt,
 	if (!d->path)
 		goto out_nomem;
 	d->read_only = opt && opt->read_only;
+	{
+		unsigned char r[8];
+
+		/* Without random bytes, process and clock still tell
+		 * handles apart. */
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+			uint64_t x = (uint64_t)getpid() << 32 ^
+				     (uint64_t)monotonic_ms() ^
+				     (uint64_t)(uintptr_t)d;
+
+			memcpy(r, &x, sizeof r);
+		}
+		for (int i = 0; i < 8; i++)
+			snprintf(d->token + 2 * i, 3, "%02x", r[i]);
+	}
 	d->busy_ms = opt && opt->busy_timeout_ms > 0
 		? opt->busy_timeout_ms : DEFAULT_BUSY_MS;
 	memory = strcmp(path, ":memory:") == 0;
 
-	if (!memory && !d->read_only &&
-	    (make_parents(d) != DB_OK || make_file(d) != DB_OK))
-		goto out_fail;
-	if (!memory && !d->read_only)
-		repair_sidecars(d);
-	flags = d->read_only ? SQLITE_OPEN_READONLY
-			     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	may_create = !memory && !d->read_only && !(opt && opt->must_exist);
+	if (!memory) {
+		if (may_create && make_parents(d) != DB_OK)
+			goto out_fail;
+		if (check_dir(d, &pl, may_create) != DB_OK ||
+		    check_store_file(d, &pl, may_create) != DB_OK)
+			goto out_fail;
+	}
+	/* The file exists (checked above): SQLite never creates it. */
+	flags = d->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (memory)
+		flags |= SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(path, &d->h, flags, NULL);
 	if (rc != SQLITE_OK) {
 		if (!d->h) {
@@ -926,6 +1287,9 @@ db *db_open_with(const char *path, const struct db_options *opt,
 			path, reason(rc), rc);
 		goto out_fail;
 	}
+	if (!memory && check_same(d, &pl) != DB_OK)
+		goto out_fail;
+	place_clear(&pl);
 	if (configure(d, opt, memory) != DB_OK)
 		goto out_fail;
 	return d;
@@ -933,11 +1297,13 @@ db *db_open_with(const char *path, const struct db_options *opt,
 out_nomem:
 	if (errmsg)
 		*errmsg = strdup("cannot open the session store: out of memory");
+	place_clear(&pl);
 	db_close(d);
 	return NULL;
 out_fail:
 	if (errmsg)
 		*errmsg = open_error("%s", d->msg);
+	place_clear(&pl);
 	db_close(d);
 	return NULL;
 }
@@ -951,11 +1317,19 @@ void db_close(db *d)
 {
 	if (!d)
 		return;
+	/* Best effort: a lease left behind is stale once we are gone. */
+	if (d->h && d->held)
+		db_lease_release(d, d->held);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(d->stmt[i]);
 	sqlite3_close_v2(d->h);
 	free(d->path);
 	free(d);
+}
+
+int db_errcode(const db *d)
+{
+	return d ? d->last_err : DB_EINVAL;
 }
 
 const char *db_errmsg(const db *d)
@@ -1413,6 +1787,8 @@ static int op_answer_put(db *d, void *arg)
 	if (err == DB_OK)
 		err = require_in_progress(d, &st);
 	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
+	if (err == DB_OK)
 		err = answer_current(d, a, &had, &same);
 	if (err != DB_OK || same)
 		goto out;
@@ -1458,6 +1834,8 @@ static int op_answer_remove(db *d, void *arg)
 	err = state_get(d, a->session, &st);
 	if (err == DB_OK)
 		err = require_in_progress(d, &st);
+	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
 	if (err == DB_OK)
 		err = answer_write(d, S_ANSWER_DELETE, a, t);
 	if (err != DB_OK || sqlite3_changes(d->h) == 0)
@@ -1685,6 +2063,8 @@ static int op_session_finish(db *d, void *arg)
 	err = state_get(d, a->session, &st);
 	if (err == DB_OK)
 		err = require_in_progress(d, &st);
+	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
 	if (err == DB_OK && a->json)
 		err = json_check(d, a->json);
 	if (err == DB_OK)
@@ -1738,6 +2118,8 @@ static int op_session_resume(db *d, void *arg)
 				 "longer change", code);
 	}
 	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
+	if (err == DB_OK)
 		err = session_write(d, S_SESSION_RESUME, a->session, NULL,
 				    "resume the session");
 	if (err == DB_OK)
@@ -1777,6 +2159,8 @@ static int op_session_signoff(db *d, void *arg)
 	else if (st.signed_off)
 		err = invalid(d, "session '%s' is already signed off", code);
 	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
+	if (err == DB_OK)
 		err = session_write(d, S_SESSION_SIGNOFF, a->session, a->who,
 				    "sign the session off");
 	if (err == DB_OK)
@@ -1801,28 +2185,49 @@ out:
 	return err;
 }
 
+struct delete_arg {
+	int64_t id;
+	const char *reason;
+};
+
 static int op_session_delete(db *d, void *arg)
 {
-	int64_t *id = arg;
+	struct delete_arg *a = arg;
 	struct state st;
+	char code[DB_CODE_SIZE];
 	int err;
 
-	err = state_get(d, *id, &st);
+	err = state_get(d, a->id, &st);
+	if (err == DB_OK && st.signed_off && !a->reason) {
+		code_display(st.code, code);
+		err = invalid(d, "session '%s' has been signed off: deleting it "
+				 "needs a reason (sessions delete %s --reason "
+				 "TEXT)", code, code);
+	}
+	/* A crashed interview's lease does not keep a session forever. */
 	if (err == DB_OK)
-		err = session_write(d, S_SESSION_DELETE, *id, NULL,
+		err = lease_check(d, a->id, &st, true);
+	if (err == DB_OK)
+		err = session_write(d, S_SESSION_DELETE, a->id, NULL,
 				    "delete the session");
 	if (err == DB_OK)
-		err = audit_insert(d, *id, &st, "deleted", NULL, NULL);
+		err = audit_insert(d, a->id, &st, "deleted", NULL, a->reason);
 	return err;
 }
 
-int db_session_delete(db *d, int64_t session)
+int db_session_delete(db *d, int64_t session, const char *reason)
 {
+	struct delete_arg a = { session, reason };
 	int err = begin_call(d);
 
 	if (err != DB_OK)
 		goto out;
-	err = run(d, true, op_session_delete, &session, "delete the session");
+	if (reason && (!text_ok(reason) || strlen(reason) >= 1024)) {
+		err = invalid(d, "the reason for a deletion must not be empty "
+				 "or longer than 1023 bytes");
+		goto out;
+	}
+	err = run(d, true, op_session_delete, &a, "delete the session");
 	if (err == DB_OK && strcmp(d->path, ":memory:") != 0) {
 		/*
 		 * Old copies of the deleted pages stay in the WAL until a
@@ -1855,6 +2260,15 @@ static int op_note_add(db *d, void *arg)
 	int err;
 
 	err = state_get(d, a->session, &st);
+	if (err == DB_OK && st.signed_off) {
+		char code[DB_CODE_SIZE];
+
+		code_display(st.code, code);
+		err = invalid(d, "session '%s' has been signed off and takes no "
+				 "more notes; add an addendum instead", code);
+	}
+	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, false);
 	if (err != DB_OK)
 		goto out;
 	s = stmt(d, S_NOTE_INSERT, &err);
@@ -1908,6 +2322,174 @@ int db_notes_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
 		err = cb(&n, ctx);
 	}
 	rows_clear(&a);
+	return err;
+}
+
+static int op_addendum_add(db *d, void *arg)
+{
+	struct note_arg *a = arg;
+	struct state st;
+	sqlite3_stmt *s;
+	int err;
+
+	err = state_get(d, a->session, &st);
+	if (err == DB_OK && !st.signed_off) {
+		char code[DB_CODE_SIZE];
+
+		code_display(st.code, code);
+		err = invalid(d, "session '%s' has not been signed off: add a "
+				 "note instead of an addendum", code);
+	}
+	if (err == DB_OK)
+		err = lease_check(d, a->session, &st, true);
+	if (err != DB_OK)
+		goto out;
+	s = stmt(d, S_ADDENDUM_INSERT, &err);
+	if (!s)
+		goto out;
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, a->author);
+	bind_text(s, 3, a->text);
+	sqlite3_bind_int64(s, 4, now());
+	err = exec_done(d, s, "save the addendum");
+	if (err == DB_OK)
+		err = audit_insert(d, a->session, &st, "addendum_added", NULL,
+				   NULL);
+out:
+	return err;
+}
+
+int db_addendum_add(db *d, int64_t session, const char *author,
+		    const char *text)
+{
+	struct note_arg a = { session, author, text };
+	int err = begin_call(d);
+
+	if (err != DB_OK)
+		goto out;
+	if (!text_ok(author))
+		err = invalid(d, "an addendum needs its author's name");
+	else if (!text_ok(text))
+		err = invalid(d, "an addendum must not be empty or too long");
+	else
+		err = run(d, true, op_addendum_add, &a, "save the addendum");
+out:
+	return err;
+}
+
+int db_addenda_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
+{
+	struct rows_arg a = { session, S_ADDENDA, true, NULL, 0, 0 };
+	int err;
+
+	err = begin_call(d);
+	if (err == DB_OK && !cb)
+		err = DB_EINVAL;
+	if (err == DB_OK)
+		err = load_rows(d, &a, "load the addenda");
+	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
+		struct db_note n = {
+			.id = a.rows[i].num[0],
+			.at = a.rows[i].num[1],
+			.author = a.rows[i].text[2],
+			.text = a.rows[i].text[3],
+		};
+		err = cb(&n, ctx);
+	}
+	rows_clear(&a);
+	return err;
+}
+
+/* ---- leases: taking and releasing ------------------------------------- */
+
+struct lease_arg {
+	int64_t session;
+	bool take_over;
+	struct db_lease *holder;
+};
+
+static int op_lease_take(db *d, void *arg)
+{
+	struct lease_arg *a = arg;
+	struct state st;
+	struct db_lease l;
+	bool mine, over = false;
+	char host[256] = "", detail[320];
+	sqlite3_stmt *s;
+	int err;
+
+	err = state_get(d, a->session, &st);
+	if (err == DB_OK)
+		err = lease_get(d, a->session, &l, &mine);
+	if (err == DB_EHELD) {
+		if (a->holder)
+			*a->holder = l;
+		if (!a->take_over || !l.stale)
+			return held_message(d, &st, &l);
+		over = true;
+		err = DB_OK;
+	}
+	if (err != DB_OK)
+		return err;
+	s = stmt(d, S_LEASE_PUT, &err);
+	if (!s)
+		return err;
+	gethostname(host, sizeof host - 1);
+	sqlite3_bind_int64(s, 1, a->session);
+	bind_text(s, 2, d->token);
+	sqlite3_bind_int64(s, 3, (int64_t)getpid());
+	bind_text(s, 4, host);
+	sqlite3_bind_int64(s, 5, mine && l.pid ? l.started_at : now());
+	sqlite3_bind_int64(s, 6, now());
+	err = exec_done(d, s, "take the session's lease");
+	if (err == DB_OK && over) {
+		snprintf(detail, sizeof detail, "from process %lld on '%.255s'",
+			 (long long)l.pid, l.host);
+		err = audit_insert(d, a->session, &st, "lease_taken_over", NULL,
+				   detail);
+	}
+	return err;
+}
+
+int db_lease_take(db *d, int64_t session, bool take_over,
+		  struct db_lease *holder)
+{
+	struct lease_arg a = { session, take_over, holder };
+	int err = begin_call(d);
+
+	if (err != DB_OK)
+		return err;
+	if (d->held && d->held != session)
+		return invalid(d, "this handle already holds another session");
+	err = run(d, true, op_lease_take, &a, "take the session's lease");
+	if (err == DB_OK)
+		d->held = session;
+	return err;
+}
+
+static int op_lease_release(db *d, void *arg)
+{
+	int64_t *session = arg;
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_LEASE_DELETE, &err);
+
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, *session);
+	bind_text(s, 2, d->token);
+	return exec_done(d, s, "release the session's lease");
+}
+
+int db_lease_release(db *d, int64_t session)
+{
+	int err = begin_call(d);
+
+	if (err == DB_OK && d->held == session && session) {
+		err = run(d, true, op_lease_release, &session,
+			  "release the session's lease");
+		if (err == DB_OK)
+			d->held = 0;
+	}
 	return err;
 }
 

@@ -18,10 +18,23 @@
  *     db_answer_remove()           'back': the answer withdrawn, history kept
  *     db_session_finish()          status + conclusions (level, JSON)
  *     db_session_signoff()         clinician sign-off of a finished session
+ *     db_lease_take() ... db_lease_release()
+ *                                  one writer per session (interviews)
+ *     db_addendum_add()            what is added to a signed-off session
  *     db_session_list(), db_answers_load(), db_answer_history(),
- *     db_notes_load(), db_audit_load(), db_note_add(), db_audit_add(),
- *     db_session_delete(), db_check()
- *     db_close()
+ *     db_notes_load(), db_addenda_load(), db_audit_load(), db_note_add(),
+ *     db_audit_add(), db_session_delete(), db_check()
+ *     db_close()                   releases the leases the handle holds
+ *
+ * One writer per session: an interview takes the session's lease; while
+ * another handle holds it, every change to the session (answers, notes,
+ * finishing, resuming, signing off, deleting) fails with DB_EHELD. A lease
+ * whose process is gone (on this host) or that has not been refreshed for
+ * DB_LEASE_IDLE_LIMIT is stale and may be taken over.
+ *
+ * A signed-off session is a closed record: its answers, notes and
+ * conclusions cannot change (the store's triggers refuse it too), it is
+ * deleted only with a reason, and what comes later goes into addenda.
  *
  * Durability: every write function is one transaction (BEGIN IMMEDIATE ..
  * COMMIT) in WAL mode with synchronous=FULL. When it returns DB_OK the change
@@ -63,7 +76,11 @@ enum {
 	DB_ECORRUPT = -6,   /* damaged file, or not a msktriage store */
 	DB_EIO = -7,        /* any other I/O or SQLite failure */
 	DB_ENOMEM = -8,
+	DB_EHELD = -9,      /* another interview holds the session's lease */
 };
+
+/* A lease not refreshed for this long (seconds) may be taken over. */
+#define DB_LEASE_IDLE_LIMIT (30 * 60)
 
 /* "K7QX-4MRT" and its terminating NUL. */
 #define DB_CODE_SIZE 10
@@ -82,6 +99,8 @@ char *db_default_path(void);
 
 struct db_options {
 	bool read_only;        /* never write; no creation, no migration */
+	bool must_exist;       /* open an existing store only: create no
+	                          directory and no file */
 	int busy_timeout_ms;   /* 0: the default, 5000 */
 	int64_t max_bytes;     /* refuse to grow the file beyond this; 0: none */
 };
@@ -89,7 +108,15 @@ struct db_options {
 /*
  * Opens the store at path, creating any missing directories (mode 0700) and
  * the file (mode 0600) whatever the umask, then brings its schema up to date.
- * Existing files and directories keep their modes. ":memory:" gives a
+ * With read_only or must_exist nothing is created: a missing store fails
+ * with "no session store at '...'".
+ *
+ * The store is kept private: a symbolic link at path is refused, never
+ * followed; the directory holding the store must belong to the user (or
+ * root) and not be writable by group or others; the store and its -wal,
+ * -shm and -journal files must be regular files of the user, not writable
+ * by group or others (refused with the chmod to run), and any of them
+ * readable by others is narrowed to the owner. ":memory:" gives a
  * private, empty store. Returns NULL on failure with a message in *errmsg
  * (the caller frees it; errmsg may be NULL), e.g. when the file is not a
  * msktriage store, is damaged, was written by a newer version, or is
@@ -108,6 +135,9 @@ void db_close(db *d);
  * Borrowed: valid until the next call on d.
  */
 const char *db_errmsg(const db *d);
+
+/* The DB_E* code of the last failing call on d; DB_OK when none. */
+int db_errcode(const db *d);
 
 /* The path d was opened with. Borrowed, valid until db_close(). */
 const char *db_path(const db *d);
@@ -259,18 +289,55 @@ int db_session_resume(db *d, int64_t session, const char *mode);
 /*
  * Records a clinician's sign-off of a session that is no longer in progress
  * and has not been signed off yet (DB_EINVAL otherwise), with
- * 'signed_off' in the audit trail.
+ * 'signed_off' in the audit trail. From then on the session is closed (see
+ * the top of this file).
  */
 int db_session_signoff(db *d, int64_t session, const char *clinician);
 
 /*
  * Deletes a session with its answers, history, conclusions and notes, and
- * records 'deleted' (with the session's id and code) in the audit trail,
- * which is kept. Ids are never reused. Deleted content is overwritten in the
- * file (secure_delete) and the write-ahead log is checkpointed when no other
- * process prevents it.
+ * records 'deleted' (with the session's id and code, and reason as its
+ * detail) in the audit trail, which is kept. A signed-off session needs a
+ * reason (DB_EINVAL without one); reason is optional otherwise. DB_EHELD
+ * while another interview holds a lease that is not stale. Ids are never
+ * reused. Deleted content is overwritten in the file (secure_delete) and
+ * the write-ahead log is checkpointed when no other process prevents it.
  */
-int db_session_delete(db *d, int64_t session);
+int db_session_delete(db *d, int64_t session, const char *reason);
+
+/* Who holds a session's lease. */
+struct db_lease {
+	int64_t pid;
+	char host[256];
+	int64_t started_at;
+	int64_t active_at;   /* last refreshed */
+	bool stale;          /* process gone on this host, or idle too long */
+};
+
+/*
+ * Takes the session's lease for this handle, or refreshes it if the handle
+ * holds it already. While another handle holds it: DB_EHELD, with the
+ * holder in *holder (may be NULL) and a message naming process, host and
+ * start; with take_over, a stale lease is taken over instead (recorded as
+ * 'lease_taken_over' in the audit trail), a live one still refused. The
+ * lease is refreshed by every change the handle makes to the session and
+ * given up by db_lease_release() or db_close(). A handle holds one
+ * session's lease at a time (DB_EINVAL for a second).
+ */
+int db_lease_take(db *d, int64_t session, bool take_over,
+		  struct db_lease *holder);
+
+/* Gives the lease up if this handle holds it; otherwise does nothing. */
+int db_lease_release(db *d, int64_t session);
+
+/*
+ * Adds an addendum (author and text required) to a signed-off session,
+ * with 'addendum_added' in the audit trail; DB_EINVAL for a session not
+ * signed off (a note is for that). db_addenda_load() calls cb with each,
+ * oldest first (struct db_note: author is always set).
+ */
+int db_addendum_add(db *d, int64_t session, const char *author,
+		    const char *text);
 
 /* One clinician note. Strings borrowed for the callback. */
 struct db_note {
@@ -281,13 +348,15 @@ struct db_note {
 };
 
 /*
- * Adds a note (author optional) to a session in any status, with
- * 'note_added' in the audit trail. db_notes_load() calls cb with each note,
- * oldest first; stops and returns cb's value if non-zero.
+ * Adds a note (author optional) to a session in any status but signed off
+ * (DB_EINVAL: an addendum is for that), with 'note_added' in the audit
+ * trail. db_notes_load() calls cb with each note, oldest first; stops and
+ * returns cb's value if non-zero.
  */
 int db_note_add(db *d, int64_t session, const char *author, const char *text);
 typedef int db_note_cb(const struct db_note *n, void *ctx);
 int db_notes_load(db *d, int64_t session, db_note_cb *cb, void *ctx);
+int db_addenda_load(db *d, int64_t session, db_note_cb *cb, void *ctx);
 
 /* One row of the audit trail. Strings borrowed for the callback. */
 struct db_audit {
@@ -303,7 +372,8 @@ struct db_audit {
 /*
  * Appends an event to a session's audit trail. event is one of "opened",
  * "resumed", "answer_changed", "answer_withdrawn", "finished", "signed_off",
- * "note_added", "report_exported", "deleted"; mode NULL means as
+ * "note_added", "report_exported", "answers_exported", "deleted",
+ * "addendum_added", "lease_taken_over"; mode NULL means as
  * db_mode_set(); detail is optional free text that must never hold patient
  * data (e.g. the export format). The session must exist.
  */

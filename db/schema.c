@@ -93,6 +93,66 @@ const char *const db_migrations[] = {
 	"BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
 	"BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n",
+
+	/*
+	 * 2: one writer per session, and records that stay as signed off.
+	 * A lease names the interview that holds a session (its handle's
+	 * random token, process, host, start, last activity); addenda are
+	 * what a clinician adds to a signed-off session. Triggers refuse any
+	 * change to the answers, notes or conclusions of a signed-off session
+	 * and any change to an addendum, whatever program writes the file.
+	 */
+	"CREATE TABLE lease (\n"
+	"    session_id INTEGER PRIMARY KEY\n"
+	"        REFERENCES session (id) ON DELETE CASCADE,\n"
+	"    token TEXT NOT NULL,\n"
+	"    pid INTEGER NOT NULL,\n"
+	"    host TEXT NOT NULL,\n"
+	"    started_at INTEGER NOT NULL,\n"
+	"    active_at INTEGER NOT NULL\n"
+	");\n"
+	"\n"
+	"CREATE TABLE addendum (\n"
+	"    id INTEGER PRIMARY KEY,\n"
+	"    session_id INTEGER NOT NULL\n"
+	"        REFERENCES session (id) ON DELETE CASCADE,\n"
+	"    author TEXT NOT NULL,\n"
+	"    text TEXT NOT NULL,\n"
+	"    at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX addendum_session ON addendum (session_id);\n"
+	"CREATE TRIGGER addendum_no_update BEFORE UPDATE ON addendum\n"
+	"BEGIN SELECT RAISE(ABORT, 'an addendum cannot be changed'); END;\n"
+	"CREATE TRIGGER addendum_signed_off BEFORE INSERT ON addendum\n"
+	"WHEN (SELECT signed_off_by FROM session WHERE id = NEW.session_id)\n"
+	"     IS NULL\n"
+	"BEGIN SELECT RAISE(ABORT, 'only a signed-off session takes an "
+	"addendum'); END;\n"
+	"CREATE TRIGGER answer_signed_off BEFORE INSERT ON answer\n"
+	"WHEN (SELECT signed_off_by FROM session WHERE id = NEW.session_id)\n"
+	"     IS NOT NULL\n"
+	"BEGIN SELECT RAISE(ABORT, 'the session is signed off'); END;\n"
+	"CREATE TRIGGER answer_signed_off_update BEFORE UPDATE ON answer\n"
+	"WHEN (SELECT signed_off_by FROM session WHERE id = OLD.session_id)\n"
+	"     IS NOT NULL\n"
+	"BEGIN SELECT RAISE(ABORT, 'the session is signed off'); END;\n"
+	"CREATE TRIGGER revision_signed_off BEFORE INSERT ON answer_revision\n"
+	"WHEN (SELECT signed_off_by FROM session WHERE id = NEW.session_id)\n"
+	"     IS NOT NULL\n"
+	"BEGIN SELECT RAISE(ABORT, 'the session is signed off'); END;\n"
+	"CREATE TRIGGER note_signed_off BEFORE INSERT ON note\n"
+	"WHEN (SELECT signed_off_by FROM session WHERE id = NEW.session_id)\n"
+	"     IS NOT NULL\n"
+	"BEGIN SELECT RAISE(ABORT, 'the session is signed off'); END;\n"
+	"CREATE TRIGGER conclusion_signed_off BEFORE INSERT ON conclusion\n"
+	"WHEN (SELECT signed_off_by FROM session WHERE id = NEW.session_id)\n"
+	"     IS NOT NULL\n"
+	"BEGIN SELECT RAISE(ABORT, 'the session is signed off'); END;\n"
+	"CREATE TRIGGER session_signed_off BEFORE UPDATE OF status,\n"
+	"    finished_at, patient_label, clinician, signed_off_by,\n"
+	"    signed_off_at ON session\n"
+	"WHEN OLD.signed_off_by IS NOT NULL\n"
+	"BEGIN SELECT RAISE(ABORT, 'the session is signed off'); END;\n",
 };
 
 const int db_migration_count =

@@ -15,7 +15,11 @@
  *                   that rested on it.
  *   engine_run      fire to quiescence under a firing cap and a watchdog,
  *                   then snapshot relevant questions, evidence (combined
- *                   MYCIN-style into findings), recommendations and stops.
+ *                   MYCIN-style into findings, see combine()), which findings
+ *                   are reported (threshold, gives-way-to, when-complete),
+ *                   recommendations, the stop and the next question (a stop
+ *                   defers to a red-flag question that could make the case
+ *                   more urgent still).
  *
  * The built-in rule base is loaded from a binary image (made at build time
  * by engine/rulec.c from the same sources, see rules_image.h) through a
@@ -67,10 +71,16 @@ struct qslot {
 
 struct fslot {
 	struct engine_finding f;  /* def; the run's state is in the fields below */
-	double cf;
-	bool present;
+	bool red_flag;  /* kind red_flag: negative evidence is ignored */
+	double p, n;    /* combined positive and negative evidence */
+	bool has_pos, has_neg;
+	bool present;   /* any evidence at all */
+	bool candidate; /* passes the evidence test (reported but for
+			   gives-way-to and when-complete) */
+	bool reported;
 	bool stops;     /* an interview-stop fact names it */
 	const char **because; size_t n_because, cap_because;
+	const char **against; size_t n_against, cap_against;
 	const char **rules; size_t n_rules, cap_rules;
 };
 
@@ -106,6 +116,8 @@ struct engine {
 	struct fslot *fs;        size_t n_fs;
 	struct rslot *rs;        size_t n_rs;
 	struct rule_info *rules; size_t n_rules;
+	struct engine_citation *cits; size_t n_cits;
+	double threshold;        /* rulebase report-threshold */
 
 	void *tmpl_declined, *tmpl_relevant, *tmpl_evidence, *tmpl_recommend,
 	     *tmpl_stop;
@@ -119,6 +131,7 @@ struct engine {
 	const struct engine_question *next;
 	const char *stop;
 	const struct engine_level *level;
+	bool red_flags_screened;
 
 	/* watchdog and output capture */
 	bool armed;
@@ -738,6 +751,81 @@ static int read_levels(engine *e)
 	return 0;
 }
 
+/* "Title. Author, 2019." — the parts that are known, each once, and one
+ * full stop at the end. */
+static char *citation_text(const struct engine_citation *c)
+{
+	size_t size = strlen(c->title) + strlen(c->author) + strlen(c->year) + 8;
+	char *t = malloc(size);
+	if (!t)
+		return NULL;
+	size_t n = (size_t)snprintf(t, size, "%s", c->title);
+	bool closed = n && strchr(".?!", t[n - 1]);
+	if (*c->author)
+		n += (size_t)snprintf(t + n, size - n, "%s%s",
+				      n ? (closed ? " " : ". ") : "", c->author);
+	if (*c->year)
+		n += (size_t)snprintf(t + n, size - n, "%s%s",
+				      n ? (*c->author ? ", " : closed ? " " : ". ")
+					: "",
+				      c->year);
+	if (n && !strchr(".?!", t[n - 1]))
+		snprintf(t + n, size - n, ".");
+	return t;
+}
+
+static int read_citations(engine *e)
+{
+	void *t = template_named(e, "citation");
+	size_t n = t ? count_facts(e, t) : 0;
+	e->cits = calloc(n ? n : 1, sizeof(*e->cits));
+	if (!e->cits)
+		return ENGINE_ENOMEM;
+	for (void *f = t ? EnvGetNextFactInTemplate(e->env, t, NULL) : NULL; f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		struct engine_citation *c = &e->cits[e->n_cits++];
+		c->id = slot_str(e, f, "id");
+		c->kind = slot_str(e, f, "kind");
+		c->title = slot_str(e, f, "title");
+		c->author = slot_str(e, f, "author");
+		c->year = slot_str(e, f, "year");
+		c->note = slot_str(e, f, "note");
+		c->text = citation_text(c);
+		if (!c->id || !c->kind || !c->title || !c->author || !c->year ||
+		    !c->note || !c->text)
+			return ENGINE_ENOMEM;
+	}
+	return 0;
+}
+
+/* What a user reads as the source of a finding or recommendation: the texts
+ * of the citations it cites, joined by "; ", or its own source slot while it
+ * cites none that exists (a rule base before citations). Takes own_source. */
+static char *source_text(const engine *e, const char *const *cites,
+			 size_t n_cites, char *own_source)
+{
+	size_t len = 0, used = 0;
+	for (size_t i = 0; i < n_cites; i++) {
+		const struct engine_citation *c = engine_citation_find(e, cites[i]);
+		if (c)
+			len += strlen(c->text) + 2;
+	}
+	if (len == 0)
+		return own_source;
+	char *t = malloc(len + 1);
+	if (!t)
+		return own_source;
+	t[0] = '\0';
+	for (size_t i = 0; i < n_cites; i++) {
+		const struct engine_citation *c = engine_citation_find(e, cites[i]);
+		if (c)
+			used += (size_t)snprintf(t + used, len + 1 - used, "%s%s",
+						 used ? "; " : "", c->text);
+	}
+	free(own_source);
+	return t;
+}
+
 static int read_findings(engine *e)
 {
 	void *t = template_named(e, "finding-def");
@@ -753,7 +841,13 @@ static int read_findings(engine *e)
 		d->id = slot_str(e, f, "id");
 		d->kind = slot_str(e, f, "kind");
 		d->level = slot_str(e, f, "level");
-		d->source = slot_str(e, f, "source");
+		d->cites = slot_list(e, f, "cites", &d->n_cites);
+		d->source = source_text(e, d->cites, d->n_cites,
+					slot_str(e, f, "source"));
+		d->gives_way_to = slot_list(e, f, "gives-way-to",
+					    &d->n_gives_way_to);
+		d->when_complete = slot_yes(e, f, "when-complete");
+		s->red_flag = strcmp(d->kind, "red_flag") == 0;
 		d->title = slot_str(e, f, "title");
 		d->clinician_text = slot_str(e, f, "clinician-text");
 		d->patient_text = slot_str(e, f, "patient-text");
@@ -781,7 +875,9 @@ static int read_recommendations(engine *e)
 	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
 		struct rslot *s = &e->rs[e->n_rs++];
 		s->r.id = slot_str(e, f, "id");
-		s->r.source = slot_str(e, f, "source");
+		s->r.cites = slot_list(e, f, "cites", &s->r.n_cites);
+		s->r.source = source_text(e, s->r.cites, s->r.n_cites,
+					  slot_str(e, f, "source"));
 		s->r.title = slot_str(e, f, "title");
 		s->r.clinician_text = slot_str(e, f, "clinician-text");
 		s->r.patient_text = slot_str(e, f, "patient-text");
@@ -812,7 +908,11 @@ static int read_catalogue(engine *e)
 	void *t = template_named(e, "rulebase");
 	void *f = t ? EnvGetNextFactInTemplate(e->env, t, NULL) : NULL;
 	e->version = f ? slot_str(e, f, "version") : xstrdup("unversioned");
-	if ((rv = read_levels(e)) != 0 || (rv = read_questions(e)) != 0 ||
+	/* The template's own default when the rule base has no rulebase
+	 * fact at all. */
+	e->threshold = f ? slot_num(e, f, "report-threshold") : 0.2;
+	if ((rv = read_levels(e)) != 0 || (rv = read_citations(e)) != 0 ||
+	    (rv = read_questions(e)) != 0 ||
 	    (rv = read_findings(e)) != 0 ||
 	    (rv = read_recommendations(e)) != 0 || (rv = read_rules(e)) != 0)
 		return rv;
@@ -1025,7 +1125,10 @@ void engine_free(engine *e)
 		free((char *)d->clinician_text);
 		free((char *)d->patient_text);
 		free((char *)d->safety_net);
+		list_free(d->cites, d->n_cites);
+		list_free(d->gives_way_to, d->n_gives_way_to);
 		free(e->fs[i].because);
+		free(e->fs[i].against);
 		free(e->fs[i].rules);
 	}
 	free(e->fs);
@@ -1036,9 +1139,21 @@ void engine_free(engine *e)
 		free((char *)r->title);
 		free((char *)r->clinician_text);
 		free((char *)r->patient_text);
+		list_free(r->cites, r->n_cites);
 		free(e->rs[i].because);
 	}
 	free(e->rs);
+	for (size_t i = 0; i < e->n_cits; i++) {
+		struct engine_citation *c = &e->cits[i];
+		free((char *)c->id);
+		free((char *)c->kind);
+		free((char *)c->title);
+		free((char *)c->author);
+		free((char *)c->year);
+		free((char *)c->note);
+		free((char *)c->text);
+	}
+	free(e->cits);
 	for (size_t i = 0; i < e->n_rules; i++)
 		free(e->rules[i].name);
 	free(e->rules);
@@ -1137,6 +1252,24 @@ engine_recommendation_def_at(const engine *e, size_t i)
 {
 	return i < e->n_rs ? &e->rs[i].r : NULL;
 }
+
+size_t engine_citation_count(const engine *e) { return e->n_cits; }
+
+const struct engine_citation *engine_citation_at(const engine *e, size_t i)
+{
+	return i < e->n_cits ? &e->cits[i] : NULL;
+}
+
+const struct engine_citation *engine_citation_find(const engine *e,
+						   const char *id)
+{
+	for (size_t i = 0; id && i < e->n_cits; i++)
+		if (strcmp(e->cits[i].id, id) == 0)
+			return &e->cits[i];
+	return NULL;
+}
+
+double engine_report_threshold(const engine *e) { return e->threshold; }
 
 void engine_mode_set(engine *e, enum engine_mode mode)
 {
@@ -1507,11 +1640,25 @@ static int read_evidence(engine *e)
 			else if (GetType(v) == INTEGER)
 				cf = (double)DOToLong(v);
 		}
-		if (cf < 0)
-			cf = 0;
+		if (cf < -1)
+			cf = -1;
 		if (cf > 1)
 			cf = 1;
-		s->cf = s->present ? s->cf + cf * (1 - s->cf) : cf;
+		bool against = cf < 0;
+		if (against && s->red_flag) {
+			/* Nothing argues a red flag away but a no to its own
+			 * question: the evidence is ignored, and reported. */
+			anomaly(e, "red flag '%s' takes negative evidence",
+				s->f.id);
+			continue;
+		}
+		if (against) {
+			s->n = s->n + cf * (1 + s->n);
+			s->has_neg = true;
+		} else {
+			s->p = s->p + cf * (1 - s->p);
+			s->has_pos = true;
+		}
 		s->present = true;
 		if (EnvGetFactSlot(e->env, f, "rule", &v) && GetType(v) == SYMBOL) {
 			size_t r = rule_find(e, DOToString(v));
@@ -1535,8 +1682,13 @@ static int read_evidence(engine *e)
 					anomaly(e, "evidence rests on '%s', which is "
 						"neither a question nor a finding",
 						ValueToString(GetMFValue(mf, i)));
-				if (name && !add_unique(&s->because, &s->n_because,
-							&s->cap_because, name))
+				if (name && against &&
+				    !add_unique(&s->against, &s->n_against,
+						&s->cap_against, name))
+					return ENGINE_ENOMEM;
+				if (name && !against &&
+				    !add_unique(&s->because, &s->n_because,
+						&s->cap_because, name))
 					return ENGINE_ENOMEM;
 			}
 		}
@@ -1617,13 +1769,16 @@ static void reset_snapshot(engine *e)
 		e->qs[i].relevant = false;
 	for (size_t i = 0; i < e->n_fs; i++) {
 		struct fslot *s = &e->fs[i];
-		s->present = false;
+		s->present = s->candidate = s->reported = false;
+		s->has_pos = s->has_neg = false;
 		s->stops = false;
-		s->cf = 0;
-		s->n_because = s->n_rules = 0;
+		s->p = s->n = 0;
+		s->n_because = s->n_against = s->n_rules = 0;
 		s->f.confidence = 0;
 		s->f.because = NULL;
 		s->f.n_because = 0;
+		s->f.against = NULL;
+		s->f.n_against = 0;
 		s->f.rules = NULL;
 		s->f.n_rules = 0;
 	}
@@ -1637,11 +1792,121 @@ static void reset_snapshot(engine *e)
 	e->next = NULL;
 	e->stop = NULL;
 	e->level = e->default_level;
+	e->red_flags_screened = false;
 }
 
 static bool allowed(const engine *e, const struct engine_question *q)
 {
 	return !(q->clinician_only && e->mode == ENGINE_MODE_KIOSK);
+}
+
+/*
+ * The combined certainty factor of a finding (SPEC section 4, R2).
+ *
+ * read_evidence() folds the positive factors into p with p + c(1 - p) and
+ * the negative ones into n with n + c(1 + n). Each fold is order-independent:
+ * 1 - p is the product of every (1 - c), 1 + n of every (1 + c), and
+ * products commute. The mixed rule (p + n) / (1 - min(|p|, |n|)) is applied
+ * once, to the two totals, never step by step (MYCIN's step-by-step mixed
+ * rule depends on the order), so the result is the same whatever order
+ * the evidence facts were asserted or are read in. Certain support against
+ * certain refutation (p = 1, n = -1) has no defined value: it counts as 0.
+ */
+static double combine(const struct fslot *s)
+{
+	if (!s->has_neg)
+		return s->p;
+	if (!s->has_pos)
+		return s->n;
+	double den = 1 - fmin(fabs(s->p), fabs(s->n));
+	return den > 0 ? (s->p + s->n) / den : 0;
+}
+
+/* Whether a finding's evidence is enough to report it, gives-way-to and
+ * when-complete aside: some positive evidence, and for a relationship or a
+ * risk a combined factor above the rule base's threshold. */
+static bool passes_evidence(const engine *e, const struct fslot *s, double cf)
+{
+	if (!s->has_pos)
+		return false;
+	if (strcmp(s->f.kind, "relationship") == 0 ||
+	    strcmp(s->f.kind, "risk") == 0)
+		return cf > e->threshold;
+	return true;
+}
+
+/*
+ * Settle which candidates are reported: a when-complete finding only once
+ * the interview is complete, and no finding while one it gives way to is
+ * reported. Giving way can chain (X to Y, Y to Z); the passes settle an
+ * acyclic chain in its length, and `rules check` refuses a finding that
+ * gives way to itself or in a circle.
+ */
+static void settle_reported(engine *e, bool complete)
+{
+	for (size_t i = 0; i < e->n_fs; i++) {
+		struct fslot *s = &e->fs[i];
+		s->reported = s->candidate && (complete || !s->f.when_complete);
+	}
+	bool changed = true;
+	for (size_t pass = 0; changed && pass <= e->n_fs; pass++) {
+		changed = false;
+		for (size_t i = 0; i < e->n_fs; i++) {
+			struct fslot *s = &e->fs[i];
+			if (!s->candidate || (!complete && s->f.when_complete))
+				continue;
+			bool r = true;
+			for (size_t j = 0; r && j < s->f.n_gives_way_to; j++) {
+				struct fslot *t = fslot_find(e, s->f.gives_way_to[j]);
+				if (t && t != s && t->reported)
+					r = false;
+			}
+			if (r != s->reported) {
+				s->reported = r;
+				changed = true;
+			}
+		}
+	}
+	e->n_found = 0;
+	for (size_t i = 0; i < e->n_fs; i++)
+		if (e->fs[i].reported)
+			e->found[e->n_found++] = &e->fs[i].f;
+	qsort(e->found, e->n_found, sizeof(*e->found), cmp_found);
+	e->level = e->n_found ? engine_level_find(e, e->found[0]->level)
+			      : e->default_level;
+}
+
+/*
+ * The next question. Without a stop: the first relevant, unanswered,
+ * allowed question, a red flag before any other. With a stop (SPEC section
+ * 4, R2: the level never waits for a follow-up; only the stop may): the first
+ * relevant, unanswered, allowed red-flag question that informs a finding
+ * more urgent than the level reported now, else none.
+ */
+static const struct engine_question *next_question(const engine *e)
+{
+	const struct engine_question *first = NULL;
+	for (size_t i = 0; i < e->n_qs; i++) {
+		const struct qslot *s = &e->qs[i];
+		if (!s->relevant || s->ans.text || !allowed(e, &s->q))
+			continue;
+		if (e->stop) {
+			if (!s->q.red_flag)
+				continue;
+			for (size_t j = 0; j < s->q.n_informs; j++) {
+				const struct fslot *f =
+					fslot_find(e, s->q.informs[j]);
+				if (f && f->f.level_rank < e->level->rank)
+					return &s->q;
+			}
+			continue;
+		}
+		if (s->q.red_flag)
+			return &s->q;
+		if (!first)
+			first = &s->q;
+	}
+	return first;
 }
 
 static int snapshot(engine *e)
@@ -1667,38 +1932,27 @@ static int snapshot(engine *e)
 		struct fslot *s = &e->fs[i];
 		if (!s->present)
 			continue;
-		s->f.confidence = round(s->cf * 1000) / 1000;
+		double cf = combine(s);
+		s->f.confidence = round(cf * 1000) / 1000;
+		s->candidate = passes_evidence(e, s, cf);
 		/* (the arrays are NULL while empty: qsort_r must not see them) */
 		if (s->n_because > 1)
 			qsort_r(s->because, s->n_because, sizeof(*s->because),
+				cmp_because, e);
+		if (s->n_against > 1)
+			qsort_r(s->against, s->n_against, sizeof(*s->against),
 				cmp_because, e);
 		if (s->n_rules > 1)
 			qsort_r(s->rules, s->n_rules, sizeof(*s->rules),
 				cmp_rule, e);
 		s->f.because = s->because;
 		s->f.n_because = s->n_because;
+		s->f.against = s->against;
+		s->f.n_against = s->n_against;
 		s->f.rules = s->rules;
 		s->f.n_rules = s->n_rules;
-		e->found[e->n_found++] = &s->f;
-	}
-	qsort(e->found, e->n_found, sizeof(*e->found), cmp_found);
-	if (e->n_found)
-		e->level = engine_level_find(e, e->found[0]->level);
-
-	for (size_t i = 0; i < e->n_rs; i++) {
-		struct rslot *s = &e->rs[i];
-		if (!s->present)
-			continue;
-		if (s->n_because > 1)
-			qsort_r(s->because, s->n_because, sizeof(*s->because),
-				cmp_because, e);
-		s->r.because = s->because;
-		s->r.n_because = s->n_because;
-		e->recs[e->n_recs++] = &s->r;
 	}
 
-	/* The stop is named by the first stopping finding in the findings'
-	 * order (most urgent, then most certain), whatever the fact order. */
 	if (e->tmpl_stop)
 		for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_stop, NULL);
 		     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_stop, f)) {
@@ -1709,27 +1963,53 @@ static int snapshot(engine *e)
 			if (s)
 				s->stops = true;
 		}
+
+	/* The level counts from what is reported now; the stop is named by
+	 * the first reported stopping finding in the findings' order (most
+	 * urgent, then most certain), whatever the fact order; a finding that
+	 * is not reported stops nothing. */
+	settle_reported(e, false);
 	for (size_t i = 0; i < e->n_found && !e->stop; i++) {
 		/* found[] points at the f member, the first of its fslot. */
 		struct fslot *s = (struct fslot *)e->found[i];
 		if (s->stops)
 			e->stop = s->f.id;
 	}
+	e->next = next_question(e);
+	/* A when-complete finding joins once nothing is left to ask; it does
+	 * not reopen the interview. */
+	if (!e->next)
+		settle_reported(e, true);
 
-	if (!e->stop) {
-		const struct engine_question *first = NULL;
-		for (size_t i = 0; i < e->n_qs; i++) {
-			struct qslot *s = &e->qs[i];
-			if (!s->relevant || s->ans.text || !allowed(e, &s->q))
-				continue;
-			if (s->q.red_flag) {
-				first = &s->q;
-				break;
-			}
-			if (!first)
-				first = &s->q;
+	e->red_flags_screened = true;
+	for (size_t i = 0; i < e->n_qs; i++) {
+		const struct qslot *s = &e->qs[i];
+		if (s->relevant && s->q.red_flag && !s->ans.text &&
+		    allowed(e, &s->q))
+			e->red_flags_screened = false;
+	}
+
+	/* A recommendation keeps the reported findings behind it, and goes
+	 * with the last of them. */
+	for (size_t i = 0; i < e->n_rs; i++) {
+		struct rslot *s = &e->rs[i];
+		if (!s->present)
+			continue;
+		size_t had = s->n_because, kept = 0;
+		for (size_t j = 0; j < had; j++) {
+			const struct fslot *f = fslot_find(e, s->because[j]);
+			if (f && f->reported)
+				s->because[kept++] = s->because[j];
 		}
-		e->next = first;
+		s->n_because = kept;
+		if (had && !kept)
+			continue;
+		if (s->n_because > 1)
+			qsort_r(s->because, s->n_because, sizeof(*s->because),
+				cmp_because, e);
+		s->r.because = s->n_because ? s->because : NULL;
+		s->r.n_because = s->n_because;
+		e->recs[e->n_recs++] = &s->r;
 	}
 	e->have_run = true;
 	return 0;
@@ -1792,6 +2072,11 @@ bool engine_is_complete(const engine *e)
 const char *engine_stop_reason(const engine *e)
 {
 	return e->have_run ? e->stop : NULL;
+}
+
+bool engine_red_flags_screened(const engine *e)
+{
+	return e->have_run && e->red_flags_screened;
 }
 
 const struct engine_level *engine_level(const engine *e)
@@ -1903,6 +2188,147 @@ static bool is_declared_relation(const engine *e, const char *name)
 	return false;
 }
 
+/* True when text names the specification or a seed file (NNN_ and 16 hex
+ * digits, or a .txt file): words a user must never read. */
+static bool names_internal_document(const char *text)
+{
+	if (!text)
+		return false;
+	if (strstr(text, "SPEC") || strstr(text, ".txt"))
+		return true;
+	for (const char *p = text; *p; p++) {
+		size_t i = 0;
+		while (i < 3 && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i < 3 || p[3] != '_')
+			continue;
+		size_t h = 0;
+		while (h < 16 && p[4 + h] && strchr("0123456789abcdefABCDEF", p[4 + h]))
+			h++;
+		if (h == 16)
+			return true;
+	}
+	return false;
+}
+
+static void check_text(struct checker *c, const char *what, const char *id,
+		       const char *field, const char *text)
+{
+	if (names_internal_document(text))
+		problem(c, "%s '%s': the %s names the specification or a "
+			   "seed file", what, id, field);
+}
+
+/* The value of "(name VALUE" inside [p, end), or NULL. */
+static const char *pp_field(const char *p, const char *end, const char *name,
+			    size_t *len)
+{
+	size_t nl = strlen(name);
+	for (const char *q = p; q + nl + 2 < end; q++) {
+		if (q[0] != '(' || strncmp(q + 1, name, nl) != 0 || q[nl + 1] != ' ')
+			continue;
+		const char *v = q + nl + 2;
+		*len = strcspn(v, " )");
+		return v;
+	}
+	return NULL;
+}
+
+/* Rules that assert negative evidence for a red flag, found in their text
+ * (a rule base loaded from a binary image keeps no text: then only runs
+ * reveal it, see read_evidence). */
+static void check_red_flag_evidence(const engine *e, struct checker *c)
+{
+	for (void *r = EnvGetNextDefrule(e->env, NULL); r;
+	     r = EnvGetNextDefrule(e->env, r)) {
+		const char *pp = EnvGetDefrulePPForm(e->env, r);
+		for (const char *p = pp ? strstr(pp, "(evidence ") : NULL; p;
+		     p = strstr(p + 1, "(evidence ")) {
+			int depth = 0;
+			const char *end = p;
+			for (; *end; end++) {
+				if (*end == '(')
+					depth++;
+				else if (*end == ')' && --depth == 0)
+					break;
+			}
+			size_t fl, cl;
+			const char *fv = pp_field(p + 1, end, "finding", &fl);
+			const char *cv = pp_field(p + 1, end, "cf", &cl);
+			if (!fv || !cv || *cv != '-' || fl >= 128)
+				continue;
+			char id[128];
+			snprintf(id, sizeof(id), "%.*s", (int)fl, fv);
+			const struct fslot *f = fslot_find(e, id);
+			if (f && f->red_flag)
+				problem(c, "rule '%s' gives red flag '%s' negative "
+					   "evidence", EnvGetDefruleName(e->env, r),
+					id);
+		}
+	}
+}
+
+static void check_citations(const engine *e, struct checker *c)
+{
+	for (size_t i = 0; i < e->n_cits; i++) {
+		const struct engine_citation *ct = &e->cits[i];
+		if (blank(ct->title))
+			problem(c, "citation '%s' has no title", ct->id);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(e->cits[j].id, ct->id) == 0)
+				problem(c, "citation '%s' is defined twice", ct->id);
+		check_text(c, "citation", ct->id, "text", ct->text);
+		check_text(c, "citation", ct->id, "note", ct->note);
+		bool cited = false;
+		for (size_t j = 0; !cited && j < e->n_fs; j++)
+			for (size_t k = 0; k < e->fs[j].f.n_cites; k++)
+				if (strcmp(e->fs[j].f.cites[k], ct->id) == 0)
+					cited = true;
+		for (size_t j = 0; !cited && j < e->n_rs; j++)
+			for (size_t k = 0; k < e->rs[j].r.n_cites; k++)
+				if (strcmp(e->rs[j].r.cites[k], ct->id) == 0)
+					cited = true;
+		if (!cited)
+			problem(c, "citation '%s' is cited by no finding or "
+				   "recommendation", ct->id);
+	}
+}
+
+/* Whether finding from can reach finding to by giving way, in two steps or
+ * more (a finding that gives way to itself is reported on its own). */
+static bool gives_way_through(const engine *e, size_t from, size_t to,
+			      bool *seen)
+{
+	const struct engine_finding *f = &e->fs[from].f;
+	for (size_t j = 0; j < f->n_gives_way_to; j++) {
+		size_t t = index_find(&e->fix, e, finding_id_at, f->gives_way_to[j]);
+		if (t == SIZE_MAX || t == from || seen[t])
+			continue;
+		if (t == to)
+			return true;
+		seen[t] = true;
+		if (gives_way_through(e, t, to, seen))
+			return true;
+	}
+	return false;
+}
+
+/* Every finding and recommendation cites at least one existing citation.
+ * Required only once the rule base has a bibliography at all, so that a
+ * rule base from before citations (sources as text) still passes. */
+static void check_cites(const engine *e, struct checker *c, const char *what,
+			const char *id, const char *const *cites, size_t n)
+{
+	if (e->n_cits == 0)
+		return;
+	if (n == 0)
+		problem(c, "%s '%s' cites no citation", what, id);
+	for (size_t i = 0; i < n; i++)
+		if (!engine_citation_find(e, cites[i]))
+			problem(c, "%s '%s' cites undefined citation '%s'", what,
+				id, cites[i]);
+}
+
 size_t engine_check(const engine *e,
 		    void (*report)(void *ctx, const char *problem), void *ctx)
 {
@@ -1932,7 +2358,8 @@ size_t engine_check(const engine *e,
 		if (blank(q->why))
 			problem(&c, "question '%s' does not say why it is asked",
 				q->id);
-		if (blank(q->section))
+		/* (a symbol slot left out reads as nil) */
+		if (blank(q->section) || strcmp(q->section, "nil") == 0)
 			problem(&c, "question '%s' has no section", q->id);
 		if (q->type != ENGINE_TYPE_YESNO && q->type != ENGINE_TYPE_CHOICE &&
 		    !(q->min < q->max))
@@ -1950,6 +2377,13 @@ size_t engine_check(const engine *e,
 					    "finding '%s'", q->id, q->informs[j]);
 		if (q->n_informs == 0)
 			problem(&c, "question '%s' informs no finding", q->id);
+		check_text(&c, "question", q->id, "clinician text",
+			   q->clinician_text);
+		check_text(&c, "question", q->id, "patient text", q->patient_text);
+		check_text(&c, "question", q->id, "why", q->why);
+		for (size_t j = 0; q->choice_labels && j < q->n_choices; j++)
+			check_text(&c, "question", q->id, "choice label",
+				   q->choice_labels[j]);
 	}
 
 	for (size_t i = 0; i < e->n_fs; i++) {
@@ -1966,6 +2400,25 @@ size_t engine_check(const engine *e,
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(e->fs[j].f.id, f->id) == 0)
 				problem(&c, "finding '%s' is defined twice", f->id);
+		for (size_t j = 0; j < f->n_gives_way_to; j++) {
+			if (strcmp(f->gives_way_to[j], f->id) == 0)
+				problem(&c, "finding '%s' gives way to itself",
+					f->id);
+			else if (!engine_finding_def_find(e, f->gives_way_to[j]))
+				problem(&c, "finding '%s' gives way to undefined "
+					    "finding '%s'", f->id,
+					f->gives_way_to[j]);
+		}
+		bool *seen = calloc(e->n_fs, sizeof(*seen));
+		if (seen && gives_way_through(e, i, i, seen))
+			problem(&c, "finding '%s' gives way in a circle", f->id);
+		free(seen);
+		check_cites(e, &c, "finding", f->id, f->cites, f->n_cites);
+		check_text(&c, "finding", f->id, "title", f->title);
+		check_text(&c, "finding", f->id, "clinician text",
+			   f->clinician_text);
+		check_text(&c, "finding", f->id, "patient text", f->patient_text);
+		check_text(&c, "finding", f->id, "safety-net", f->safety_net);
 	}
 
 	for (size_t i = 0; i < e->n_rs; i++) {
@@ -1976,7 +2429,15 @@ size_t engine_check(const engine *e,
 		    blank(r->patient_text))
 			problem(&c, "recommendation '%s' lacks a title, clinician "
 				    "or patient wording", r->id);
+		check_cites(e, &c, "recommendation", r->id, r->cites, r->n_cites);
+		check_text(&c, "recommendation", r->id, "title", r->title);
+		check_text(&c, "recommendation", r->id, "clinician text",
+			   r->clinician_text);
+		check_text(&c, "recommendation", r->id, "patient text",
+			   r->patient_text);
 	}
+	check_citations(e, &c);
+	check_red_flag_evidence(e, &c);
 
 	for (size_t i = 0; i < e->n_levels; i++) {
 		const struct engine_level *l = &e->levels[i];
@@ -1984,6 +2445,10 @@ size_t engine_check(const engine *e,
 		    blank(l->safety_net))
 			problem(&c, "level '%s' lacks wording or safety-netting",
 				l->id);
+		check_text(&c, "level", l->id, "clinician text",
+			   l->clinician_text);
+		check_text(&c, "level", l->id, "patient text", l->patient_text);
+		check_text(&c, "level", l->id, "safety-net", l->safety_net);
 	}
 
 	for (size_t i = 0; i < e->n_anomalies; i++)

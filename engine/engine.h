@@ -84,31 +84,65 @@ struct engine_level {
 	const char *safety_net;
 };
 
-/* A finding definition and, after engine_run(), its current state. */
+/* One citation of the rule base's bibliography. */
+struct engine_citation {
+	const char *id;
+	const char *kind;               /* guideline, study, article, ... */
+	const char *title;
+	const char *author;             /* "" when not known */
+	const char *year;               /* "" when not known */
+	const char *note;               /* "" when none */
+	const char *text;               /* "Title. Author, 2019." */
+};
+
+/*
+ * A finding definition and, after engine_run(), its current state.
+ *
+ * Evidence carries a signed certainty factor: positive supports the finding
+ * (because), negative argues against it (against). A relationship or risk
+ * finding is reported only while its combined factor is above the rule
+ * base's report threshold; a finding with no positive evidence never is; a
+ * red flag ignores negative evidence.
+ */
 struct engine_finding {
 	const char *id;
 	const char *kind;               /* red_flag, relationship, risk, scope */
 	const char *level;              /* the level it demands */
 	int level_rank;
-	double confidence;              /* combined certainty factor, 0..1 */
+	double confidence;              /* combined certainty factor, -1..1 */
+	/* readable sources: the cited citations' texts joined by "; ", or
+	 * the definition's own source text when it cites none */
 	const char *source;
+	const char *const *cites;       /* citation ids */
+	size_t n_cites;
+	const char *const *gives_way_to; /* not reported while one of these is */
+	size_t n_gives_way_to;
+	bool when_complete;             /* reported only once complete */
 	const char *title;
 	const char *clinician_text;
 	const char *patient_text;
 	const char *safety_net;         /* "" when none beyond the level's */
-	const char *const *because;     /* question ids, no duplicates */
+	/* question ids of the positive evidence, catalogue order, no
+	 * duplicates */
+	const char *const *because;
 	size_t n_because;
+	/* question ids of the negative evidence, likewise (never for a red
+	 * flag) */
+	const char *const *against;
+	size_t n_against;
 	const char *const *rules;       /* rule names that fired, no duplicates */
 	size_t n_rules;
 };
 
 struct engine_recommendation {
 	const char *id;
-	const char *source;
+	const char *source;             /* as a finding's source */
+	const char *const *cites;       /* citation ids */
+	size_t n_cites;
 	const char *title;
 	const char *clinician_text;
 	const char *patient_text;
-	const char *const *because;     /* finding ids */
+	const char *const *because;     /* reported finding ids */
 	size_t n_because;
 };
 
@@ -166,6 +200,16 @@ size_t engine_recommendation_def_count(const engine *e);
 const struct engine_recommendation *
 engine_recommendation_def_at(const engine *e, size_t i);
 
+/* The bibliography (citation facts), in the rule base's order. */
+size_t engine_citation_count(const engine *e);
+const struct engine_citation *engine_citation_at(const engine *e, size_t i);
+const struct engine_citation *engine_citation_find(const engine *e,
+						   const char *id);
+
+/* The rule base's report threshold for relationship and risk findings
+ * (the rulebase fact's report-threshold). */
+double engine_report_threshold(const engine *e);
+
 /* Which questions may be asked. Default ENGINE_MODE_CLINICIAN. */
 void engine_mode_set(engine *e, enum engine_mode mode);
 
@@ -207,27 +251,41 @@ int engine_run(engine *e);
 
 /* After engine_run(): */
 
-/* The next question to ask (relevant, unanswered, allowed for the mode; red
- * flags first), or NULL when the interview is complete. */
+/*
+ * The next question to ask (relevant, unanswered, allowed for the mode; red
+ * flags first), or NULL when the interview is complete.
+ *
+ * A stop defers: while a reported finding stops the interview, the next
+ * question is the first relevant, unanswered, allowed red-flag question
+ * that informs a finding more urgent than the level reported now, and
+ * NULL when there is none.
+ */
 const struct engine_question *engine_next_question(const engine *e);
 
-/* True when there is nothing more to ask or a finding ended the interview. */
+/* True when there is nothing more to ask or a finding ended the interview
+ * (and no deferred question is left). */
 bool engine_is_complete(const engine *e);
 
-/* The finding that ended the interview early, or NULL. */
+/* The reported finding that ends the interview early, or NULL. Set as soon
+ * as it holds, also while a deferred question is still to be asked. */
 const char *engine_stop_reason(const engine *e);
 
-/* The case's triage level: the most urgent level any finding demands, or
- * the rule base's default level when there is none. */
+/* False while any relevant red-flag question allowed for the mode is
+ * neither answered nor declined: the level is then interim. */
+bool engine_red_flags_screened(const engine *e);
+
+/* The case's triage level: the most urgent level any reported finding
+ * demands, or the rule base's default level when there is none. */
 const struct engine_level *engine_level(const engine *e);
 
-/* Present findings, most urgent level first, then highest confidence. */
+/* Reported findings, most urgent level first, then highest confidence. */
 size_t engine_finding_count(const engine *e);
 const struct engine_finding *engine_finding_at(const engine *e, size_t i);
 const struct engine_finding *engine_finding_find(const engine *e,
 						 const char *id);
 
-/* Present recommendations, in catalogue order. */
+/* Present recommendations, in catalogue order; each keeps only the
+ * reported findings behind it, and one with none left is absent. */
 size_t engine_recommendation_count(const engine *e);
 const struct engine_recommendation *engine_recommendation_at(const engine *e,
 							     size_t i);
@@ -251,8 +309,13 @@ bool engine_rule_exists(const engine *e, const char *name);
  * Check the rule base's consistency: every relation a rule uses is a question
  * id or a declared relation; every question, finding, recommendation and
  * level has its wording, source and a valid definition; every id a question
- * informs exists; and whatever runs so far revealed (evidence or
- * recommendations naming an undefined finding, rule or recommendation).
+ * informs or a finding gives way to exists (and none gives way to itself
+ * or in a circle); no rule gives a red flag negative evidence; once the
+ * rule base has citations, every finding and recommendation cites existing
+ * ones and every citation is cited; no user-facing text names the
+ * specification or a seed file; and whatever
+ * runs so far revealed (evidence or recommendations naming an undefined
+ * finding, rule or recommendation, negative evidence for a red flag).
  * report is called once per problem with a message; returns the count.
  */
 size_t engine_check(const engine *e,

@@ -106,6 +106,19 @@ static void run_free(struct run *r)
 
 static const char *const assess_args[] = { "assess", "--answers", "-", NULL };
 
+/* Knee pain at 30 with every red-flag question it opens answered no. */
+static const char screened_knee[] =
+	"{\"answers\":{\"age\":30,\"knee_pain\":\"yes\",\"calf_swelling\":\"no\","
+	"\"fever\":\"no\",\"knee_hot_swollen\":\"no\",\"recent_trauma\":\"no\","
+	"\"unable_to_bear_weight\":\"no\",\"cancer_history\":\"no\","
+	"\"weight_loss_unexplained\":\"no\",\"night_pain\":\"no\"}}";
+
+/* Cauda equina, with the one red-flag question that could make it more
+ * urgent still answered. */
+static const char headline_screened[] =
+	"{\"answers\":{\"age\":45,\"low_back_pain\":\"yes\","
+	"\"saddle_numbness\":\"yes\",\"sudden_severe_pain_faint\":\"no\"}}";
+
 static void test_headline_cauda_equina(void **state)
 {
 	(void)state;
@@ -130,12 +143,82 @@ static void test_headline_cauda_equina(void **state)
 			assert_true(strlen(json_string_value(json_object_get(f, "source"))) > 0);
 		}
 	assert_true(found);
-	assert_true(json_is_true(json_object_get(j, "complete")));
-	assert_true(json_is_null(json_object_get(j, "next_question")));
+	/* The emergency stands at once; the stop waits for the one red-flag
+	 * question that could make it more urgent still (an aortic
+	 * emergency), and the red flags are not all screened. */
+	assert_string_equal(json_string_value(json_object_get(j, "stopped_by")),
+			    "cauda_equina_suspected");
+	assert_true(json_is_false(json_object_get(j, "complete")));
+	assert_string_equal(json_string_value(json_object_get(j, "next_question")),
+			    "sudden_severe_pain_faint");
+	assert_true(json_is_false(json_object_get(j, "red_flags_screened")));
 	assert_int_equal(strlen(json_string_value(json_object_get(
 		json_object_get(j, "rulebase"), "sha256"))), 64);
 	json_decref(j);
 	run_free(&r);
+
+	/* Answered: the stop ends the interview. */
+	r = run_str(assess_args, headline_screened);
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(j, "triage"), "level")), "emergency");
+	assert_true(json_is_true(json_object_get(j, "complete")));
+	assert_true(json_is_null(json_object_get(j, "next_question")));
+	json_decref(j);
+	run_free(&r);
+}
+
+/* The fields of revision 2: red_flags_screened at the top, and for each
+ * finding against (an array) and citations (an array of {id, text}) beside
+ * source, in a fixed key order. */
+static void test_revision_2_fields(void **state)
+{
+	(void)state;
+	/* (a red flag, so that a finding is there whatever else holds) */
+	struct run r = run_str(assess_args, headline_screened);
+	assert_int_equal(r.status, 0);
+	json_t *j = json_loads(r.out, JSON_PRESERVE_ORDER, NULL);
+	assert_non_null(j);
+	assert_true(json_is_false(json_object_get(j, "red_flags_screened")));
+	json_t *screened = NULL;
+	{
+		struct run r2 = run_str(assess_args, screened_knee);
+		assert_int_equal(r2.status, 0);
+		screened = json_loads(r2.out, 0, NULL);
+		run_free(&r2);
+	}
+	assert_non_null(screened);
+	assert_true(json_is_true(json_object_get(screened, "red_flags_screened")));
+	json_decref(screened);
+	/* red_flags_screened follows complete. */
+	const char *key, *prev = NULL;
+	json_t *v;
+	json_object_foreach(j, key, v) {
+		if (strcmp(key, "red_flags_screened") == 0)
+			break;
+		prev = key;
+	}
+	assert_non_null(prev);
+	assert_string_equal(prev, "complete");
+	json_t *f = json_array_get(json_object_get(j, "findings"), 0);
+	assert_non_null(f);
+	assert_true(json_is_array(json_object_get(f, "against")));
+	assert_true(json_is_array(json_object_get(f, "citations")));
+	assert_true(json_is_string(json_object_get(f, "source")));
+	const char *order[] = { "id", "kind", "title", "confidence", "level",
+				"because", "against", "rules", "source",
+				"citations" };
+	size_t i = 0;
+	json_object_foreach(f, key, v) {
+		assert_true(i < sizeof(order) / sizeof(order[0]));
+		assert_string_equal(key, order[i++]);
+	}
+	assert_int_equal(i, sizeof(order) / sizeof(order[0]));
+	json_decref(j);
+	run_free(&r);
+
 }
 
 static void test_partial_answers_give_next_question(void **state)
@@ -153,6 +236,58 @@ static void test_partial_answers_give_next_question(void **state)
 	run_free(&r);
 }
 
+#define R2_FIXTURE CASES_DIR "/../unit/fixtures/r2"
+
+/* Citations through the binary: rules list shows the bibliography, assess
+ * each finding's citations and their joined text as its source, and rules
+ * check names a red flag given negative evidence. */
+static void test_citations_and_check(void **state)
+{
+	(void)state;
+	const char *list[] = { "--rules", R2_FIXTURE, "rules", "list",
+			       "--format", "json", NULL };
+	struct run r = run_str(list, "");
+	assert_int_equal(r.status, 0);
+	json_t *j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	json_t *c = json_array_get(json_object_get(j, "citations"), 2);
+	assert_string_equal(json_string_value(json_object_get(c, "id")), "cit_rule");
+	assert_string_equal(json_string_value(json_object_get(c, "text")),
+			    "Is it a rule? 1995.");
+	json_decref(j);
+	run_free(&r);
+
+	const char *assess[] = { "--rules", R2_FIXTURE, "assess", NULL };
+	r = run_str(assess, "{\"answers\":{\"g\":\"yes\",\"a\":\"yes\","
+			    "\"c\":\"no\"}}");
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	json_t *f = json_array_get(json_object_get(j, "findings"), 0);
+	assert_string_equal(json_string_value(json_object_get(f, "id")), "flag");
+	assert_int_equal(json_array_size(json_object_get(f, "citations")), 2);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(json_object_get(f, "citations"), 1), "text")),
+		"A knee study.");
+	assert_string_equal(json_string_value(json_object_get(f, "source")),
+		"Low back pain and sciatica in over 16s (NG59). National "
+		"Institute for Health and Care Excellence, 2016.; A knee study.");
+	f = json_array_get(json_object_get(j, "findings"), 1);
+	assert_string_equal(json_string_value(json_object_get(f, "id")), "rel");
+	assert_int_equal(json_array_size(json_object_get(f, "against")), 1);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(f, "against"), 0)), "c");
+	json_decref(j);
+	run_free(&r);
+
+	const char *check[] = { "--rules", R2_FIXTURE, "rules", "check", NULL };
+	r = run_str(check, "");
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "problem: rule 'flag-against-h' gives red "
+				      "flag 'flag' negative evidence\n"));
+	run_free(&r);
+}
+
 static void test_text_format(void **state)
 {
 	(void)state;
@@ -160,8 +295,25 @@ static void test_text_format(void **state)
 	struct run r = run_str(args,
 		"{\"answers\":{\"age\":45,\"low_back_pain\":\"yes\",\"saddle_numbness\":\"yes\"}}");
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "Triage level: emergency"));
+	/* Red-flag questions are still unanswered: the level says it is
+	 * interim. */
+	assert_non_null(strstr(r.out, "Triage level (interim, red-flag "
+				      "screening not finished): emergency\n"));
 	assert_non_null(strstr(r.out, "cauda_equina_suspected"));
+	run_free(&r);
+
+	/* Every relevant red flag answered: the level stands bare. */
+	r = run_str(args, screened_knee);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Triage level: self_care\n"));
+	assert_null(strstr(r.out, "interim"));
+	run_free(&r);
+	/* One of them not answered: interim again, never a bare self_care. */
+	r = run_str(args, "{\"answers\":{\"age\":30,\"knee_pain\":\"yes\"}}");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Triage level (interim, red-flag "
+				      "screening not finished): self_care\n"));
+	assert_null(strstr(r.out, "Triage level: self_care"));
 	run_free(&r);
 }
 
@@ -424,7 +576,7 @@ static void test_save_and_sessions(void **state)
 	setenv("MSKTRIAGE_DB", db, 1);
 
 	const char *save[] = { "assess", "--save", NULL };
-	struct run r = run_str(save, headline);
+	struct run r = run_str(save, headline_screened);
 	assert_int_equal(r.status, 0);
 	json_t *j = json_loads(r.out, 0, NULL);
 	json_t *session = json_object_get(j, "session");
@@ -488,7 +640,9 @@ static void test_save_and_sessions(void **state)
 	r = run_str(show, "");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "saddle_numbness"));
-	assert_non_null(strstr(r.out, "Conclusions: emergency"));
+	/* Saved with other red-flag questions unanswered: interim. */
+	assert_non_null(strstr(r.out, "Conclusions (interim, red-flag screening "
+				      "not finished): emergency"));
 	assert_non_null(strstr(r.out, "opened"));
 	run_free(&r);
 
@@ -554,6 +708,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headline_cauda_equina),
+		cmocka_unit_test(test_revision_2_fields),
+		cmocka_unit_test(test_citations_and_check),
 		cmocka_unit_test(test_partial_answers_give_next_question),
 		cmocka_unit_test(test_text_format),
 		cmocka_unit_test(test_bad_input_refused),

@@ -13,7 +13,10 @@
  * visibly withdrawn; a red-flag stop marked emergency_stopped; quit, Ctrl-C,
  * Ctrl-D and resume to the same question; end of input on a non-terminal
  * stdin; the report command's formats and errors; a store that stays
- * locked while an answer is saved.
+ * locked while an answer is saved, and the answers file that goes back
+ * into its session; two terminals on one session (one writer, a stale
+ * lease taken over); finished and signed-off sessions that stay as they
+ * are (addenda, deletion with a reason).
  *
  * Scripts name the answers that matter by SPEC question id and answer
  * anything else "n" (or skip it if refused), so they hold whatever order
@@ -504,7 +507,17 @@ static void test_full_interview(void **state)
 	expect(&p, "Safety-netting");
 	expect(&p, "saved as complete");
 	expect(&p, "sign off as");
+	/* command words and single letters are not names */
+	type(&p, "quit\n");
+	expect(&p, "'quit' is not a name to sign with");
+	next_prompt(&p);
+	type(&p, "n\n");
+	expect(&p, "'n' is not a name to sign with");
+	next_prompt(&p);
 	type(&p, "Dr Test\n");
+	expect(&p, "cannot be changed afterwards");
+	expect(&p, "sign off as 'Dr Test'? [y/N]");
+	type(&p, "y\n");
 	expect(&p, "signed off by Dr Test");
 	expect(&p, "write a plain-text report?");
 	type(&p, "y\n");
@@ -674,7 +687,14 @@ static void test_red_flag_stop(void **state)
 	const char *const rep[] = { "report", code, "--format", "text", NULL };
 	assert_int_equal(run_plain(rep, "", &out), 0);
 	assert_non_null(strstr(out, "Status       emergency_stopped"));
-	assert_non_null(strstr(out, "Triage level: emergency"));
+	/* The fixture asks every red flag it has before saddle numbness;
+	 * the built-in rule base stops with others unasked, and its level
+	 * says it is interim. */
+	if (rules_dir[0])
+		assert_non_null(strstr(out, "Triage level: emergency"));
+	else
+		assert_non_null(strstr(out, "Triage level (interim, red-flag "
+					    "screening not finished): emergency"));
 	assert_non_null(strstr(out, "[cauda_equina_suspected]"));
 	assert_non_null(strstr(out, "saddle_numbness"));
 	free(out);
@@ -783,8 +803,14 @@ static void test_killed_interview_resumes(void **state)
 	}
 	free(out);
 
+	/* The killed interview's lease is stale (its process is gone) and is
+	 * taken over after a question. */
 	const char *const res[] = { "resume", code, NULL };
 	pty_start(&p, res);
+	expect(&p, "is open in another interview");
+	expect(&p, "(it looks abandoned)");
+	expect(&p, "take the session over? [y/N]");
+	type(&p, "y\n");
 	expect(&p, "resumed");
 	expect(&p, "8 answers so far");
 	assert_string_equal(next_prompt(&p), at);
@@ -876,6 +902,8 @@ static void test_colour(void **state)
 	assert_int_equal(pty_finish(&p), 0);
 }
 
+static const char *store_text(const char *sql);
+
 /* The store cannot take an answer: said clearly, the answer kept in hand
  * and retried; on giving up, undone so the engine and the store agree. */
 static void test_store_locked(void **state)
@@ -910,8 +938,32 @@ static void test_store_locked(void **state)
 	snprintf(saved, sizeof(saved), "%s/held.json\n", dir);
 	expect(&p, "file [");
 	type(&p, saved);
+	/* the export cannot be recorded either: no file */
+	expect(&p, "cannot save the record of this export");
+	expect(&p, "retry? [Y/n]");
+	next_prompt(&p);
+	type(&p, "n\n");
+	expect(&p, "no file written");
+	expect(&p, "was not kept");
+	saved[strlen(saved) - 1] = '\0';
+	assert_int_equal(access(saved, F_OK), -1);
+	saved[strlen(saved)] = '\n';
+	assert_string_equal(next_prompt(&p), "knee_pain>");
+	/* again; this time the lock goes while the export is retried */
+	type(&p, "y\n");
+	expect(&p, "cannot save the answer to 'knee_pain'");
+	next_prompt(&p);
+	type(&p, "n\n");
+	expect(&p, "save the answers so far to a file instead?");
+	type(&p, "y\n");
+	expect(&p, "file [");
+	type(&p, saved);
+	expect(&p, "cannot save the record of this export");
+	next_prompt(&p);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	type(&p, "y\n");
 	expect(&p, "answers written to");
-	expect(&p, "--save");
+	expect(&p, "resume --answers");
 	expect(&p, "was not kept");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
 	saved[strlen(saved) - 1] = '\0';
@@ -923,10 +975,13 @@ static void test_store_locked(void **state)
 	assert_non_null(strstr(held, "\"age\": 61"));
 	assert_non_null(strstr(held, "\"knee_pain\": \"yes\""));
 	free(held);
+	/* one export, recorded before the file was written */
+	assert_string_equal(store_text("SELECT count(*) FROM audit WHERE "
+				       "event = 'answers_exported'"), "1");
 
-	/* Lock released: the same answer now goes through. */
-	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
-	type(&p, "y\n");
+	/* Lock released: an answer now goes through (another one than the
+	 * file holds, which restoring it below changes back). */
+	type(&p, "n\n");
 	const char *line = next_prompt(&p);
 	assert_non_null(prompt_id(line));
 	assert_string_not_equal(line, "knee_pain>");
@@ -940,11 +995,281 @@ static void test_store_locked(void **state)
 	assert_non_null(strstr(out, "Answers (2, in the order given)"));
 	free(out);
 
-	/* The file kept elsewhere is a request assess takes as it is. */
-	const char *const again[] = { "assess", "--answers", saved, NULL };
-	assert_int_equal(run_plain(again, "", &out), 0);
-	assert_non_null(strstr(out, "\"triage\""));
+	/* The file kept elsewhere names its session, and goes back into it
+	 * (as new revisions), never into a second session. */
+	char *held2 = slurp_file(saved);
+	char want[64];
+	snprintf(want, sizeof(want), "\"session\": \"%s\"", code);
+	assert_non_null(strstr(held2, want));
+	free(held2);
+	const char *const save2[] = { "assess", "--answers", saved, "--save", NULL };
+	assert_int_equal(run_plain(save2, "", &out), 2);   /* not a request */
 	free(out);
+	const char *const restore[] = { "resume", "--answers", saved, NULL };
+	assert_int_equal(run_plain(restore, "", &out), 0);
+	assert_non_null(strstr(out, "2 answers from"));
+	assert_non_null(strstr(out, code));
+	free(out);
+	const char *const list[] = { "sessions", "list", "--format", "json", NULL };
+	assert_int_equal(run_plain(list, "", &out), 0);
+	assert_null(strstr(strstr(out, "\"code\"") + 1, "\"code\""));
+	free(out);
+	const char *const show[] = { "sessions", "show", code, "--format", "json", NULL };
+	assert_int_equal(run_plain(show, "", &out), 0);
+	assert_non_null(strstr(out, "\"age\": \"61\""));
+	assert_non_null(strstr(out, "\"knee_pain\": \"yes\""));
+	free(out);
+	/* knee_pain: no (the yes was never stored), then yes from the file */
+	sqlite3 *h;
+	snprintf(db_path, sizeof(db_path), "%s/sessions.db", dir);
+	assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
+	sqlite3_stmt *st2;
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT group_concat(value, ',') FROM "
+		"(SELECT value FROM answer_revision WHERE question = 'knee_pain' "
+		"ORDER BY id)", -1, &st2, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st2), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st2, 0), "no,yes");
+	sqlite3_finalize(st2);
+	sqlite3_close(h);
+
+	/* a file of one session's answers is refused for another */
+	char req[700];
+	snprintf(req, sizeof(req), "%s/req.json", dir);
+	FILE *rf = fopen(req, "w");
+	assert_non_null(rf);
+	fputs("{\"answers\": {\"age\": 30}}\n", rf);
+	fclose(rf);
+	const char *const mk[] = { "assess", "--answers", req, "--save", NULL };
+	assert_int_equal(run_plain(mk, "", &out), 0);
+	free(out);
+	const char *const wrong[] = { "resume", "2", "--answers", saved, NULL };
+	assert_int_equal(run_plain(wrong, "", &out), 2);
+	assert_non_null(strstr(out, "holds the answers of session"));
+	free(out);
+}
+
+/* A query on the test's store: the first column of the first row, as text
+ * (static buffer; "" when none). */
+static const char *store_text(const char *sql)
+{
+	static char buf[1024];
+	char path[600];
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	snprintf(path, sizeof(path), "%s/sessions.db", dir);
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, sizeof(buf), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return buf;
+}
+
+/* Two terminals on one session: the second is refused with who holds it;
+ * a lease idle past the limit is taken over after a question, and the
+ * interview that lost it can no longer write. */
+static void test_one_writer(void **state)
+{
+	(void)state;
+	struct pty a, b;
+	char code[16], want[96];
+	const char *const args[] = { "interview", "--label", "x", NULL };
+	pty_start(&a, args);
+	read_code(&a, code);
+	assert_string_equal(next_prompt(&a), "age>");
+	type(&a, "61\n");
+	assert_string_equal(next_prompt(&a), "knee_pain>");
+	snprintf(want, sizeof(want), "%d", (int)a.pid);
+	assert_string_equal(store_text("SELECT pid FROM lease"), want);
+
+	const char *const res[] = { "resume", code, NULL };
+	pty_start(&b, res);
+	expect(&b, "is open in another interview");
+	snprintf(want, sizeof(want), "process %d on '", (int)a.pid);
+	expect(&b, want);
+	expect(&b, "one interview at a time");
+	assert_int_equal(pty_finish(&b), 1);
+
+	/* the holder goes on; each answer refreshes the lease */
+	store_text("UPDATE lease SET active_at = active_at - 60 RETURNING 1");
+	const char *before = store_text("SELECT active_at FROM lease");
+	long long old_active = atoll(before);
+	type(&a, "y\n");
+	assert_non_null(prompt_id(next_prompt(&a)));
+	assert_true(atoll(store_text("SELECT active_at FROM lease")) > old_active);
+
+	/* idle for a day: the lease is stale and can be taken over */
+	store_text("UPDATE lease SET active_at = active_at - 86400 RETURNING 1");
+	pty_start(&b, res);
+	expect(&b, "(it looks abandoned)");
+	expect(&b, "take the session over? [y/N]");
+	type(&b, "y\n");
+	expect(&b, "resumed");
+	expect(&b, "2 answers so far");
+	assert_non_null(prompt_id(next_prompt(&b)));
+	snprintf(want, sizeof(want), "%d", (int)b.pid);
+	assert_string_equal(store_text("SELECT pid FROM lease"), want);
+
+	/* the interview that lost the session cannot write to it */
+	type(&a, "skip\n");
+	expect(&a, "is open in another interview");
+	expect(&a, "save the answers so far to a file instead?");
+	assert_false(seen(&a, "retry?"));
+	type(&a, "\n");
+	expect(&a, "was not kept");
+	next_prompt(&a);
+	type(&a, "quit\n");
+	assert_int_equal(pty_finish(&a), 0);
+	/* leaving did not release the lease it no longer held */
+	assert_string_equal(store_text("SELECT pid FROM lease"), want);
+
+	type(&b, "quit\n");
+	expect(&b, "saved (in progress)");
+	assert_int_equal(pty_finish(&b), 0);
+	assert_string_equal(store_text("SELECT count(*) FROM lease"), "0");
+	assert_string_equal(store_text("SELECT count(*) FROM audit WHERE "
+				       "event = 'lease_taken_over'"), "1");
+	assert_string_equal(store_text("SELECT count(*) FROM answer"), "2");
+
+	/* released on quit: resumed again without a question */
+	pty_start(&b, res);
+	expect(&b, "resumed");
+	assert_false(seen(&b, "another interview"));
+	next_prompt(&b);
+	type(&b, "\004");    /* Ctrl-D */
+	expect(&b, "save and quit?");
+	type(&b, "y\n");
+	assert_int_equal(pty_finish(&b), 0);
+	assert_string_equal(store_text("SELECT count(*) FROM lease"), "0");
+}
+
+/* A finished session looked at and left keeps its status; signed off, it
+ * is closed: no resume, addenda only, deletion with a reason. */
+static void test_finished_stays_finished(void **state)
+{
+	(void)state;
+	struct pty p;
+	char code[16];
+	static const struct answer script[] = {
+		{ "age", "45" }, { "knee_pain", "n" }, { "hip_pain", "n" },
+		{ "low_back_pain", "y" }, { "saddle_numbness", "y" },
+		{ NULL, NULL },
+	};
+	const char *const args[] = { "interview", "--label", "x",
+				     "--clinician", "Dr Who", NULL };
+	pty_start(&p, args);
+	read_code(&p, code);
+	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
+	expect(&p, "saved as emergency_stopped");
+	expect(&p, "sign off as (Enter: Dr Who; '-': leave unsigned)");
+	type(&p, "-\n");
+	expect(&p, "not signed off");
+	expect(&p, "write a plain-text report?");
+	type(&p, "\n");
+	assert_int_equal(pty_finish(&p), 0);
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT status FROM session WHERE code = "
+		 "'%.4s%.4s'", code, code + 5);
+	assert_string_equal(store_text(sql), "emergency_stopped");
+
+	/* looked at and left: quit, then Ctrl-D */
+	const char *const res[] = { "resume", code, NULL };
+	pty_start(&p, res);
+	expect(&p, "resumed");
+	assert_string_equal(next_prompt(&p), "finish>");
+	type(&p, "summary\n");
+	next_prompt(&p);
+	type(&p, "quit\n");
+	expect(&p, "left unchanged (emergency_stopped)");
+	assert_int_equal(pty_finish(&p), 0);
+	assert_string_equal(store_text(sql), "emergency_stopped");
+	pty_start(&p, res);
+	assert_string_equal(next_prompt(&p), "finish>");
+	type(&p, "\004");
+	expect(&p, "save and quit?");
+	type(&p, "y\n");
+	expect(&p, "left unchanged (emergency_stopped)");
+	assert_int_equal(pty_finish(&p), 0);
+	assert_string_equal(store_text(sql), "emergency_stopped");
+	assert_string_equal(store_text("SELECT count(*) FROM audit WHERE "
+				       "event = 'resumed'"), "0");
+
+	/* finished again without a change: kept, and signed off by the
+	 * session's clinician on Enter, after confirming */
+	pty_start(&p, res);
+	assert_string_equal(next_prompt(&p), "finish>");
+	type(&p, "\n");
+	expect(&p, "unchanged: emergency_stopped");
+	expect(&p, "sign off as (Enter: Dr Who;");
+	type(&p, "\n");
+	expect(&p, "sign off as 'Dr Who'? [y/N]");
+	type(&p, "y\n");
+	expect(&p, "signed off by Dr Who");
+	expect(&p, "write a plain-text report?");
+	type(&p, "\n");
+	assert_int_equal(pty_finish(&p), 0);
+	assert_string_equal(store_text(sql), "emergency_stopped");
+
+	/* closed: no resume, no note; an addendum is kept and shown */
+	char *out = NULL;
+	assert_int_equal(run_plain(res, "", &out), 2);
+	assert_non_null(strstr(out, "has been signed off"));
+	assert_non_null(strstr(out, "sessions addendum"));
+	free(out);
+	const char *const add[] = { "sessions", "addendum", code, "--author",
+				    "Dr Who", "--text", "MRI booked for today", NULL };
+	assert_int_equal(run_plain(add, "", &out), 0);
+	free(out);
+	/* at a terminal, resuming it offers addenda instead */
+	pty_start(&p, res);
+	expect(&p, "signed off by Dr Who");
+	expect(&p, "can no longer change");
+	expect(&p, "addendum (Enter to leave):");
+	type(&p, "phoned: numbness better\n");
+	expect(&p, "by (Enter: Dr Who):");
+	type(&p, "\n");
+	expect(&p, "addendum by Dr Who added");
+	expect(&p, "addendum (Enter to leave):");
+	type(&p, "\n");
+	assert_int_equal(pty_finish(&p), 0);
+	assert_string_equal(store_text("SELECT group_concat(text, '|') FROM "
+				       "(SELECT text FROM addendum ORDER BY id)"),
+			    "MRI booked for today|phoned: numbness better");
+	assert_string_equal(store_text(sql), "emergency_stopped");
+	const char *const add_bad[] = { "sessions", "addendum", code, "--text",
+					"x", NULL };
+	assert_int_equal(run_plain(add_bad, "", &out), 2);
+	free(out);
+	const char *const show[] = { "sessions", "show", code, NULL };
+	assert_int_equal(run_plain(show, "", &out), 0);
+	assert_non_null(strstr(out, "Addenda (after sign-off):"));
+	assert_non_null(strstr(out, "Dr Who: MRI booked for today"));
+	assert_non_null(strstr(out, "addendum_added"));
+	free(out);
+	const char *const rep[] = { "report", code, NULL };
+	assert_int_equal(run_plain(rep, "", &out), 0);
+	assert_non_null(strstr(out, "Addenda (after sign-off)"));
+	assert_non_null(strstr(out, "MRI booked for today"));
+	free(out);
+
+	/* deletion needs a reason, which the audit trail keeps */
+	const char *const del[] = { "sessions", "delete", code, "--yes", NULL };
+	assert_int_equal(run_plain(del, "", &out), 2);
+	assert_non_null(strstr(out, "--reason"));
+	free(out);
+	assert_string_equal(store_text(sql), "emergency_stopped");
+	const char *const del2[] = { "sessions", "delete", code, "--yes",
+				     "--reason", "entered for the wrong patient",
+				     NULL };
+	assert_int_equal(run_plain(del2, "", &out), 0);
+	free(out);
+	assert_string_equal(store_text(sql), "");
+	assert_string_equal(store_text("SELECT detail FROM audit WHERE "
+				       "event = 'deleted'"),
+			    "entered for the wrong patient");
 }
 
 /* ------------------------------------------------------------------ main */
@@ -1018,6 +1343,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_report_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_colour, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finished_stays_finished,
+						setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name(
 		builtin ? "interview (built-in rules)" : "interview (fixture)",

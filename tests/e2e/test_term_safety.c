@@ -519,6 +519,65 @@ static void test_json_keeps_every_field(void **state)
 	run_free(&r);
 }
 
+/* A signed-off session: its signer, and addenda typed on the command
+ * line, shown escaped; what is not UTF-8 refused by field name. */
+static void test_signed_off_and_addenda(void **state)
+{
+	(void)state;
+	char code[16];
+	hostile_session(code);
+	sql("UPDATE session SET status = 'complete', finished_at = "
+	    "strftime('%s','now'), signed_off_by = ?1, signed_off_at = "
+	    "strftime('%s','now')", "Dr \x1b[2J\xff", NULL);
+
+	const char *const add[] = { "sessions", "addendum", code, "--author",
+				    "A \x1b]0;x\x07", "--text", HOSTILE, NULL };
+	struct run r = run(add, NULL);
+	assert_int_equal(r.status, 0);
+	run_free(&r);
+	const char *const bad[] = { "sessions", "addendum", code, "--author",
+				    "A", "--text", "late \xff", NULL };
+	r = run(bad, NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "'text' is not valid UTF-8"));
+	run_free(&r);
+
+	const char *const show[] = { "sessions", "show", code, NULL };
+	r = run(show, NULL);
+	assert_int_equal(r.status, 0);
+	CLEAN("sessions show", r.out);
+	assert_non_null(strstr(r.out, "signed off by Dr \\x1b[2J\\xff at"));
+	assert_non_null(strstr(r.out, "A \\x1b]0;x\\x07: bed 4 \\x1b]0;pwned"));
+	run_free(&r);
+
+	const char *const report[] = { "report", code, NULL };
+	r = run(report, NULL);
+	assert_int_equal(r.status, 0);
+	CLEAN("report", r.out);
+	assert_non_null(strstr(r.out, "Signed off   by Dr \\x1b[2J\\xff,"));
+	assert_non_null(strstr(r.out, "A \\x1b]0;x\\x07:\n    bed 4"));
+	run_free(&r);
+
+	const char *const json[] = { "sessions", "show", code, "--format", "json",
+				     NULL };
+	r = run(json, NULL);
+	json_t *j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(member(j, "signed_off_by"), "Dr \x1b[2J\xef\xbf\xbd");
+	json_t *a = json_array_get(json_object_get(j, "addenda"), 0);
+	assert_string_equal(member(a, "text"), HOSTILE);
+	assert_string_equal(member(a, "author"), "A \x1b]0;x\x07");
+	json_decref(j);
+	run_free(&r);
+
+	const char *const del[] = { "sessions", "delete", code, "--yes",
+				    "--reason", "gone \xff", NULL };
+	r = run(del, NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "'reason' is not valid UTF-8"));
+	run_free(&r);
+}
+
 /* Invalid UTF-8 is refused at input, naming the field; nothing is kept. */
 static void test_invalid_utf8_refused_at_input(void **state)
 {
@@ -537,10 +596,8 @@ static void test_invalid_utf8_refused_at_input(void **state)
 	assert_non_null(strstr(r.err, "'clinician' is not valid UTF-8"));
 	run_free(&r);
 
-	const char *const list[] = { "sessions", "list", "--format", "json", NULL };
-	r = run(list, NULL);
-	assert_string_equal(r.out, "[]\n");
-	run_free(&r);
+	/* Refused before the store is opened: nothing was created. */
+	assert_int_equal(access(db_path, F_OK), -1);
 
 	const char *const ok[] = { "interview", "--label", "bed 5", NULL };
 	r = run(ok, "note caf\xc3\xa9 \xff\x9b\nnote caf\xc3\xa9\nquit\n");
@@ -657,6 +714,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_show_and_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_keeps_every_field, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_signed_off_and_addenda, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_utf8_refused_at_input,
 						setup, teardown),

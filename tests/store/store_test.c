@@ -4,7 +4,10 @@
  * Usage: store_test CASE SCRATCH_DIR
  *
  *   permissions  directories 0700, file 0600 (and its -wal/-shm) whatever
- *                the umask; existing modes kept; SPEC §6 default path
+ *                the umask; a store readable by others narrowed, one
+ *                writable by others or in a directory writable by others
+ *                refused; symbolic links never followed; files a second
+ *                user planted never used; SPEC §6 default path
  *   readonly     read-only file or directory: clear message, DB_EREADONLY,
  *                nothing half-written, the same answer saved on retry
  *   full         size limit reached (PRAGMA max_page_count): DB_EFULL,
@@ -18,6 +21,10 @@
  *                the store reopened and checked answer by answer
  *   concurrency  8 processes x 200 sessions in one new file, plus a reader:
  *                every session complete and untorn
+ *   lease        one writer per session: 40 rounds of 8 processes racing
+ *                for one lease, one winner each; a holder killed with SIGKILL or
+ *                idle too long is stale and taken over, a live one not;
+ *                the file refuses changes to a signed-off session
  *
  * Each case works in SCRATCH_DIR/CASE, removed first. Exit status 0 when
  * every check held; failed checks are printed with their line.
@@ -287,6 +294,8 @@ static void write_file(const char *p, const void *data, size_t n)
 
 /* ---- permissions ------------------------------------------------------ */
 
+static void drop_root(void);
+
 static void perm_child(const char *file, mode_t mask)
 {
 	db *d;
@@ -313,6 +322,168 @@ static void perm_child(const char *file, mode_t mask)
 	exit(0);
 }
 
+/* db_open fails, with a message holding want (if given), creating nothing. */
+static void expect_open_refused_at(int line, const char *file,
+				   const struct db_options *opt,
+				   const char *want)
+{
+	char *err = NULL;
+	db *d = db_open_with(file, opt, &err);
+
+	if (d || !err || (want && !strstr(err, want))) {
+		fprintf(stderr, "%s:%d: open of '%s' not refused as expected "
+			"(want '%s'): %s\n", __FILE__, line, file,
+			want ? want : "", err ? err : "(opened)");
+		failures++;
+	}
+	db_close(d);
+	free(err);
+}
+#define expect_open_refused(f, o, w) expect_open_refused_at(__LINE__, f, o, w)
+
+static void touch_mode(const char *p, mode_t mode)
+{
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	REQUIRE(fd >= 0);
+	REQUIRE(fchmod(fd, mode) == 0);
+	close(fd);
+}
+
+/* Child as another user: plants files where it can. */
+static void planter(const char *dir)
+{
+	char p[4300];
+	db *d;
+	char *err = NULL;
+
+	drop_root();
+	umask(0);
+	/* a store of its own in the shared directory, readable by all */
+	snprintf(p, sizeof p, "%s/planted.db", dir);
+	touch_mode(p, 0644);
+	/* and a link where the first user's store would go */
+	snprintf(p, sizeof p, "%s/victim.db", dir);
+	if (symlink("planted.db", p) != 0)
+		exit(3);
+	/* it cannot use a store of the first user, even one readable by it */
+	snprintf(p, sizeof p, "%s/own/sessions.db", dir);
+	d = db_open(p, &err);
+	if (d || !err || !strstr(err, "another user"))
+		exit(4);
+	free(err);
+	exit(0);
+}
+
+/*
+ * The 0600/0700 promise: pre-created files, symbolic links (dangling or
+ * not), the store's directory, -wal/-shm/-journal files, a second user.
+ */
+static void private_files(void)
+{
+	char dir[4200], file[4200], target[4200], link[4200], other[4200];
+	db *d;
+	int64_t id;
+
+	/* pathf() reuses its buffers: keep copies */
+	snprintf(dir, sizeof dir, "%s", pathf("priv"));
+	snprintf(file, sizeof file, "%s", pathf("priv/sessions.db"));
+	snprintf(target, sizeof target, "%s", pathf("priv/target.db"));
+	snprintf(link, sizeof link, "%s", pathf("priv/link.db"));
+	snprintf(other, sizeof other, "%s", pathf("priv/other.db"));
+
+	mkdir_p(dir, 0700);
+	/* a pre-created empty file keeps nothing of its mode but the owner's */
+	touch_mode(file, 0644);
+	d = open_or_die(file, NULL);
+	REQUIRE(db_session_create(d, &kiosk, &id, NULL) == DB_OK);
+	CHECK(mode_of(pathf("priv/sessions.db-wal")) == 0600);
+	db_close(d);
+	CHECK(mode_of(file) == 0600);
+
+	/* a dangling link at the store's path: refused, nothing created */
+	REQUIRE(symlink("target.db", link) == 0);
+	expect_open_refused(link, NULL, "symbolic link");
+	CHECK(!exists(target));
+	/* a link to a real store: refused too, the store untouched */
+	REQUIRE(symlink("sessions.db", pathf("priv/link2.db")) == 0);
+	expect_open_refused(pathf("priv/link2.db"), NULL, "symbolic link");
+	{
+		struct db_options ro = { .read_only = true };
+
+		expect_open_refused(pathf("priv/link2.db"), &ro,
+				    "symbolic link");
+	}
+
+	/* old world-readable -wal/-shm/-journal of ours are narrowed */
+	touch_mode(pathf("priv/other.db"), 0600);
+	touch_mode(pathf("priv/other.db-wal"), 0644);
+	touch_mode(pathf("priv/other.db-shm"), 0666 & ~0022);
+	touch_mode(pathf("priv/other.db-journal"), 0640);
+	d = open_or_die(other, NULL);
+	CHECK(mode_of(pathf("priv/other.db-wal")) == 0600);
+	CHECK(mode_of(pathf("priv/other.db-shm")) == 0600);
+	CHECK(!exists(pathf("priv/other.db-journal")) ||
+	      mode_of(pathf("priv/other.db-journal")) == 0600);
+	db_close(d);
+	/* a -wal writable by others, or a link in its place: refused */
+	touch_mode(pathf("priv/w.db"), 0600);
+	touch_mode(pathf("priv/w.db-wal"), 0622);
+	expect_open_refused(pathf("priv/w.db"), NULL, "chmod 600 '");
+	touch_mode(pathf("priv/s.db"), 0600);
+	REQUIRE(symlink("target.db", pathf("priv/s.db-shm")) == 0);
+	expect_open_refused(pathf("priv/s.db"), NULL, "symbolic link");
+	CHECK(!exists(target));
+
+	/* the store's directory: writable by others is refused */
+	chmod(dir, 0770);
+	expect_open_refused(file, NULL, "chmod 700 '");
+	chmod(dir, 0757);
+	expect_open_refused(file, NULL, "chmod 700 '");
+	chmod(dir, 01777);
+	expect_open_refused(file, NULL, "directory of your own");
+	expect_open_refused(pathf("priv/new.db"), NULL, "written by other");
+	CHECK(!exists(pathf("priv/new.db")));
+	chmod(dir, 0755);   /* readable is fine: the files are 0600 */
+	d = open_or_die(file, NULL);
+	db_close(d);
+	chmod(dir, 0700);
+
+	/* a second user */
+	if (geteuid() == 0) {
+		char shared[4200];
+		pid_t pid;
+
+		snprintf(shared, sizeof shared, "%s", pathf("shared"));
+
+		mkdir_p(shared, 01777);
+		mkdir_p(pathf("shared/own"), 0755);
+		d = open_or_die(pathf("shared/own/sessions.db"), NULL);
+		db_close(d);
+		chmod(pathf("shared/own/sessions.db"), 0644);  /* an old mode */
+		pid = fork();
+		REQUIRE(pid >= 0);
+		if (pid == 0)
+			planter(shared);
+		CHECK(wait_child(pid) == 0);
+		/* what the other user planted is never used */
+		expect_open_refused(pathf("shared/victim.db"), NULL,
+				    "directory of your own");
+		expect_open_refused(pathf("shared/planted.db"), NULL,
+				    "directory of your own");
+		chmod(shared, 0755);   /* even where the directory is safe */
+		expect_open_refused(pathf("shared/victim.db"), NULL,
+				    "symbolic link");
+		expect_open_refused(pathf("shared/planted.db"), NULL,
+				    "another user");
+		/* a directory of another user */
+		mkdir_p(pathf("theirs"), 0755);
+		REQUIRE(chown(pathf("theirs"), 65534, 65534) == 0);
+		expect_open_refused(pathf("theirs/x.db"), NULL, "another user");
+		CHECK(!exists(pathf("theirs/x.db")));
+	}
+}
+
 static void case_permissions(void)
 {
 	const mode_t masks[] = { 0000, 0022, 0077, 0277, 0777 };
@@ -335,17 +506,32 @@ static void case_permissions(void)
 		CHECK(mode_of(file) == 0600);
 	}
 
-	/* an existing store keeps the mode its owner gave it */
+	/*
+	 * An existing store readable by others is narrowed to 0600; one
+	 * writable by others is refused with the chmod to run, and left as
+	 * it is for its owner to judge.
+	 */
 	{
 		char *file = pathf("u000/a/b/sessions.db");
 		db *d;
 
+		chmod(file, 0644);
+		d = open_or_die(file, NULL);
+		db_close(d);
+		CHECK(mode_of(file) == 0600);
 		chmod(file, 0640);
 		d = open_or_die(file, NULL);
 		db_close(d);
-		CHECK(mode_of(file) == 0640);
-	}
+		CHECK(mode_of(file) == 0600);
 
+		chmod(file, 0666);
+		expect_open_refused(file, NULL, "chmod 600 '");
+		CHECK(mode_of(file) == 0666);
+		chmod(file, 0620);
+		expect_open_refused(file, NULL, "written by other users");
+		chmod(file, 0600);
+	}
+	private_files();
 	/* SPEC §6: $MSKTRIAGE_DB, else $XDG_DATA_HOME/msktriage/sessions.db */
 	{
 		char *p;
@@ -392,6 +578,22 @@ static void chown_tree(const char *dir, const char *file)
 		return;
 	REQUIRE(chown(dir, 65534, 65534) == 0);
 	REQUIRE(chown(file, 65534, 65534) == 0);
+}
+
+/* The tree is the test's own again (a store of another user is refused). */
+static void chown_back(const char *dir, const char *file)
+{
+	char side[4200];
+
+	if (geteuid() != 0)
+		return;
+	REQUIRE(chown(dir, 0, 0) == 0);
+	REQUIRE(chown(file, 0, 0) == 0);
+	for (int i = 0; i < 2; i++) {
+		snprintf(side, sizeof side, "%s%s", file, i ? "-shm" : "-wal");
+		if (exists(side))
+			REQUIRE(chown(side, 0, 0) == 0);
+	}
 }
 
 /*
@@ -466,6 +668,7 @@ static void case_readonly(void)
 	CHECK(wait_child(pid) == 0);
 	chmod(dir, 0700);
 	chmod(file, 0600);
+	chown_back(dir, file);
 
 	/* a store opened read-only on purpose */
 	{
@@ -1219,6 +1422,196 @@ static void case_concurrency(void)
 	db_close(d);
 }
 
+/* ---- one writer per session, closed records --------------------------- */
+
+/* Child: takes the session's lease, says so, then waits to be killed. */
+static void lease_holder(const char *file, int64_t id, int ready)
+{
+	db *d = open_or_die(file, NULL);
+
+	if (db_lease_take(d, id, false, NULL) != DB_OK)
+		exit(2);
+	if (write(ready, "x", 1) != 1)
+		exit(3);
+	for (;;)
+		pause();
+}
+
+static bool audit_has(db *d, int64_t id, const char *event);
+
+/* Child: waits for go, tries the lease, reports, holds until done. */
+static void lease_racer(const char *file, int64_t id, int go, int report,
+			int done)
+{
+	db *d = open_or_die(file, NULL);
+	char c, r;
+	int rc;
+
+	if (read(go, &c, 1) != 1)
+		exit(2);
+	rc = db_lease_take(d, id, false, NULL);
+	r = rc == DB_OK ? 'w' : rc == DB_EHELD ? 'h' : 'e';
+	if (write(report, &r, 1) != 1)
+		exit(3);
+	if (read(done, &c, 1) < 0)   /* end of file: the round is over */
+		exit(4);
+	db_close(d);
+	exit(0);
+}
+
+/* ROUNDS x RACERS processes race for one session's lease: exactly one
+ * wins each round, and every lease is released when its holder closes. */
+static void lease_race(const char *file, int64_t id)
+{
+	enum { ROUNDS = 40, RACERS = 8 };
+	int won_total = 0, refused_total = 0;
+	double t0 = now_s();
+
+	for (int round = 0; round < ROUNDS; round++) {
+		int go[2], rep[2], done[2], wins = 0, held = 0;
+		pid_t pids[RACERS];
+
+		REQUIRE(pipe(go) == 0 && pipe(rep) == 0 && pipe(done) == 0);
+		for (int i = 0; i < RACERS; i++) {
+			pids[i] = fork();
+			REQUIRE(pids[i] >= 0);
+			if (pids[i] == 0) {
+				close(go[1]);
+				close(rep[0]);
+				close(done[1]);
+				lease_racer(file, id, go[0], rep[1], done[0]);
+			}
+		}
+		close(go[0]);
+		close(rep[1]);
+		close(done[0]);
+		REQUIRE(write(go[1], "xxxxxxxx", RACERS) == RACERS);
+		for (int i = 0; i < RACERS; i++) {
+			char r = 'e';
+
+			REQUIRE(read(rep[0], &r, 1) == 1);
+			wins += r == 'w';
+			held += r == 'h';
+		}
+		CHECK(wins == 1 && held == RACERS - 1);
+		close(done[1]);
+		for (int i = 0; i < RACERS; i++)
+			CHECK(wait_child(pids[i]) == 0);
+		close(go[1]);
+		close(rep[0]);
+		CHECK(raw_count(file, "SELECT count(*) FROM lease") == 0);
+		won_total += wins;
+		refused_total += held;
+	}
+	printf("lease race: %d rounds x %d processes: %d won, %d refused, "
+	       "%.2f s\n", ROUNDS, RACERS, won_total, refused_total,
+	       now_s() - t0);
+}
+
+static void case_lease(void)
+{
+	char file[4200];
+	db *d, *a;
+	int64_t id;
+	struct db_lease h;
+	int pfd[2];
+	char c;
+	pid_t pid;
+	sqlite3 *raw;
+
+	snprintf(file, sizeof file, "%s", pathf("lease/sessions.db"));
+	d = open_or_die(file, NULL);
+	REQUIRE(db_session_create(d, &kiosk, &id, NULL) == DB_OK);
+	lease_race(file, id);
+
+	/* a holder killed with SIGKILL leaves a lease seen as stale */
+	REQUIRE(pipe(pfd) == 0);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0)
+		lease_holder(file, id, pfd[1]);
+	REQUIRE(read(pfd[0], &c, 1) == 1);
+	memset(&h, 0, sizeof h);
+	CHECK(db_lease_take(d, id, false, &h) == DB_EHELD);
+	CHECK(h.pid == pid && !h.stale);      /* alive: not stale */
+	CHECK(db_lease_take(d, id, true, &h) == DB_EHELD);
+	CHECK(db_answer_put(d, id, "age", "30") == DB_EHELD);
+	kill(pid, SIGKILL);
+	wait_child(pid);
+	close(pfd[0]);
+	close(pfd[1]);
+	memset(&h, 0, sizeof h);
+	CHECK(db_lease_take(d, id, false, &h) == DB_EHELD);
+	CHECK(h.pid == pid && h.stale);
+	CHECK(strstr(db_errmsg(d), "abandoned") != NULL);
+	CHECK(db_lease_take(d, id, true, &h) == DB_OK);
+	CHECK(audit_has(d, id, "lease_taken_over"));
+	CHECK(db_answer_put(d, id, "age", "30") == DB_OK);
+
+	/* a live holder idle longer than the limit can be taken over, and
+	 * loses the session: its next write is refused */
+	a = open_or_die(file, NULL);
+	CHECK(db_lease_take(a, id, false, NULL) == DB_EHELD);
+	CHECK(db_lease_release(d, id) == DB_OK);
+	CHECK(db_lease_take(a, id, false, NULL) == DB_OK);
+	CHECK(db_answer_put(a, id, "age", "31") == DB_OK);
+	memset(&h, 0, sizeof h);
+	CHECK(db_lease_take(d, id, true, &h) == DB_EHELD);
+	CHECK(!h.stale);
+	REQUIRE(sqlite3_open(file, &raw) == SQLITE_OK);
+	{
+		char sql[128];
+
+		snprintf(sql, sizeof sql, "UPDATE lease SET active_at = "
+			 "active_at - %d", DB_LEASE_IDLE_LIMIT + 1);
+		REQUIRE(sqlite3_exec(raw, sql, NULL, NULL, NULL) == SQLITE_OK);
+	}
+	memset(&h, 0, sizeof h);
+	CHECK(db_lease_take(d, id, false, &h) == DB_EHELD);
+	CHECK(h.stale && h.pid == getpid());
+	CHECK(db_lease_take(d, id, true, &h) == DB_OK);
+	CHECK(db_answer_put(a, id, "age", "32") == DB_EHELD);
+	CHECK(db_answer_put(d, id, "age", "33") == DB_OK);
+	db_close(a);
+
+	/* the file itself refuses changes to a signed-off session */
+	CHECK(db_session_finish(d, id, "complete", "self_care", "{}") == DB_OK);
+	CHECK(db_session_signoff(d, id, "Dr Test") == DB_OK);
+	{
+		char sql[256];
+		static const char *const bad[] = {
+			"INSERT INTO answer (session_id, question, value, seq,"
+			" answered_at) VALUES (%lld, 'x', 'y', 9, 1)",
+			"UPDATE answer SET value = 'z' WHERE session_id = %lld",
+			"INSERT INTO note (session_id, text, at)"
+			" VALUES (%lld, 't', 1)",
+			"UPDATE session SET status = 'in_progress'"
+			" WHERE id = %lld",
+			"UPDATE session SET signed_off_by = 'x' WHERE id = %lld",
+			NULL
+		};
+		for (int i = 0; bad[i]; i++) {
+			snprintf(sql, sizeof sql, bad[i], (long long)id);
+			CHECK(sqlite3_exec(raw, sql, NULL, NULL, NULL)
+			      == SQLITE_CONSTRAINT);
+		}
+	}
+	sqlite3_close(raw);
+	CHECK(count_answers(d, id) == 1);
+	CHECK(db_check(d) == DB_OK);
+	db_close(d);
+}
+
+static int audit_event(const struct db_audit *r, void *ctx)
+{
+	return strcmp(r->event, ctx) == 0 ? 1 : 0;
+}
+
+static bool audit_has(db *d, int64_t id, const char *event)
+{
+	return db_audit_load(d, id, audit_event, (void *)event) == 1;
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -1234,6 +1627,7 @@ int main(int argc, char **argv)
 		{ "locked", case_locked },
 		{ "crash", case_crash },
 		{ "concurrency", case_concurrency },
+		{ "lease", case_lease },
 	};
 	const char *seed_env = getenv("STORE_TEST_SEED");
 
@@ -1249,12 +1643,14 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		if (strcmp(argv[1], cases[i].name) != 0)
 			continue;
-		/* The read-only case runs children as an unprivileged user,
+		/* The read-only and permissions cases run children as an
+		 * unprivileged user,
 		 * who may not be able to reach a build tree inside a private
 		 * home or temporary directory: it works under /tmp instead. */
 		char tmp_base[] = "/tmp/msktriage-store-XXXXXX";
 		const char *base = argv[2];
-		if (strcmp(argv[1], "readonly") == 0 && geteuid() == 0) {
+		if ((strcmp(argv[1], "readonly") == 0 ||
+		     strcmp(argv[1], "permissions") == 0) && geteuid() == 0) {
 			if (!mkdtemp(tmp_base) || chmod(tmp_base, 0755) != 0) {
 				perror("store_test: scratch under /tmp");
 				return 1;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db/db.h"
 
@@ -591,8 +592,8 @@ static void test_delete(void **state)
 	assert_int_equal(db_note_add(d, id, NULL, "n"), DB_OK);
 	assert_int_equal(db_session_finish(d, id, "complete", "self_care",
 					   "{}"), DB_OK);
-	assert_int_equal(db_session_delete(d, id), DB_OK);
-	assert_int_equal(db_session_delete(d, id), DB_ENOTFOUND);
+	assert_int_equal(db_session_delete(d, id, NULL), DB_OK);
+	assert_int_equal(db_session_delete(d, id, NULL), DB_ENOTFOUND);
 
 	assert_int_equal(db_session_get(d, id, &s), DB_ENOTFOUND);
 	assert_int_equal(db_session_find(d, code, &s), DB_ENOTFOUND);
@@ -717,6 +718,130 @@ static void test_callback_stop(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* A signed-off session is a closed record: no change, deletion with a
+ * reason only, addenda kept, dated and audited. */
+static void test_signed_off_closed(void **state)
+{
+	db *d = *state;
+	int64_t id = new_session(d, &clinician, NULL);
+	int64_t open_id = new_session(d, &clinician, NULL);
+	struct answers a = { 0 };
+	struct notes c = { 0 };
+	struct audit t = { 0 };
+
+	assert_int_equal(db_answer_put(d, id, "age", "50"), DB_OK);
+	assert_int_equal(db_note_add(d, id, NULL, "before"), DB_OK);
+	assert_int_equal(db_session_finish(d, id, "complete", "self_care",
+					   "{}"), DB_OK);
+	/* not signed off yet: no addendum, a note is for that */
+	assert_int_equal(db_addendum_add(d, id, "Dr Jones", "x"), DB_EINVAL);
+	assert_non_null(strstr(db_errmsg(d), "not been signed off"));
+	assert_int_equal(db_session_signoff(d, id, "Dr Jones"), DB_OK);
+
+	assert_int_equal(db_answer_put(d, id, "age", "51"), DB_EINVAL);
+	assert_non_null(strstr(db_errmsg(d), "signed off"));
+	assert_int_equal(db_answer_remove(d, id, "age"), DB_EINVAL);
+	assert_int_equal(db_note_add(d, id, NULL, "after"), DB_EINVAL);
+	assert_non_null(strstr(db_errmsg(d), "addendum"));
+	assert_int_equal(db_errcode(d), DB_EINVAL);
+	assert_int_equal(db_session_finish(d, id, "abandoned", NULL, NULL),
+			 DB_EINVAL);
+	assert_int_equal(db_session_resume(d, id, NULL), DB_EINVAL);
+	assert_int_equal(db_answers_load(d, id, collect_answer, &a), DB_OK);
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.v[0], "50");
+	assert_int_equal(db_notes_load(d, id, collect_note, &c), DB_OK);
+	assert_int_equal(c.n, 1);
+
+	/* addenda: author and text required, kept in order, audited */
+	assert_int_equal(db_addendum_add(d, id, NULL, "x"), DB_EINVAL);
+	assert_int_equal(db_addendum_add(d, id, "Dr Jones", ""), DB_EINVAL);
+	assert_int_equal(db_addendum_add(d, id, "Dr Jones", "x-ray normal"),
+			 DB_OK);
+	assert_int_equal(db_addendum_add(d, id, "Dr Lee", "seen again"),
+			 DB_OK);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(db_addenda_load(d, id, collect_note, &c), DB_OK);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.author[0], "Dr Jones");
+	assert_string_equal(c.text[0], "x-ray normal");
+	assert_string_equal(c.author[1], "Dr Lee");
+	assert_int_equal(db_addenda_load(d, open_id, collect_note, &c), DB_OK);
+	assert_int_equal(c.n, 2);
+
+	/* deletion needs a reason, which the audit trail keeps */
+	assert_int_equal(db_session_delete(d, id, NULL), DB_EINVAL);
+	assert_non_null(strstr(db_errmsg(d), "--reason"));
+	assert_int_equal(db_session_delete(d, id, ""), DB_EINVAL);
+	assert_int_equal(db_answers_load(d, id, collect_answer, &a), DB_OK);
+	assert_int_equal(db_session_delete(d, id, "duplicate of K7QX"), DB_OK);
+	assert_int_equal(db_audit_load(d, id, collect_audit, &t), DB_OK);
+	assert_string_equal(t.event[t.n - 3], "addendum_added");
+	assert_string_equal(t.event[t.n - 2], "addendum_added");
+	assert_string_equal(t.event[t.n - 1], "deleted");
+	assert_string_equal(t.detail[t.n - 1], "duplicate of K7QX");
+	/* a session not signed off is deleted without a reason */
+	assert_int_equal(db_session_delete(d, open_id, NULL), DB_OK);
+}
+
+/* Two handles on one file: one writer per session. */
+static void test_lease(void **state)
+{
+	char dir[] = "/tmp/msk-lease-XXXXXX", path[64], cmd[96];
+	char *err = NULL;
+	db *a, *b;
+	int64_t id, other;
+	struct db_lease h;
+	struct audit t = { 0 };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/s.db", dir);
+	a = db_open(path, &err);
+	assert_non_null(a);
+	b = db_open(path, &err);
+	assert_non_null(b);
+	id = new_session(a, &clinician, NULL);
+	other = new_session(a, &clinician, NULL);
+	assert_int_equal(db_lease_take(a, id, false, NULL), DB_OK);
+	assert_int_equal(db_lease_take(a, id, false, NULL), DB_OK);
+	assert_int_equal(db_lease_take(a, other, false, NULL), DB_EINVAL);
+
+	/* b is refused, told who holds it; a live lease is not taken over */
+	memset(&h, 0, sizeof h);
+	assert_int_equal(db_lease_take(b, id, false, &h), DB_EHELD);
+	assert_int_equal(h.pid, (int64_t)getpid());
+	assert_false(h.stale);
+	assert_true(h.started_at > 0);
+	assert_non_null(strstr(db_errmsg(b), "open in another interview"));
+	assert_int_equal(db_errcode(b), DB_EHELD);
+	assert_int_equal(db_lease_take(b, id, true, &h), DB_EHELD);
+	/* and cannot change the session behind a's back */
+	assert_int_equal(db_answer_put(b, id, "age", "40"), DB_EHELD);
+	assert_int_equal(db_answer_remove(b, id, "age"), DB_EHELD);
+	assert_int_equal(db_note_add(b, id, NULL, "x"), DB_EHELD);
+	assert_int_equal(db_session_finish(b, id, "abandoned", NULL, NULL),
+			 DB_EHELD);
+	assert_int_equal(db_session_delete(b, id, NULL), DB_EHELD);
+	assert_int_equal(db_answer_put(a, id, "age", "41"), DB_OK);
+	/* other sessions are free */
+	assert_int_equal(db_answer_put(b, other, "age", "40"), DB_OK);
+
+	/* released: b may take it; then a is the one refused */
+	assert_int_equal(db_lease_release(a, id), DB_OK);
+	assert_int_equal(db_lease_take(b, id, false, NULL), DB_OK);
+	assert_int_equal(db_answer_put(a, id, "age", "42"), DB_EHELD);
+	/* closing the handle releases its lease */
+	db_close(b);
+	assert_int_equal(db_answer_put(a, id, "age", "42"), DB_OK);
+	assert_int_equal(db_audit_load(a, id, collect_audit, &t), DB_OK);
+	for (int i = 0; i < t.n; i++)
+		assert_string_not_equal(t.event[i], "lease_taken_over");
+	db_close(a);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +865,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callback_stop, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_signed_off_closed, setup,
+						teardown),
+		cmocka_unit_test(test_lease),
 	};
 
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);

@@ -350,6 +350,442 @@ static void test_real_rules_builtin_matches_directory(void **state)
 	engine_free(dir);
 }
 
+/* -------------------------------------------------------- revision 2 */
+
+static bool near(double x, double want)
+{
+	return x > want - 0.0005 && x < want + 0.0005;
+}
+
+/* Replace e's answers by the id, value pairs given (NULL-ended) and run. */
+static void answers(engine *e, ...)
+{
+	va_list ap;
+	va_start(ap, e);
+	engine_answers_clear(e);
+	for (const char *id; (id = va_arg(ap, const char *)) != NULL;) {
+		const char *v = va_arg(ap, const char *);
+		if (set_text(e, id, v) != 0)
+			fail_msg("answer %s=%s: %s", id, v, engine_errmsg(e));
+	}
+	va_end(ap);
+	assert_int_equal(engine_run(e), 0);
+}
+
+static void test_cf_combination(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("r2"));
+	/* The threshold is the rule base's (0.25 here), not a constant. */
+	assert_true(engine_report_threshold(e) == 0.25);
+
+	/* Positive only: 0.6 + 0.5 (1 - 0.6). */
+	answers(e, "a", "yes", "b", "yes", NULL);
+	const struct engine_finding *f = engine_finding_find(e, "rel");
+	assert_non_null(f);
+	assert_true(near(f->confidence, 0.8));
+
+	/* Negative only: never reported, whatever its size. */
+	answers(e, "c", "no", NULL);
+	assert_null(engine_finding_find(e, "rel"));
+	answers(e, "c", "no", "d", "no", NULL);
+	assert_null(engine_finding_find(e, "rel"));
+
+	/* Mixed: (0.6 - 0.4) / (1 - 0.4). */
+	answers(e, "a", "yes", "c", "no", NULL);
+	f = engine_finding_find(e, "rel");
+	assert_non_null(f);
+	assert_true(near(f->confidence, 1.0 / 3));
+	/* Negatives combine n + c (1 + n): -0.4 and -0.7 make -0.82; with
+	 * 0.8: (0.8 - 0.82) / (1 - 0.8) = -0.1, not reported. */
+	answers(e, "a", "yes", "b", "yes", "c", "no", "d", "no", NULL);
+	assert_null(engine_finding_find(e, "rel"));
+	/* With 0.9 as well, p = 0.98: (0.98 - 0.82) / (1 - 0.82) = 0.889. */
+	answers(e, "s", "yes", "a", "yes", "b", "yes", "c", "no", "d", "no",
+		NULL);
+	f = engine_finding_find(e, "rel");
+	assert_non_null(f);
+	assert_true(near(f->confidence, 0.16 / 0.18));
+	/* Mixed, below zero: (0.6 - 0.7) / (1 - 0.6) = -0.25. */
+	answers(e, "a", "yes", "d", "no", NULL);
+	assert_null(engine_finding_find(e, "rel"));
+
+	/* The boundary: reported only above the threshold. */
+	answers(e, "t_at", "yes", "t_above", "yes", NULL);
+	assert_null(engine_finding_find(e, "at_threshold"));
+	f = engine_finding_find(e, "above_threshold");
+	assert_non_null(f);
+	assert_true(near(f->confidence, 0.26));
+	engine_free(e);
+}
+
+/* Every order of the same four answers gives the same factor: p = 1 -
+ * 0.1 * 0.4 = 0.96, n = -0.82, (0.96 - 0.82) / (1 - 0.82) = 0.778. */
+static void test_cf_order_independent(void **state)
+{
+	(void)state;
+	const char *ids[] = { "s", "a", "c", "d" };
+	const char *vals[] = { "yes", "yes", "no", "no" };
+	int perm[4] = { 0, 1, 2, 3 };
+	size_t runs = 0;
+	engine *e = load(FIX("r2"));
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++)
+			for (int k = 0; k < 4; k++) {
+				int l = 6 - i - j - k;
+				if (i == j || i == k || j == k || l < 0 || l > 3 ||
+				    l == i || l == j || l == k)
+					continue;
+				perm[0] = i, perm[1] = j, perm[2] = k, perm[3] = l;
+				engine_answers_clear(e);
+				for (int m = 0; m < 4; m++) {
+					assert_int_equal(set_text(e, ids[perm[m]],
+								  vals[perm[m]]), 0);
+					/* run in between, so the evidence
+					 * arrives over several runs too */
+					if (m == 1 && (i + j) % 2)
+						assert_int_equal(engine_run(e), 0);
+				}
+				assert_int_equal(engine_run(e), 0);
+				const struct engine_finding *f =
+					engine_finding_find(e, "rel");
+				assert_non_null(f);
+				assert_true(near(f->confidence, 0.14 / 0.18));
+				runs++;
+			}
+	assert_int_equal(runs, 24);
+	engine_free(e);
+}
+
+static void test_against(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("r2"));
+	/* d's rule argues against rel with d and c, c's with c: against is
+	 * c, d in catalogue order, once each, whatever the answer order;
+	 * because holds the positive evidence only. */
+	answers(e, "d", "no", "c", "no", "b", "yes", "a", "yes", "s", "yes",
+		NULL);
+	const struct engine_finding *f = engine_finding_find(e, "rel");
+	assert_non_null(f);
+	assert_int_equal(f->n_against, 2);
+	assert_string_equal(f->against[0], "c");
+	assert_string_equal(f->against[1], "d");
+	assert_int_equal(f->n_because, 3);
+	assert_string_equal(f->because[0], "a");
+	assert_string_equal(f->because[1], "s");
+	assert_string_equal(f->because[2], "b");
+
+	/* No negative evidence: against is empty. */
+	answers(e, "a", "yes", NULL);
+	f = engine_finding_find(e, "rel");
+	assert_non_null(f);
+	assert_int_equal(f->n_against, 0);
+	assert_int_equal(f->n_because, 1);
+	engine_free(e);
+}
+
+static void collect(void *ctx, const char *msg)
+{
+	char *buf = ctx;
+	size_t used = strlen(buf);
+	snprintf(buf + used, 8192 - used, "%s\n", msg);
+}
+
+static void test_red_flag_ignores_negative_evidence(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("r2"));
+	answers(e, "g", "yes", "h", "no", NULL);
+	const struct engine_finding *f = engine_finding_find(e, "flag");
+	assert_non_null(f);
+	assert_true(near(f->confidence, 0.9));
+	assert_int_equal(f->n_against, 0);
+	assert_int_equal(f->n_rules, 1);
+	assert_string_equal(engine_level(e)->id, "emergency");
+
+	/* rules check names it, from the rule's text and from the run. */
+	char *buf = calloc(1, 8192);
+	assert_int_equal(engine_check(e, collect, buf), 2);
+	assert_non_null(strstr(buf, "rule 'flag-against-h' gives red flag "
+				    "'flag' negative evidence"));
+	assert_non_null(strstr(buf, "red flag 'flag' takes negative evidence"));
+	free(buf);
+	engine_free(e);
+
+	/* Before any run only the rule's text shows it. */
+	e = load(FIX("r2"));
+	assert_int_equal(engine_check(e, NULL, NULL), 1);
+	engine_free(e);
+}
+
+static void test_recommendations_pruned(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("r2"));
+	/* rel has only negative evidence: its recommendation goes, and the
+	 * one shared with the flag keeps the flag only. */
+	answers(e, "c", "no", "g", "yes", NULL);
+	assert_null(engine_finding_find(e, "rel"));
+	assert_int_equal(engine_recommendation_count(e), 1);
+	const struct engine_recommendation *r = engine_recommendation_at(e, 0);
+	assert_string_equal(r->id, "rec_both");
+	assert_int_equal(r->n_because, 1);
+	assert_string_equal(r->because[0], "flag");
+
+	/* Nothing reported behind either: no recommendation. */
+	answers(e, "c", "no", NULL);
+	assert_int_equal(engine_recommendation_count(e), 0);
+
+	/* Both reported: rec_rel, and rec_both on both findings. */
+	answers(e, "a", "yes", "g", "yes", NULL);
+	assert_int_equal(engine_recommendation_count(e), 2);
+	assert_int_equal(engine_recommendation_at(e, 1)->n_because, 2);
+
+	/* The level counts reported findings only: rel at consultation is
+	 * dropped below the threshold, and the level is the default. */
+	answers(e, "a", "yes", "d", "no", NULL);
+	assert_int_equal(engine_finding_count(e), 0);
+	assert_string_equal(engine_level(e)->id, "self_care");
+	engine_free(e);
+}
+
+static void test_gives_way_to(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("r2"));
+	/* Alone, the unconfirmed form is reported, and tail gives way to it. */
+	answers(e, "g", "unsure", "h", "yes", NULL);
+	assert_non_null(engine_finding_find(e, "flag_unconfirmed"));
+	assert_null(engine_finding_find(e, "tail"));
+	assert_string_equal(engine_level(e)->id, "consultation_24");
+
+	/* With the flag it gives way; tail gave way only to a reported
+	 * finding, so it is back. */
+	answers(e, "g", "yes", "h", "yes", NULL);
+	assert_non_null(engine_finding_find(e, "flag"));
+	assert_null(engine_finding_find(e, "flag_unconfirmed"));
+	assert_non_null(engine_finding_find(e, "tail"));
+	assert_string_equal(engine_level(e)->id, "emergency");
+
+	const struct engine_finding *d = engine_finding_def_find(e, "tail");
+	assert_int_equal(d->n_gives_way_to, 1);
+	assert_string_equal(d->gives_way_to[0], "flag_unconfirmed");
+	engine_free(e);
+}
+
+static void test_when_complete(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("r2"));
+	assert_true(engine_finding_def_find(e, "none_found")->when_complete);
+	/* Its evidence holds from the start, but it waits for the end. */
+	answers(e, "a", "no", NULL);
+	assert_false(engine_is_complete(e));
+	assert_null(engine_finding_find(e, "none_found"));
+
+	/* Everything answered: complete, and reported. */
+	answers(e, "a", "no", "s", "no", "b", "no", "c", "yes", "d", "yes",
+		"t_at", "no", "t_above", "no", "w", "no", "h", "skip", "g", "no",
+		"calf", "no", "minor_rf", "no", NULL);
+	assert_true(engine_is_complete(e));
+	assert_non_null(engine_finding_find(e, "none_found"));
+	assert_string_equal(engine_level(e)->id, "self_care");
+
+	/* Complete through a stop: reported too. */
+	answers(e, "calf", "yes", "breathless", "no", "exam_x", "no", NULL);
+	assert_true(engine_is_complete(e));
+	assert_non_null(engine_finding_find(e, "none_found"));
+	engine_free(e);
+}
+
+static void test_red_flags_screened(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("r2"));
+	assert_false(engine_red_flags_screened(e)); /* not run yet */
+	answers(e, NULL);
+	assert_false(engine_red_flags_screened(e));
+	answers(e, "g", "no", "calf", "no", NULL);
+	assert_false(engine_red_flags_screened(e)); /* minor_rf */
+	answers(e, "g", "no", "calf", "no", "minor_rf", "skip", NULL);
+	assert_true(engine_red_flags_screened(e)); /* declined counts */
+
+	/* A new relevant red-flag question reopens it. */
+	answers(e, "g", "no", "calf", "yes", "minor_rf", "no",
+		"breathless", "no", NULL);
+	assert_false(engine_red_flags_screened(e)); /* exam_x */
+	/* A kiosk never asks the examination. */
+	engine_mode_set(e, ENGINE_MODE_KIOSK);
+	assert_int_equal(engine_run(e), 0);
+	assert_true(engine_red_flags_screened(e));
+	engine_free(e);
+}
+
+static void test_deferred_stop(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("r2"));
+	/* The emergency holds at once, the stop is named, but the
+	 * breathlessness question could make it more urgent: it is next
+	 * (before g, which informs nothing more urgent than emergency, and
+	 * before the ordinary questions). */
+	answers(e, "calf", "yes", NULL);
+	assert_string_equal(engine_level(e)->id, "emergency");
+	assert_string_equal(engine_stop_reason(e), "emerg_flag");
+	assert_false(engine_is_complete(e));
+	assert_string_equal(engine_next_question(e)->id, "breathless");
+
+	/* Answered no: the clinician-only examination is next ... */
+	answers(e, "calf", "yes", "breathless", "no", NULL);
+	assert_string_equal(engine_next_question(e)->id, "exam_x");
+	assert_false(engine_is_complete(e));
+	/* ... which a kiosk never asks: complete. */
+	engine_mode_set(e, ENGINE_MODE_KIOSK);
+	assert_int_equal(engine_run(e), 0);
+	assert_true(engine_is_complete(e));
+	assert_null(engine_next_question(e));
+	engine_mode_set(e, ENGINE_MODE_CLINICIAN);
+
+	/* Declined counts as answered. */
+	answers(e, "calf", "yes", "breathless", "no", "exam_x", "skip", NULL);
+	assert_true(engine_is_complete(e));
+	assert_string_equal(engine_stop_reason(e), "emerg_flag");
+	assert_string_equal(engine_level(e)->id, "emergency");
+
+	/* Answered yes: the more urgent finding stops, nothing is more
+	 * urgent still. */
+	answers(e, "calf", "yes", "breathless", "yes", NULL);
+	assert_string_equal(engine_level(e)->id, "emergency_ambulance");
+	assert_string_equal(engine_stop_reason(e), "ambulance_flag");
+	assert_true(engine_is_complete(e));
+
+	/* A finding below the threshold stops nothing, even at a stopping
+	 * level (flow.clp's interview-stop holds for it). */
+	answers(e, "w", "yes", NULL);
+	assert_null(engine_finding_find(e, "weak_urgent"));
+	assert_null(engine_stop_reason(e));
+	assert_string_equal(engine_level(e)->id, "self_care");
+	assert_string_equal(engine_next_question(e)->id, "g");
+
+	/* A stop with no more urgent question pending is complete at once:
+	 * the flag (emergency) with calf unanswered would defer to calf,
+	 * which informs the ambulance finding... */
+	answers(e, "g", "yes", NULL);
+	assert_string_equal(engine_next_question(e)->id, "calf");
+	/* ... and once calf is no, nothing is left. */
+	answers(e, "g", "yes", "calf", "no", NULL);
+	assert_true(engine_is_complete(e));
+	assert_string_equal(engine_stop_reason(e), "flag");
+	engine_free(e);
+}
+
+static void test_citations(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("r2"));
+	assert_int_equal(engine_citation_count(e), 3);
+	const struct engine_citation *c = engine_citation_find(e, "cit_guideline");
+	assert_non_null(c);
+	assert_string_equal(c->kind, "guideline");
+	assert_string_equal(c->year, "2016");
+	assert_string_equal(c->text, "Low back pain and sciatica in over 16s "
+		"(NG59). National Institute for Health and Care Excellence, 2016.");
+	assert_string_equal(engine_citation_find(e, "cit_study")->text,
+			    "A knee study.");
+	/* A title that ends a sentence takes no second full stop. */
+	assert_string_equal(engine_citation_find(e, "cit_rule")->text,
+			    "Is it a rule? 1995.");
+	assert_ptr_equal(engine_citation_at(e, 1), engine_citation_find(e, "cit_study"));
+	assert_null(engine_citation_find(e, "nope"));
+
+	const struct engine_finding *f = engine_finding_def_find(e, "flag");
+	assert_int_equal(f->n_cites, 2);
+	assert_string_equal(f->cites[1], "cit_study");
+	assert_string_equal(f->source, "Low back pain and sciatica in over 16s "
+		"(NG59). National Institute for Health and Care Excellence, "
+		"2016.; A knee study.");
+	assert_string_equal(engine_recommendation_def_at(e, 0)->source,
+			    "A knee study.");
+	engine_free(e);
+
+	/* Without cites, the source slot is the source. */
+	e = load(FIX("mini"));
+	assert_int_equal(engine_citation_count(e), 0);
+	f = engine_finding_def_find(e, "back_flag");
+	assert_int_equal(f->n_cites, 0);
+	assert_string_equal(f->source, "test");
+	engine_free(e);
+}
+
+/* One of each defect engine_check claims to find, each reported. */
+static void test_check_reports_each_defect(void **state)
+{
+	(void)state;
+	static const char *const want[] = {
+		"rules use relation 'mystery', which is neither a question id nor a declared relation",
+		"question 'unread' is read by no rule",
+		"question 'mute' lacks clinician or patient wording",
+		"question 'whyless' does not say why it is asked",
+		"question 'sectionless' has no section",
+		"question 'ranged' has an empty range",
+		"question 'chosen' lacks a plain label for each choice",
+		"question 'chosen' uses the reserved choice 'skip'",
+		"question 'informer' informs undefined finding 'nowhere'",
+		"question 'idle' informs no finding",
+		"question 'specwhy': the why names the specification or a seed file",
+		"question 'labelled': the choice label names the specification or a seed file",
+		"finding 'sourceless' names no source",
+		"finding 'sourceless' cites no citation",
+		"finding 'untitled' lacks a title, clinician or patient wording",
+		"finding 'good' is defined twice",
+		"finding 'yielding' gives way to itself",
+		"finding 'yielding' gives way to undefined finding 'ghost'",
+		"finding 'circle_a' gives way in a circle",
+		"finding 'circle_b' gives way in a circle",
+		"finding 'miscited' names no source",
+		"finding 'miscited' cites undefined citation 'cit_ghost'",
+		"finding 'leaky': the clinician text names the specification or a seed file",
+		"recommendation 'bare' names no source",
+		"recommendation 'bare' lacks a title, clinician or patient wording",
+		"recommendation 'bare' cites no citation",
+		"recommendation 'specrec': the patient text names the specification or a seed file",
+		"citation 'cit_untitled' has no title",
+		"citation 'cit_seed': the text names the specification or a seed file",
+		"citation 'cit_seed' is cited by no finding or recommendation",
+		"citation 'cit_txt': the note names the specification or a seed file",
+		"citation 'cit_ok' is defined twice",
+		"rule 'flag-against' gives red flag 'flag' negative evidence",
+		"level 'emergency': the safety-net names the specification or a seed file",
+		"level 'consultation_24' lacks wording or safety-netting",
+		/* revealed by runs */
+		"evidence names undefined finding 'phantom'",
+		"evidence names undefined rule 'no-such-rule'",
+		"evidence rests on 'stranger', which is neither a question nor a finding",
+		"a rule recommends undefined 'unknown_rec'",
+		"recommendation rests on undefined finding 'phantom'",
+		"red flag 'flag' takes negative evidence",
+	};
+	size_t n_want = sizeof(want) / sizeof(want[0]);
+	engine *e = load(FIX("defects"));
+	assert_int_equal(set_text(e, "fine", "yes"), 0);
+	assert_int_equal(engine_run(e), 0);
+	assert_int_equal(set_text(e, "fine", "no"), 0);
+	assert_int_equal(engine_run(e), 0);
+	char *buf = calloc(1, 8192);
+	size_t n = engine_check(e, collect, buf);
+	for (size_t i = 0; i < n_want; i++) {
+		char line[300];
+		snprintf(line, sizeof(line), "%s\n", want[i]);
+		if (!strstr(buf, line))
+			fail_msg("not reported: %s\n(reported:\n%s)", want[i], buf);
+	}
+	if (n != n_want)
+		fail_msg("%zu problems reported, %zu expected:\n%s", n, n_want, buf);
+	free(buf);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +802,17 @@ int main(void)
 		cmocka_unit_test(test_check_finds_defects),
 		cmocka_unit_test(test_changing_answers_to_new_values),
 		cmocka_unit_test(test_real_rules_builtin_matches_directory),
+		cmocka_unit_test(test_cf_combination),
+		cmocka_unit_test(test_cf_order_independent),
+		cmocka_unit_test(test_against),
+		cmocka_unit_test(test_red_flag_ignores_negative_evidence),
+		cmocka_unit_test(test_recommendations_pruned),
+		cmocka_unit_test(test_gives_way_to),
+		cmocka_unit_test(test_when_complete),
+		cmocka_unit_test(test_red_flags_screened),
+		cmocka_unit_test(test_deferred_stop),
+		cmocka_unit_test(test_citations),
+		cmocka_unit_test(test_check_reports_each_defect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
