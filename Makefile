@@ -7,6 +7,9 @@
 #   make test SANITIZE=1   the same with AddressSanitizer + UBSan (build-asan/)
 #   make deps       install missing Debian packages (apt-get update first)
 #   make bench      run the benchmarks (results go in docs/benchmarks.md)
+#   make fuzz       build the libFuzzer harnesses with clang (build-fuzz/) and
+#                   run each for FUZZ_SECONDS (default 300); installs clang
+#                   and its fuzzer runtime, which nothing else needs
 
 DEBIAN_PACKAGES := build-essential cmake pkg-config libclips-dev \
 	libsqlite3-dev libreadline-dev libjansson-dev libsodium-dev libcmocka-dev
@@ -20,12 +23,30 @@ CMAKE_FLAGS :=
 endif
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build deps run test bench clean
+# Only for `make fuzz`, never for `make run` or `make test`.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+FUZZ_SECONDS ?= 300
+FUZZ_BUILD := build-fuzz
+FUZZ_FLAGS := -dict=tests/fuzz/msktriage.dict -max_len=16384 -close_fd_mask=3 \
+	-rss_limit_mb=4096 -timeout=30 -print_final_stats=1
+
+.PHONY: all build deps fuzz-deps run test bench fuzz clean
 
 all: build
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+fuzz-deps:
+	@missing=$$(for p in $(FUZZ_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -50,5 +71,20 @@ test: build
 bench: build
 	./bench/run.sh $(BUILD)
 
+# Each fuzzer starts from the seeds (made from tests/cases) plus what
+# earlier runs kept in $(FUZZ_BUILD)/corpus/; crashes are written to
+# $(FUZZ_BUILD)/ and fail the target.
+fuzz: deps fuzz-deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DMSKTRIAGE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	./$(FUZZ_BUILD)/tests/fuzz/fuzz_seeds tests/cases $(FUZZ_BUILD)/seeds
+	for t in request assess; do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t && \
+		./$(FUZZ_BUILD)/tests/fuzz/fuzz_$$t $(FUZZ_FLAGS) \
+			-max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=$(FUZZ_BUILD)/crash-$$t- \
+			$(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/seeds/$$t || exit 1; \
+	done
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

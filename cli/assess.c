@@ -8,12 +8,22 @@
  *
  * Single mode reads one JSON request, prints one result and exits 0, or
  * prints a message naming the bad field on stderr, nothing on stdout, and
- * exits 2. Batch mode reads JSON Lines and writes one result line per input
- * line, in order; a bad line yields {"line": N, "error": "..."} and the batch
- * goes on. Batch work is spread over threads, one engine each, in blocks
- * so memory stays bounded whatever the input size. A block is evaluated
- * in an order that puts similar cases together (see similarity_key and
+ * exits 2. Batch mode reads JSON Lines and writes exactly one result line per
+ * input line, blank lines included, in order, each as soon as it is known;
+ * every line carries "line" (1-based) and the request's "id" when it has
+ * one; a bad line yields {"line": N, "error": "..."} and the batch goes on.
+ * A read error or running out of memory stops the batch with a message on
+ * stderr and exit 1; a line longer than MAX_REQUEST gives an error line and
+ * exit 2. Batch work is spread over threads, one engine each, in blocks so
+ * memory stays bounded whatever the input size. A block is evaluated in an
+ * order that puts similar cases together (see similarity_key and
  * run_block); the output keeps the input's order.
+ *
+ * With --save each case is one transaction: the session, its answers and
+ * its conclusions, or nothing. A request's "id" is stored with its
+ * session; a case whose id is already stored is refused (an error line
+ * naming the session that holds it, or exit 2 in single mode), never saved
+ * twice, so a batch can be run again after a kill.
  */
 #include "cli/cli.h"
 #include "cli/result.h"
@@ -21,6 +31,7 @@
 #include "cli/term.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,7 +39,13 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A request larger than this is refused: no answer set comes close. */
+/* A request (or batch line) larger than this is refused before it is
+ * parsed: no answer set comes close, and it bounds what jansson allocates.
+ * Jansson's lexer ignores an allocation failure inside a token and goes on
+ * with a broken buffer (a crash, not an error), so it must never be the
+ * one to run out: with at most 1 MiB of text its needs stay far below the
+ * room the engine checks for (see engine_alloc), which is where memory
+ * running short is caught and reported. */
 #define MAX_REQUEST (1024 * 1024)
 #define BLOCK_LINES 8192
 
@@ -38,7 +55,7 @@ static int read_all(FILE *f, char **out, size_t *len, char *err, size_t errsize)
 	char *buf = malloc(cap);
 	if (!buf) {
 		snprintf(err, errsize, "out of memory");
-		return -1;
+		return -2;
 	}
 	size_t got;
 	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
@@ -54,7 +71,7 @@ static int read_all(FILE *f, char **out, size_t *len, char *err, size_t errsize)
 			if (!p) {
 				free(buf);
 				snprintf(err, errsize, "out of memory");
-				return -1;
+				return -2;
 			}
 			buf = p;
 			cap *= 2;
@@ -63,7 +80,7 @@ static int read_all(FILE *f, char **out, size_t *len, char *err, size_t errsize)
 	if (ferror(f)) {
 		free(buf);
 		snprintf(err, errsize, "cannot read input: %s", strerror(errno));
-		return -1;
+		return -2;
 	}
 	*out = buf;
 	*len = n;
@@ -106,49 +123,47 @@ static void print_text(const engine *e)
 	       engine_rulebase_sha256(e));
 }
 
-/*
- * Keep e's answers and conclusions as a new "api" session and add
- * "session": {"id", "code", "status"} to result. Returns 0, or -1 with a
- * message in err (nothing of the session is then reported).
- */
-static int save_session(db *d, const engine *e, json_t *result, char *err,
-			size_t errsize)
-{
-	struct db_session_new sn = {
-		.mode = "api",
-		.rulebase_sha256 = engine_rulebase_sha256(e),
-		.program_version = cli_version,
-	};
-	int64_t id;
-	char code[DB_CODE_SIZE];
-	if (db_session_create(d, &sn, &id, code) != DB_OK)
-		goto out_db;
-	for (size_t i = 0; i < engine_question_count(e); i++) {
-		const char *q = engine_question_at(e, i)->id;
-		const char *text = engine_answer_text(e, q);
-		if (text && db_answer_put(d, id, q, text) != DB_OK)
-			goto out_db;
-	}
-	if (cli_store_conclusions(d, id, e) != DB_OK)
-		goto out_db;
-	json_object_set_new(result, "session",
-			    json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,
-				      "code", code, "status", cli_session_status(e)));
-	return 0;
-out_db:
-	snprintf(err, errsize, "cannot save the session: %s", db_errmsg(d));
-	return -1;
-}
-
 /* ------------------------------------------------------------------ batch */
+
+/*
+ * How a batch runs. The main thread reads the input into blocks of at most
+ * BLOCK_LINES lines and BLOCK_BYTES bytes; no line is ever held beyond
+ * MAX_REQUEST bytes (read_line). Each block is parsed by the workers in
+ * parallel, sorted by similarity_key, and evaluated by the workers, each a
+ * contiguous share of that order. Meanwhile the main thread walks the block
+ * in input order: as soon as a line and all lines before it are evaluated
+ * it saves that line's session (--save: one transaction, in input order)
+ * and prints its result line, flushing whenever it has to wait. A batch
+ * killed at any point has therefore printed every session it saved, but
+ * for at most the one whose line it was about to print; re-running the same
+ * input with ids then refuses that one instead of storing it twice.
+ */
+
+#define BLOCK_BYTES (64u * 1024 * 1024)
+#define MAX_ID 128
+
+/* What --save keeps of an evaluated line, taken from the worker's engine
+ * before it moves on to the next case. */
+struct save_data {
+	struct db_answer *answers;
+	size_t n_answers;
+	const char *status;        /* static */
+	char *level;
+	char *conclusions;         /* the result as JSON text */
+};
 
 struct line {
 	char *text;
 	size_t len;
-	char *out;      /* result or error line, without newline */
-	unsigned long no; /* line number in the input */
-	json_t *req;    /* the parsed request, while its block runs */
-	char *key;      /* see similarity_key() */
+	unsigned long no;  /* line number in the input, 1-based */
+	char *id;          /* the request's "id", validated; NULL when none */
+	json_t *req;       /* the parsed request, while its block runs */
+	char *key;         /* see similarity_key() */
+	json_t *result;    /* --save: the result, until the session is added */
+	struct save_data save;
+	char *out;         /* the output line, without newline */
+	bool fatal;        /* memory ran out: the batch stops before this line */
+	bool done;         /* under block.lock: the line may be written */
 };
 
 struct block {
@@ -157,47 +172,156 @@ struct block {
 	struct line **order; /* parsed lines, in similarity order */
 	size_t n_order;
 	enum engine_mode mode;
+	bool save;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct line *wanted; /* under lock: the line the writer waits for */
 };
 
 struct worker {
 	pthread_t thread;
 	engine *e;
-	db *d;          /* --save: this thread's own store handle */
 	struct block *b;
 	size_t first, end; /* this worker's share of lines, then of order */
 };
 
-static char *error_line(unsigned long no, const char *msg)
+static json_t *line_head(const struct line *l)
+{
+	json_t *j = json_object();
+	if (j && json_object_set_new(j, "line", json_integer((json_int_t)l->no)))
+		goto out_fail;
+	if (j && l->id && json_object_set_new(j, "id", json_string(l->id)))
+		goto out_fail;
+	return j;
+out_fail:
+	json_decref(j);
+	return NULL;
+}
+
+/* {"line": N, "id": ..., "error": msg}; NULL when out of memory. */
+static char *error_line(const struct line *l, const char *msg)
 {
 	/* A message may quote a path or a value that is not UTF-8, which a
 	 * JSON string cannot hold: such bytes become U+FFFD. */
 	char *fixed = term_utf8_repair(msg);
-	json_t *j = fixed ? json_pack("{s:I, s:s}", "line", (json_int_t)no,
-				      "error", fixed) : NULL;
-	char *s = j ? json_dumps(j, JSON_COMPACT | CLI_JSON_REAL) : NULL;
+	json_t *j = fixed ? line_head(l) : NULL;
+	char *s = NULL;
+	if (j && json_object_set_new(j, "error", json_string(fixed)) == 0)
+		s = json_dumps(j, JSON_COMPACT | CLI_JSON_REAL);
 	json_decref(j);
 	free(fixed);
 	return s;
 }
 
-static void run_line(engine *e, db *d, enum engine_mode mode, struct line *l)
+static void set_error(struct line *l, const char *msg)
+{
+	l->out = error_line(l, msg);
+	if (!l->out)
+		l->fatal = true;
+}
+
+/* The request's optional "id": a string of 1 to MAX_ID bytes with no
+ * control character (C0, DEL or C1). Returns 0, or -1 with a message. */
+static int request_id(json_t *req, char **out, char *err, size_t errsize)
+{
+	json_t *id = json_object_get(req, "id");
+	*out = NULL;
+	if (!id)
+		return 0;
+	const unsigned char *s = (const unsigned char *)json_string_value(id);
+	size_t n = s ? json_string_length(id) : 0;
+	bool ok = s && n >= 1 && n <= MAX_ID && n == strlen((const char *)s);
+	for (size_t i = 0; ok && i < n; i++)
+		if (s[i] < 0x20 || s[i] == 0x7f ||
+		    (s[i] == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 &&
+		     s[i + 1] <= 0x9f))
+			ok = false;
+	if (!ok) {
+		snprintf(err, errsize, "'id' must be a string of 1 to %d "
+			 "printable characters", MAX_ID);
+		return -1;
+	}
+	if (!(*out = strdup((const char *)s))) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void save_data_free(struct save_data *s)
+{
+	for (size_t i = 0; i < s->n_answers; i++) {
+		free((char *)s->answers[i].question);
+		free((char *)s->answers[i].value);
+	}
+	free(s->answers);
+	free(s->level);
+	free(s->conclusions);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Copy what a session of e's case keeps; conclusions is the result JSON
+ * without line, id and session. Returns 0, or -1 when out of memory. */
+static int save_data_take(const engine *e, json_t *result, struct save_data *s)
+{
+	size_t n = engine_question_count(e);
+	s->answers = calloc(n ? n : 1, sizeof(*s->answers));
+	if (!s->answers)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *q = engine_question_at(e, i)->id;
+		const char *text = engine_answer_text(e, q);
+		if (!text)
+			continue;
+		struct db_answer *a = &s->answers[s->n_answers++];
+		a->question = strdup(q);
+		a->value = strdup(text);
+		if (!a->question || !a->value)
+			return -1;
+	}
+	s->status = cli_session_status(e);
+	if (strcmp(s->status, "in_progress") != 0) {
+		s->level = strdup(engine_level(e)->id);
+		s->conclusions = json_dumps(result, JSON_COMPACT | CLI_JSON_REAL);
+		if (!s->level || !s->conclusions)
+			return -1;
+	}
+	return 0;
+}
+
+/* Evaluate one parsed line on e. Returns -1 when e can no longer be used
+ * (it ran out of memory). */
+static int run_line(engine *e, struct block *b, struct line *l)
 {
 	char err[512];
-	int rv = cli_request_apply(e, mode, l->req, err, sizeof(err));
+	int rv = cli_request_apply(e, b->mode, l->req, err, sizeof(err));
+	if (rv != 0 && engine_is_out_of_memory(e)) {
+		l->fatal = true;
+		return -1;
+	}
 	if (rv != 0) {
-		l->out = error_line(l->no, err);
-		return;
+		set_error(l, err);
+		return 0;
 	}
-	json_t *j = cli_result_json(e);
-	if (j && d && save_session(d, e, j, err, sizeof(err)) != 0) {
+	json_t *r = cli_result_json(e);
+	json_t *j = r ? line_head(l) : NULL;
+	if (!j || json_object_update(j, r) != 0 ||
+	    (b->save && save_data_take(e, r, &l->save) != 0)) {
+		json_decref(r);
 		json_decref(j);
-		l->out = error_line(l->no, err);
-		return;
+		l->fatal = true;
+		return 0;
 	}
-	l->out = j ? json_dumps(j, JSON_COMPACT | CLI_JSON_REAL) : NULL;
+	json_decref(r);
+	if (b->save) {
+		l->result = j;
+		return 0;
+	}
+	l->out = json_dumps(j, JSON_COMPACT | CLI_JSON_REAL);
 	json_decref(j);
 	if (!l->out)
-		l->out = error_line(l->no, "out of memory");
+		l->fatal = true;
+	return 0;
 }
 
 /*
@@ -243,155 +367,523 @@ static int cmp_line_key(const void *a, const void *b)
 	return strcmp(x->key ? x->key : "", y->key ? y->key : "");
 }
 
-/* Phase 1, in parallel: parse a share of the block's lines and key them. */
+/* The writer is woken only for the line it waits for, not for every line
+ * that is done out of order. */
+static void mark_done(struct block *b, struct line *l)
+{
+	pthread_mutex_lock(&b->lock);
+	l->done = true;
+	if (b->wanted == l)
+		pthread_cond_signal(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Phase 1, in parallel: parse a share of the block's lines and key them.
+ * A line that is already settled (an error) is marked done. */
 static void *worker_parse(void *arg)
 {
 	struct worker *w = arg;
 	char err[512];
 	for (size_t i = w->first; i < w->end; i++) {
 		struct line *l = &w->b->lines[i];
-		if (l->out)
+		if (l->out || l->fatal) {
+			mark_done(w->b, l);
 			continue;
+		}
 		l->req = cli_request_parse(l->text, l->len, err, sizeof(err));
+		if (l->req && request_id(l->req, &l->id, err, sizeof(err)) != 0) {
+			json_decref(l->req);
+			l->req = NULL;
+		}
 		if (!l->req) {
-			l->out = error_line(l->no, err);
+			set_error(l, err);
+			mark_done(w->b, l);
 			continue;
 		}
 		l->key = similarity_key(w->e, l->req);
+		if (!l->key) {
+			json_decref(l->req);
+			l->req = NULL;
+			l->fatal = true;
+			mark_done(w->b, l);
+		}
 	}
 	return NULL;
 }
 
-/* Phase 2, in parallel: evaluate a contiguous share of the sorted order. */
+/* Phase 2, in parallel: evaluate a contiguous share of the sorted order.
+ * After the engine ran out of memory the rest of the share is marked
+ * fatal: the main thread stops at the first of them. */
 static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
-	for (size_t i = w->first; i < w->end; i++)
-		run_line(w->e, w->d, w->b->mode, w->b->order[i]);
+	bool dead = false;
+	for (size_t i = w->first; i < w->end; i++) {
+		struct line *l = w->b->order[i];
+		if (dead || run_line(w->e, w->b, l) != 0) {
+			dead = true;
+			l->fatal = true;
+		}
+		mark_done(w->b, l);
+	}
 	return NULL;
 }
 
-static void in_parallel(struct worker *ws, size_t n_workers, size_t n,
-			void *(*fn)(void *))
+static void share(struct worker *ws, size_t n_workers, size_t n)
 {
 	size_t per = (n + n_workers - 1) / n_workers;
 	for (size_t i = 0; i < n_workers; i++) {
 		ws[i].first = i * per < n ? i * per : n;
 		ws[i].end = (i + 1) * per < n ? (i + 1) * per : n;
 	}
-	if (n_workers == 1) {
-		fn(&ws[0]);
-		return;
+}
+
+/* Start fn on every worker, each on its own thread, so that this thread
+ * can write results meanwhile. Returns the number of threads started. */
+static size_t start(struct worker *ws, size_t n_workers, void *(*fn)(void *))
+{
+	size_t started = 0;
+	for (size_t i = 0; i < n_workers; i++) {
+		if (pthread_create(&ws[i].thread, NULL, fn, &ws[i]) != 0)
+			break;
+		started++;
 	}
-	for (size_t i = 0; i < n_workers; i++)
-		pthread_create(&ws[i].thread, NULL, fn, &ws[i]);
-	for (size_t i = 0; i < n_workers; i++)
+	/* A thread that cannot be started: its share runs here. */
+	for (size_t i = started; i < n_workers; i++)
+		fn(&ws[i]);
+	return started;
+}
+
+static void join(struct worker *ws, size_t started)
+{
+	for (size_t i = 0; i < started; i++)
 		pthread_join(ws[i].thread, NULL);
 }
 
-/*
- * Evaluate a block: parse it in parallel, sort the good requests by their
- * similarity key so that neighbours share most answers, then give each
- * worker a contiguous share of that order. Results land in each line's
- * own slot, so the output keeps the input's order.
- */
-static void run_block(struct worker *ws, size_t n_workers, struct block *b)
+struct writer {
+	db *d;             /* --save */
+	bool save_failed;
+	bool fatal;        /* stopped: out of memory */
+	bool write_failed;
+};
+
+/* Keep l's session (one transaction) and give its result line. */
+static void save_line(struct writer *wr, struct line *l)
+{
+	struct save_data *s = &l->save;
+	struct db_session_record rec = {
+		.session = { .mode = "api",
+			     .rulebase_sha256 = json_string_value(json_object_get(
+				     json_object_get(l->result, "rulebase"), "sha256")),
+			     .program_version = cli_version },
+		.external_id = l->id,
+		.answers = s->answers,
+		.n_answers = s->n_answers,
+		.status = s->status,
+		.level = s->level,
+		.conclusions_json = s->conclusions,
+	};
+	int64_t id = 0;
+	char code[DB_CODE_SIZE] = "";
+	int rv = db_session_save(wr->d, &rec, &id, code);
+	json_t *j = l->result;
+	l->result = NULL;
+	if (rv == DB_OK) {
+		json_object_set_new(j, "session",
+				    json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,
+					      "code", code, "status", s->status));
+		l->out = json_dumps(j, JSON_COMPACT | CLI_JSON_REAL);
+		if (!l->out)
+			l->fatal = true;
+	} else if (rv == DB_EEXIST) {
+		/* Refused, never stored twice: the line names the session
+		 * that holds the case. */
+		json_t *e = line_head(l);
+		char msg[200];
+		snprintf(msg, sizeof(msg), "not saved: a case with this id "
+			 "was saved before, as session %s", code);
+		if (e && json_object_set_new(e, "error", json_string(msg)) == 0 &&
+		    json_object_set_new(e, "session", json_pack("{s:I, s:s}",
+				"id", (json_int_t)id, "code", code)) == 0)
+			l->out = json_dumps(e, JSON_COMPACT | CLI_JSON_REAL);
+		json_decref(e);
+		if (!l->out)
+			l->fatal = true;
+	} else {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "cannot save the session: %s",
+			 db_errmsg(wr->d));
+		char shown[1024];
+		if (!wr->save_failed)
+			fprintf(stderr, "msktriage: line %lu: %s\n", l->no,
+				TERM_SAFE(shown, msg));
+		wr->save_failed = true;
+		set_error(l, msg);
+	}
+	json_decref(j);
+}
+
+/* Write the block's lines in input order, each as soon as it and every
+ * line before it are settled. Returns false when the batch must stop. */
+static bool write_block(struct writer *wr, struct block *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct line *l = &b->lines[i];
+		pthread_mutex_lock(&b->lock);
+		if (!l->done) {
+			/* Everything printed so far goes out before waiting. */
+			pthread_mutex_unlock(&b->lock);
+			if (fflush(stdout) != 0)
+				wr->write_failed = true;
+			pthread_mutex_lock(&b->lock);
+			b->wanted = l;
+			while (!l->done)
+				pthread_cond_wait(&b->cond, &b->lock);
+			b->wanted = NULL;
+		}
+		pthread_mutex_unlock(&b->lock);
+		if (wr->fatal || wr->write_failed)
+			continue; /* wait for the workers, print no more */
+		if (!l->fatal && l->result)
+			save_line(wr, l);
+		if (l->fatal) {
+			fflush(stdout);
+			fprintf(stderr, "msktriage: out of memory at line %lu; "
+				"the lines before it were written in full, "
+				"no later line was written or saved\n", l->no);
+			wr->fatal = true;
+			continue;
+		}
+		if (fputs(l->out, stdout) == EOF || putchar('\n') == EOF)
+			wr->write_failed = true;
+		/* A saved session is told at once: a kill after the commit
+		 * must not lose the line that names it. */
+		if (wr->d && fflush(stdout) != 0)
+			wr->write_failed = true;
+	}
+	if (fflush(stdout) != 0)
+		wr->write_failed = true;
+	return !wr->fatal && !wr->write_failed;
+}
+
+static void block_clear(struct block *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct line *l = &b->lines[i];
+		free(l->text);
+		free(l->id);
+		json_decref(l->req);
+		free(l->key);
+		json_decref(l->result);
+		save_data_free(&l->save);
+		free(l->out);
+		memset(l, 0, sizeof(*l));
+	}
+	b->n = 0;
+}
+
+/* Evaluate a block and write it (see the comment at the top of batch). */
+static bool run_block(struct worker *ws, size_t n_workers, struct block *b,
+		      struct writer *wr)
 {
 	for (size_t i = 0; i < n_workers; i++)
 		ws[i].b = b;
-	in_parallel(ws, n_workers, b->n, worker_parse);
+	share(ws, n_workers, b->n);
+	size_t started = start(ws, n_workers, worker_parse);
+	join(ws, started);
 	b->n_order = 0;
 	for (size_t i = 0; i < b->n; i++)
 		if (b->lines[i].req)
 			b->order[b->n_order++] = &b->lines[i];
 	qsort(b->order, b->n_order, sizeof(*b->order), cmp_line_key);
-	in_parallel(ws, n_workers, b->n_order, worker_run);
-	for (size_t i = 0; i < b->n; i++) {
-		json_decref(b->lines[i].req);
-		free(b->lines[i].key);
-		b->lines[i].req = NULL;
-		b->lines[i].key = NULL;
-	}
+	share(ws, n_workers, b->n_order);
+	started = start(ws, n_workers, worker_run);
+	bool ok = write_block(wr, b);
+	join(ws, started);
+	return ok;
 }
 
-static int assess_batch(FILE *in, const struct cli_options *opt,
-			enum engine_mode mode, long jobs, bool save)
+enum read_status { READ_LINE, READ_EOF, READ_LONG, READ_ERROR, READ_NOMEM,
+		   READ_WAIT };
+
+/* The batch's input, read with read(2) so that the reader knows when no
+ * more is available yet (see read_block). */
+struct reader {
+	int fd;
+	char buf[1 << 16];
+	size_t pos, end;
+	bool eof;
+	int err;           /* errno of a failed read */
+};
+
+/* Refill r->buf; false at the end of input or on an error. */
+static bool refill(struct reader *r)
+{
+	if (r->eof || r->err)
+		return false;
+	ssize_t got;
+	do
+		got = read(r->fd, r->buf, sizeof(r->buf));
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		r->err = errno;
+	else if (got == 0)
+		r->eof = true;
+	r->pos = 0;
+	r->end = got > 0 ? (size_t)got : 0;
+	return got > 0;
+}
+
+/*
+ * True when reading now would wait for the producer of the input. A
+ * producer that is merely slower to refill a pipe than this process is to
+ * drain it gets a moment (PRODUCER_MS), so that a fast pipe still fills
+ * whole blocks; one with nothing to say for longer has its results now.
+ */
+#define PRODUCER_MS 10
+
+static bool would_wait(struct reader *r)
+{
+	if (r->pos < r->end || r->eof || r->err)
+		return false;
+	struct pollfd p = { .fd = r->fd, .events = POLLIN };
+	return poll(&p, 1, 0) == 0 && poll(&p, 1, PRODUCER_MS) == 0;
+}
+
+/*
+ * Read one line into l->text (without its newline or a CR before it). A
+ * line longer than MAX_REQUEST is read past, never held: READ_LONG, with
+ * l->len its length. No JSON text longer than that is ever handed to
+ * jansson, whose lexer does not survive an allocation failure inside a
+ * token (it drops the error and goes on with a broken buffer): bounding
+ * the input keeps what it allocates small beside the room the engine
+ * checks for before each environment is made (see engine_alloc).
+ */
+static enum read_status read_line(struct reader *r, struct line *l,
+				  size_t *bytes)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+	bool any = false, nl = false;
+	while (!nl) {
+		if (r->pos == r->end && !refill(r))
+			break;
+		any = true;
+		const char *p = r->buf + r->pos;
+		size_t avail = r->end - r->pos;
+		const char *q = memchr(p, '\n', avail);
+		size_t take = q ? (size_t)(q - p) : avail;
+		r->pos += take + (q ? 1 : 0);
+		nl = q != NULL;
+		if (n + take > MAX_REQUEST) {
+			n += take; /* past the limit: counted, not kept */
+			continue;
+		}
+		if (n + take + 1 > cap) {
+			size_t ncap = cap ? cap : 512;
+			while (ncap < n + take + 1)
+				ncap *= 2;
+			char *np = realloc(buf, ncap);
+			if (!np) {
+				free(buf);
+				return READ_NOMEM;
+			}
+			buf = np;
+			cap = ncap;
+		}
+		memcpy(buf + n, p, take);
+		n += take;
+	}
+	if (r->err) {
+		free(buf);
+		return READ_ERROR;
+	}
+	if (!any) {
+		free(buf);
+		return READ_EOF;
+	}
+	l->len = n;
+	if (n > MAX_REQUEST) {
+		free(buf);
+		return READ_LONG;
+	}
+	if (n && buf[n - 1] == '\r')
+		n--;
+	if (!buf && !(buf = malloc(1)))
+		return READ_NOMEM;
+	buf[n] = '\0';
+	l->text = buf;
+	l->len = n;
+	*bytes += n;
+	return READ_LINE;
+}
+
+/*
+ * Fill b from r: up to BLOCK_LINES lines and BLOCK_BYTES bytes, or fewer
+ * when the input has no more for now (READ_WAIT: evaluate what is there
+ * rather than keep results back). READ_EOF at the end of input, READ_ERROR
+ * or READ_NOMEM when reading must stop (the lines read so far are in b).
+ * *long_lines counts lines over the limit.
+ */
+static enum read_status read_block(struct reader *r, struct block *b,
+				   unsigned long *no, unsigned long *long_lines)
+{
+	size_t bytes = 0;
+	while (b->n < BLOCK_LINES && bytes < BLOCK_BYTES) {
+		if (b->n > 0 && would_wait(r))
+			return READ_WAIT;
+		struct line *l = &b->lines[b->n];
+		enum read_status rs = read_line(r, l, &bytes);
+		if (rs == READ_EOF || rs == READ_ERROR || rs == READ_NOMEM)
+			return rs;
+		l->no = ++*no;
+		b->n++;
+		if (rs == READ_LONG) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "line is longer than %d "
+				 "bytes", MAX_REQUEST);
+			fprintf(stderr, "msktriage: line %lu: %s\n", l->no, msg);
+			set_error(l, msg);
+			++*long_lines;
+		} else if (l->len == 0) {
+			set_error(l, "empty line: each line must be a JSON "
+				     "object with an 'answers' object");
+		}
+	}
+	return READ_LINE;
+}
+
+static int assess_batch(FILE *in, const char *in_name,
+			const struct cli_options *opt, enum engine_mode mode,
+			long jobs, bool save)
 {
 	int status = 1;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n_workers = (size_t)(jobs > 0 ? jobs : (ncpu > 0 ? ncpu : 1));
-	struct worker *ws = calloc(n_workers, sizeof(*ws));
-	struct block b = { .mode = mode };
+	if (ncpu < 1)
+		ncpu = 1;
+	/* Never more threads than cores: more only add engines and memory. */
+	size_t n_max = (size_t)(jobs > 0 && jobs < ncpu ? jobs : ncpu);
+	size_t n_workers = 0;
+	struct worker *ws = calloc(n_max, sizeof(*ws));
+	struct block b = { .mode = mode, .save = save };
+	struct writer wr = { 0 };
+	unsigned long no = 0, long_lines = 0;
+	struct reader *rd = NULL;
 	b.lines = calloc(BLOCK_LINES, sizeof(*b.lines));
 	b.order = calloc(BLOCK_LINES, sizeof(*b.order));
+	pthread_mutex_init(&b.lock, NULL);
+	pthread_cond_init(&b.cond, NULL);
 	if (!ws || !b.lines || !b.order) {
 		fprintf(stderr, "msktriage: out of memory\n");
 		goto out_free;
 	}
-	for (size_t i = 0; i < n_workers; i++) {
-		if (!(ws[i].e = cli_engine_open(opt)))
-			goto out_free;
-		if (save && !(ws[i].d = cli_store_open(opt, "api")))
-			goto out_free;
-	}
+	if (save && !(wr.d = cli_store_open(opt, "api")))
+		goto out_free;
 
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t got;
-	unsigned long no = 0;
-	bool more = true;
-	while (more) {
-		b.n = 0;
-		while (b.n < BLOCK_LINES &&
-		       (got = getline(&buf, &cap, in)) != -1) {
-			no++;
-			struct line *l = &b.lines[b.n];
-			size_t len = (size_t)got;
-			while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-				len--;
-			if (len == 0)
-				continue; /* blank lines carry no request */
-			l->text = len > MAX_REQUEST ? NULL : malloc(len + 1);
-			if (l->text) {
-				memcpy(l->text, buf, len);
-				l->text[len] = '\0';
-			}
-			l->len = len;
-			l->no = no;
-			l->out = l->text ? NULL
-				 : error_line(no, "line is too long or out of memory");
-			b.n++;
-		}
-		if (b.n < BLOCK_LINES)
-			more = false;
-		run_block(ws, n_workers, &b);
-		for (size_t i = 0; i < b.n; i++) {
-			if (b.lines[i].out)
-				puts(b.lines[i].out);
-			free(b.lines[i].text);
-			free(b.lines[i].out);
-			b.lines[i].text = b.lines[i].out = NULL;
-		}
-	}
-	free(buf);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "msktriage: cannot write the results: %s\n",
-			strerror(errno));
+	rd = malloc(sizeof(*rd));
+	if (!rd) {
+		fprintf(stderr, "msktriage: out of memory\n");
 		goto out_free;
 	}
-	status = 0;
-out_free:
-	for (size_t i = 0; ws && i < n_workers; i++) {
-		engine_free(ws[i].e);
-		db_close(ws[i].d);
+	*rd = (struct reader){ .fd = fileno(in) };
+	enum read_status rs = READ_LINE;
+	while (rs == READ_LINE || rs == READ_WAIT) {
+		rs = read_block(rd, &b, &no, &long_lines);
+		if (b.n == 0)
+			break;
+		/* Engines for the work at hand: no more than lines. */
+		size_t want = b.n < n_max ? b.n : n_max;
+		for (; n_workers < want; n_workers++)
+			if (!(ws[n_workers].e = cli_engine_open(opt)))
+				goto out_free;
+		bool ok = run_block(ws, n_workers, &b, &wr);
+		block_clear(&b);
+		if (!ok)
+			break;
 	}
+	if (wr.write_failed) {
+		fprintf(stderr, "msktriage: cannot write the results: %s\n",
+			strerror(errno));
+	} else if (wr.fatal) {
+		/* said where it stopped */
+	} else if (rs == READ_ERROR) {
+		char shown[1024];
+		fprintf(stderr, "msktriage: cannot read '%s' after line %lu: %s; "
+			"the results of the lines before were written\n",
+			TERM_SAFE(shown, in_name), no, strerror(rd->err));
+	} else if (rs == READ_NOMEM) {
+		fprintf(stderr, "msktriage: out of memory reading line %lu; "
+			"the results of the lines before were written\n", no + 1);
+	} else if (long_lines) {
+		fprintf(stderr, "msktriage: %lu line%s longer than %d bytes "
+			"(see the error lines)\n", long_lines,
+			long_lines == 1 ? " was" : "s were", MAX_REQUEST);
+		status = 2;
+	} else {
+		status = wr.save_failed ? 1 : 0;
+	}
+out_free:
+	free(rd);
+	block_clear(&b);
+	for (size_t i = 0; ws && i < n_workers; i++)
+		engine_free(ws[i].e);
+	db_close(wr.d);
 	free(ws);
 	free(b.lines);
 	free(b.order);
+	pthread_mutex_destroy(&b.lock);
+	pthread_cond_destroy(&b.cond);
 	return status;
 }
 
 /* ---------------------------------------------------------------- command */
+
+/*
+ * Keep e's case as a new "api" session, in one transaction, under the
+ * request's id if it has one, and add "session": {"id", "code", "status"}
+ * to result. Returns 0, or the exit status with a message printed: 2 when
+ * the id was saved before (nothing is stored twice), 1 otherwise.
+ */
+static int save_single(db *d, const engine *e, const char *id, json_t *result)
+{
+	struct save_data s = { 0 };
+	json_t *r = cli_result_json(e);
+	int rv = r ? save_data_take(e, r, &s) : -1;
+	json_decref(r);
+	if (rv != 0) {
+		save_data_free(&s);
+		fprintf(stderr, "msktriage: out of memory\n");
+		return 1;
+	}
+	struct db_session_record rec = {
+		.session = { .mode = "api",
+			     .rulebase_sha256 = engine_rulebase_sha256(e),
+			     .program_version = cli_version },
+		.external_id = id,
+		.answers = s.answers,
+		.n_answers = s.n_answers,
+		.status = s.status,
+		.level = s.level,
+		.conclusions_json = s.conclusions,
+	};
+	int64_t sid = 0;
+	char code[DB_CODE_SIZE] = "";
+	rv = db_session_save(d, &rec, &sid, code);
+	if (rv == DB_OK) {
+		json_object_set_new(result, "session",
+				    json_pack("{s:I, s:s, s:s}", "id", (json_int_t)sid,
+					      "code", code, "status", s.status));
+	} else if (rv == DB_EEXIST) {
+		fprintf(stderr, "msktriage: not saved: a case with this 'id' "
+			"was saved before, as session %s\n", code);
+	} else {
+		char shown[1024];
+		fprintf(stderr, "msktriage: cannot save the session: %s\n",
+			TERM_SAFE(shown, db_errmsg(d)));
+	}
+	save_data_free(&s);
+	return rv == DB_OK ? 0 : rv == DB_EEXIST ? 2 : 1;
+}
 
 static const char assess_usage[] =
 	"usage: msktriage assess --answers FILE|- [--format json|text] [--mode clinician|kiosk] [--save]\n"
@@ -405,9 +897,12 @@ static const char assess_usage[] =
 	"  --mode M           clinician (default) or kiosk; a request's \"mode\" wins\n"
 	"  --batch            JSON Lines in, one result line out per input line;\n"
 	"                     a bad line gives {\"line\": N, \"error\": ...}\n"
-	"  --jobs N           batch threads (default: one per core)\n"
+	"  --jobs N           batch threads (default and most: one per core)\n"
 	"  --save             also keep each case in the session store as an\n"
-	"                     'api' session; the result gives its id and code\n"
+	"                     'api' session; the result gives its id and code.\n"
+	"                     A request may carry an \"id\" (1-128 printable\n"
+	"                     characters): a case whose id was saved before is\n"
+	"                     refused and its line names the saved session\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input.\n";
 
@@ -470,46 +965,58 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	}
 	int status;
 	if (batch) {
-		status = assess_batch(in, opt, m, jobs, save);
+		status = assess_batch(in, answers, opt, m, jobs, save);
 		goto out_close;
 	}
 
 	char *text = NULL;
 	size_t len = 0;
 	char err[512], shown[1024];
-	if (read_all(in, &text, &len, err, sizeof(err)) != 0) {
+	int rv = read_all(in, &text, &len, err, sizeof(err));
+	if (rv != 0) {
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, err));
+		status = rv == -1 ? 2 : 1;
+		goto out_close;
+	}
+	char *id = NULL;
+	json_t *req = cli_request_parse(text, len, err, sizeof(err));
+	free(text);
+	if (!req || request_id(req, &id, err, sizeof(err)) != 0) {
+		json_decref(req);
 		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, err));
 		status = 2;
 		goto out_close;
 	}
 	engine *e = cli_engine_open(opt);
 	if (!e) {
-		free(text);
+		json_decref(req);
+		free(id);
 		status = 1;
 		goto out_close;
 	}
-	int rv = cli_request_run(e, m, text, len, err, sizeof(err));
-	free(text);
+	rv = cli_request_apply(e, m, req, err, sizeof(err));
+	json_decref(req);
 	if (rv != 0) {
-		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, err));
-		status = rv == -1 ? 2 : 1;
+		bool oom = engine_is_out_of_memory(e);
+		fprintf(stderr, "msktriage: %s\n",
+			oom ? "out of memory" : TERM_SAFE(shown, err));
+		status = rv == -1 && !oom ? 2 : 1;
 		goto out_engine;
 	}
 	json_t *j = cli_result_json(e);
-	if (!j) {
+	if (!j || (id && json_object_set_new(j, "id", json_string(id)) != 0)) {
+		json_decref(j);
 		fprintf(stderr, "msktriage: out of memory\n");
 		status = 1;
 		goto out_engine;
 	}
 	if (save) {
 		db *d = cli_store_open(opt, "api");
-		rv = d ? save_session(d, e, j, err, sizeof(err)) : -1;
-		if (d && rv != 0)
-			fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, err));
+		rv = d ? save_single(d, e, id, j) : 1;
 		db_close(d);
 		if (rv != 0) {
 			json_decref(j);
-			status = 1;
+			status = rv;
 			goto out_engine;
 		}
 	}
@@ -531,6 +1038,7 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	json_decref(j);
 	status = fflush(stdout) == 0 ? 0 : 1;
 out_engine:
+	free(id);
 	engine_free(e);
 out_close:
 	if (in != stdin)

@@ -2610,3 +2610,163 @@ int db_check(db *d)
 		err = run(d, false, op_check, NULL, "check the session store");
 	return err;
 }
+
+/* ---- whole sessions in one transaction -------------------------------- */
+
+struct save_arg {
+	const struct db_session_record *r;
+	int64_t id;
+	char code[CODE_LEN + 1];
+};
+
+/* Runs sql (not cached: one save uses each once) binding ?1 text, ?2 int. */
+static int save_stmt(db *d, const char *sql, const char *text, int64_t n,
+		     sqlite3_stmt **out)
+{
+	int rc = sqlite3_prepare_v2(d->h, sql, -1, out, NULL);
+
+	if (rc != SQLITE_OK)
+		return fail(d, rc, "save the session");
+	bind_text(*out, 1, text);
+	if (sqlite3_bind_parameter_count(*out) >= 2)
+		sqlite3_bind_int64(*out, 2, n);
+	return DB_OK;
+}
+
+/* The session stored under external id x: DB_EEXIST with a->id and a->code
+ * set, DB_OK when there is none. */
+static int external_find(db *d, struct save_arg *a, const char *x)
+{
+	sqlite3_stmt *s = NULL;
+	int err = save_stmt(d, "SELECT id, code FROM session"
+			       " WHERE external_id = ?1", x, 0, &s);
+	int rc;
+
+	if (err != DB_OK)
+		return err;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		a->id = sqlite3_column_int64(s, 0);
+		snprintf(a->code, sizeof a->code, "%s", col_text(s, 1));
+		err = DB_EEXIST;
+	} else if (rc != SQLITE_DONE) {
+		err = fail(d, rc, "save the session");
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
+static int op_session_save(db *d, void *arg)
+{
+	struct save_arg *a = arg;
+	const struct db_session_record *r = a->r;
+	struct create_arg c = { .s = &r->session };
+	sqlite3_stmt *s = NULL;
+	int err = DB_OK;
+
+	if (r->external_id) {
+		err = external_find(d, a, r->external_id);
+		if (err != DB_OK)
+			return err;
+	}
+	err = op_session_create(d, &c);
+	if (err != DB_OK)
+		return err;
+	if (r->external_id) {
+		err = save_stmt(d, "UPDATE session SET external_id = ?1"
+				   " WHERE id = ?2", r->external_id, c.id, &s);
+		if (err == DB_OK)
+			err = exec_done(d, s, "save the session");
+		sqlite3_finalize(s);
+	}
+	for (size_t i = 0; err == DB_OK && i < r->n_answers; i++) {
+		struct answer_arg aa = { c.id, r->answers[i].question,
+					 r->answers[i].value };
+		err = op_answer_put(d, &aa);
+	}
+	if (err == DB_OK && strcmp(r->status, "in_progress") != 0) {
+		struct finish_arg f = { c.id, r->status, r->level,
+					r->conclusions_json, NULL };
+		err = op_session_finish(d, &f);
+	}
+	if (err == DB_OK) {
+		a->id = c.id;
+		memcpy(a->code, c.code, sizeof a->code);
+	}
+	return err;
+}
+
+static bool external_id_ok(const char *x)
+{
+	size_t n = x ? strlen(x) : 0;
+
+	if (n == 0 || n > DB_EXTERNAL_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)x[i] < 0x20 || x[i] == 0x7f)
+			return false;
+	return true;
+}
+
+int db_session_save(db *d, const struct db_session_record *r,
+		    int64_t *id_out, char code_out[DB_CODE_SIZE])
+{
+	struct save_arg a = { .r = r };
+	int err = begin_call(d);
+	const struct db_session_new *s = r ? &r->session : NULL;
+
+	if (err != DB_OK)
+		return err;
+	if (!s || !in_list(s->mode, modes))
+		err = invalid(d, "unknown mode '%s'",
+			      s && s->mode ? s->mode : "");
+	else if (!text_ok(s->rulebase_sha256) || !text_ok(s->program_version))
+		err = invalid(d, "a session needs the rule-base digest and "
+				 "the program version");
+	else if (strcmp(s->mode, "clinician") != 0 &&
+		 (s->patient_label || s->clinician))
+		err = invalid(d, "a patient label or clinician name is kept "
+				 "in clinician mode only");
+	else if ((s->patient_label && !text_ok(s->patient_label)) ||
+		 (s->clinician && !text_ok(s->clinician)))
+		err = invalid(d, "patient label and clinician name must not "
+				 "be empty");
+	else if (r->external_id && !external_id_ok(r->external_id))
+		err = invalid(d, "an external id must be 1 to %d bytes "
+				 "without control characters",
+			      DB_EXTERNAL_ID_MAX);
+	else if (!r->status || (strcmp(r->status, "in_progress") != 0 &&
+				!in_list(r->status, finish_statuses)) ||
+		 strcmp(r->status, "abandoned") == 0)
+		err = invalid(d, "'%s' is not a status a saved session can "
+				 "have", r->status ? r->status : "");
+	else if (strcmp(r->status, "in_progress") != 0 &&
+		 (!text_ok(r->level) || !r->conclusions_json ||
+		  strlen(r->conclusions_json) >= 16 * MAX_TEXT))
+		err = invalid(d, "a %s session needs its level and "
+				 "conclusions", r->status);
+	for (size_t i = 0; err == DB_OK && i < r->n_answers; i++) {
+		if (!question_ok(r->answers[i].question))
+			err = invalid(d, "'%.64s' is not a question id",
+				      r->answers[i].question
+				      ? r->answers[i].question : "");
+		else if (!text_ok(r->answers[i].value))
+			err = invalid(d, "the answer to '%s' is empty or too "
+					 "long", r->answers[i].question);
+	}
+	if (err == DB_OK)
+		err = run(d, true, op_session_save, &a, "save the session");
+	if (err == DB_EEXIST) {
+		char code[DB_CODE_SIZE];
+
+		code_display(a.code, code);
+		set_msg(d, "this case was saved before, as session '%s'", code);
+	}
+	if (err != DB_OK && err != DB_EEXIST)
+		return err;
+	if (id_out)
+		*id_out = a.id;
+	if (code_out)
+		code_display(a.code, code_out);
+	return err;
+}

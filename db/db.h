@@ -62,6 +62,7 @@
 #define MSKTRIAGE_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct db db;
@@ -77,6 +78,7 @@ enum {
 	DB_EIO = -7,        /* any other I/O or SQLite failure */
 	DB_ENOMEM = -8,
 	DB_EHELD = -9,      /* another interview holds the session's lease */
+	DB_EEXIST = -10,    /* a session with that external id is stored */
 };
 
 /* A lease not refreshed for this long (seconds) may be taken over. */
@@ -195,6 +197,40 @@ struct db_session {
  */
 int db_session_create(db *d, const struct db_session_new *s,
 		      int64_t *id_out, char code_out[DB_CODE_SIZE]);
+
+/* One answer of a session saved whole (db_session_save). Borrowed. */
+struct db_answer {
+	const char *question;
+	const char *value;            /* canonical text, DB_SKIP when declined */
+};
+
+/* Everything db_session_save() keeps. All pointers borrowed. */
+struct db_session_record {
+	struct db_session_new session;
+	const char *external_id;      /* optional: the caller's id of the case,
+	                                 unique in the store, at most
+	                                 DB_EXTERNAL_ID_MAX bytes */
+	const struct db_answer *answers;
+	size_t n_answers;
+	const char *status;           /* "in_progress", "complete" or
+	                                 "emergency_stopped" */
+	const char *level;            /* required unless in progress */
+	const char *conclusions_json; /* required unless in progress */
+};
+
+#define DB_EXTERNAL_ID_MAX 128
+
+/*
+ * Saves a whole session in ONE transaction: the session ('opened'), every
+ * answer with its revision, and, unless the status is "in_progress", its
+ * conclusions ('finished'). A kill, a full disk or any error leaves the
+ * whole session or nothing of it. When external_id names a session already
+ * stored, nothing is written, *id_out and code_out name that session and
+ * DB_EEXIST is returned: the same case is never stored twice. Other errors
+ * as db_session_create(), db_answer_put() and db_session_finish().
+ */
+int db_session_save(db *d, const struct db_session_record *r,
+		    int64_t *id_out, char code_out[DB_CODE_SIZE]);
 
 /*
  * Looks a session up by id, or by reference code as a person would type it:

@@ -153,6 +153,12 @@ const char *const db_migrations[] = {
 	"    signed_off_at ON session\n"
 	"WHEN OLD.signed_off_by IS NOT NULL\n"
 	"BEGIN SELECT RAISE(ABORT, 'the session is signed off'); END;\n",
+
+	/* 3: the caller's id of a case saved by `assess --save`, unique, so a
+	 * re-run batch never stores the same case twice */
+	"ALTER TABLE session ADD COLUMN external_id TEXT;\n"
+	"CREATE UNIQUE INDEX session_external_id ON session (external_id)\n"
+	"    WHERE external_id IS NOT NULL;\n",
 };
 
 const int db_migration_count =

@@ -38,6 +38,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <setjmp.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -55,6 +56,9 @@
 #define RUN_DEADLINE_NS (2LL * 1000 * 1000 * 1000)
 /* Nor grow working memory beyond this many facts. */
 #define FACT_CAP 20000L
+/* Room an environment with the rule base needs, with a margin (one takes
+ * 2-3 MB): see engine_alloc. */
+#define ENV_HEADROOM (16u * 1024 * 1024)
 
 struct answer {
 	void *fact;     /* asserted fact, or NULL (declined, or no rule reads it) */
@@ -144,6 +148,11 @@ struct engine {
 
 	/* what runs revealed about the rule base, for engine_check */
 	char **anomalies; size_t n_anomalies, cap_anomalies;
+
+	/* out of memory inside CLIPS: see out_of_memory() */
+	jmp_buf oom_jmp;
+	int guard_depth;         /* > 0 while a guarded call runs */
+	bool oom;                /* the environment is lost for good */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -295,6 +304,75 @@ static int router_exit(void *env, int num)
 	(void)env;
 	(void)num;
 	return TRUE;
+}
+
+/* ---------------------------------------------------------- out of memory */
+
+/*
+ * CLIPS's allocator (genalloc) first releases its own free pools, then
+ * calls this hook in a loop until malloc succeeds: returning TRUE makes it
+ * return NULL, which most of CLIPS does not check (a crash follows), and
+ * returning FALSE retries for ever. So the hook never returns: every entry
+ * point that reaches CLIPS runs under GUARDED(), which did setjmp, and the
+ * hook jumps back there. The call then fails with ENGINE_ENOMEM and the
+ * environment, left in the middle of whatever it was doing, is never used
+ * again: every later call fails the same way, and engine_free() does not
+ * destroy it (that may allocate) but leaves it to the process's end.
+ */
+static int out_of_memory(void *env, size_t size)
+{
+	engine *e = GetEnvironmentContext(env);
+	(void)size;
+	if (e && e->guard_depth > 0)
+		longjmp(e->oom_jmp, 1);
+	/* Unreachable while every entry point is guarded; never print on
+	 * stdout, never return into CLIPS. */
+	static const char msg[] = "msktriage: out of memory in the rule engine\n";
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	abort();
+}
+
+static int oom_caught(engine *e)
+{
+	e->guard_depth = 0;
+	e->oom = true;
+	e->armed = false;
+	e->have_run = false;
+	set_error(e, "out of memory");
+	return ENGINE_ENOMEM;
+}
+
+static int oom_refused(engine *e)
+{
+	set_error(e, "out of memory (the rule engine ran out of memory "
+		     "earlier and cannot be used again)");
+	return ENGINE_ENOMEM;
+}
+
+/* return call (an int expression) run with the out-of-memory hook armed;
+ * a guarded call made inside another runs under the outer one's setjmp.
+ * Any ENGINE_ENOMEM, from CLIPS or from the engine's own allocations,
+ * retires the engine: memory is short, and a caller must not go on. */
+#define GUARDED(e, call)                                                \
+	do {                                                            \
+		if ((e)->oom)                                           \
+			return oom_refused(e);                          \
+		if ((e)->guard_depth > 0)                               \
+			return (call);                                  \
+		if (setjmp((e)->oom_jmp) != 0)                          \
+			return oom_caught(e);                           \
+		(e)->guard_depth = 1;                                   \
+		int guarded_rv_ = (call);                               \
+		(e)->guard_depth = 0;                                   \
+		if (guarded_rv_ == ENGINE_ENOMEM)                       \
+			(e)->oom = true;                                \
+		return guarded_rv_;                                     \
+	} while (0)
+
+bool engine_is_out_of_memory(const engine *e)
+{
+	return !e || e->oom;
 }
 
 /* ----------------------------------------------------------- the watchdog */
@@ -926,7 +1004,7 @@ static int read_catalogue(engine *e)
 
 /* ------------------------------------------------------------ life cycle */
 
-static engine *engine_alloc(char **errmsg)
+__attribute__((noinline)) static engine *engine_alloc(char **errmsg)
 {
 	engine *e = calloc(1, sizeof(*e));
 	if (!e) {
@@ -940,6 +1018,23 @@ static engine *engine_alloc(char **errmsg)
 			*errmsg = xstrdup("cannot initialise libsodium");
 		return NULL;
 	}
+	/*
+	 * CreateEnvironment() allocates with plain malloc before any hook or
+	 * router can be installed, and on failure prints on stdout and exits
+	 * the process (InitializeMemory calls EnvExitRouter). So first check
+	 * that the process has room for an environment, several times what
+	 * one takes, and fail with "out of memory" otherwise. The check is a
+	 * probe, not a reservation: only memory taken by another thread in
+	 * between could still end in that exit.
+	 */
+	void *probe = malloc(ENV_HEADROOM);
+	if (!probe) {
+		free(e);
+		if (errmsg)
+			*errmsg = xstrdup("out of memory");
+		return NULL;
+	}
+	free(probe);
 	e->env = CreateEnvironment();
 	if (!e->env) {
 		free(e);
@@ -948,6 +1043,14 @@ static engine *engine_alloc(char **errmsg)
 		return NULL;
 	}
 	SetEnvironmentContext(e->env, e);
+	EnvSetOutOfMemoryFunction(e->env, out_of_memory);
+	e->mode = ENGINE_MODE_CLINICIAN;
+	return e;
+}
+
+/* Routers, removed functions and the watchdog; guarded by engine_new. */
+static void env_setup(engine *e)
+{
 	EnvAddRouter(e->env, "msk-capture", 40, router_query, router_print,
 		     router_getc, router_ungetc, router_exit);
 	EnvSetParserErrorCallback(e->env, parser_error);
@@ -955,8 +1058,6 @@ static engine *engine_alloc(char **errmsg)
 	for (size_t i = 0; removed_functions[i]; i++)
 		UndefineFunction(e->env, removed_functions[i]);
 	EnvAddPeriodicFunction(e->env, "msk-watchdog", watchdog, 0);
-	e->mode = ENGINE_MODE_CLINICIAN;
-	return e;
 }
 
 /* Load the built-in binary image through a memory file. */
@@ -1002,14 +1103,21 @@ int engine_image_save(engine *e, const char *path)
 
 engine *engine_new(const char *rules_dir, char **errmsg)
 {
-	struct source *src = NULL;
-	size_t n_src = 0;
-	bool own_src = false;
+	/* volatile: read after a longjmp from the out-of-memory hook */
+	struct source *volatile src = NULL;
+	volatile size_t n_src = 0;
+	volatile bool own_src = false;
 	engine *e = engine_alloc(errmsg);
 	if (!e)
 		return NULL;
 	if (errmsg)
 		*errmsg = NULL;
+	if (setjmp(e->oom_jmp) != 0) {
+		oom_caught(e);
+		goto out_fail;
+	}
+	e->guard_depth = 1;
+	env_setup(e);
 
 	if (!rules_dir && rules_image_len > 0) {
 		if (load_image(e) != 0)
@@ -1018,8 +1126,12 @@ engine *engine_new(const char *rules_dir, char **errmsg)
 		goto out_loaded;
 	}
 	if (rules_dir) {
-		if (read_dir_sources(e, rules_dir, &src, &n_src) != 0)
+		struct source *s = NULL;
+		size_t n = 0;
+		if (read_dir_sources(e, rules_dir, &s, &n) != 0)
 			goto out_fail;
+		src = s;
+		n_src = n;
 		own_src = true;
 	} else {
 		src = calloc(rules_source_count, sizeof(*src));
@@ -1072,9 +1184,11 @@ out_loaded:
 		sources_free(src, n_src);
 	else
 		free(src);
+	e->guard_depth = 0;
 	return e;
 
 out_fail:
+	e->guard_depth = 0;
 	if (errmsg)
 		*errmsg = xstrdup(e->errmsg);
 	if (own_src)
@@ -1083,6 +1197,17 @@ out_fail:
 		free(src);
 	engine_free(e);
 	return NULL;
+}
+
+static int destroy_env_unguarded(engine *e)
+{
+	DestroyEnvironment(e->env);
+	return 0;
+}
+
+static int destroy_env(engine *e)
+{
+	GUARDED(e, destroy_env_unguarded(e));
 }
 
 void engine_free(engine *e)
@@ -1164,8 +1289,9 @@ void engine_free(engine *e)
 	for (size_t i = 0; i < e->n_anomalies; i++)
 		free(e->anomalies[i]);
 	free(e->anomalies);
-	if (e->env)
-		DestroyEnvironment(e->env);
+	/* After running out of memory the environment is left as it is. */
+	if (e->env && !e->oom)
+		destroy_env(e);
 	free(e);
 }
 
@@ -1380,7 +1506,7 @@ static int unknown_question(engine *e, const char *id)
 	return ENGINE_EINVAL;
 }
 
-int engine_answer_decline(engine *e, const char *id)
+static int answer_decline(engine *e, const char *id)
 {
 	struct qslot *s = qslot_find(e, id);
 	if (!s)
@@ -1399,7 +1525,7 @@ int engine_answer_decline(engine *e, const char *id)
 	return 0;
 }
 
-int engine_answer_set(engine *e, const char *id, const struct engine_value *v)
+static int answer_set(engine *e, const char *id, const struct engine_value *v)
 {
 	struct qslot *s = qslot_find(e, id);
 	if (!s)
@@ -1557,7 +1683,7 @@ int engine_answer_set_text(engine *e, const char *id, const char *text)
 	return engine_answer_set(e, id, &v);
 }
 
-int engine_answer_clear(engine *e, const char *id)
+static int answer_clear(engine *e, const char *id)
 {
 	struct qslot *s = qslot_find(e, id);
 	if (!s)
@@ -1566,11 +1692,37 @@ int engine_answer_clear(engine *e, const char *id)
 	return 0;
 }
 
-void engine_answers_clear(engine *e)
+static int answers_clear(engine *e)
 {
 	for (size_t i = 0; i < e->n_qs; i++)
 		if (e->qs[i].ans.text)
 			forget(e, &e->qs[i]);
+	return 0;
+}
+
+int engine_answer_decline(engine *e, const char *id)
+{
+	GUARDED(e, answer_decline(e, id));
+}
+
+int engine_answer_set(engine *e, const char *id, const struct engine_value *v)
+{
+	GUARDED(e, answer_set(e, id, v));
+}
+
+int engine_answer_clear(engine *e, const char *id)
+{
+	GUARDED(e, answer_clear(e, id));
+}
+
+static int answers_clear_guarded(engine *e)
+{
+	GUARDED(e, answers_clear(e));
+}
+
+void engine_answers_clear(engine *e)
+{
+	(void)answers_clear_guarded(e);
 }
 
 const char *engine_answer_text(const engine *e, const char *id)
@@ -2015,7 +2167,7 @@ static int snapshot(engine *e)
 	return 0;
 }
 
-int engine_run(engine *e)
+static int run(engine *e)
 {
 	SetHaltExecution(e->env, FALSE);
 	SetEvaluationError(e->env, FALSE);
@@ -2054,9 +2206,17 @@ int engine_run(engine *e)
 		return ENGINE_ERUN;
 	}
 	int rv = snapshot(e);
-	if (rv == ENGINE_ENOMEM)
+	if (rv == ENGINE_ENOMEM) {
+		/* Memory is short: treat it as the environment's own failure. */
+		e->oom = true;
 		set_error(e, "out of memory");
+	}
 	return rv;
+}
+
+int engine_run(engine *e)
+{
+	GUARDED(e, run(e));
 }
 
 const struct engine_question *engine_next_question(const engine *e)
@@ -2122,12 +2282,17 @@ bool engine_question_is_relevant(const engine *e, const char *id)
 
 /* --------------------------------------------------------------- coverage */
 
-int engine_coverage_enable(engine *e)
+static int coverage_enable(engine *e)
 {
 	e->coverage = true;
 	for (size_t i = 0; i < e->n_rules; i++)
 		e->rules[i].fired = 0;
 	return EnvWatch(e->env, "rules") ? 0 : ENGINE_ERUN;
+}
+
+int engine_coverage_enable(engine *e)
+{
+	GUARDED(e, coverage_enable(e));
 }
 
 size_t engine_rule_count(const engine *e) { return e->n_rules; }

@@ -172,6 +172,14 @@ engine *engine_new(const char *rules_dir, char **errmsg);
 /* Free an engine. engine_free(NULL) is a no-op. */
 void engine_free(engine *e);
 
+/*
+ * True once the engine ran out of memory inside the rule environment (or
+ * while reading its conclusions): every later call fails with ENGINE_ENOMEM
+ * and the engine can only be freed. Nothing is printed and the process
+ * does not exit.
+ */
+bool engine_is_out_of_memory(const engine *e);
+
 /* The message of the last failed call; borrowed. */
 const char *engine_errmsg(const engine *e);
 

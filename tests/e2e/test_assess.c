@@ -15,15 +15,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
+#include <signal.h>
+#include <poll.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct run {
 	int status;
 	char *out;
 	char *err;
+	long maxrss_kb;   /* the program's peak resident set */
 };
+
+/* When not 0, the program runs with this address-space limit. */
+static rlim_t as_limit;
+/* When set, the input is written by this function instead of from a
+ * buffer (so a test can send more than it holds). */
+static void (*input_gen)(int fd);
 
 static char *slurp(int fd)
 {
@@ -55,6 +68,10 @@ static struct run run_bin(const char *const *args, const char *input, size_t len
 		dup2(fileno(errf), 2);
 		close(in[1]);
 		close(out[0]);
+		if (as_limit) {
+			struct rlimit rl = { as_limit, as_limit };
+			setrlimit(RLIMIT_AS, &rl);
+		}
 		char *argv[32];
 		size_t i = 0;
 		argv[i++] = (char *)MSKTRIAGE_BIN;
@@ -70,6 +87,10 @@ static struct run run_bin(const char *const *args, const char *input, size_t len
 	pid_t writer = fork();
 	if (writer == 0) {
 		close(out[0]);
+		if (input_gen) {
+			input_gen(in[1]);
+			_exit(0);
+		}
 		size_t off = 0;
 		while (off < len) {
 			ssize_t w = write(in[1], input + off, len - off);
@@ -84,7 +105,9 @@ static struct run run_bin(const char *const *args, const char *input, size_t len
 	r.out = slurp(out[0]);
 	close(out[0]);
 	int st;
-	waitpid(pid, &st, 0);
+	struct rusage ru;
+	wait4(pid, &st, 0, &ru);
+	r.maxrss_kb = ru.ru_maxrss;
 	waitpid(writer, NULL, 0);
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	rewind(errf);
@@ -407,24 +430,26 @@ static void test_batch_goes_on_after_bad_line(void **state)
 	assert_int_equal(r.status, 0);
 	char *save = NULL;
 	char *line = strtok_r(r.out, "\n", &save);
-	const char *want_error[] = { NULL, "'age' must be", "not valid JSON", NULL };
-	long want_line[] = { 0, 2, 3, 0 };
+	/* One output line per input line, the blank one included, each
+	 * with its line number. */
+	const char *want_error[] = { NULL, "'age' must be", "not valid JSON",
+				     "empty line", NULL };
 	int n = 0;
 	for (; line; line = strtok_r(NULL, "\n", &save), n++) {
-		assert_true(n < 4);
+		assert_true(n < 5);
 		json_t *j = json_loads(line, 0, NULL);
 		assert_non_null(j);
+		assert_int_equal(json_integer_value(json_object_get(j, "line")),
+				 n + 1);
 		if (want_error[n]) {
 			assert_non_null(strstr(json_string_value(json_object_get(j, "error")),
 					       want_error[n]));
-			assert_int_equal(json_integer_value(json_object_get(j, "line")),
-					 want_line[n]);
 		} else {
 			assert_non_null(json_object_get(j, "triage"));
 		}
 		json_decref(j);
 	}
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	run_free(&r);
 }
 
@@ -537,6 +562,9 @@ static void test_batch_equals_single_runs(void **state)
 		assert_true(i < total);
 		json_t *j = json_loads(line, 0, NULL);
 		assert_non_null(j);
+		assert_int_equal(json_integer_value(json_object_get(j, "line")),
+				 i + 1);
+		json_object_del(j, "line");
 		if (!json_equal(j, single[which[i]]))
 			fail_msg("batch line %zu differs from a single run of: %s",
 				 i + 1, reqs[which[i]]);
@@ -680,6 +708,483 @@ static void test_save_and_sessions(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* ---- batch safety ------------------------------------------------------ */
+
+static json_t *out_line(const char *out, size_t k)
+{
+	const char *p = out;
+	for (size_t i = 0; i < k && p; i++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	assert_non_null(p);
+	const char *end = strchr(p, '\n');
+	assert_non_null(end);
+	json_t *j = json_loadb(p, (size_t)(end - p), 0, NULL);
+	assert_non_null(j);
+	return j;
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+	for (; (s = strchr(s, '\n')); s++)
+		n++;
+	return n;
+}
+
+static const char *error_of(json_t *j)
+{
+	const char *e = json_string_value(json_object_get(j, "error"));
+	return e ? e : "";
+}
+
+/* A request's "id" comes back on its line; a bad id is refused by name. */
+static void test_batch_ids(void **state)
+{
+	(void)state;
+	char long_id[200];
+	memset(long_id, 'x', 129);
+	long_id[129] = '\0';
+	char in[1024];
+	snprintf(in, sizeof(in),
+		 "{\"id\":\"case-1\",\"answers\":{\"age\":30,\"knee_pain\":\"yes\"}}\n"
+		 "{\"id\":\"%s\",\"answers\":{\"age\":30}}\n"
+		 "{\"id\":\"bell\\u0007\",\"answers\":{\"age\":30}}\n"
+		 "{\"id\":\"c1\\u0085\",\"answers\":{\"age\":30}}\n"
+		 "{\"id\":7,\"answers\":{\"age\":30}}\n"
+		 "{\"id\":\"\",\"answers\":{\"age\":30}}\n"
+		 "{\"id\":\"case-7\",\"answers\":{\"age\":\"x\"}}\n",
+		 long_id);
+	const char *args[] = { "assess", "--batch", NULL };
+	struct run r = run_str(args, in);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(count_lines(r.out), 7);
+	json_t *j = out_line(r.out, 0);
+	assert_string_equal(json_string_value(json_object_get(j, "id")), "case-1");
+	assert_non_null(json_object_get(j, "triage"));
+	json_decref(j);
+	for (size_t k = 1; k <= 5; k++) {
+		j = out_line(r.out, k);
+		assert_int_equal(json_integer_value(json_object_get(j, "line")), k + 1);
+		assert_non_null(strstr(error_of(j), "'id' must be a string of 1 to 128 printable"));
+		assert_null(json_object_get(j, "id"));
+		json_decref(j);
+	}
+	/* A good id stays on a line that fails for another reason. */
+	j = out_line(r.out, 6);
+	assert_string_equal(json_string_value(json_object_get(j, "id")), "case-7");
+	assert_non_null(strstr(error_of(j), "'age' must be"));
+	json_decref(j);
+	run_free(&r);
+
+	/* Single mode: the id is echoed, a bad one refused (exit 2). */
+	r = run_str(assess_args, "{\"id\":\"one\",\"answers\":{\"age\":30}}");
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(j, "id")), "one");
+	json_decref(j);
+	run_free(&r);
+	r = run_str(assess_args, "{\"id\":[],\"answers\":{\"age\":30}}");
+	assert_int_equal(r.status, 2);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "'id' must be"));
+	run_free(&r);
+}
+
+static char *scratch_store(char *tmpl)
+{
+	assert_non_null(mkdtemp(tmpl));
+	char *db = malloc(strlen(tmpl) + 32);
+	sprintf(db, "%s/sessions.db", tmpl);
+	setenv("MSKTRIAGE_DB", db, 1);
+	return db;
+}
+
+static void scratch_remove(const char *tmpl, char *db)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	assert_int_equal(system(cmd), 0);
+	unsetenv("MSKTRIAGE_DB");
+	free(db);
+}
+
+static long store_count(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	long n = -1;
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
+}
+
+/* Saving the same id twice is refused and names the saved session; a
+ * re-run of a batch stores nothing twice. */
+static void test_save_same_id_refused(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/msktriage-e2e-XXXXXX";
+	char *db = scratch_store(tmpl);
+	const char *in =
+		"{\"id\":\"a\",\"answers\":{\"age\":30,\"knee_pain\":\"yes\"}}\n"
+		"{\"id\":\"b\",\"answers\":{\"age\":45,\"low_back_pain\":\"yes\",\"saddle_numbness\":\"yes\","
+		"\"sudden_severe_pain_faint\":\"no\"}}\n"
+		"{\"answers\":{\"age\":70,\"knee_pain\":\"no\"}}\n";
+	const char *batch[] = { "assess", "--batch", "--save", NULL };
+	struct run r = run_str(batch, in);
+	assert_int_equal(r.status, 0);
+	char code_a[16], code_b[16];
+	json_t *j = out_line(r.out, 0);
+	snprintf(code_a, sizeof(code_a), "%s", json_string_value(json_object_get(
+		json_object_get(j, "session"), "code")));
+	json_decref(j);
+	j = out_line(r.out, 1);
+	snprintf(code_b, sizeof(code_b), "%s", json_string_value(json_object_get(
+		json_object_get(j, "session"), "code")));
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(j, "session"), "status")), "emergency_stopped");
+	json_decref(j);
+	run_free(&r);
+	assert_int_equal(store_count(db, "SELECT count(*) FROM session"), 3);
+
+	/* Again: the lines with an id are refused and name their session. */
+	r = run_str(batch, in);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(count_lines(r.out), 3);
+	const char *codes[] = { code_a, code_b };
+	for (size_t k = 0; k < 2; k++) {
+		j = out_line(r.out, k);
+		assert_non_null(strstr(error_of(j), "saved before"));
+		assert_string_equal(json_string_value(json_object_get(
+			json_object_get(j, "session"), "code")), codes[k]);
+		json_decref(j);
+	}
+	j = out_line(r.out, 2);
+	assert_non_null(json_object_get(j, "session")); /* no id: a new one */
+	json_decref(j);
+	run_free(&r);
+	assert_int_equal(store_count(db, "SELECT count(*) FROM session"), 4);
+
+	/* Single mode the same: exit 2, nothing on stdout, nothing stored. */
+	const char *single[] = { "assess", "--save", NULL };
+	r = run_str(single, "{\"id\":\"b\",\"answers\":{\"age\":30}}");
+	assert_int_equal(r.status, 2);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, code_b));
+	run_free(&r);
+	assert_int_equal(store_count(db, "SELECT count(*) FROM session"), 4);
+	/* Every saved session is whole: its answers and, when finished,
+	 * its conclusions. */
+	assert_int_equal(store_count(db, "SELECT count(*) FROM session s WHERE"
+		" s.status <> 'in_progress' AND NOT EXISTS (SELECT 1 FROM"
+		" conclusion c WHERE c.session_id = s.id)"), 0);
+	scratch_remove(tmpl, db);
+}
+
+/* A read error is a message and a non-zero exit, never a quiet end. */
+static void test_read_error_is_an_error(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/msktriage-e2e-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	const char *batch[] = { "assess", "--batch", "--answers", dir, NULL };
+	struct run r = run_str(batch, "");
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "cannot read"));
+	assert_non_null(strstr(r.err, "Is a directory"));
+	run_free(&r);
+	const char *single[] = { "assess", "--answers", dir, NULL };
+	r = run_str(single, "");
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "cannot read"));
+	run_free(&r);
+	rmdir(dir);
+}
+
+#define HUGE_LINE (300u * 1024 * 1024)
+
+static void gen_huge_line(int fd)
+{
+	static char chunk[1 << 16];
+	const char *first = "{\"answers\":{\"age\":30,\"knee_pain\":\"yes\"}}\n"
+			    "{\"answers\":{\"age\":\"";
+	const char *last = "\"}}\n{\"answers\":{\"age\":40,\"knee_pain\":\"no\"}}\n";
+	memset(chunk, '7', sizeof(chunk));
+	if (write(fd, first, strlen(first)) < 0)
+		return;
+	for (size_t sent = 0; sent < HUGE_LINE; sent += sizeof(chunk))
+		if (write(fd, chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk))
+			return;
+	if (write(fd, last, strlen(last)) < 0)
+		return;
+}
+
+/* A 300 MB line is refused without being held: the process stays small,
+ * the line has its error line, the next line is still evaluated, and the
+ * exit status says something was wrong. */
+static void test_long_line_never_held(void **state)
+{
+	(void)state;
+	const char *args[] = { "assess", "--batch", NULL };
+	input_gen = gen_huge_line;
+	struct run r = run_bin(args, "", 0);
+	input_gen = NULL;
+	assert_int_equal(r.status, 2);
+	assert_int_equal(count_lines(r.out), 3);
+	json_t *j = out_line(r.out, 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "line")), 2);
+	assert_non_null(strstr(error_of(j), "longer than"));
+	json_decref(j);
+	j = out_line(r.out, 2);
+	assert_int_equal(json_integer_value(json_object_get(j, "line")), 3);
+	assert_non_null(json_object_get(j, "triage"));
+	json_decref(j);
+	assert_non_null(strstr(r.err, "line 2"));
+	if (r.maxrss_kb > 64 * 1024)
+		fail_msg("peak RSS %ld KiB for a 300 MB line", r.maxrss_kb);
+	run_free(&r);
+}
+
+/* --jobs is capped by the cores and by the lines: 256 asked for two
+ * lines cost two engines at most, not 256. */
+static void test_jobs_capped(void **state)
+{
+	(void)state;
+	const char *args[] = { "assess", "--batch", "--jobs", "256", NULL };
+	struct run r = run_str(args, "{\"answers\":{\"age\":30}}\n"
+				     "{\"answers\":{\"age\":31}}\n");
+	assert_int_equal(r.status, 0);
+	assert_int_equal(count_lines(r.out), 2);
+	if (r.maxrss_kb > 64 * 1024)
+		fail_msg("peak RSS %ld KiB for two lines", r.maxrss_kb);
+	run_free(&r);
+}
+
+/* Each result is written as soon as it is known: the first line's result
+ * arrives while the input is still open. */
+static void test_batch_streams(void **state)
+{
+	(void)state;
+	int in[2], out[2];
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(MSKTRIAGE_BIN, MSKTRIAGE_BIN, "assess", "--batch", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	const char *l1 = "{\"id\":\"first\",\"answers\":{\"age\":30}}\n";
+	assert_int_equal(write(in[1], l1, strlen(l1)), (ssize_t)strlen(l1));
+	/* A hang guard, not a time measurement: without streaming the line
+	 * never comes while the input stays open. */
+	char buf[8192];
+	size_t n = 0;
+	while (!memchr(buf, '\n', n)) {
+		struct pollfd p = { out[0], POLLIN, 0 };
+		if (poll(&p, 1, 120000) != 1)
+			fail_msg("no result while the input is open");
+		ssize_t got = read(out[0], buf + n, sizeof(buf) - 1 - n);
+		assert_true(got > 0);
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\"id\":\"first\""));
+	const char *l2 = "{\"answers\":{\"age\":31}}\n";
+	assert_int_equal(write(in[1], l2, strlen(l2)), (ssize_t)strlen(l2));
+	close(in[1]);
+	char *rest = slurp(out[0]);
+	close(out[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(count_lines(buf) + count_lines(rest), 2);
+	free(rest);
+}
+
+#define KILL_LINES 400
+#define KILL_ROUNDS 20
+
+static unsigned answers_for(unsigned i) { return 2 + i % 4; }
+
+/* SIGKILL at random points of a batch save, then a re-run until done:
+ * after every kill each stored session has all its answers (as many as
+ * its input line gave) and, when finished, its conclusions; every result
+ * line written names a stored session; at most one stored session was not
+ * yet written out; and in the end every line is stored exactly once. */
+static void test_batch_save_killed(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/msktriage-e2e-XXXXXX";
+	char *db = scratch_store(tmpl);
+	char in_path[300], out_path[300];
+	snprintf(in_path, sizeof(in_path), "%s/in.jsonl", tmpl);
+	snprintf(out_path, sizeof(out_path), "%s/out.jsonl", tmpl);
+	FILE *f = fopen(in_path, "w");
+	assert_non_null(f);
+	static const char *const extra[] = { "knee_pain", "low_back_pain",
+					     "hip_pain", "neck_pain" };
+	for (unsigned i = 0; i < KILL_LINES; i++) {
+		fprintf(f, "{\"id\":\"k%u\",\"answers\":{\"age\":%u", i, 20 + i % 70);
+		for (unsigned k = 1; k < answers_for(i); k++)
+			fprintf(f, ",\"%s\":\"%s\"", extra[k - 1], (i >> k) & 1 ? "yes" : "no");
+		fprintf(f, "}}\n");
+	}
+	fclose(f);
+	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	printf("# kill seed %u\n", seed);
+	int kills = 0;
+	for (int round = 0; round <= KILL_ROUNDS; round++) {
+		bool last = round == KILL_ROUNDS;
+		long before = access(db, F_OK) == 0
+			? store_count(db, "SELECT coalesce(max(id), 0) FROM session") : 0;
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			dup2(o, 1);
+			int nul = open("/dev/null", O_WRONLY);
+			dup2(nul, 2);
+			execl(MSKTRIAGE_BIN, MSKTRIAGE_BIN, "assess", "--batch",
+			      "--save", "--answers", in_path, (char *)NULL);
+			_exit(127);
+		}
+		if (!last) {
+			long ms = rand_r(&seed) % 1200 + 5;
+			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+			nanosleep(&ts, NULL);
+			if (kill(pid, SIGKILL) == 0)
+				kills++;
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		if (last)
+			assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+		/* Whole sessions only. */
+		assert_int_equal(store_count(db, "SELECT count(*) FROM session s"
+			" WHERE (SELECT count(*) FROM answer a WHERE a.session_id = s.id)"
+			" <> 2 + CAST(substr(s.external_id, 2) AS INTEGER) % 4"
+			" OR (SELECT count(*) FROM answer_revision r WHERE r.session_id = s.id)"
+			" <> (SELECT count(*) FROM answer a WHERE a.session_id = s.id)"
+			" OR (s.status <> 'in_progress' AND (SELECT count(*) FROM conclusion c"
+			"     WHERE c.session_id = s.id) <> 1)"
+			" OR s.external_id IS NULL"), 0);
+		/* What was written names what was stored. */
+		char *out = NULL;
+		FILE *o = fopen(out_path, "r");
+		assert_non_null(o);
+		size_t cap = 0;
+		ssize_t got;
+		long written = 0;
+		bool seen[KILL_LINES] = { false };
+		while ((got = getline(&out, &cap, o)) > 0) {
+			if (out[got - 1] != '\n')
+				break; /* cut by the kill */
+			json_t *j = json_loads(out, 0, NULL);
+			assert_non_null(j);
+			const char *id = json_string_value(json_object_get(j, "id"));
+			assert_non_null(id);
+			json_t *s = json_object_get(j, "session");
+			if (!s)
+				fail_msg("line without a session: %s", out);
+			char sql[200];
+			snprintf(sql, sizeof(sql), "SELECT count(*) FROM session WHERE"
+				 " external_id = '%s' AND id = %lld", id,
+				 (long long)json_integer_value(json_object_get(s, "id")));
+			assert_int_equal(store_count(db, sql), 1);
+			seen[atoi(id + 1)] = true;
+			written++;
+			json_decref(j);
+		}
+		fclose(o);
+		free(out);
+		/* Lines are written in input order, so the first unwritten line
+		 * bounds what may have been stored unseen: at most one more. */
+		long first_unseen = 0;
+		while (first_unseen < KILL_LINES && seen[first_unseen])
+			first_unseen++;
+		char sql[200];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM session WHERE"
+			 " id > %ld AND CAST(substr(external_id, 2) AS INTEGER) > %ld",
+			 before, first_unseen);
+		assert_true(store_count(db, sql) == 0);
+		if (last) {
+			assert_int_equal(written, KILL_LINES);
+			assert_int_equal(store_count(db, "SELECT count(*) FROM session"),
+					 KILL_LINES);
+			assert_int_equal(store_count(db, "SELECT count(DISTINCT external_id)"
+						     " FROM session"), KILL_LINES);
+		}
+	}
+	printf("# %d batch saves killed\n", kills);
+	scratch_remove(tmpl, db);
+}
+
+/* Under an address-space limit every run either completes or says "out
+ * of memory" on stderr and exits 1: never a signal, never a half result,
+ * never the rule engine's own text. Not in the sanitizer build, whose
+ * shadow memory needs terabytes of address space. */
+static void test_out_of_memory_exit(void **state)
+{
+	(void)state;
+#ifdef MSK_SANITIZED
+	print_message("skipped in the sanitizer build: AddressSanitizer "
+		      "reserves terabytes of address space, so no address-space "
+		      "limit can be set\n");
+	skip();
+#else
+	int ok = 0, oom = 0;
+	const char *batch[] = { "assess", "--batch", "--jobs", "2", NULL };
+	const char *in = "{\"answers\":{\"age\":67,\"knee_pain\":\"yes\",\"low_back_pain\":\"yes\"}}\n"
+			 "{\"answers\":{\"age\":45,\"low_back_pain\":\"yes\",\"saddle_numbness\":\"yes\"}}\n";
+	for (rlim_t mb = 8; mb <= 48; mb += 2) {
+		as_limit = mb << 20;
+		for (int b = 0; b < 2; b++) {
+			struct run r = b ? run_str(batch, in)
+					 : run_str(assess_args, headline);
+			if (r.status == 0) {
+				ok++;
+				if (b) {
+					assert_int_equal(count_lines(r.out), 2);
+				} else {
+					json_t *j = json_loads(r.out, 0, NULL);
+					assert_non_null(j);
+					json_decref(j);
+				}
+			} else {
+				if (r.status != 1 || !strstr(r.err, "out of memory"))
+					fail_msg("limit %lu MiB: status %d, stderr: %s",
+						 (unsigned long)mb, r.status, r.err);
+				assert_null(strstr(r.out, "MEMORY"));
+				if (!b)
+					assert_string_equal(r.out, "");
+				oom++;
+			}
+			run_free(&r);
+		}
+	}
+	as_limit = 0;
+	assert_true(ok > 0);
+	assert_true(oom > 0);
+#endif
+}
+
 static void test_help_and_version(void **state)
 {
 	(void)state;
@@ -719,6 +1224,14 @@ int main(void)
 		cmocka_unit_test(test_batch_equals_single_runs),
 		cmocka_unit_test(test_save_and_sessions),
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_batch_ids),
+		cmocka_unit_test(test_save_same_id_refused),
+		cmocka_unit_test(test_read_error_is_an_error),
+		cmocka_unit_test(test_long_line_never_held),
+		cmocka_unit_test(test_jobs_capped),
+		cmocka_unit_test(test_batch_streams),
+		cmocka_unit_test(test_batch_save_killed),
+		cmocka_unit_test(test_out_of_memory_exit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,10 @@
  *                nothing half-written, the same answer saved on retry
  *   full         size limit reached (PRAGMA max_page_count): DB_EFULL,
  *                nothing half-written, saved on retry without the limit
+ *   atomic_save  whole sessions (db_session_save) into a store that fills
+ *                up: every session stored has all its answers and its
+ *                conclusions, the one that did not fit left nothing; an
+ *                external id is never stored twice
  *   corrupt      garbage, text, a foreign SQLite file, a newer schema,
  *                damaged pages, a truncated file: clear message, no crash,
  *                foreign files left untouched
@@ -721,7 +725,8 @@ static void case_readonly(void)
 static void case_full(void)
 {
 	char *file = pathf("full/sessions.db");
-	struct db_options small = { .max_bytes = 128 * 1024 };
+	/* room for the schema and a handful of 3 KB answers */
+	struct db_options small = { .max_bytes = 160 * 1024 };
 	static char big[3000];
 	char q[32], failed_q[32] = "";
 	int64_t id;
@@ -774,6 +779,92 @@ static void case_full(void)
 	big[0] = (char)('a' + saved % 26);
 	CHECK(db_answer_put(d, id, failed_q, big) == DB_OK);
 	CHECK(count_answers(d, id) == saved + 1);
+	CHECK(db_check(d) == DB_OK);
+	db_close(d);
+}
+
+/* ---- atomic_save -------------------------------------------------------- */
+
+#define SAVE_ANSWERS 24
+
+static int save_whole(db *d, int i, const char *value, int64_t *id,
+		      char code[DB_CODE_SIZE])
+{
+	char qs[SAVE_ANSWERS][16], x[32];
+	struct db_answer answers[SAVE_ANSWERS];
+
+	for (int k = 0; k < SAVE_ANSWERS; k++) {
+		snprintf(qs[k], sizeof qs[k], "q%02d", k);
+		answers[k].question = qs[k];
+		answers[k].value = value;
+	}
+	snprintf(x, sizeof x, "case-%d", i);
+	struct db_session_record r = {
+		.session = { .mode = "api", .rulebase_sha256 = SHA,
+			     .program_version = "test" },
+		.external_id = x,
+		.answers = answers,
+		.n_answers = SAVE_ANSWERS,
+		.status = "complete",
+		.level = "self_care",
+		.conclusions_json = "{\"triage\":{\"level\":\"self_care\"}}",
+	};
+	return db_session_save(d, &r, id, code);
+}
+
+static void case_atomic_save(void)
+{
+	char *file = pathf("atomic_save/sessions.db");
+	struct db_options small = { .max_bytes = 512 * 1024 };
+	static char big[1000];
+	int64_t id, first_id = 0;
+	char code[DB_CODE_SIZE], first_code[DB_CODE_SIZE] = "";
+	int rc = DB_OK, saved = 0;
+	db *d;
+
+	memset(big, 'v', sizeof big - 1);
+	d = open_or_die(file, &small);
+	for (int i = 0; i < 1000; i++) {
+		rc = save_whole(d, i, big, &id, code);
+		if (rc != DB_OK)
+			break;
+		if (i == 0) {
+			first_id = id;
+			memcpy(first_code, code, sizeof code);
+		}
+		saved++;
+	}
+	CHECK(rc == DB_EFULL);
+	CHECK(saved >= 2);
+	/* every stored session is whole; the one that did not fit left
+	 * nothing: no session row, no answer, no audit row */
+	CHECK(raw_count(file, "SELECT count(*) FROM session") == saved);
+	CHECK(raw_count(file, "SELECT count(*) FROM answer") ==
+	      (long)saved * SAVE_ANSWERS);
+	CHECK(raw_count(file, "SELECT count(*) FROM answer_revision") ==
+	      (long)saved * SAVE_ANSWERS);
+	CHECK(raw_count(file, "SELECT count(*) FROM conclusion") == saved);
+	CHECK(raw_count(file, "SELECT count(*) FROM session"
+			      " WHERE status = 'complete'") == saved);
+	CHECK(raw_count(file, "SELECT count(*) FROM audit") == 2L * saved);
+	CHECK(raw_count(file, "SELECT count(*) FROM session WHERE"
+			      " external_id IS NOT NULL") == saved);
+
+	/* the same case again: refused, named, nothing written */
+	id = 0;
+	CHECK(save_whole(d, 0, "x", &id, code) == DB_EEXIST);
+	CHECK(id == first_id);
+	CHECK(strcmp(code, first_code) == 0);
+	CHECK(raw_count(file, "SELECT count(*) FROM session") == saved);
+	CHECK(db_check(d) == DB_OK);
+	db_close(d);
+
+	/* space again: the case that did not fit is saved whole, once */
+	d = open_or_die(file, NULL);
+	CHECK(save_whole(d, saved, big, &id, code) == DB_OK);
+	CHECK(count_answers(d, id) == SAVE_ANSWERS);
+	CHECK(save_whole(d, saved, big, &id, code) == DB_EEXIST);
+	CHECK(raw_count(file, "SELECT count(*) FROM session") == saved + 1);
 	CHECK(db_check(d) == DB_OK);
 	db_close(d);
 }
@@ -1623,6 +1714,7 @@ int main(int argc, char **argv)
 		{ "permissions", case_permissions },
 		{ "readonly", case_readonly },
 		{ "full", case_full },
+		{ "atomic_save", case_atomic_save },
 		{ "corrupt", case_corrupt },
 		{ "locked", case_locked },
 		{ "crash", case_crash },
