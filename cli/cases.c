@@ -13,6 +13,7 @@
  */
 #include "cli/cases.h"
 #include "cli/result.h"
+#include "cli/term.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -26,12 +27,17 @@ static void fail(struct cli_case_ctx *c, const char *name, const char *fmt, ...)
 static void fail(struct cli_case_ctx *c, const char *name, const char *fmt, ...)
 {
 	if (c->out) {
+		/* Names and values come from case files: shown escaped. */
+		char msg[1024];
 		va_list ap;
 		va_start(ap, fmt);
-		fprintf(c->out, "FAIL %s: ", name);
-		vfprintf(c->out, fmt, ap);
-		fputc('\n', c->out);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
+		fputs("FAIL ", c->out);
+		term_put_untrusted(c->out, name);
+		fputs(": ", c->out);
+		term_put_untrusted(c->out, msg);
+		fputc('\n', c->out);
 	}
 	c->failures++;
 }
@@ -502,10 +508,12 @@ int cli_case_run(struct cli_case_ctx *c, engine *e, const char *path)
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	size_t before = c->failures;
 	json_error_t jerr;
+	char why[256] = "";
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		cli_json_error(&jerr, why, sizeof(why));
 	if (!root || !json_is_object(root)) {
-		fail(c, name, "not a JSON object%s%s", root ? "" : ": ",
-		     root ? "" : jerr.text);
+		fail(c, name, "not a JSON object%s%s", *why ? ": " : "", why);
 		json_decref(root);
 		return -1;
 	}
