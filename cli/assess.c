@@ -28,6 +28,7 @@
 #include "cli/cli.h"
 #include "cli/result.h"
 #include "cli/store.h"
+#include "cli/term.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -200,11 +201,15 @@ out_fail:
 /* {"line": N, "id": ..., "error": msg}; NULL when out of memory. */
 static char *error_line(const struct line *l, const char *msg)
 {
-	json_t *j = line_head(l);
+	/* A message may quote a path or a value that is not UTF-8, which a
+	 * JSON string cannot hold: such bytes become U+FFFD. */
+	char *fixed = term_utf8_repair(msg);
+	json_t *j = fixed ? line_head(l) : NULL;
 	char *s = NULL;
-	if (j && json_object_set_new(j, "error", json_string(msg)) == 0)
+	if (j && json_object_set_new(j, "error", json_string(fixed)) == 0)
 		s = json_dumps(j, JSON_COMPACT | CLI_JSON_REAL);
 	json_decref(j);
+	free(fixed);
 	return s;
 }
 
@@ -514,8 +519,10 @@ static void save_line(struct writer *wr, struct line *l)
 		char msg[600];
 		snprintf(msg, sizeof(msg), "cannot save the session: %s",
 			 db_errmsg(wr->d));
+		char shown[1024];
 		if (!wr->save_failed)
-			fprintf(stderr, "msktriage: line %lu: %s\n", l->no, msg);
+			fprintf(stderr, "msktriage: line %lu: %s\n", l->no,
+				TERM_SAFE(shown, msg));
 		wr->save_failed = true;
 		set_error(l, msg);
 	}
@@ -806,9 +813,10 @@ static int assess_batch(FILE *in, const char *in_name,
 	} else if (wr.fatal) {
 		/* said where it stopped */
 	} else if (rs == READ_ERROR) {
+		char shown[1024];
 		fprintf(stderr, "msktriage: cannot read '%s' after line %lu: %s; "
 			"the results of the lines before were written\n",
-			in_name, no, strerror(rd->err));
+			TERM_SAFE(shown, in_name), no, strerror(rd->err));
 	} else if (rs == READ_NOMEM) {
 		fprintf(stderr, "msktriage: out of memory reading line %lu; "
 			"the results of the lines before were written\n", no + 1);
@@ -873,8 +881,9 @@ static int save_single(db *d, const engine *e, const char *id, json_t *result)
 		fprintf(stderr, "msktriage: not saved: a case with this 'id' "
 			"was saved before, as session %s\n", code);
 	} else {
+		char shown[1024];
 		fprintf(stderr, "msktriage: cannot save the session: %s\n",
-			db_errmsg(d));
+			TERM_SAFE(shown, db_errmsg(d)));
 	}
 	save_data_free(&s);
 	return rv == DB_OK ? 0 : rv == DB_EEXIST ? 2 : 1;
@@ -931,8 +940,9 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 				return 2;
 			}
 		} else {
+			char shown[512];
 			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for assess\n%s",
-				a, assess_usage);
+				term_escape(shown, sizeof(shown), a, 64), assess_usage);
 			return 2;
 		}
 	}
@@ -951,8 +961,9 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	if (strcmp(answers, "-") != 0) {
 		in = fopen(answers, "rb");
 		if (!in) {
-			fprintf(stderr, "msktriage: cannot open '%s': %s\n", answers,
-				strerror(errno));
+			char shown[1024];
+			fprintf(stderr, "msktriage: cannot open '%s': %s\n",
+				TERM_SAFE(shown, answers), strerror(errno));
 			return 2;
 		}
 	}
@@ -964,10 +975,10 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 
 	char *text = NULL;
 	size_t len = 0;
-	char err[512];
+	char err[512], shown[1024];
 	int rv = read_all(in, &text, &len, err, sizeof(err));
 	if (rv != 0) {
-		fprintf(stderr, "msktriage: %s\n", err);
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, err));
 		status = rv == -1 ? 2 : 1;
 		goto out_close;
 	}
@@ -976,7 +987,7 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	free(text);
 	if (!req || request_id(req, &id, err, sizeof(err)) != 0) {
 		json_decref(req);
-		fprintf(stderr, "msktriage: %s\n", err);
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, err));
 		status = 2;
 		goto out_close;
 	}
@@ -991,7 +1002,8 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	json_decref(req);
 	if (rv != 0) {
 		bool oom = engine_is_out_of_memory(e);
-		fprintf(stderr, "msktriage: %s\n", oom ? "out of memory" : err);
+		fprintf(stderr, "msktriage: %s\n",
+			oom ? "out of memory" : TERM_SAFE(shown, err));
 		status = rv == -1 && !oom ? 2 : 1;
 		goto out_engine;
 	}

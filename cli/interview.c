@@ -250,7 +250,8 @@ static void show_stop(struct iv *v, const char *stop)
 /* A failure of the core that ends the interview. */
 static enum outcome failed(struct iv *v)
 {
-	fprintf(stderr, "msktriage: %s\n", session_errmsg(v->s));
+	char msg[1024];
+	fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, session_errmsg(v->s)));
 	fprintf(stderr, "msktriage: the answers so far are saved; resume with "
 		"'msktriage resume %s'\n", session_code(v->s));
 	return FAILED;
@@ -259,9 +260,10 @@ static enum outcome failed(struct iv *v)
 /* Ask whether to retry a store write that failed. */
 static bool store_retry(struct iv *v, const char *what, const char *why)
 {
+	char msg[1024];
 	int code = db_errcode(v->d);
 	SAY(v, "%scannot save %s: %s%s\n", term_sgr(&v->out, TERM_YELLOW), what,
-	    why, term_sgr(&v->out, TERM_RESET));
+	    TERM_SAFE(msg, why), term_sgr(&v->out, TERM_RESET));
 	/* Another interview has the session now, or it refuses the change:
 	 * trying again cannot help. */
 	if (code == DB_EHELD || code == DB_EINVAL)
@@ -356,7 +358,8 @@ static FILE *ask_file(struct iv *v, const char *def, char **path,
 	char err[512];
 	FILE *f = cli_file_create(*path, created, err, sizeof(err));
 	if (!f) {
-		SAY(v, "%s\n", err);
+		char shown[1024];
+		SAY(v, "%s\n", TERM_SAFE(shown, err));
 		free(*path);
 		*path = NULL;
 	}
@@ -429,12 +432,14 @@ static void save_elsewhere(struct iv *v, const struct engine_question *q,
 		rc = -1;
 	if (fclose(f) != 0)
 		rc = -1;
+	char shown[1024];
+	TERM_SAFE(shown, path);
 	if (rc != 0) {
-		SAY(v, "cannot write '%s': %s\n", path, strerror(errno));
+		SAY(v, "cannot write '%s': %s\n", shown, strerror(errno));
 	} else {
 		SAY(v, "answers written to '%s'; once the store works again, "
 		    "put them back with 'msktriage resume --answers %s'\n",
-		    path, path);
+		    shown, shown);
 	}
 	free(path);
 }
@@ -548,8 +553,10 @@ static const char *finding_arg(struct iv *v, const char *arg)
 	}
 	if (hits == 1)
 		return hit;
+	char shown[512];
 	SAY(v, "%s finding '%s'; 'how' lists the current findings\n",
-	    hits ? "ambiguous" : "unknown", arg);
+	    hits ? "ambiguous" : "unknown",
+	    term_escape(shown, sizeof(shown), arg, 64));
 	return NULL;
 }
 
@@ -662,7 +669,9 @@ static void cmd_change(struct iv *v, const char *arg)
 	}
 	const struct engine_question *q = engine_question_find(v->e, arg);
 	if (!q) {
-		SAY(v, "unknown question '%.64s'\n", arg);
+		char shown[512];
+		SAY(v, "unknown question '%s'\n",
+		    term_escape(shown, sizeof(shown), arg, 64));
 		return;
 	}
 	if (!engine_answer_text(v->e, q->id)) {
@@ -677,6 +686,10 @@ static void cmd_note(struct iv *v, const char *text)
 {
 	if (!*text) {
 		SAY(v, "usage: note TEXT\n");
+		return;
+	}
+	if (!term_utf8_valid(text)) {
+		SAY(v, "'note' is not valid UTF-8; the note was not saved\n");
 		return;
 	}
 	if (!session_is_stored(v->s)) {
@@ -870,15 +883,17 @@ static bool signer_name_ok(const char *name)
 static void sign_off(struct iv *v)
 {
 	char prompt[320];
+	char who[256];
 	if (v->clinician)
-		snprintf(prompt, sizeof(prompt), "sign off as (Enter: %.200s; '-': "
-			 "leave unsigned): ", v->clinician);
+		snprintf(prompt, sizeof(prompt), "sign off as (Enter: %s; '-': "
+			 "leave unsigned): ",
+			 term_escape(who, sizeof(who), v->clinician, 60));
 	else
 		snprintf(prompt, sizeof(prompt), "sign off as (your name; Enter to "
 			 "leave unsigned): ");
 	SAY(v, "\n");
 	for (;;) {
-		char *line = NULL;
+		char *line = NULL, shown[1024];
 		if (term_input_read(prompt, &line) != TERM_LINE) {
 			free(line);
 			break;
@@ -890,9 +905,15 @@ static void sign_off(struct iv *v)
 			free(line);
 			break;
 		}
+		if (!term_utf8_valid(name)) {
+			SAY(v, "'name' is not valid UTF-8; type it again\n");
+			free(line);
+			continue;
+		}
 		if (!signer_name_ok(name)) {
-			SAY(v, "'%.20s' is not a name to sign with\n  type the "
-			    "signing clinician's name, or %s\n", name,
+			SAY(v, "'%s' is not a name to sign with\n  type the "
+			    "signing clinician's name, or %s\n",
+			    term_escape(shown, sizeof(shown), name, 20),
 			    v->clinician ? "'-' to leave it unsigned"
 					 : "Enter to leave it unsigned");
 			free(line);
@@ -900,7 +921,8 @@ static void sign_off(struct iv *v)
 		}
 		char ask[300];
 		SAY(v, "a signed-off session cannot be changed afterwards\n");
-		snprintf(ask, sizeof(ask), "sign off as '%.200s'? [y/N] ", name);
+		snprintf(ask, sizeof(ask), "sign off as '%s'? [y/N] ",
+			 term_escape(shown, sizeof(shown), name, 200));
 		if (!term_input_confirm(ask, false, false)) {
 			free(line);
 			break;
@@ -911,10 +933,11 @@ static void sign_off(struct iv *v)
 				break;
 		if (rc == DB_OK)
 			SAY(v, "%ssigned off by %s%s\n",
-			    term_sgr(&v->out, TERM_GREEN), name,
+			    term_sgr(&v->out, TERM_GREEN), TERM_SAFE(shown, name),
 			    term_sgr(&v->out, TERM_RESET));
 		else
-			SAY(v, "not signed off: %s\n", db_errmsg(v->d));
+			SAY(v, "not signed off: %s\n",
+			    TERM_SAFE(shown, db_errmsg(v->d)));
 		free(line);
 		return;
 	}
@@ -936,8 +959,9 @@ static void sign_off_and_report(struct iv *v)
 	/* An export that cannot be audited is not written. */
 	if (f && db_audit_add(v->d, session_id(v->s), "report_exported", NULL, "text")
 		 != DB_OK) {
+		char msg[1024];
 		SAY(v, "no report written: its export cannot be recorded in the "
-		    "audit trail: %s\n", db_errmsg(v->d));
+		    "audit trail: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
 		cli_file_abandon(f, path, created);
 		f = NULL;
 	}
@@ -949,10 +973,12 @@ static void sign_off_and_report(struct iv *v)
 			snprintf(err, sizeof(err), "%s", strerror(errno));
 			rc = -1;
 		}
+		char shown[1024], msg[1024];
+		TERM_SAFE(shown, path);
 		if (rc != 0)
-			SAY(v, "cannot write '%s': %s\n", path, err);
+			SAY(v, "cannot write '%s': %s\n", shown, TERM_SAFE(msg, err));
 		else
-			SAY(v, "report written to '%s'\n", path);
+			SAY(v, "report written to '%s'\n", shown);
 	}
 	free(path);
 }
@@ -1174,10 +1200,20 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 		} else if (i + 1 < argc && strcmp(a, "--clinician") == 0) {
 			clinician = argv[++i];
 		} else {
+			char shown[512];
 			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for interview\n%s",
-				a, interview_usage);
+				term_escape(shown, sizeof(shown), a, 64),
+				interview_usage);
 			return 2;
 		}
+	}
+	if (label && !term_utf8_valid(label)) {
+		fprintf(stderr, "msktriage: 'label' is not valid UTF-8\n");
+		return 2;
+	}
+	if (clinician && !term_utf8_valid(clinician)) {
+		fprintf(stderr, "msktriage: 'clinician' is not valid UTF-8\n");
+		return 2;
 	}
 	if (iv_open(&v, opt) != 0)
 		goto out_free;
@@ -1187,16 +1223,23 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 	SAY(&v, "%smsktriage %s: clinician interview%s (rule base %s)\n",
 	    term_sgr(&v.out, TERM_BOLD), cli_version, term_sgr(&v.out, TERM_RESET),
 	    engine_rulebase_version(v.e));
-	if (!label && term_input_is_tty()) {
+	while (!label && term_input_is_tty()) {
 		enum term_read rd = term_input_read(
 			"patient label (optional, no names needed; Enter to skip): ",
 			&typed);
-		if (rd == TERM_LINE && *trim(typed))
-			label = trim(typed);
-		else if (rd != TERM_LINE) {
+		if (rd != TERM_LINE) {
 			status = 0;
 			goto out_free;
 		}
+		if (!*trim(typed))
+			break;
+		if (term_utf8_valid(typed)) {
+			label = trim(typed);
+			break;
+		}
+		SAY(&v, "'label' is not valid UTF-8; type it again\n");
+		free(typed);
+		typed = NULL;
 	}
 	struct db_session_new s = {
 		.mode = "clinician",
@@ -1205,8 +1248,9 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 		.clinician = clinician,
 	};
 	if (session_start_later(v.s, &s) != SESSION_OK) {
+		char msg_s[1024];
 		fprintf(stderr, "msktriage: cannot start a session: %s\n",
-			session_errmsg(v.s));
+			TERM_SAFE(msg_s, session_errmsg(v.s)));
 		goto out_free;
 	}
 	SAY(&v, "the session is saved from the first answer. Type 'help' "
@@ -1228,10 +1272,12 @@ out_free:
 static bool take_lease(struct iv *v, int64_t sid)
 {
 	struct db_lease h;
+	char msg[1024];
 	int rc = db_lease_take(v->d, sid, false, &h);
 	if (rc == DB_OK)
 		return true;
-	fprintf(stderr, "msktriage: %s\n", db_errmsg(v->d));
+	/* The holder's host name is read back from the store: escaped. */
+	fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
 	if (rc != DB_EHELD)
 		return false;
 	if (!h.stale) {
@@ -1250,7 +1296,7 @@ static bool take_lease(struct iv *v, int64_t sid)
 	if (!term_input_confirm("take the session over? [y/N] ", false, false))
 		return false;
 	if (db_lease_take(v->d, sid, true, &h) != DB_OK) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(v->d));
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
 		return false;
 	}
 	return true;
@@ -1260,16 +1306,25 @@ static bool take_lease(struct iv *v, int64_t sid)
 static json_t *answers_file_read(const char *path, const char **code)
 {
 	json_error_t jerr;
+	char shown[1024], why[256], msg_s[1024];
+	TERM_SAFE(shown, path);
+	errno = 0;
 	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j) {
-		fprintf(stderr, "msktriage: cannot read '%s': %s\n", path, jerr.text);
+		/* In the program's words, not the JSON parser's. */
+		if (json_error_code(&jerr) == json_error_cannot_open_file)
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+		else
+			cli_json_error(&jerr, why, sizeof(why));
+		fprintf(stderr, "msktriage: cannot read '%s': %s\n", shown,
+			TERM_SAFE(msg_s, why));
 		return NULL;
 	}
 	*code = json_string_value(json_object_get(j, "session"));
 	if (!json_is_object(j) || !*code ||
 	    !json_is_object(json_object_get(j, "answers"))) {
 		fprintf(stderr, "msktriage: '%s' is not a file of saved answers: it "
-			"needs 'session' (a reference code) and 'answers'\n", path);
+			"needs 'session' (a reference code) and 'answers'\n", shown);
 		json_decref(j);
 		return NULL;
 	}
@@ -1283,12 +1338,13 @@ static json_t *answers_file_read(const char *path, const char **code)
  */
 static int restore_answers(struct iv *v, const char *path, json_t *answers)
 {
-	char err[512];
+	char err[512], msg[1024], shown[1024];
 	const char *id;
 	json_t *value;
 	size_t n = 0, total = json_object_size(answers);
 	if (cli_answers_apply(v->e, answers, err, sizeof(err)) != 0) {
-		fprintf(stderr, "msktriage: %s; nothing was restored\n", err);
+		fprintf(stderr, "msktriage: %s; nothing was restored\n",
+			TERM_SAFE(msg, err));
 		return 2;
 	}
 	if (session_reopen(v->s) != SESSION_OK) {
@@ -1300,22 +1356,22 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
 				  engine_answer_text(v->e, id)) != DB_OK) {
 			fprintf(stderr, "msktriage: %s\nmsktriage: %zu of %zu answers "
 				"restored; run the same command again for the "
-				"rest\n", db_errmsg(v->d), n, total);
+				"rest\n", TERM_SAFE(msg, db_errmsg(v->d)), n, total);
 			return 1;
 		}
 		n++;
 	}
 	if (engine_run(v->e) != 0) {
-		fprintf(stderr, "msktriage: %s\n", engine_errmsg(v->e));
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, engine_errmsg(v->e)));
 		return 1;
 	}
 	if (cli_store_conclusions(v->d, session_id(v->s), v->e) != DB_OK) {
 		fprintf(stderr, "msktriage: the answers are restored, the "
-			"conclusions not: %s\n", db_errmsg(v->d));
+			"conclusions not: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
 		return 1;
 	}
 	printf("%zu answers from '%s' restored to session %s (%s); continue "
-	       "with 'msktriage resume %s'\n", n, path, session_code(v->s),
+	       "with 'msktriage resume %s'\n", n, TERM_SAFE(shown, path), session_code(v->s),
 	       cli_session_status(v->e), session_code(v->s));
 	return 0;
 }
@@ -1326,10 +1382,11 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
  */
 static int addendum_prompt(struct iv *v, const struct db_session *s)
 {
-	char at[32];
+	char at[32], signer[256], shown[1024];
+	term_escape(signer, sizeof(signer), s->signed_off_by, 60);
 	SAY(v, "session %s was signed off by %s at %s and can no longer change.\n"
 	    "An addendum is kept beside it, dated, in the audit trail.\n",
-	    s->code, s->signed_off_by, cli_time(s->signed_off_at, at, sizeof(at)));
+	    s->code, signer, cli_time(s->signed_off_at, at, sizeof(at)));
 	for (;;) {
 		char *text = NULL, *author = NULL;
 		if (term_input_read("addendum (Enter to leave): ", &text)
@@ -1337,21 +1394,33 @@ static int addendum_prompt(struct iv *v, const struct db_session *s)
 			free(text);
 			return 0;
 		}
+		if (!term_utf8_valid(text)) {
+			SAY(v, "'addendum' is not valid UTF-8; type it again\n");
+			free(text);
+			continue;
+		}
 		char prompt[280];
-		snprintf(prompt, sizeof(prompt), "by (Enter: %.200s): ",
-			 s->signed_off_by);
+		snprintf(prompt, sizeof(prompt), "by (Enter: %s): ", signer);
 		if (term_input_read(prompt, &author) != TERM_LINE) {
 			free(text);
 			free(author);
 			return 0;
 		}
 		const char *by = *trim(author) ? trim(author) : s->signed_off_by;
+		if (!term_utf8_valid(by)) {
+			SAY(v, "'by' is not valid UTF-8; the addendum was not "
+			    "saved\n");
+			free(text);
+			free(author);
+			continue;
+		}
 		int rc;
 		while ((rc = db_addendum_add(v->d, s->id, by, trim(text))) != DB_OK)
 			if (!store_retry(v, "the addendum", db_errmsg(v->d)))
 				break;
 		if (rc == DB_OK)
-			SAY(v, "addendum by %s added to session %s\n", by, s->code);
+			SAY(v, "addendum by %s added to session %s\n",
+			    TERM_SAFE(shown, by), s->code);
 		else
 			SAY(v, "the addendum was not saved\n");
 		free(text);
@@ -1360,23 +1429,6 @@ static int addendum_prompt(struct iv *v, const struct db_session *s)
 }
 
 /* ------------------------------------------------------ pick a session */
-
-/* Person-typed text on the terminal: control characters (C0, DEL and the
- * UTF-8 encoded C1 range) shown as '?', at most max bytes. */
-static void put_typed(FILE *f, const char *t, size_t max)
-{
-	const unsigned char *u = (const unsigned char *)t;
-	for (size_t i = 0; u[i] && i < max; i++) {
-		if (u[i] == 0xc2 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f) {
-			fputc('?', f);
-			i++;
-		} else if (u[i] < 0x20 || u[i] == 0x7f) {
-			fputc('?', f);
-		} else {
-			fputc(u[i], f);
-		}
-	}
-}
 
 struct pick {
 	FILE *f;
@@ -1395,12 +1447,12 @@ static int pick_one(const struct db_session *s, void *ctx)
 	fprintf(p->f, "  %2zu  %s  %-9s %s  %3d answer%s  ", p->n, s->code,
 		s->mode, cli_time(s->updated_at, at, sizeof(at)), s->answer_count,
 		s->answer_count == 1 ? " " : "s");
+	char t[256];
 	if (s->patient_label)
-		put_typed(p->f, s->patient_label, 40);
-	if (s->clinician) {
-		fputs(s->patient_label ? ", " : "", p->f);
-		put_typed(p->f, s->clinician, 40);
-	}
+		fputs(term_escape(t, sizeof(t), s->patient_label, 30), p->f);
+	if (s->clinician)
+		fprintf(p->f, "%s%s", s->patient_label ? ", " : "",
+			term_escape(t, sizeof(t), s->clinician, 30));
 	fputc('\n', p->f);
 	return 0;
 }
@@ -1465,8 +1517,10 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		} else if (argv[i][0] != '-' && !which) {
 			which = argv[i];
 		} else {
+			char shown[512];
 			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for resume\n%s",
-				argv[i], interview_usage);
+				term_escape(shown, sizeof(shown), argv[i], 64),
+				interview_usage);
 			return 2;
 		}
 	}
@@ -1479,6 +1533,7 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 			interview_usage);
 		return 2;
 	}
+	char msg[1024];
 	opened = true;
 	if (iv_open(&v, opt) != 0)
 		goto out_free;
@@ -1499,8 +1554,10 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		struct db_session *fs = NULL;
 		if (db_session_find(v.d, file_code, &fs) != DB_OK ||
 		    fs->id != s->id) {
+			char shown[1024], code_s[64];
 			fprintf(stderr, "msktriage: '%s' holds the answers of session "
-				"'%.16s', not of %s\n", answers_path, file_code,
+				"'%s', not of %s\n", TERM_SAFE(shown, answers_path),
+				term_escape(code_s, sizeof(code_s), file_code, 16),
 				s->code);
 			db_session_free(fs);
 			status = 2;
@@ -1512,7 +1569,7 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		fprintf(stderr, "msktriage: session %s has been signed off by %s and "
 			"can no longer change; add an addendum with 'msktriage "
 			"sessions addendum %s --author NAME --text TEXT'\n", s->code,
-			s->signed_off_by, s->code);
+			TERM_SAFE(msg, s->signed_off_by), s->code);
 		status = 2;
 		goto out_free;
 	}
@@ -1542,24 +1599,29 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	if (!s->rulebase_sha256 ||
 	    strcmp(s->rulebase_sha256, engine_rulebase_sha256(v.e)) != 0)
 		SAY(&v, "%swarning:%s session %s was started on another rule base "
-		    "(sha256 %.12s..., now %.12s...); its conclusions may differ\n",
+		    "(sha256 %s..., now %.12s...); its conclusions may differ\n",
 		    term_sgr(&v.out, TERM_YELLOW), term_sgr(&v.out, TERM_RESET),
-		    session_code(v.s), s->rulebase_sha256 ? s->rulebase_sha256
-							  : "unknown",
+		    session_code(v.s), s->rulebase_sha256
+			    ? term_escape(msg, sizeof(msg), s->rulebase_sha256, 12)
+			    : "unknown",
 		    engine_rulebase_sha256(v.e));
 	for (size_t i = 0; i < session_dropped_count(v.s); i++) {
 		const struct session_dropped *b = session_dropped_at(v.s, i);
-		SAY(&v, "%swarning:%s the stored answer to '%.64s' no longer fits "
+		char q[512], why[1024];
+		SAY(&v, "%swarning:%s the stored answer to '%s' no longer fits "
 		    "the rule base (%s); it will be asked again\n",
 		    term_sgr(&v.out, TERM_YELLOW), term_sgr(&v.out, TERM_RESET),
-		    b->question, b->why);
+		    term_escape(q, sizeof(q), b->question, 64), TERM_SAFE(why, b->why));
+	}
+	SAY(&v, "session %s%s%s resumed", term_sgr(&v.out, TERM_BOLD),
+	    session_code(v.s), term_sgr(&v.out, TERM_RESET));
+	if (s->patient_label) {
+		SAY(&v, ": ");
+		term_put_untrusted(v.out.f, s->patient_label);
 	}
 	size_t n_answers = engine_answer_count(v.e);
-	SAY(&v, "session %s%s%s resumed%s%s, %zu answer%s so far. Type 'help' "
-	    "for commands.\n", term_sgr(&v.out, TERM_BOLD), session_code(v.s),
-	    term_sgr(&v.out, TERM_RESET), s->patient_label ? ": " : "",
-	    s->patient_label ? s->patient_label : "", n_answers,
-	    n_answers == 1 ? "" : "s");
+	SAY(&v, ", %zu answer%s so far. Type 'help' for commands.\n",
+	    n_answers, n_answers == 1 ? "" : "s");
 	for (size_t i = 0; i < engine_finding_count(v.e); i++) {
 		const struct engine_finding *f = engine_finding_at(v.e, i);
 		if (strcmp(f->kind, "red_flag") == 0)

@@ -32,6 +32,7 @@
  * answers were cleared.
  */
 #include "cli/cli.h"
+#include "cli/term.h"
 #include "cli/session.h"
 #include "cli/store.h"
 #include "db/db.h"
@@ -63,6 +64,15 @@
 
 /* Whether the terminal takes a title (xterm-like); the Linux console would
  * misread the sequence. Set once at start. */
+
+/* A store message, which may quote a path, printed escaped (term.h). */
+static void say_store_error(const char *msg)
+{
+	fputs("msktriage: ", stderr);
+	term_put_untrusted(stderr, msg);
+	fputc('\n', stderr);
+}
+
 static bool title_ok;
 
 enum key {
@@ -1117,7 +1127,7 @@ static int set_pin(db *d)
 	int status = 1;
 	int rc = db_setting_get(d, DB_SETTING_KIOSK_PIN, &old);
 	if (rc != DB_OK && rc != DB_ENOTFOUND) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+		say_store_error(db_errmsg(d));
 		return 1;
 	}
 	if (old) {
@@ -1162,7 +1172,7 @@ static int set_pin(db *d)
 	}
 	if (db_setting_put(d, DB_SETTING_KIOSK_PIN, hash) != DB_OK ||
 	    db_kiosk_event_add(d, "pin_set", 0, NULL) != DB_OK) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+		say_store_error(db_errmsg(d));
 		goto out_free;
 	}
 	printf("staff PIN set\n");
@@ -1263,7 +1273,7 @@ int cli_kiosk(int argc, char **argv, const struct cli_options *opt)
 		status = 2;
 		goto out_close;
 	} else if (rc != DB_OK) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(k.d));
+		say_store_error(db_errmsg(k.d));
 		goto out_close;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {

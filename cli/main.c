@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 #include "cli/store.h"
+#include "cli/term.h"
 #include "engine/engine.h"
 
 #include <stdio.h>
@@ -82,8 +83,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--db") == 0 && i + 1 < argc) {
 			opt.db_path = argv[++i];
 		} else {
+			char shown[512];
 			fprintf(stderr, "msktriage: unknown or incomplete option '%s'\n%s",
-				a, usage);
+				term_escape(shown, sizeof(shown), a, 64), usage);
 			return 2;
 		}
 	}
@@ -120,6 +122,8 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	fprintf(stderr, "msktriage: unknown command '%.64s'\n%s", cmd, usage);
+	char shown[512];
+	fprintf(stderr, "msktriage: unknown command '%s'\n%s",
+		term_escape(shown, sizeof(shown), cmd, 64), usage);
 	return 2;
 }

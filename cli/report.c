@@ -37,9 +37,9 @@ static void print_because(const struct term_out *o, json_t *because)
 	json_t *v;
 	buf[0] = '\0';
 	json_object_foreach(because, q, v) {
-		char val[64];
+		char val[64], id[256];
 		if (json_is_string(v))
-			snprintf(val, sizeof(val), "%s", json_string_value(v));
+			term_escape(val, sizeof(val), json_string_value(v), 0);
 		else if (json_is_integer(v))
 			snprintf(val, sizeof(val), "%lld",
 				 (long long)json_integer_value(v));
@@ -48,7 +48,7 @@ static void print_because(const struct term_out *o, json_t *because)
 		else
 			snprintf(val, sizeof(val), "unknown");
 		int w = snprintf(buf + used, sizeof(buf) - used, "%s%s = %s",
-				 used ? ", " : "", q, val);
+				 used ? ", " : "", TERM_SAFE(id, q), val);
 		if (w < 0 || (size_t)w >= sizeof(buf) - used)
 			break;
 		used += (size_t)w;
@@ -61,11 +61,14 @@ static void print_because(const struct term_out *o, json_t *because)
 static void print_finding(const struct term_out *o, json_t *f, unsigned show)
 {
 	bool red = strcmp(jstr(f, "kind"), "red_flag") == 0;
+	char title[512], id[256], level[64], kind[64];
 	fprintf(o->f, "  %s%s%s [%s]\n", term_sgr(o, red ? TERM_RED : TERM_BOLD),
-		jstr(f, "title"), term_sgr(o, TERM_RESET), jstr(f, "id"));
-	fprintf(o->f, "     level %s, confidence %.2f, %s\n", jstr(f, "level"),
+		TERM_SAFE(title, jstr(f, "title")), term_sgr(o, TERM_RESET),
+		TERM_SAFE(id, jstr(f, "id")));
+	fprintf(o->f, "     level %s, confidence %.2f, %s\n",
+		TERM_SAFE(level, jstr(f, "level")),
 		json_number_value(json_object_get(f, "confidence")),
-		jstr(f, "kind"));
+		TERM_SAFE(kind, jstr(f, "kind")));
 	if (!(show & CLI_SHOW_EVIDENCE))
 		return;
 	print_because(o, json_object_get(f, "because"));
@@ -75,8 +78,10 @@ static void print_finding(const struct term_out *o, json_t *f, unsigned show)
 	json_t *r;
 	line[0] = '\0';
 	json_array_foreach(json_object_get(f, "rules"), i, r) {
+		char rule[256];
 		int w = snprintf(line + used, sizeof(line) - used, "%s%s",
-				 used ? ", " : "rules: ", json_string_value(r));
+				 used ? ", " : "rules: ",
+				 TERM_SAFE(rule, json_string_value(r)));
 		if (w < 0 || (size_t)w >= sizeof(line) - used)
 			break;
 		used += (size_t)w;
@@ -95,6 +100,7 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 	bool urgent = json_integer_value(json_object_get(triage, "rank")) <= 2;
 	size_t i;
 	json_t *f;
+	char level[64], title[512], id[256];
 
 	/* While a relevant red-flag question is unanswered the level is
 	 * interim and says so (conclusions kept before the field existed
@@ -104,15 +110,18 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 		term_sgr(o, urgent ? TERM_RED : TERM_BOLD),
 		json_is_false(screened)
 			? " (interim, red-flag screening not finished)" : "",
-		jstr(triage, "level"), term_sgr(o, TERM_RESET));
+		TERM_SAFE(level, jstr(triage, "level")), term_sgr(o, TERM_RESET));
 	term_wrap(o, 2, 2, TERM_RESET, jstr(triage, "meaning"));
 	const char *stop = json_string_value(json_object_get(c, "stopped_by"));
 	if (stop) {
+		char title_s[512];
 		const char *title = stop;
 		json_array_foreach(findings, i, f)
 			if (strcmp(jstr(f, "id"), stop) == 0)
 				title = jstr(f, "title");
-		fprintf(o->f, "Interview stopped by: %s [%s]\n", title, stop);
+		fprintf(o->f, "Interview stopped by: %s [%s]\n",
+			term_escape(title_s, sizeof(title_s), title, 0),
+			TERM_SAFE(id, stop));
 	}
 
 	size_t n_red = 0, n_other = 0;
@@ -148,8 +157,9 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 		json_array_foreach(recs, i, r) {
 			char line[1024];
 			size_t used = (size_t)snprintf(line, sizeof(line),
-						       "- %s [%s]", jstr(r, "title"),
-						       jstr(r, "id"));
+						       "- %s [%s]",
+						       TERM_SAFE(title, jstr(r, "title")),
+						       TERM_SAFE(id, jstr(r, "id")));
 			size_t j;
 			json_t *b;
 			json_array_foreach(json_object_get(r, "because"), j, b) {
@@ -157,7 +167,8 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 					break;
 				used += (size_t)snprintf(line + used,
 					sizeof(line) - used, "%s%s",
-					j ? ", " : " for: ", json_string_value(b));
+					j ? ", " : " for: ",
+					TERM_SAFE(id, json_string_value(b)));
 			}
 			term_wrap(o, 2, 4, TERM_RESET, line);
 		}
@@ -269,7 +280,7 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	struct db_session *s = NULL;
 	struct report *r = NULL;
 	FILE *mem = NULL;
-	char err[512];
+	char err[512], shown[1024], msg[1024];
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -286,7 +297,7 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 			which = a;
 		} else {
 			fprintf(stderr, "msktriage: unknown or incomplete option '%s' for report\n%s",
-				a, report_usage);
+				term_escape(shown, sizeof(shown), a, 64), report_usage);
 			return 2;
 		}
 	}
@@ -345,7 +356,8 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	}
 	if (fclose(mem) != 0 || rc != 0) {
 		mem = NULL;
-		fprintf(stderr, "msktriage: %s\n", rc ? err : "out of memory");
+		fprintf(stderr, "msktriage: %s\n",
+			rc ? TERM_SAFE(msg, err) : "out of memory");
 		goto out_free;
 	}
 	mem = NULL;
@@ -354,13 +366,13 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	FILE *out = stdout;
 	bool created = false;
 	if (output && !(out = cli_file_create(output, &created, err, sizeof(err)))) {
-		fprintf(stderr, "msktriage: %s\n", err);
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, err));
 		goto out_free;
 	}
 	if (db_audit_add(d, s->id, "report_exported", NULL, format) != DB_OK) {
 		fprintf(stderr, "msktriage: the report was not written: its "
 			"export cannot be recorded in the audit trail: %s\n",
-			db_errmsg(d));
+			TERM_SAFE(msg, db_errmsg(d)));
 		if (output)
 			cli_file_abandon(out, output, created);
 		goto out_free;
@@ -368,8 +380,8 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	if (output) {
 		size_t put = cli_file_begin(out) == 0 ? fwrite(buf, 1, len, out) : 0;
 		if (fclose(out) != 0 || put != len) {
-			fprintf(stderr, "msktriage: cannot write '%s': %s\n", output,
-				strerror(errno));
+			fprintf(stderr, "msktriage: cannot write '%s': %s\n",
+				TERM_SAFE(shown, output), strerror(errno));
 			goto out_free;
 		}
 	} else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
@@ -379,7 +391,7 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	}
 	if (output)
 		fprintf(stderr, "report of session %s written to '%s'\n", s->code,
-			output);
+			TERM_SAFE(shown, output));
 	status = 0;
 out_free:
 	if (mem)

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "cli/result.h"
+#include "cli/term.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,9 +43,21 @@ static void push(struct builder *b, json_t *a, json_t *v)
 		b->oom = true;
 }
 
+/* Text a person typed (label, names, notes), or null. The model holds
+ * valid UTF-8 only: bytes that are not (typed before input was checked)
+ * become U+FFFD here, in every format alike; each writer then escapes what
+ * is left for its own medium (term_escape for text and markdown). */
 static json_t *str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	if (!s)
+		return json_null();
+	json_t *j = json_string(s);
+	if (!j) {
+		char *fixed = term_utf8_repair(s);
+		j = fixed ? json_string(fixed) : NULL;
+		free(fixed);
+	}
+	return j;
 }
 
 /* "2026-11-21T10:05:00Z", or null for 0. */
@@ -437,8 +450,8 @@ static json_t *conclusions_model(struct builder *b, json_t *c, json_t *qinfo,
 
 static int collect_note(const struct db_note *n, void *ctx)
 {
-	return json_array_append_new(ctx, json_pack("{s:o, s:o, s:s}", "at",
-		iso_time(n->at), "author", str_or_null(n->author), "text", n->text));
+	return json_array_append_new(ctx, json_pack("{s:o, s:o, s:o}", "at",
+		iso_time(n->at), "author", str_or_null(n->author), "text", str_or_null(n->text)));
 }
 
 struct audit_sum {
@@ -577,7 +590,7 @@ int report_load(db *d, int64_t sid, engine *e, enum report_audience aud,
 		put(&b, doc, "notes", json_incref(notes));
 		put(&b, doc, "addenda", json_incref(addenda));
 		put(&b, doc, "sign_off", s->signed_off_by
-		    ? json_pack("{s:s, s:o}", "by", s->signed_off_by, "at",
+		    ? json_pack("{s:o, s:o}", "by", str_or_null(s->signed_off_by), "at",
 				iso_time(s->signed_off_at))
 		    : json_null());
 		put(&b, doc, "audit", json_pack("{s:I, s:O, s:o, s:o}", "events",

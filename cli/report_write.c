@@ -93,6 +93,19 @@ static char *text_clean(const char *s)
 	return out;
 }
 
+/*
+ * What a person typed (label, names, notes, addenda), made visible: control
+ * characters, newlines, C1 and bidi controls as escapes (term_escape), so it
+ * can neither colour the terminal nor start a line of the report. The
+ * caller frees the result; NULL when out of memory.
+ */
+static char *typed(const char *s)
+{
+	size_t size = 6 * strlen(s) + 1;   /* the longest escape per byte */
+	char *buf = malloc(size);
+	return buf ? (char *)term_escape(buf, size, s, 0) : NULL;
+}
+
 static void text_wrap(FILE *f, int indent, int hang, const char *text)
 {
 	struct term_out o;
@@ -361,6 +374,20 @@ static void write_answers(const struct style *st, FILE *f, json_t *doc,
 	}
 }
 
+/* A note or an addendum: "when, author: text", the author and the text as
+ * typed(). The caller frees the result. */
+static char *typed_entry(json_t *x, char *t, size_t tsize)
+{
+	char *author = typed(jstr(x, "author")), *text = typed(jstr(x, "text"));
+	char *line = author && text
+		? fmt("%s%s%s: %s", when(json_object_get(x, "at"), t, tsize),
+		      *author ? ", " : "", author, text)
+		: NULL;
+	free(author);
+	free(text);
+	return line;
+}
+
 static void write_clinician(const struct style *st, FILE *f, json_t *doc)
 {
 	json_t *s = json_object_get(doc, "session");
@@ -375,18 +402,26 @@ static void write_clinician(const struct style *st, FILE *f, json_t *doc)
 		   (long long)json_integer_value(json_object_get(s, "id")));
 	st->field(f, "Session", line ? line : "");
 	free(line);
-	if (*jstr(s, "patient_label"))
-		st->field(f, "Patient", jstr(s, "patient_label"));
+	if (*jstr(s, "patient_label")) {
+		line = typed(jstr(s, "patient_label"));
+		st->field(f, "Patient", line ? line : "");
+		free(line);
+	}
 	st->field(f, "Mode", jstr(s, "mode"));
 	st->field(f, "Status", jstr(s, "status"));
 	st->field(f, "Started", when(json_object_get(s, "started_at"), t, sizeof(t)));
 	st->field(f, "Finished", when(json_object_get(s, "finished_at"), t, sizeof(t)));
-	if (*jstr(s, "clinician"))
-		st->field(f, "Clinician", jstr(s, "clinician"));
+	if (*jstr(s, "clinician")) {
+		line = typed(jstr(s, "clinician"));
+		st->field(f, "Clinician", line ? line : "");
+		free(line);
+	}
 	json_t *so = json_object_get(doc, "sign_off");
 	if (json_is_object(so)) {
-		line = fmt("by %s, %s", jstr(so, "by"),
-			   when(json_object_get(so, "at"), t, sizeof(t)));
+		char *by = typed(jstr(so, "by"));
+		line = by ? fmt("by %s, %s", by,
+				when(json_object_get(so, "at"), t, sizeof(t))) : NULL;
+		free(by);
 		st->field(f, "Signed off", line ? line : "");
 		free(line);
 	} else {
@@ -463,9 +498,7 @@ static void write_clinician(const struct style *st, FILE *f, json_t *doc)
 	if (!json_array_size(notes))
 		st->para(f, "None.");
 	json_array_foreach(notes, i, x) {
-		line = fmt("%s%s%s: %s", when(json_object_get(x, "at"), t, sizeof(t)),
-			   *jstr(x, "author") ? ", " : "", jstr(x, "author"),
-			   jstr(x, "text"));
+		line = typed_entry(x, t, sizeof(t));
 		st->item(f, 0, line ? line : "");
 		free(line);
 	}
@@ -475,10 +508,7 @@ static void write_clinician(const struct style *st, FILE *f, json_t *doc)
 	if (json_array_size(addenda)) {
 		st->heading(f, 2, "Addenda (after sign-off)");
 		json_array_foreach(addenda, i, x) {
-			line = fmt("%s%s%s: %s",
-				   when(json_object_get(x, "at"), t, sizeof(t)),
-				   *jstr(x, "author") ? ", " : "", jstr(x, "author"),
-				   jstr(x, "text"));
+			line = typed_entry(x, t, sizeof(t));
 			st->item(f, 0, line ? line : "");
 			free(line);
 		}

@@ -175,9 +175,16 @@ int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize)
 		case JSON_STRING:
 			v.kind = ENGINE_VALUE_TEXT;
 			v.text = json_string_value(value);
-			/* An embedded NUL would hide the rest of the text. */
-			if (strlen(v.text) != json_string_length(value))
+			/* An embedded NUL would hide the rest of the text. An
+			 * unknown question is named as such by the engine. */
+			if (strlen(v.text) != json_string_length(value)) {
+				if (engine_question_find(e, id)) {
+					snprintf(err, errsize, "'%s' must not contain "
+						 "a NUL byte", id);
+					return -1;
+				}
 				v.text = "";
+			}
 			break;
 		case JSON_INTEGER:
 			v.kind = ENGINE_VALUE_INTEGER;
@@ -202,14 +209,87 @@ int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize)
 	return 0;
 }
 
+/*
+ * How many bytes of s to quote in a message: at most max, never part of a
+ * UTF-8 character, so that the message stays valid UTF-8 for JSON (batch
+ * errors). It is escaped where it is printed.
+ */
+static int utf8_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max)
+		return (int)n;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return (int)max;
+}
+
+/*
+ * What the JSON parser found wrong, in the program's words and with where
+ * it is; never the parser's own text, which speaks of its flags and quotes
+ * the input. A duplicate field is named (it is valid UTF-8: the parser
+ * checks that first).
+ */
+void cli_json_error(const json_error_t *je, char *err, size_t errsize)
+{
+	const char *what = "input is not valid JSON";
+	switch (json_error_code(je)) {
+	case json_error_out_of_memory:
+		snprintf(err, errsize, "out of memory");
+		return;
+	case json_error_cannot_open_file:
+		snprintf(err, errsize, "the file cannot be opened");
+		return;
+	case json_error_stack_overflow:
+		what = "input nests objects or arrays too deeply";
+		break;
+	case json_error_invalid_utf8:
+		what = "input is not valid UTF-8";
+		break;
+	case json_error_premature_end_of_input:
+		what = je->position == 0 ? "input is empty"
+			: "input ends before its JSON value is complete";
+		break;
+	case json_error_end_of_input_expected:
+		what = "input goes on after its JSON value";
+		break;
+	case json_error_null_byte_in_key:
+		what = "a field name must not contain a NUL byte";
+		break;
+	case json_error_numeric_overflow:
+		what = "a number is too large";
+		break;
+	case json_error_duplicate_key: {
+		/* jansson: duplicate object key near '"age"' */
+		const char *near = strstr(je->text, "near '\"");
+		size_t n = near ? strlen(near + 7) : 0;
+		if (n >= 2 && strcmp(near + 7 + n - 2, "\"'") == 0) {
+			char name[JSON_ERROR_TEXT_LENGTH];
+			snprintf(name, sizeof(name), "%.*s", (int)(n - 2), near + 7);
+			snprintf(err, errsize, "'%.*s' is given twice (line %d, "
+				 "column %d)", utf8_cut(name, 64), name, je->line,
+				 je->column);
+			return;
+		}
+		what = "a field is given twice";
+		break;
+	}
+	default:
+		break;
+	}
+	snprintf(err, errsize, "%s (line %d, column %d)", what, je->line,
+		 je->column);
+}
+
 json_t *cli_request_parse(const char *text, size_t len, char *err,
 			  size_t errsize)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	/* NULs are let through the parser to be refused by field name. */
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES |
+				  JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (!root) {
-		snprintf(err, errsize, "input is not valid JSON: %s (line %d, "
-			 "column %d)", jerr.text, jerr.line, jerr.column);
+		cli_json_error(&jerr, err, errsize);
 		return NULL;
 	}
 	if (!json_is_object(root)) {
@@ -222,8 +302,14 @@ json_t *cli_request_parse(const char *text, size_t len, char *err,
 	json_object_foreach(root, key, member) {
 		if (strcmp(key, "answers") != 0 && strcmp(key, "mode") != 0 &&
 		    strcmp(key, "id") != 0) {
-			snprintf(err, errsize, "unknown field '%.64s': allowed "
-				 "are answers, mode, id", key);
+			snprintf(err, errsize, "unknown field '%.*s': allowed "
+				 "are answers, mode, id", utf8_cut(key, 64), key);
+			goto out_bad;
+		}
+		if (json_is_string(member) &&
+		    strlen(json_string_value(member)) != json_string_length(member)) {
+			snprintf(err, errsize, "'%s' must not contain a NUL byte",
+				 key);
 			goto out_bad;
 		}
 	}

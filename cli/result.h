@@ -59,6 +59,13 @@ json_t *cli_answer_json(const engine *e, const char *question);
 int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize);
 
 /*
+ * What a JSON parser's error je says, in the program's words with its line
+ * and column, into err: never the parser's own text, which names its flags
+ * and quotes the input.
+ */
+void cli_json_error(const json_error_t *je, char *err, size_t errsize);
+
+/*
  * Parse one request and check its shape: a JSON object with an "answers"
  * object, an optional "mode" (clinician or kiosk) and "id", nothing else.
  * Returns a new reference, or NULL with a message in err.

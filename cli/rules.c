@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "cli/store.h"
+#include "cli/term.h"
 #include "engine/engine.h"
 
 #include <jansson.h>
@@ -46,7 +47,10 @@ struct reach {
 static void print_problem(void *ctx, const char *msg)
 {
 	(void)ctx;
-	printf("problem: %s\n", msg);
+	/* The message may quote a rule base given with --rules. */
+	fputs("problem: ", stdout);
+	term_put_untrusted(stdout, msg);
+	putchar('\n');
 }
 
 static void note_reach(engine *e, void *ctx)
@@ -84,8 +88,9 @@ static int rules_check(engine *e, const char *cases_dir)
 		}
 		engine_coverage_enable(e);
 		if (cli_cases_run_dir(&c, e, cases_dir) < 0) {
+			char shown[1024];
 			fprintf(stderr, "msktriage: cannot open cases directory "
-				"'%s'\n", cases_dir);
+				"'%s'\n", TERM_SAFE(shown, cases_dir));
 			problems = 1;
 			goto out_free;
 		}
@@ -251,8 +256,9 @@ int cli_rules(int argc, char **argv, const struct cli_options *opt)
 	}
 	if (strcmp(sub, "check") != 0 && strcmp(sub, "list") != 0 &&
 	    strcmp(sub, "export-questionnaire") != 0) {
-		fprintf(stderr, "msktriage: unknown rules command '%.32s'\n%s",
-			sub, rules_usage);
+		char shown[512];
+		fprintf(stderr, "msktriage: unknown rules command '%s'\n%s",
+			term_escape(shown, sizeof(shown), sub, 32), rules_usage);
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -271,8 +277,11 @@ int cli_rules(int argc, char **argv, const struct cli_options *opt)
 				return 2;
 			}
 		} else {
+			char shown[512];
 			fprintf(stderr, "msktriage: unknown or incomplete option "
-				"'%s' for rules %s\n%s", argv[i], sub, rules_usage);
+				"'%s' for rules %s\n%s",
+				term_escape(shown, sizeof(shown), argv[i], 64), sub,
+				rules_usage);
 			return 2;
 		}
 	}

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/result.h"
 #include "cli/store.h"
+#include "cli/term.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -53,8 +54,9 @@ static const char *const statuses[] = {
 
 static int usage_error(const char *fmt, const char *arg)
 {
+	char shown[512];
 	fputs("msktriage: ", stderr);
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, term_escape(shown, sizeof(shown), arg, 64));
 	fprintf(stderr, "\n%s", sessions_usage);
 	return 2;
 }
@@ -88,40 +90,52 @@ struct list_ctx {
 	size_t n;
 };
 
+/*
+ * Text from the store as a JSON string, or null. JSON holds UTF-8 only:
+ * text stored before it was checked at input, or written by other means,
+ * has each byte that is not UTF-8 replaced by U+FFFD rather than the field
+ * left out.
+ */
+static json_t *text_json(const char *s)
+{
+	if (!s)
+		return json_null();
+	if (term_utf8_valid(s))
+		return json_string(s);
+	char *fixed = term_utf8_repair(s);
+	json_t *j = fixed ? json_string(fixed) : NULL;
+	free(fixed);
+	return j;
+}
+
 static json_t *session_json(const struct db_session *s)
 {
-	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:i}",
+	json_t *j = json_pack("{s:I, s:s, s:I, s:I, s:i}",
 			      "id", (json_int_t)s->id, "code", s->code,
-			      "mode", s->mode, "status", s->status,
 			      "started_at", (json_int_t)s->started_at,
 			      "updated_at", (json_int_t)s->updated_at,
 			      "answers", s->answer_count);
 	if (!j)
 		return NULL;
+	json_object_set_new(j, "mode", text_json(s->mode));
+	json_object_set_new(j, "status", text_json(s->status));
 	json_object_set_new(j, "finished_at", s->finished_at
 			    ? json_integer(s->finished_at) : json_null());
-	json_object_set_new(j, "level", s->level ? json_string(s->level) : json_null());
-	json_object_set_new(j, "patient_label", s->patient_label
-			    ? json_string(s->patient_label) : json_null());
-	json_object_set_new(j, "clinician", s->clinician
-			    ? json_string(s->clinician) : json_null());
-	json_object_set_new(j, "signed_off_by", s->signed_off_by
-			    ? json_string(s->signed_off_by) : json_null());
-	json_object_set_new(j, "rulebase_sha256", json_string(s->rulebase_sha256));
-	json_object_set_new(j, "program_version", json_string(s->program_version));
+	json_object_set_new(j, "level", text_json(s->level));
+	json_object_set_new(j, "patient_label", text_json(s->patient_label));
+	json_object_set_new(j, "clinician", text_json(s->clinician));
+	json_object_set_new(j, "signed_off_by", text_json(s->signed_off_by));
+	json_object_set_new(j, "rulebase_sha256", text_json(s->rulebase_sha256));
+	json_object_set_new(j, "program_version", text_json(s->program_version));
 	return j;
 }
 
-/* A label shown in a table: printable characters only, cut to width. */
+/* A label shown in a table: escaped (see term.h), cut to width. */
 static void print_cell(const char *s, int width)
 {
-	int n = 0;
-	for (; s && *s && n < width; s++) {
-		unsigned char c = (unsigned char)*s;
-		putchar(c < 0x20 || c == 0x7f ? '?' : c);
-		n++;
-	}
-	printf("%*s", width - n + 1, "");
+	char cell[256];
+	term_escape(cell, sizeof(cell), s, width);
+	printf("%s%*s", cell, width - term_columns(cell) + 1, "");
 }
 
 static int list_one(const struct db_session *s, void *ctx)
@@ -132,9 +146,11 @@ static int list_one(const struct db_session *s, void *ctx)
 	c->n++;
 	if (c->json)
 		return json_array_append_new(c->arr, session_json(s)) == 0 ? 0 : -1;
-	char started[32];
+	char started[32], mode[32], status[64], level[64];
 	printf("%-10s %6lld  %-9s %-17s %-19s %-16s %5d  ", s->code,
-	       (long long)s->id, s->mode, s->status, s->level ? s->level : "-",
+	       (long long)s->id, term_escape(mode, sizeof(mode), s->mode, 9),
+	       term_escape(status, sizeof(status), s->status, 17),
+	       s->level ? term_escape(level, sizeof(level), s->level, 19) : "-",
 	       cli_time(s->started_at, started, sizeof(started)),
 	       s->answer_count);
 	print_cell(s->patient_label ? s->patient_label : "", 20);
@@ -183,7 +199,9 @@ static int sessions_list(db *d, int argc, char **argv)
 		       "MODE", "STATUS", "LEVEL", "STARTED", "ANSW", "LABEL");
 	int rv = db_session_list(d, status, since, list_one, &c);
 	if (rv != DB_OK) {
-		fprintf(stderr, "msktriage: cannot list sessions: %s\n", db_errmsg(d));
+		char msg[1024];
+		fprintf(stderr, "msktriage: cannot list sessions: %s\n",
+			TERM_SAFE(msg, db_errmsg(d)));
 		json_decref(c.arr);
 		return 1;
 	}
@@ -208,20 +226,20 @@ struct show_ctx {
 static json_t *typed_answer(const struct engine_question *q, const char *value)
 {
 	if (!q || strcmp(value, "skip") == 0)
-		return json_string(value);
+		return text_json(value);
 	char *end = NULL;
 	switch (q->type) {
 	case ENGINE_TYPE_INTEGER:
 	case ENGINE_TYPE_SCALE: {
 		long long n = strtoll(value, &end, 10);
-		return end != value && !*end ? json_integer(n) : json_string(value);
+		return end != value && !*end ? json_integer(n) : text_json(value);
 	}
 	case ENGINE_TYPE_NUMBER: {
 		double x = strtod(value, &end);
-		return end != value && !*end ? json_real(x) : json_string(value);
+		return end != value && !*end ? json_real(x) : text_json(value);
 	}
 	default:
-		return json_string(value);
+		return text_json(value);
 	}
 }
 
@@ -232,10 +250,14 @@ static int show_answer(const char *question, const char *value, void *ctx)
 	if (c->e)
 		(void)engine_answer_set_text((engine *)c->e, question, value);
 	if (c->answers) {
+		/* Question ids are checked by the store: always UTF-8. */
 		json_object_set_new(c->answers, question, typed_answer(q, value));
 		return 0;
 	}
-	printf("  %-34s %s\n", question, value);
+	char id[256];
+	printf("  %-34s ", term_escape(id, sizeof(id), question, 64));
+	term_put_untrusted(stdout, value);
+	putchar('\n');
 	if (q && q->clinician_text[0])
 		printf("      %s\n", q->clinician_text);
 	return 0;
@@ -245,13 +267,22 @@ static int show_note(const struct db_note *n, void *ctx)
 {
 	struct show_ctx *c = ctx;
 	if (c->notes) {
-		json_array_append_new(c->notes, json_pack("{s:I, s:s?, s:s}",
-			"at", (json_int_t)n->at, "author", n->author, "text", n->text));
-		return 0;
+		json_t *j = json_pack("{s:I}", "at", (json_int_t)n->at);
+		if (!j)
+			return -1;
+		json_object_set_new(j, "author", text_json(n->author));
+		json_object_set_new(j, "text", text_json(n->text));
+		return json_array_append_new(c->notes, j) == 0 ? 0 : -1;
 	}
 	char at[32];
-	printf("  %s%s%s: %s\n", cli_time(n->at, at, sizeof(at)),
-	       n->author ? " " : "", n->author ? n->author : "", n->text);
+	printf("  %s", cli_time(n->at, at, sizeof(at)));
+	if (n->author) {
+		putchar(' ');
+		term_put_untrusted(stdout, n->author);
+	}
+	fputs(": ", stdout);
+	term_put_untrusted(stdout, n->text);
+	putchar('\n');
 	return 0;
 }
 
@@ -259,13 +290,19 @@ static int show_addendum(const struct db_note *n, void *ctx)
 {
 	struct show_ctx *c = ctx;
 	if (c->addenda) {
-		json_array_append_new(c->addenda, json_pack("{s:I, s:s, s:s}",
-			"at", (json_int_t)n->at, "author", n->author, "text", n->text));
-		return 0;
+		json_t *j = json_pack("{s:I}", "at", (json_int_t)n->at);
+		if (!j)
+			return -1;
+		json_object_set_new(j, "author", text_json(n->author));
+		json_object_set_new(j, "text", text_json(n->text));
+		return json_array_append_new(c->addenda, j) == 0 ? 0 : -1;
 	}
 	char at[32];
-	printf("  %s %s: %s\n", cli_time(n->at, at, sizeof(at)), n->author,
-	       n->text);
+	printf("  %s ", cli_time(n->at, at, sizeof(at)));
+	term_put_untrusted(stdout, n->author);
+	fputs(": ", stdout);
+	term_put_untrusted(stdout, n->text);
+	putchar('\n');
 	return 0;
 }
 
@@ -273,14 +310,20 @@ static int show_audit(const struct db_audit *a, void *ctx)
 {
 	struct show_ctx *c = ctx;
 	if (c->audit) {
-		json_array_append_new(c->audit, json_pack("{s:I, s:s, s:s, s:s?}",
-			"at", (json_int_t)a->at, "event", a->event, "mode", a->mode,
-			"detail", a->detail));
-		return 0;
+		json_t *j = json_pack("{s:I}", "at", (json_int_t)a->at);
+		if (!j)
+			return -1;
+		json_object_set_new(j, "event", text_json(a->event));
+		json_object_set_new(j, "mode", text_json(a->mode));
+		json_object_set_new(j, "detail", text_json(a->detail));
+		return json_array_append_new(c->audit, j) == 0 ? 0 : -1;
 	}
-	char at[32];
-	printf("  %s  %-16s %-9s %s\n", cli_time(a->at, at, sizeof(at)), a->event,
-	       a->mode, a->detail ? a->detail : "");
+	char at[32], event[64], mode[32];
+	printf("  %s  %-16s %-9s ", cli_time(a->at, at, sizeof(at)),
+	       term_escape(event, sizeof(event), a->event, 16),
+	       term_escape(mode, sizeof(mode), a->mode, 9));
+	term_put_untrusted(stdout, a->detail);
+	putchar('\n');
 	return 0;
 }
 
@@ -291,19 +334,27 @@ static void show_conclusions_text(const struct db_session *s)
 		printf("\nConclusions: none stored yet\n");
 		return;
 	}
+	/* Stored text, shown escaped like everything read back. */
 	json_t *triage = json_object_get(j, "triage");
-	printf("\nConclusions%s: %s\n  %s\n",
-	       json_is_false(json_object_get(j, "red_flags_screened"))
-		       ? " (interim, red-flag screening not finished)" : "",
-	       json_string_value(json_object_get(triage, "level")),
-	       json_string_value(json_object_get(triage, "meaning")));
+	fputs("\nConclusions", stdout);
+	if (json_is_false(json_object_get(j, "red_flags_screened")))
+		fputs(" (interim, red-flag screening not finished)", stdout);
+	fputs(": ", stdout);
+	term_put_untrusted(stdout, json_string_value(json_object_get(triage, "level")));
+	fputs("\n  ", stdout);
+	term_put_untrusted(stdout, json_string_value(json_object_get(triage, "meaning")));
+	putchar('\n');
 	size_t i;
 	json_t *f;
+	char id[256], kind[64], level[64];
 	json_array_foreach(json_object_get(j, "findings"), i, f)
 		printf("  %-36s %-12s %-18s confidence %.2f\n",
-		       json_string_value(json_object_get(f, "id")),
-		       json_string_value(json_object_get(f, "kind")),
-		       json_string_value(json_object_get(f, "level")),
+		       term_escape(id, sizeof(id),
+				   json_string_value(json_object_get(f, "id")), 64),
+		       term_escape(kind, sizeof(kind),
+				   json_string_value(json_object_get(f, "kind")), 12),
+		       term_escape(level, sizeof(level),
+				   json_string_value(json_object_get(f, "level")), 18),
 		       json_number_value(json_object_get(f, "confidence")));
 	json_decref(j);
 }
@@ -388,7 +439,8 @@ static int sessions_show(db *d, const struct cli_options *opt, int argc, char **
 		    db_notes_load(d, s->id, show_note, &c) != DB_OK ||
 		    db_addenda_load(d, s->id, show_addendum, &c) != DB_OK ||
 		    db_audit_load(d, s->id, show_audit, &c) != DB_OK) {
-			fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+			char msg[1024];
+			fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, db_errmsg(d)));
 			json_decref(j);
 			json_decref(c.answers);
 			json_decref(c.notes);
@@ -412,23 +464,33 @@ static int sessions_show(db *d, const struct cli_options *opt, int argc, char **
 		goto out_free;
 	}
 
-	char t1[32], t2[32];
+	char t1[32], t2[32], mode[32], status_s[64], sha[160], version[160];
+	char msg_s[1024];
 	printf("Session %s (id %lld), %s mode, %s\n", s->code, (long long)s->id,
-	       s->mode, s->status);
+	       TERM_SAFE(mode, s->mode), TERM_SAFE(status_s, s->status));
 	printf("  started %s, updated %s", cli_time(s->started_at, t1, sizeof(t1)),
 	       cli_time(s->updated_at, t2, sizeof(t2)));
 	if (s->finished_at)
 		printf(", finished %s", cli_time(s->finished_at, t1, sizeof(t1)));
 	printf("\n");
-	if (s->patient_label)
-		printf("  patient label: %s\n", s->patient_label);
-	if (s->clinician)
-		printf("  clinician: %s\n", s->clinician);
-	if (s->signed_off_by)
-		printf("  signed off by %s at %s\n", s->signed_off_by,
-		       cli_time(s->signed_off_at, t1, sizeof(t1)));
-	printf("  rule base sha256 %s, program %s\n", s->rulebase_sha256,
-	       s->program_version);
+	if (s->patient_label) {
+		fputs("  patient label: ", stdout);
+		term_put_untrusted(stdout, s->patient_label);
+		putchar('\n');
+	}
+	if (s->clinician) {
+		fputs("  clinician: ", stdout);
+		term_put_untrusted(stdout, s->clinician);
+		putchar('\n');
+	}
+	if (s->signed_off_by) {
+		fputs("  signed off by ", stdout);
+		term_put_untrusted(stdout, s->signed_off_by);
+		printf(" at %s\n", cli_time(s->signed_off_at, t1, sizeof(t1)));
+	}
+	printf("  rule base sha256 %s, program %s\n",
+	       TERM_SAFE(sha, s->rulebase_sha256),
+	       TERM_SAFE(version, s->program_version));
 	if (e && strcmp(s->rulebase_sha256, engine_rulebase_sha256(e)) != 0)
 		printf("  (recorded with a different rule base from the one loaded now)\n");
 	printf("\nAnswers (%d):\n", s->answer_count);
@@ -453,7 +515,7 @@ static int sessions_show(db *d, const struct cli_options *opt, int argc, char **
 	status = 0;
 	goto out_free;
 out_db:
-	fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+	fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg_s, db_errmsg(d)));
 out_free:
 	engine_free(e);
 	db_session_free(s);
@@ -479,6 +541,8 @@ static int sessions_delete(db *d, int argc, char **argv)
 	}
 	if (!ref)
 		return usage_error("sessions delete needs a session id or code%s", "");
+	if (reason && !term_utf8_valid(reason))
+		return usage_error("'reason' is not valid UTF-8%s", "");
 	struct db_session *s = NULL;
 	int rv = cli_session_find(d, ref, &s);
 	if (rv != 0)
@@ -499,9 +563,10 @@ static int sessions_delete(db *d, int argc, char **argv)
 			status = 2;
 			goto out_free;
 		}
+		char status_s[64];
 		printf("Delete session %s (%s, %d answers) with its answers, notes "
 		       "and conclusions? This cannot be undone. [y/N] ", s->code,
-		       s->status, s->answer_count);
+		       TERM_SAFE(status_s, s->status), s->answer_count);
 		fflush(stdout);
 		char line[16];
 		if (!fgets(line, sizeof(line), stdin) ||
@@ -512,8 +577,9 @@ static int sessions_delete(db *d, int argc, char **argv)
 		}
 	}
 	if (db_session_delete(d, s->id, reason) != DB_OK) {
+		char msg[1024];
 		fprintf(stderr, "msktriage: cannot delete session %s: %s\n", s->code,
-			db_errmsg(d));
+			TERM_SAFE(msg, db_errmsg(d)));
 		goto out_free;
 	}
 	printf("Deleted session %s. The audit trail keeps a record of the "
@@ -546,6 +612,10 @@ static int sessions_addendum(db *d, int argc, char **argv)
 		return usage_error("sessions addendum needs '--author NAME'%s", "");
 	if (!text || !*text)
 		return usage_error("sessions addendum needs '--text TEXT'%s", "");
+	if (!term_utf8_valid(author))
+		return usage_error("'author' is not valid UTF-8%s", "");
+	if (!term_utf8_valid(text))
+		return usage_error("'text' is not valid UTF-8%s", "");
 	struct db_session *s = NULL;
 	int rv = cli_session_find(d, ref, &s);
 	if (rv != 0)
@@ -553,7 +623,8 @@ static int sessions_addendum(db *d, int argc, char **argv)
 	int status = 0;
 	int rc = db_addendum_add(d, s->id, author, text);
 	if (rc != DB_OK) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+		char msg[1024];
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, db_errmsg(d)));
 		status = rc == DB_EINVAL ? 2 : 1;
 	} else {
 		printf("Addendum added to session %s.\n", s->code);
@@ -582,7 +653,7 @@ int cli_sessions(int argc, char **argv, const struct cli_options *opt)
 		return cli_resume(argc - 1, argv + 1, opt);
 	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "delete") &&
 	    strcmp(sub, "addendum") && strcmp(sub, "audit"))
-		return usage_error("unknown sessions command '%.32s'", sub);
+		return usage_error("unknown sessions command '%s'", sub);
 
 	db *d = cli_store_open(opt, "clinician");
 	if (!d)

@@ -4,6 +4,7 @@
  */
 #include "cli/store.h"
 #include "cli/result.h"
+#include "cli/term.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +19,10 @@ engine *cli_engine_open(const struct cli_options *opt)
 {
 	char *msg = NULL;
 	engine *e = engine_new(opt->rules_dir, &msg);
+	char shown[1024];
 	if (!e)
 		fprintf(stderr, "msktriage: %s\n",
-			msg ? msg : "cannot load the rule base");
+			msg ? TERM_SAFE(shown, msg) : "cannot load the rule base");
 	free(msg);
 	return e;
 }
@@ -28,9 +30,10 @@ engine *cli_engine_open(const struct cli_options *opt)
 int cli_session_find(db *d, const char *ref, struct db_session **out)
 {
 	int rv = db_session_find(d, ref, out);
+	char shown[1024];
 	if (rv == DB_OK)
 		return 0;
-	fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+	fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, db_errmsg(d)));
 	return rv == DB_ENOTFOUND || rv == DB_EINVAL ? 2 : 1;
 }
 
@@ -42,12 +45,12 @@ db *cli_store_open(const struct cli_options *opt, const char *mode)
 			"store: set MSKTRIAGE_DB or use --db PATH\n");
 		return NULL;
 	}
-	char *msg = NULL;
+	char *msg = NULL, shown[1024];
 	struct db_options o = { .must_exist = !opt->store_create };
 	db *d = db_open_with(path, &o, &msg);
 	if (!d) {
 		/* The store's messages name the store. */
-		fprintf(stderr, "msktriage: %s\n", msg ? msg
+		fprintf(stderr, "msktriage: %s\n", msg ? TERM_SAFE(shown, msg)
 			: "cannot open the session store");
 		free(msg);
 		free(path);
@@ -55,7 +58,7 @@ db *cli_store_open(const struct cli_options *opt, const char *mode)
 	}
 	free(path);
 	if (mode && db_mode_set(d, mode) != DB_OK) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(d));
+		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(shown, db_errmsg(d)));
 		db_close(d);
 		return NULL;
 	}

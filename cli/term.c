@@ -1,6 +1,6 @@
 /*
- * term.c — colour, wrapping and line input for the interactive front ends
- * (see term.h).
+ * term.c — line input for the interactive front ends (see term.h; the
+ * output half is term_out.c).
  *
  * Input on a terminal uses readline's callback interface inside a select()
  * loop, with readline's own signal handling off: our SIGINT handler only
@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,103 +24,6 @@
 #include <readline/readline.h>
 
 #define HISTORY_MAX 500
-
-/* ---------------------------------------------------------------- output */
-
-void term_out_plain(struct term_out *o, FILE *f)
-{
-	o->f = f;
-	o->colour = false;
-	o->width = 80;
-}
-
-void term_out_init(struct term_out *o, FILE *f)
-{
-	term_out_plain(o, f);
-	int fd = fileno(f);
-	if (fd < 0 || !isatty(fd))
-		return;
-	const char *no_colour = getenv("NO_COLOR");
-	const char *term = getenv("TERM");
-	o->colour = !(no_colour && *no_colour) && term && *term &&
-		    strcmp(term, "dumb") != 0;
-	struct winsize ws;
-	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		o->width = ws.ws_col < 80 ? ws.ws_col : 80;
-	if (o->width < 40)
-		o->width = 40;
-}
-
-const char *term_sgr(const struct term_out *o, enum term_attr a)
-{
-	if (!o->colour)
-		return "";
-	switch (a) {
-	case TERM_BOLD: return "\033[1m";
-	case TERM_DIM: return "\033[2m";
-	case TERM_RED: return "\033[1;31m";
-	case TERM_YELLOW: return "\033[33m";
-	case TERM_GREEN: return "\033[32m";
-	case TERM_CYAN: return "\033[1;36m";
-	case TERM_RESET: return "\033[0m";
-	}
-	return "";
-}
-
-/* Columns taken by n bytes of UTF-8: one per character. */
-static int columns(const char *s, size_t n)
-{
-	int c = 0;
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			c++;
-	return c;
-}
-
-void term_wrap(const struct term_out *o, int indent, int hang,
-	       enum term_attr attr, const char *text)
-{
-	/* Leave the last column free: some terminals wrap on it. */
-	int limit = o->width - 1;
-	int col = 0;
-	bool first = true, line_start = true;
-	const char *on = attr == TERM_RESET ? "" : term_sgr(o, attr);
-	const char *off = *on ? term_sgr(o, TERM_RESET) : "";
-	const char *p = text ? text : "";
-
-	fputs(on, o->f);
-	while (*p) {
-		if (*p == '\n') {
-			fputc('\n', o->f);
-			line_start = true;
-			p++;
-			continue;
-		}
-		if (*p == ' ' || *p == '\t') {
-			p++;
-			continue;
-		}
-		size_t n = strcspn(p, " \t\n");
-		int w = columns(p, n);
-		if (line_start) {
-			int pad = first ? indent : hang;
-			fprintf(o->f, "%*s", pad, "");
-			col = pad;
-			first = line_start = false;
-		} else if (col + 1 + w > limit) {
-			fprintf(o->f, "\n%*s", hang, "");
-			col = hang;
-		} else {
-			fputc(' ', o->f);
-			col++;
-		}
-		fwrite(p, 1, n, o->f);
-		col += w;
-		p += n;
-	}
-	fputs(off, o->f);
-	fputc('\n', o->f);
-}
 
 /* ----------------------------------------------------------------- input */
 
@@ -225,8 +127,10 @@ static enum term_read read_plain(const char *prompt, char **line)
 	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
-	/* The input is not echoed by a terminal: show it, for transcripts. */
-	fprintf(stdout, "%s\n", buf);
+	/* The input is not echoed by a terminal: show it, for transcripts,
+	 * escaped like anything else a person typed. */
+	term_put_untrusted(stdout, buf);
+	fputc('\n', stdout);
 	*line = buf;
 	return TERM_LINE;
 }

@@ -5,7 +5,11 @@
  *
  *   output   struct term_out: colour only on a terminal and never with
  *            NO_COLOR or TERM=dumb; paragraphs wrapped to the terminal width
- *            (at most 80 columns) so long rule-base wording stays readable.
+ *            (at most 80 columns) so long rule-base wording stays readable;
+ *            and term_put_untrusted() and its forms, through which every
+ *            text a person typed, everything read back from the store that
+ *            a person typed, and every id or value echoed in a message is
+ *            printed (term_out.c).
  *   input    term_input_*(): one line at a time, on GNU readline when stdin
  *            is a terminal (history, completion, Ctrl-C cancels the line,
  *            Ctrl-D is end of input), or plain getline otherwise so a script
@@ -58,11 +62,57 @@ const char *term_sgr(const struct term_out *o, enum term_attr a);
 
 /*
  * Print text as a paragraph wrapped at o->width: the first line starts with
- * indent spaces, following lines with hang spaces. Existing newlines in text
- * are kept. Ends with a newline. attr TERM_RESET means no colour.
+ * indent spaces, following lines with hang spaces; a word longer than a
+ * line is broken between characters. Existing newlines in text are kept,
+ * other control characters escaped (see below). Ends with a newline. attr
+ * TERM_RESET means no colour. For the program's own text and the rule
+ * base's wording: text from a person goes through term_wrap_untrusted().
  */
 void term_wrap(const struct term_out *o, int indent, int hang,
 	       enum term_attr attr, const char *text);
+
+/*
+ * Untrusted text: anything a person typed (patient label, note, clinician
+ * and sign-off names, an id or a file name given on the command line),
+ * anything read back from the store that a person typed, any message that
+ * may quote such text (db_errmsg(), engine_errmsg(), a JSON parser's).
+ * It is shown so that it cannot drive the terminal or forge a line: C0
+ * controls, DEL and bytes that are not well-formed UTF-8 as \xNN (\n, \r
+ * and \t by name: a newline never starts a new line), the C1 controls
+ * U+0080..U+009F, U+2028/U+2029 and the bidirectional controls as \uNNNN,
+ * a backslash as \\. Everything else is shown as it is.
+ */
+
+/* Print s (NULL: nothing) to f as above. */
+void term_put_untrusted(FILE *f, const char *s);
+
+/*
+ * s as above into buf of size bytes, at most max_cols columns (0: no
+ * limit); ends before the first character or escape that would not fit
+ * whole, so a UTF-8 character or an escape is never cut. Always
+ * NUL-terminated when size > 0. Returns buf, for use in printf().
+ */
+const char *term_escape(char *buf, size_t size, const char *s, int max_cols);
+
+/* term_escape() into an array buf, no column limit: for one message. */
+#define TERM_SAFE(buf, s) term_escape((buf), sizeof(buf), (s), 0)
+
+/* term_wrap() for untrusted text: escaped as above, so one paragraph. */
+void term_wrap_untrusted(const struct term_out *o, int indent, int hang,
+			 enum term_attr attr, const char *text);
+
+/* Columns that text already made safe takes: one per character. */
+int term_columns(const char *s);
+
+/* True if s is well-formed UTF-8 (no overlong forms, no surrogates). */
+bool term_utf8_valid(const char *s);
+
+/*
+ * A copy of s with every byte that is not part of well-formed UTF-8
+ * replaced by U+FFFD, for JSON, which holds UTF-8 only. The caller frees
+ * it; NULL when out of memory.
+ */
+char *term_utf8_repair(const char *s);
 
 /* What term_input_read() got. */
 enum term_read {

@@ -356,9 +356,28 @@ static bool text_ok(const char *s)
 /* ---- errors ----------------------------------------------------------- */
 
 /*
+ * Why an SQLite call failed, in words a clinician can act on: never
+ * sqlite3_errmsg(), which can quote SQL, nor the library's own code names
+ * ("SQL logic error").
+ */
+static const char *reason(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_IOERR: return "a read or write on its disk failed";
+	case SQLITE_CANTOPEN: return "the file cannot be opened";
+	case SQLITE_PERM:
+	case SQLITE_AUTH: return "permission denied";
+	case SQLITE_PROTOCOL: return "file locking failed";
+	case SQLITE_CONSTRAINT: return "the change conflicts with what it holds";
+	case SQLITE_TOOBIG: return "a value is too large";
+	case SQLITE_NOLFS: return "the file is too large for this system";
+	default: return "an internal error";
+	}
+}
+
+/*
  * Maps an SQLite result code to a DB_E* code and leaves a message naming
- * what was being done. Uses sqlite3_errstr() (fixed English texts), not
- * sqlite3_errmsg(), which can quote SQL.
+ * what was being done, with reason() and the code for the record.
  */
 static int fail(db *d, int rc, const char *doing)
 {
@@ -386,12 +405,12 @@ static int fail(db *d, int rc, const char *doing)
 		set_msg(d, "cannot %s: out of memory", doing);
 		return DB_ENOMEM;
 	case SQLITE_CONSTRAINT:
-		set_msg(d, "cannot %s: the session store refused it (%s)",
-			doing, sqlite3_errstr(rc));
+		set_msg(d, "cannot %s: the session store refused it: %s "
+			   "(code %d)", doing, reason(rc), rc);
 		return DB_EINVAL;
 	default:
-		set_msg(d, "cannot %s: the session store '%s' failed (%s)",
-			doing, d->path, sqlite3_errstr(rc));
+		set_msg(d, "cannot %s: the session store '%s' failed: %s "
+			   "(code %d)", doing, d->path, reason(rc), rc);
 		return DB_EIO;
 	}
 }
@@ -1292,8 +1311,8 @@ db *db_open_with(const char *path, const struct db_options *opt,
 		if (!d->h) {
 			goto out_nomem;
 		}
-		set_msg(d, "cannot open the session store '%s': %s", path,
-			sqlite3_errstr(rc));
+		set_msg(d, "cannot open the session store '%s': %s (code %d)",
+			path, reason(rc), rc);
 		goto out_fail;
 	}
 	if (!memory && check_same(d, &pl) != DB_OK)

@@ -1038,7 +1038,7 @@ static void test_resume_picks(void **state)
 	expect(&p, "bed 2");
 	expect(&p, "2  ");
 	expect(&p, first);
-	expect(&p, "bed?1");
+	expect(&p, "bed\\x1b1");
 	expect(&p, "resume which?");
 	assert_null(memchr(p.raw, 0x1b, p.len));
 	type(&p, "7\n");

@@ -160,14 +160,16 @@ def main():
     md = stored["clinician", "clinician", "markdown"]
     check("<script>" not in md and "&lt;script&gt;" in md, "md: no raw html")
     check("\\*bold\\*" in md and "\\[x\\](http" in md, "md: emphasis, link escaped")
-    check("\n# h" not in md and "\\\n\\| a \\|" in md,
-          "md: no heading or table from a note")
-    check("\\\n\\# h2\\\n12\\. item\\\n\\- dash\\\n\\===" in md,
+    # A typed note is one escaped line (term_escape): its newlines are shown
+    # as \n, so nothing in it starts a heading, table, list or underline.
+    check("\n# h" not in md and "\n| a" not in md, "md: no heading or table from a note")
+    check("\\\\n# h2\\\\n12. item\\\\n- dash\\\\n===" in md,
           "md: no heading, list or underline at a line start")
     check("Bed 4 &lt;b&gt;" in md, "md: patient label escaped")
     txt = stored["clinician", "clinician", "text"]
-    check("<script>alert(1)</script>" in txt and "?[31m" in txt,
-          "text: note as typed, control character replaced")
+    check("<script>alert(1)</script>" in txt and "\\x1b[31m" in txt and
+          "\\n# h2\\n12. item" in txt and "\n# h2" not in txt,
+          "text: note as typed, control characters and newlines escaped")
     # Technical details only in the appendix.
     body, _, appendix = txt.partition("Appendix: technical details")
     check(appendix and c["technical"]["rulebase_sha256"] in appendix and
