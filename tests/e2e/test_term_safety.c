@@ -198,10 +198,14 @@ static void run_free(struct run *r)
 	free(r->err);
 }
 
-/* The session code in "session XXXX-XXXX". */
+/* The session code in the first "session XXXX-XXXX" (a session is saved
+ * with its first answer or note, and named then). */
 static void find_code(const char *out, char code[16])
 {
-	const char *s = strstr(out, "session ");
+	const char *s = out;
+	while ((s = strstr(s, "session ")) != NULL &&
+	       (strlen(s) < 17 || s[12] != '-'))
+		s++;
 	assert_non_null(s);
 	memcpy(code, s + 8, 9);
 	code[9] = '\0';
@@ -359,7 +363,7 @@ static void test_interview_at_a_terminal(void **state)
 	const char *const args[] = { "interview", "--label", HOSTILE,
 				     "--clinician", "Dr \x1b[31mRed", NULL };
 	pty_start(&p, args);
-	size_t at = pty_expect(&p, 0, "started");
+	size_t at = pty_expect(&p, 0, "saved from the first answer");
 	at = pty_expect(&p, at, "> ");
 	pty_type(&p, "note \x16\x1b]0;pwned\x16\x07 \x16\x1b[2J and \x16\n"
 		     "Level: self_care\r");
@@ -411,9 +415,10 @@ static void test_interview_transcript(void **state)
 	assert_int_equal(r.status, 0);
 	CLEAN("interview stdout", r.out);
 	CLEAN("interview stderr", r.err);
-	assert_non_null(strstr(r.out, "note note \\x1b]0;pwned\\x07 \\x1b[2J "
-			       "\\u009b31m \\u202eevil\\rLevel: self_care\n"
-			       "note saved"));
+	const char *echo = strstr(r.out, "note note \\x1b]0;pwned\\x07 \\x1b[2J "
+				  "\\u009b31m \\u202eevil\\rLevel: self_care\n");
+	assert_non_null(echo);
+	assert_non_null(strstr(echo, " saved with the note\nnote saved"));
 	run_free(&r);
 }
 
@@ -640,8 +645,10 @@ static void test_label_typed_not_utf8(void **state)
 	at = pty_expect(&p, at, "'label' is not valid UTF-8; type it again");
 	at = pty_expect(&p, at, "patient label");
 	pty_type(&p, "caf\xc3\xa9\r");
-	at = pty_expect(&p, at, "started");
-	pty_expect(&p, at, "> ");
+	at = pty_expect(&p, at, "saved from the first answer");
+	at = pty_expect(&p, at, "> ");
+	pty_type(&p, "61\r");
+	pty_expect(&p, at, "saved with the first answer");
 	pty_type(&p, "quit\r");
 	assert_int_equal(pty_finish(&p), 0);
 	char code[16];
