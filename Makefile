@@ -11,7 +11,7 @@
 #                   run each for FUZZ_SECONDS (default 300); installs clang
 #                   and its fuzzer runtime, which nothing else needs
 
-DEBIAN_PACKAGES := build-essential cmake pkg-config libclips-dev \
+DEBIAN_PACKAGES := build-essential cmake pkg-config libclips-dev libpq-dev \
 	libsqlite3-dev libreadline-dev libjansson-dev libsodium-dev libcmocka-dev
 
 ifeq ($(SANITIZE),1)
@@ -23,6 +23,10 @@ CMAKE_FLAGS :=
 endif
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
+# Only for `make test`: a throwaway PostgreSQL server (pg_virtualenv) for
+# the store's contract suite on PostgreSQL.
+TEST_PACKAGES := postgresql postgresql-common
+
 # Only for `make fuzz`, never for `make run` or `make test`.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 300
@@ -30,12 +34,23 @@ FUZZ_BUILD := build-fuzz
 FUZZ_FLAGS := -dict=tests/fuzz/msktriage.dict -max_len=16384 -close_fd_mask=3 \
 	-rss_limit_mb=4096 -timeout=30 -print_final_stats=1
 
-.PHONY: all build deps fuzz-deps run test bench fuzz clean
+.PHONY: all build deps test-deps fuzz-deps run test bench fuzz clean
 
 all: build
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+test-deps:
+	@missing=$$(for p in $(TEST_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -65,7 +80,7 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	./$(BUILD)/msktriage
 
-test: build
+test: test-deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

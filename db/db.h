@@ -125,8 +125,9 @@ struct db_options {
  * read-only and cannot be read in WAL mode. db_open() is db_open_with()
  * with default options. Free the handle with db_close().
  */
-db *db_open(const char *path, char **errmsg);
-db *db_open_with(const char *path, const struct db_options *opt,
+db *db_open(const char *where, const struct db_options *opt,
+	    char **errmsg);
+db *db_open_with(const char *where, const struct db_options *opt,
 		 char **errmsg);
 
 /* Closes the store. NULL is a no-op. */

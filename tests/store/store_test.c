@@ -372,7 +372,7 @@ static void planter(const char *dir)
 		exit(3);
 	/* it cannot use a store of the first user, even one readable by it */
 	snprintf(p, sizeof p, "%s/own/sessions.db", dir);
-	d = db_open(p, &err);
+	d = db_open(p, NULL, &err);
 	if (d || !err || !strstr(err, "another user"))
 		exit(4);
 	free(err);
@@ -613,7 +613,7 @@ static void readonly_child(const char *file, int64_t id, bool may_refuse)
 	int rc;
 
 	drop_root();
-	d = db_open(file, &err);
+	d = db_open(file, NULL, &err);
 	if (!d) {
 		if (!may_refuse || !err || !strstr(err, "read-only")) {
 			fprintf(stderr, "open: %s\n", err ? err : "(null)");
@@ -713,7 +713,7 @@ static void case_readonly(void)
 		char *err = NULL;
 
 		chmod(dir, 0500);
-		CHECK(db_open(pathf("ro/sub/x.db"), &err) == NULL);
+		CHECK(db_open(pathf("ro/sub/x.db"), NULL, &err) == NULL);
 		CHECK(err && strstr(err, "cannot create the directory"));
 		free(err);
 		chmod(dir, 0700);
@@ -876,7 +876,7 @@ static void expect_refused(const char *file, const char *what,
 {
 	char *err = NULL, *before = NULL, *after = NULL;
 	size_t n_before = read_file(file, &before), n_after;
-	db *d = db_open(file, &err);
+	db *d = db_open(file, NULL, &err);
 
 	CHECK(d == NULL);
 	if (d) {
@@ -910,7 +910,7 @@ static int noop_answer(const char *q, const char *v, void *ctx)
 static void poke_damaged(const char *file, const char *what)
 {
 	char *err = NULL;
-	db *d = db_open(file, &err);
+	db *d = db_open(file, NULL, &err);
 	int n = 0, rc;
 
 	if (!d) {

@@ -1,5 +1,10 @@
 /*
- * test_db.c — unit tests of the session store (db/), on ":memory:".
+ * test_db.c — the store's contract suite, run on each backend:
+ *
+ *     test_db            SQLite, a fresh ":memory:" store per test
+ *     test_db pg         PostgreSQL at the server the PG* variables name
+ *                        (CTest runs it under `pg_virtualenv`, a throwaway
+ *                        server); the database is emptied before each test
  *
  * Each test opens a fresh private store through setup() and checks one part
  * of the contract in db.h: sessions and reference codes, answers and their
@@ -14,12 +19,39 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "db/db.h"
+#include "db/schema.h"
+
+/* The store under test: ":memory:" or "postgresql://" (the PG* variables
+ * say where). */
+static const char *store = ":memory:";
+static bool on_pg;
+
+/* A PostgreSQL command through psql, as another client of the server
+ * would run it; returns psql's exit status. */
+static int psql(const char *sql)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof cmd,
+		 "psql -X -q -v ON_ERROR_STOP=1 -c \"%s\" >/dev/null 2>&1", sql);
+	return system(cmd);
+}
+
+/* Empties the database (every test starts from nothing). */
+static void fresh(void)
+{
+	if (on_pg && psql("DROP SCHEMA public CASCADE; CREATE SCHEMA public") != 0) {
+		fprintf(stderr, "cannot empty the test database\n");
+		exit(2);
+	}
+}
 
 #define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -35,8 +67,10 @@ static const struct db_session_new clinician = {
 static int setup(void **state)
 {
 	char *err = NULL;
-	db *d = db_open(":memory:", &err);
+	db *d;
 
+	fresh();
+	d = db_open(store, NULL, &err);
 	if (!d) {
 		fprintf(stderr, "db_open: %s\n", err);
 		free(err);
@@ -134,16 +168,16 @@ static void test_open_close(void **state)
 	db *d = *state;
 
 	assert_string_equal(db_errmsg(d), "");
-	assert_string_equal(db_path(d), ":memory:");
+	assert_string_equal(db_path(d), store);
 	assert_int_equal(db_check(d), DB_OK);
 	db_close(NULL);
 	{
 		char *err = NULL;
 
-		assert_null(db_open("", &err));
+		assert_null(db_open("", NULL, &err));
 		assert_non_null(err);
 		free(err);
-		assert_null(db_open(NULL, NULL));
+		assert_null(db_open(NULL, NULL, NULL));
 	}
 }
 
@@ -795,11 +829,14 @@ static void test_lease(void **state)
 	struct audit t = { 0 };
 
 	(void)state;
+	fresh();
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/s.db", dir);
-	a = db_open(path, &err);
+	snprintf(path, sizeof path, "%s", on_pg ? store : dir);
+	if (!on_pg)
+		strcat(path, "/s.db");
+	a = db_open(path, NULL, &err);
 	assert_non_null(a);
-	b = db_open(path, &err);
+	b = db_open(path, NULL, &err);
 	assert_non_null(b);
 	id = new_session(a, &clinician, NULL);
 	other = new_session(a, &clinician, NULL);
@@ -842,9 +879,77 @@ static void test_lease(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
-int main(void)
+/* A failing connection's message never shows the URI's password. */
+static void test_password_hidden(void **state)
 {
+	char *err = NULL;
+	const char *uris[] = {
+		"postgresql://msk:Xq7pw-secret@127.0.0.1:1/none",
+		"postgresql://msk@127.0.0.1:1/none?password=Xq7pw-secret",
+		"postgresql://msk:Xq7pw-secret@127.0.0.1:1/none?bad=%zz",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+		assert_null(db_open(uris[i], NULL, &err));
+		assert_non_null(err);
+		assert_null(strstr(err, "Xq7pw-secret"));
+		assert_non_null(strstr(err, "***"));
+		free(err);
+		err = NULL;
+	}
+}
+
+/* Both backends know the same schema versions. */
+static void test_migrations_align(void **state)
+{
+	(void)state;
+	assert_int_equal(db_migration_count, db_pg_migration_count);
+}
+
+/*
+ * The audit trail is append-only in the database itself: another client
+ * of the server cannot change or remove it, nor the signed-off answers.
+ */
+static void test_pg_triggers(void **state)
+{
+	db *d = *state;
+	int64_t id = new_session(d, &clinician, NULL);
+
+	assert_int_equal(db_answer_put(d, id, "age", "40"), DB_OK);
+	assert_int_equal(db_session_finish(d, id, "complete", "routine", "{}"),
+			 DB_OK);
+	assert_int_equal(db_session_signoff(d, id, "Dr Jones"), DB_OK);
+	assert_int_equal(psql("SELECT 1 FROM audit"), 0);
+	assert_int_not_equal(psql("UPDATE audit SET event = 'x'"), 0);
+	assert_int_not_equal(psql("DELETE FROM audit"), 0);
+	assert_int_not_equal(psql("TRUNCATE audit"), 0);
+	assert_int_not_equal(psql("UPDATE answer SET value = '41'"), 0);
+	assert_int_not_equal(psql("INSERT INTO note (session_id, text, at)"
+				  " SELECT id, 'x', 0 FROM session"), 0);
+	assert_int_not_equal(psql("UPDATE session SET status = 'abandoned'"),
+			     0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "pg") == 0) {
+		if (!getenv("PGHOST") && !getenv("PGDATABASE")) {
+			fprintf(stderr, "test_db pg: no PostgreSQL server to "
+				"test on: run it under pg_virtualenv (Debian "
+				"postgresql-common), as CTest does\n");
+			return 2;
+		}
+		store = "postgresql://";
+		on_pg = true;
+	}
+	const struct CMUnitTest pg_only[] = {
+		cmocka_unit_test_setup_teardown(test_pg_triggers, setup,
+						teardown),
+	};
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_password_hidden),
+		cmocka_unit_test(test_migrations_align),
 		cmocka_unit_test_setup_teardown(test_open_close, setup, teardown),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test_setup_teardown(test_session_create, setup,
@@ -870,5 +975,11 @@ int main(void)
 		cmocka_unit_test(test_lease),
 	};
 
-	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name(on_pg ? "db (postgresql)"
+						 : "db (sqlite)", tests, NULL, NULL);
+
+	if (on_pg)
+		failed += cmocka_run_group_tests_name("db (postgresql only)",
+						      pg_only, NULL, NULL);
+	return failed;
 }
