@@ -16,7 +16,7 @@
 const char cli_version[] = MSKTRIAGE_VERSION;
 
 static const char usage[] =
-	"usage: msktriage [--rules DIR] [--db PATH] <command> [<args>]\n"
+	"usage: msktriage [--rules DIR] [--db STORE] <command> [<args>]\n"
 	"\n"
 	"Musculoskeletal symptom triage: knee pain and its links to the hip,\n"
 	"the lower back and the thigh and hip muscles, with red-flag screening.\n"
@@ -28,10 +28,12 @@ static const char usage[] =
 	"  interview  interview a patient at the terminal (the default command)\n"
 	"  resume     go on with an interrupted interview (resume ID|CODE)\n"
 	"  report     write a session as a report (report ID|CODE --format text)\n"
+	"  store      copy a whole store elsewhere (store copy FROM TO)\n"
 	"\n"
 	"Options:\n"
 	"  --rules DIR  load the rule base from DIR instead of the built-in one\n"
-	"  --db PATH    the session store (default $MSKTRIAGE_DB, else\n"
+	"  --db STORE   the session store: a file, or a postgresql:// URI\n"
+	"               (default $MSKTRIAGE_DB, else\n"
 	"               $XDG_DATA_HOME/msktriage/sessions.db)\n"
 	"  --version    print the program and rule-base versions\n"
 	"  --help       this text; '<command> --help' for a command\n";
@@ -88,6 +90,7 @@ int main(int argc, char **argv)
 		{ "interview", cli_interview, true },
 		{ "resume", cli_resume, false },
 		{ "report", cli_report, false },
+		{ "store", cli_store, false },        /* creates TO itself */
 	};
 	const char *cmd = argv[i];
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)

@@ -58,8 +58,87 @@ enum stmt_id {
 	S_ADDENDA,
 	S_EXTERNAL_FIND,
 	S_EXTERNAL_SET,
+	/* db_copy(): each table read whole, then written with its ids */
+	S_COPY_SESSIONS,
+	S_COPY_SESSION_PUT,
+	S_COPY_SIGNOFF_PUT,
+	S_COPY_ANSWERS,
+	S_COPY_ANSWER_PUT,
+	S_COPY_REVISIONS,
+	S_COPY_REVISION_PUT,
+	S_COPY_CONCLUSIONS,
+	S_COPY_CONCLUSION_PUT,
+	S_COPY_NOTES,
+	S_COPY_NOTE_PUT,
+	S_COPY_ADDENDA,
+	S_COPY_ADDENDUM_PUT,
+	S_COPY_AUDIT,
+	S_COPY_AUDIT_PUT,
+	S_COPY_COUNTS,
 	S_COUNT
 };
+
+/*
+ * The copy statements are the same text on every backend: parameters are
+ * $1..$n, each once and in order, which SQLite numbers as PostgreSQL does.
+ */
+#define DB_COPY_SQL \
+	[S_COPY_SESSIONS] = \
+		"SELECT id, code, mode, status, started_at, updated_at," \
+		" finished_at, rulebase_sha256, program_version," \
+		" patient_label, clinician, external_id, signed_off_by," \
+		" signed_off_at FROM session ORDER BY id", \
+	[S_COPY_SESSION_PUT] = \
+		"INSERT INTO session (id, code, mode, status, started_at," \
+		" updated_at, finished_at, rulebase_sha256, program_version," \
+		" patient_label, clinician, external_id) VALUES ($1, $2, $3," \
+		" $4, $5, $6, $7, $8, $9, $10, $11, $12)", \
+	[S_COPY_SIGNOFF_PUT] = \
+		"UPDATE session SET signed_off_by = $1, signed_off_at = $2" \
+		" WHERE id = $3", \
+	[S_COPY_ANSWERS] = \
+		"SELECT session_id, question, value, seq, answered_at" \
+		" FROM answer ORDER BY session_id, seq", \
+	[S_COPY_ANSWER_PUT] = \
+		"INSERT INTO answer (session_id, question, value, seq," \
+		" answered_at) VALUES ($1, $2, $3, $4, $5)", \
+	[S_COPY_REVISIONS] = \
+		"SELECT id, session_id, question, value, at" \
+		" FROM answer_revision ORDER BY id", \
+	[S_COPY_REVISION_PUT] = \
+		"INSERT INTO answer_revision (id, session_id, question, value," \
+		" at) VALUES ($1, $2, $3, $4, $5)", \
+	[S_COPY_CONCLUSIONS] = \
+		"SELECT id, session_id, status, level, body, at" \
+		" FROM conclusion ORDER BY id", \
+	[S_COPY_CONCLUSION_PUT] = \
+		"INSERT INTO conclusion (id, session_id, status, level, body," \
+		" at) VALUES ($1, $2, $3, $4, $5, $6)", \
+	[S_COPY_NOTES] = \
+		"SELECT id, session_id, author, text, at FROM note ORDER BY id", \
+	[S_COPY_NOTE_PUT] = \
+		"INSERT INTO note (id, session_id, author, text, at)" \
+		" VALUES ($1, $2, $3, $4, $5)", \
+	[S_COPY_ADDENDA] = \
+		"SELECT id, session_id, author, text, at FROM addendum" \
+		" ORDER BY id", \
+	[S_COPY_ADDENDUM_PUT] = \
+		"INSERT INTO addendum (id, session_id, author, text, at)" \
+		" VALUES ($1, $2, $3, $4, $5)", \
+	[S_COPY_AUDIT] = \
+		"SELECT id, session_id, code, event, mode, at, detail" \
+		" FROM audit ORDER BY id", \
+	[S_COPY_AUDIT_PUT] = \
+		"INSERT INTO audit (id, session_id, code, event, mode, at," \
+		" detail) VALUES ($1, $2, $3, $4, $5, $6, $7)", \
+	[S_COPY_COUNTS] = \
+		"SELECT (SELECT count(*) FROM session)," \
+		" (SELECT count(*) FROM answer)," \
+		" (SELECT count(*) FROM answer_revision)," \
+		" (SELECT count(*) FROM conclusion)," \
+		" (SELECT count(*) FROM note)," \
+		" (SELECT count(*) FROM addendum)," \
+		" (SELECT count(*) FROM audit)",
 
 typedef struct dbx_stmt dbx_stmt;
 
@@ -102,6 +181,12 @@ struct db_backend {
 	bool (*reconnected)(db *d);
 	/* An op (run in a read transaction): is the store sound? */
 	int (*check)(db *d, void *unused);
+	/*
+	 * In db_copy()'s transaction, after rows were written with their ids:
+	 * new ids must follow them, and follow every session id the audit
+	 * trail names (deleted sessions' ids are never given again).
+	 */
+	int (*after_copy)(db *d);
 	/* After a committed deletion (e.g. a WAL checkpoint). May be NULL. */
 	void (*after_delete)(db *d);
 };

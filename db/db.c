@@ -2002,3 +2002,165 @@ int db_session_save(db *d, const struct db_session_record *r,
 		code_display(a.code, code_out);
 	return err;
 }
+
+/* ---- moving a store --------------------------------------------------- */
+
+struct copy_arg {
+	db *from;
+	struct db_copy_counts src;
+};
+
+/* The row counts of d, in the transaction running on it. */
+static int counts_get(db *d, struct db_copy_counts *c)
+{
+	int err = DB_OK, rc;
+	dbx_stmt *s = stmt(d, S_COPY_COUNTS, &err);
+
+	if (!s)
+		return err;
+	rc = step(d, s);
+	if (rc == DBX_ROW) {
+		c->sessions = col_int64(d, s, 0);
+		c->answers = col_int64(d, s, 1);
+		c->revisions = col_int64(d, s, 2);
+		c->conclusions = col_int64(d, s, 3);
+		c->notes = col_int64(d, s, 4);
+		c->addenda = col_int64(d, s, 5);
+		c->audit = col_int64(d, s, 6);
+	} else {
+		err = fail(d, rc, "count the session store's rows");
+	}
+	reset(d, s);
+	return err;
+}
+
+static int op_counts(db *d, void *arg)
+{
+	return counts_get(d, arg);
+}
+
+/*
+ * Copies the rows of one statement of `from` into `to` through put, the
+ * first ncols columns as they are (text or null: each backend turns text
+ * into the column's type). With signoff, only signed-off sessions, as
+ * (signed_off_by, signed_off_at, id).
+ */
+static int copy_rows(db *from, db *to, enum stmt_id get, enum stmt_id put,
+		     int ncols, bool signoff)
+{
+	int err = DB_OK, rc;
+	dbx_stmt *g = stmt(from, get, &err), *p;
+
+	if (!g)
+		return err == DB_OK ? DB_EIO : err;
+	while ((rc = step(from, g)) == DBX_ROW) {
+		if (signoff && col_null(from, g, 12))
+			continue;
+		p = stmt(to, put, &err);
+		if (!p)
+			break;
+		if (signoff) {
+			bind_text(to, p, 1, col_text(from, g, 12));
+			bind_text(to, p, 2, col_text(from, g, 13));
+			bind_text(to, p, 3, col_text(from, g, 0));
+		} else {
+			for (int c = 0; c < ncols; c++)
+				bind_text(to, p, c + 1, col_null(from, g, c)
+					  ? NULL : col_text(from, g, c));
+		}
+		err = exec_done(to, p, "copy the session store");
+		if (err != DB_OK)
+			break;
+	}
+	if (err == DB_OK && rc != DBX_DONE) {
+		err = fail(from, rc, "read the session store to copy");
+		snprintf(to->msg, sizeof to->msg, "%s", from->msg);
+	}
+	reset(from, g);
+	return err;
+}
+
+static int op_copy(db *to, void *arg)
+{
+	struct copy_arg *a = arg;
+	db *from = a->from;
+	struct db_copy_counts there = { 0 };
+	static const struct {
+		enum stmt_id get, put;
+		int ncols;
+		bool signoff;
+	} steps[] = {
+		{ S_COPY_SESSIONS, S_COPY_SESSION_PUT, 12, false },
+		{ S_COPY_ANSWERS, S_COPY_ANSWER_PUT, 5, false },
+		{ S_COPY_REVISIONS, S_COPY_REVISION_PUT, 5, false },
+		{ S_COPY_CONCLUSIONS, S_COPY_CONCLUSION_PUT, 6, false },
+		{ S_COPY_NOTES, S_COPY_NOTE_PUT, 5, false },
+		/* signed off once its record is whole; then the addenda */
+		{ S_COPY_SESSIONS, S_COPY_SIGNOFF_PUT, 3, true },
+		{ S_COPY_ADDENDA, S_COPY_ADDENDUM_PUT, 5, false },
+		{ S_COPY_AUDIT, S_COPY_AUDIT_PUT, 7, false },
+	};
+	int err = counts_get(to, &there);
+
+	if (err != DB_OK)
+		return err;
+	if (there.sessions || there.audit) {
+		set_msg(to, "the session store '%s' already holds sessions or "
+			    "an audit trail; a store is copied only into an "
+			    "empty one", to->path);
+		return DB_EEXIST;
+	}
+	err = from->be->begin(from, false, "read the session store to copy");
+	if (err != DB_OK) {
+		snprintf(to->msg, sizeof to->msg, "%s", from->msg);
+		return err;
+	}
+	err = counts_get(from, &a->src);
+	for (size_t i = 0; err == DB_OK && i < sizeof steps / sizeof *steps;
+	     i++)
+		err = copy_rows(from, to, steps[i].get, steps[i].put,
+				steps[i].ncols, steps[i].signoff);
+	from->be->rollback(from);
+	if (err == DB_OK)
+		err = to->be->after_copy(to);
+	return err;
+}
+
+int db_copy(db *from, db *to, struct db_copy_counts *copied)
+{
+	struct copy_arg a = { .from = from };
+	struct db_copy_counts src = { 0 }, dst = { 0 };
+	int err = begin_call(to);
+
+	if (err != DB_OK)
+		return err;
+	if (begin_call(from) != DB_OK || from == to ||
+	    strcmp(from->path, to->path) == 0)
+		return invalid(to, "copy needs two different stores");
+	err = dbi_run(to, true, op_copy, &a, "copy the session store");
+	if (err != DB_OK)
+		return err;
+	err = dbi_run(from, false, op_counts, &src,
+		      "count the session store's rows");
+	if (err == DB_OK)
+		err = dbi_run(to, false, op_counts, &dst,
+			      "count the session store's rows");
+	if (err != DB_OK) {
+		if (to->msg[0] == '\0')
+			snprintf(to->msg, sizeof to->msg, "%s", from->msg);
+		return err;
+	}
+	if (copied)
+		*copied = dst;
+	if (memcmp(&src, &dst, sizeof src) != 0 ||
+	    memcmp(&a.src, &dst, sizeof dst) != 0) {
+		set_msg(to, "the copy in '%s' does not hold as many rows as "
+			    "'%s' (sessions %lld and %lld, audit rows %lld and "
+			    "%lld)", to->path, from->path,
+			(long long)dst.sessions, (long long)src.sessions,
+			(long long)dst.audit, (long long)src.audit);
+		to->last_err = DB_ECORRUPT;
+		return DB_ECORRUPT;
+	}
+	return DB_OK;
+}

@@ -431,4 +431,24 @@ int db_audit_load(db *d, int64_t session, db_audit_cb *cb, void *ctx);
  */
 int db_check(db *d);
 
+/* How many rows of each kind a store holds (db_copy). */
+struct db_copy_counts {
+	int64_t sessions, answers, revisions, conclusions, notes, addenda,
+		audit;
+};
+
+/*
+ * Copies every session with its reference code, answers, answer
+ * revisions, conclusions, notes, sign-off, addenda, and the whole audit
+ * trail (deleted sessions' rows included) from one store to another, e.g.
+ * from SQLite to PostgreSQL or back; leases are not copied. Ids and times
+ * are kept; ids given later in `to` never reuse one the audit trail names.
+ * One transaction on `to`, reading one snapshot of `from`: the copy is
+ * whole or nothing. DB_EEXIST, writing nothing, when `to` already holds a
+ * session or an audit row. After committing, the rows of each kind are
+ * counted in both stores: DB_ECORRUPT if they differ. *copied (may be NULL)
+ * receives the counts. Messages are left on `to`.
+ */
+int db_copy(db *from, db *to, struct db_copy_counts *copied);
+
 #endif

@@ -128,7 +128,7 @@ static bool pq_load(char *why, size_t n)
 #define PQsetNoticeProcessor pq.PQsetNoticeProcessor
 
 #define set_msg dbi_set_msg
-#define MAX_PARAMS 8
+#define MAX_PARAMS 16
 #define PG_FAIL 1        /* a step's error; the SQLSTATE is on the conn */
 #define PG_LOST 2        /* the connection is gone */
 
@@ -260,6 +260,7 @@ static const char *const pg_sql[S_COUNT] = {
 		"SELECT id, code FROM session WHERE external_id = $1",
 	[S_EXTERNAL_SET] =
 		"UPDATE session SET external_id = $1 WHERE id = $2",
+	DB_COPY_SQL
 };
 
 /* ---- secrets ---------------------------------------------------------- */
@@ -823,6 +824,27 @@ static int pg_check(db *d, void *unused)
 	return err;
 }
 
+static int pg_after_copy(db *d)
+{
+	static const char *const tables[] = {
+		"answer_revision", "conclusion", "note", "addendum", "audit",
+	};
+	char sql[256];
+	int err = command(d, "SELECT setval(pg_get_serial_sequence('session',"
+			     " 'id'), greatest((SELECT max(id) FROM session),"
+			     " (SELECT max(session_id) FROM audit), 0) + 1,"
+			     " false)", "copy the session store");
+
+	for (size_t i = 0; err == DB_OK && i < sizeof tables / sizeof *tables;
+	     i++) {
+		snprintf(sql, sizeof sql, "SELECT setval(pg_get_serial_sequence"
+			 "('%s', 'id'), coalesce((SELECT max(id) FROM %s), 0)"
+			 " + 1, false)", tables[i], tables[i]);
+		err = command(d, sql, "copy the session store");
+	}
+	return err;
+}
+
 const struct db_backend db_pg_backend = {
 	.name = "postgresql",
 	.sql = pg_sql,
@@ -847,5 +869,6 @@ const struct db_backend db_pg_backend = {
 	.rollback = pg_rollback,
 	.reconnected = pg_reconnected,
 	.check = pg_check,
+	.after_copy = pg_after_copy,
 	.after_delete = NULL,
 };

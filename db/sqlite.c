@@ -131,6 +131,7 @@ static const char *const sqlite_sql[S_COUNT] = {
 		"SELECT id, code FROM session WHERE external_id = ?1",
 	[S_EXTERNAL_SET] =
 		"UPDATE session SET external_id = ?1 WHERE id = ?2",
+	DB_COPY_SQL
 };
 /*
  * Maps an SQLite result code to a DB_E* code and leaves a message naming
@@ -905,6 +906,20 @@ static int op_check(db *d, void *arg)
 	return err;
 }
 
+static int sq_after_copy(db *d)
+{
+	/* AUTOINCREMENT keeps the highest id inserted; the audit trail may
+	 * name higher ones, of sessions deleted before the copy. */
+	return exec_sql(d, "INSERT INTO sqlite_sequence (name, seq)"
+			   " SELECT 'session', 0 WHERE NOT EXISTS (SELECT 1"
+			   " FROM sqlite_sequence WHERE name = 'session');"
+			   "UPDATE sqlite_sequence SET seq = max(seq,"
+			   " (SELECT coalesce(max(session_id), 0) FROM audit),"
+			   " (SELECT coalesce(max(id), 0) FROM session))"
+			   " WHERE name = 'session'",
+			"copy the session store");
+}
+
 const struct db_backend db_sqlite_backend = {
 	.name = "sqlite",
 	.sql = sqlite_sql,
@@ -929,5 +944,6 @@ const struct db_backend db_sqlite_backend = {
 	.rollback = sq_rollback,
 	.reconnected = NULL,
 	.check = op_check,
+	.after_copy = sq_after_copy,
 	.after_delete = sq_after_delete,
 };
