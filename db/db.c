@@ -2135,7 +2135,8 @@ int db_copy(db *from, db *to, struct db_copy_counts *copied)
 	if (err != DB_OK)
 		return err;
 	if (begin_call(from) != DB_OK || from == to ||
-	    strcmp(from->path, to->path) == 0)
+	    (strcmp(from->path, ":memory:") != 0 &&
+	     strcmp(from->path, to->path) == 0))
 		return invalid(to, "copy needs two different stores");
 	err = dbi_run(to, true, op_copy, &a, "copy the session store");
 	if (err != DB_OK)

@@ -879,6 +879,156 @@ static void test_lease(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* ---- copying a store ---- */
+
+struct dump {
+	db *d;
+	char text[16384];
+	size_t n;
+};
+
+static void dump_add(struct dump *u, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void dump_add(struct dump *u, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(u->text + u->n, sizeof u->text - u->n, fmt, ap);
+	va_end(ap);
+	assert_true(k >= 0 && (size_t)k < sizeof u->text - u->n);
+	u->n += (size_t)k;
+}
+
+static int dump_revision(const struct db_revision *r, void *ctx)
+{
+	dump_add(ctx, " rev %lld %s=%s@%lld", (long long)r->id, r->question,
+		 r->value ? r->value : "(withdrawn)", (long long)r->at);
+	return 0;
+}
+
+static int dump_answer(const char *q, const char *v, void *ctx)
+{
+	dump_add(ctx, " ans %s=%s", q, v);
+	return 0;
+}
+
+static int dump_note(const struct db_note *n, void *ctx)
+{
+	dump_add(ctx, " note %lld %s:%s@%lld", (long long)n->id,
+		 n->author ? n->author : "-", n->text, (long long)n->at);
+	return 0;
+}
+
+static int dump_audit(const struct db_audit *a, void *ctx)
+{
+	dump_add(ctx, "audit %lld %lld %s %s %s %lld %s\n", (long long)a->id,
+		 (long long)a->session_id, a->code, a->event, a->mode,
+		 (long long)a->at, a->detail ? a->detail : "-");
+	return 0;
+}
+
+static int dump_session(const struct db_session *s, void *ctx)
+{
+	struct dump *u = ctx;
+
+	dump_add(u, "session %lld %s %s %s %lld %lld %lld %s %s %s %s %s %lld "
+		 "%s %s %lld %d:", (long long)s->id, s->code, s->mode,
+		 s->status, (long long)s->started_at,
+		 (long long)s->updated_at, (long long)s->finished_at,
+		 s->rulebase_sha256, s->program_version,
+		 s->patient_label ? s->patient_label : "-",
+		 s->clinician ? s->clinician : "-",
+		 s->signed_off_by ? s->signed_off_by : "-",
+		 (long long)s->signed_off_at, s->level ? s->level : "-",
+		 s->conclusions_json ? s->conclusions_json : "-",
+		 (long long)s->concluded_at, s->answer_count);
+	assert_int_equal(db_answers_load(u->d, s->id, dump_answer, u), DB_OK);
+	assert_int_equal(db_answer_history(u->d, s->id, dump_revision, u),
+			 DB_OK);
+	assert_int_equal(db_notes_load(u->d, s->id, dump_note, u), DB_OK);
+	dump_add(u, " |");
+	assert_int_equal(db_addenda_load(u->d, s->id, dump_note, u), DB_OK);
+	dump_add(u, "\n");
+	return 0;
+}
+
+/* Everything a store holds, as text, through the API only. */
+static void dump(db *d, struct dump *u)
+{
+	memset(u, 0, sizeof *u);
+	u->d = d;
+	assert_int_equal(db_session_list(d, NULL, 0, dump_session, u), DB_OK);
+	assert_int_equal(db_audit_load(d, 0, dump_audit, u), DB_OK);
+}
+
+static db *open_memory(void)
+{
+	char *err = NULL;
+	db *m = db_open(":memory:", NULL, &err);
+
+	assert_non_null(m);
+	return m;
+}
+
+/*
+ * A store with every kind of row copied to the backend under test and
+ * back to SQLite holds the same, codes and ids and times included; a
+ * deleted session's id is not given again; the copied signed-off record
+ * stays closed; a store that holds sessions is not copied into.
+ */
+static void test_copy(void **state)
+{
+	db *d = *state, *src = open_memory(), *back = open_memory();
+	static struct dump a, b, c;
+	struct db_copy_counts n = { 0 };
+	int64_t s1 = new_session(src, &clinician, NULL);
+	int64_t s2 = new_session(src, &kiosk, NULL);
+	int64_t gone = new_session(src, &kiosk, NULL), later;
+
+	assert_int_equal(db_answer_put(src, s1, "age", "50"), DB_OK);
+	assert_int_equal(db_answer_put(src, s1, "age", "51"), DB_OK);
+	assert_int_equal(db_answer_put(src, s1, "knee_pain", "yes"), DB_OK);
+	assert_int_equal(db_answer_remove(src, s1, "knee_pain"), DB_OK);
+	assert_int_equal(db_note_add(src, s1, "Dr Jones", "seen"), DB_OK);
+	assert_int_equal(db_session_finish(src, s1, "complete", "routine",
+					   "{\"level\":\"routine\"}"), DB_OK);
+	assert_int_equal(db_session_signoff(src, s1, "Dr Jones"), DB_OK);
+	assert_int_equal(db_addendum_add(src, s1, "Dr Jones", "later"), DB_OK);
+	assert_int_equal(db_answer_put(src, s2, "age", "30"), DB_OK);
+	assert_int_equal(db_audit_add(src, s2, "report_exported", "api",
+				      "text"), DB_OK);
+	assert_int_equal(db_session_delete(src, gone, "entered twice"), DB_OK);
+
+	assert_int_equal(db_copy(src, d, &n), DB_OK);
+	assert_int_equal(n.sessions, 2);
+	assert_int_equal(n.revisions, 5);
+	assert_int_equal(n.addenda, 1);
+	assert_int_equal(db_copy(d, back, NULL), DB_OK);
+	dump(src, &a);
+	dump(d, &b);
+	dump(back, &c);
+	assert_string_equal(a.text, b.text);
+	assert_string_equal(a.text, c.text);
+	assert_non_null(strstr(a.text, "deleted"));
+
+	/* refused into a store with sessions; nothing written */
+	assert_int_equal(db_copy(src, d, NULL), DB_EEXIST);
+	assert_non_null(strstr(db_errmsg(d), "empty"));
+	dump(d, &b);
+	assert_string_equal(a.text, b.text);
+
+	/* the copy goes on where the original left off */
+	later = new_session(d, &kiosk, NULL);
+	assert_true(later > gone);
+	assert_int_equal(db_answer_put(d, s1, "age", "52"), DB_EINVAL);
+	assert_int_equal(db_addendum_add(d, s1, "Dr Jones", "more"), DB_OK);
+	db_close(src);
+	db_close(back);
+}
+
 /* A failing connection's message never shows the URI's password. */
 static void test_password_hidden(void **state)
 {
@@ -973,6 +1123,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_signed_off_closed, setup,
 						teardown),
 		cmocka_unit_test(test_lease),
+		cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
 	};
 
 	int failed = cmocka_run_group_tests_name(on_pg ? "db (postgresql)"
