@@ -642,8 +642,13 @@ static bool pg_reconnected(db *d)
 static int schema_version(db *d, int64_t *version, bool *present)
 {
 	int err;
-	char *v = query_value(d, "SELECT to_regclass('msktriage_schema') "
-				 "IS NOT NULL", &err,
+	/*
+	 * pg_tables, not to_regclass(): a plain query sees what others have
+	 * committed since; a cached catalog lookup may not yet.
+	 */
+	char *v = query_value(d, "SELECT EXISTS (SELECT 1 FROM pg_tables "
+				 "WHERE schemaname = current_schema() AND "
+				 "tablename = 'msktriage_schema')", &err,
 			      "open the session store");
 
 	*present = v && strcmp(v, "t") == 0;
@@ -672,7 +677,9 @@ static int judge(db *d, int64_t version, bool present)
 	}
 	if (present)
 		return DB_OK;
-	other = query_value(d, "SELECT to_regclass('session') IS NOT NULL",
+	other = query_value(d, "SELECT EXISTS (SELECT 1 FROM pg_tables "
+				"WHERE schemaname = current_schema() AND "
+				"tablename = 'session')",
 			    &err, "open the session store");
 	if (err == DB_OK && other && strcmp(other, "t") == 0) {
 		set_msg(d, "'%s' is not a msktriage session store", d->path);

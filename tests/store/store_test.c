@@ -248,12 +248,38 @@ static void raw_exec(const char *path, const char *sql)
 	sqlite3_close(h);
 }
 
+/*
+ * STORE_TEST_PG: the crash and concurrency cases run on the PostgreSQL
+ * store it names ("postgresql://": the server the PG* variables name, as
+ * under pg_virtualenv) instead of a file.
+ */
+static const char *pg_store;
+
+/* Empties the PostgreSQL test database, as another client would. */
+static void pg_empty(void)
+{
+	REQUIRE(system("psql -X -q -v ON_ERROR_STOP=1 -c 'DROP SCHEMA public"
+		       " CASCADE; CREATE SCHEMA public' >/dev/null") == 0);
+}
+
 static long raw_count(const char *path, const char *sql)
 {
 	sqlite3 *h = NULL;
 	sqlite3_stmt *s = NULL;
 	long n = -1;
 
+	if (pg_store) {
+		char cmd[512];
+		FILE *p;
+
+		snprintf(cmd, sizeof cmd, "psql -X -A -t -c \"%s\"", sql);
+		p = popen(cmd, "r");
+		REQUIRE(p);
+		if (fscanf(p, "%ld", &n) != 1)
+			n = -1;
+		pclose(p);
+		return n;
+	}
 	REQUIRE(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL)
 		== SQLITE_OK);
 	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK &&
@@ -1240,11 +1266,14 @@ static bool matches(db *d, int64_t id, const struct model *m)
 
 static void case_crash(void)
 {
-	char *file = pathf("crash/sessions.db");
+	char *file = pg_store ? (char *)pg_store : pathf("crash/sessions.db");
 	const int rounds = 40;
 	int sessions_before = 0, killed = 0, in_flight = 0;
 
-	mkdir_p(pathf("crash"), 0700);
+	if (pg_store)
+		pg_empty();
+	else
+		mkdir_p(pathf("crash"), 0700);
 	for (int round = 0; round < rounds; round++) {
 		struct step script[STEPS];
 		struct model before = { 0 }, after = { 0 };
@@ -1468,12 +1497,16 @@ static int verify_session(const struct db_session *s, void *ctx)
 static void case_concurrency(void)
 {
 	/* a store that does not exist yet: creation races too */
-	char *file = pathf("conc/new/sessions.db");
+	char *file = pg_store ? (char *)pg_store
+		     : pathf("conc/new/sessions.db");
 	pid_t pids[WRITERS + 1];
 	int go[2];
 	double t0, secs;
 	static struct tally t;
 	db *d;
+
+	if (pg_store)
+		pg_empty();
 
 	REQUIRE(pipe(go) == 0);
 	for (int c = 0; c <= WRITERS; c++) {
@@ -1722,6 +1755,10 @@ int main(int argc, char **argv)
 		{ "lease", case_lease },
 	};
 	const char *seed_env = getenv("STORE_TEST_SEED");
+
+	pg_store = getenv("STORE_TEST_PG");
+	if (pg_store && !*pg_store)
+		pg_store = NULL;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: store_test CASE SCRATCH_DIR\n");
