@@ -1081,6 +1081,29 @@ static void test_pg_triggers(void **state)
 			     0);
 }
 
+/*
+ * The server drops the connection (a restart, a network cut): the next
+ * call connects again and runs its whole transaction once more; the
+ * answer is stored exactly once.
+ */
+static void test_pg_reconnect(void **state)
+{
+	db *d = *state;
+	int64_t id = new_session(d, &kiosk, NULL);
+	struct history h = { 0 };
+	const char *kill_others =
+		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+		" WHERE pid <> pg_backend_pid() AND datname = current_database()";
+
+	assert_int_equal(db_answer_put(d, id, "age", "40"), DB_OK);
+	assert_int_equal(psql(kill_others), 0);
+	assert_int_equal(db_answer_put(d, id, "age", "41"), DB_OK);
+	assert_int_equal(psql(kill_others), 0);
+	assert_int_equal(db_answer_history(d, id, collect_revision, &h),
+			 DB_OK);
+	assert_int_equal(h.n, 2);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "pg") == 0) {
@@ -1095,6 +1118,8 @@ int main(int argc, char **argv)
 	}
 	const struct CMUnitTest pg_only[] = {
 		cmocka_unit_test_setup_teardown(test_pg_triggers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pg_reconnect, setup,
 						teardown),
 	};
 	const struct CMUnitTest tests[] = {
