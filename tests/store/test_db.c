@@ -1104,6 +1104,67 @@ static void test_pg_reconnect(void **state)
 	assert_int_equal(h.n, 2);
 }
 
+/*
+ * The program's role as docs/deployment.md sets it up
+ * (db/postgresql-roles.sql): everything msktriage does works, and the
+ * audit trail cannot be changed or removed by that role at all.
+ */
+static void test_pg_app_role(void **state)
+{
+	db *d = *state, *app;
+	char *err = NULL, uri[512], cmd[1024];
+	const char *host = getenv("PGHOST"), *port = getenv("PGPORT");
+	const char *dbname = getenv("PGDATABASE");
+	int64_t id, other;
+	struct audit t = { 0 };
+
+	(void)d;   /* the owner's open made the schema */
+	assert_int_equal(psql("DROP ROLE IF EXISTS msk_app; CREATE ROLE msk_app"
+			      " LOGIN PASSWORD 'app-pw'"), 0);
+	snprintf(cmd, sizeof cmd, "psql -X -q -v app=msk_app -f '%s' >/dev/null"
+		 " 2>&1", MSK_SOURCE_DIR "/db/postgresql-roles.sql");
+	assert_int_equal(system(cmd), 0);
+	snprintf(uri, sizeof uri, "postgresql://msk_app:app-pw@%s:%s/%s",
+		 host ? host : "localhost", port ? port : "5432",
+		 dbname ? dbname : "postgres");
+	app = db_open(uri, NULL, &err);
+	if (!app)
+		fail_msg("%s", err);
+	assert_null(strstr(db_path(app), "app-pw"));
+	assert_int_equal(db_session_create(app, &clinician, &id, NULL), DB_OK);
+	assert_int_equal(db_session_create(app, &kiosk, &other, NULL), DB_OK);
+	assert_int_equal(db_lease_take(app, id, false, NULL), DB_OK);
+	assert_int_equal(db_answer_put(app, id, "age", "40"), DB_OK);
+	assert_int_equal(db_answer_put(app, id, "age", "41"), DB_OK);
+	assert_int_equal(db_answer_remove(app, id, "age"), DB_OK);
+	assert_int_equal(db_note_add(app, id, NULL, "n"), DB_OK);
+	assert_int_equal(db_session_finish(app, id, "complete", "routine",
+					   "{}"), DB_OK);
+	assert_int_equal(db_session_resume(app, id, NULL), DB_OK);
+	assert_int_equal(db_session_finish(app, id, "complete", "routine",
+					   "{}"), DB_OK);
+	assert_int_equal(db_session_signoff(app, id, "Dr Jones"), DB_OK);
+	assert_int_equal(db_addendum_add(app, id, "Dr Jones", "a"), DB_OK);
+	assert_int_equal(db_audit_add(app, id, "report_exported", NULL, "text"),
+			 DB_OK);
+	assert_int_equal(db_lease_release(app, id), DB_OK);
+	assert_int_equal(db_session_delete(app, id, "test"), DB_OK);
+	assert_int_equal(db_session_delete(app, other, NULL), DB_OK);
+	assert_int_equal(db_audit_load(app, id, collect_audit, &t), DB_OK);
+	assert_string_equal(t.event[t.n - 1], "deleted");
+	assert_int_equal(db_check(app), DB_OK);
+	db_close(app);
+
+	/* the role itself is refused, before any trigger */
+	snprintf(cmd, sizeof cmd, "PGUSER=msk_app PGPASSWORD=app-pw psql -X -q"
+		 " -c 'UPDATE audit SET event = event' 2>&1 | grep -q"
+		 " 'permission denied'");
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "PGUSER=msk_app PGPASSWORD=app-pw psql -X -q"
+		 " -c 'DELETE FROM audit' 2>&1 | grep -q 'permission denied'");
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "pg") == 0) {
@@ -1120,6 +1181,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_pg_triggers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pg_reconnect, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pg_app_role, setup,
 						teardown),
 	};
 	const struct CMUnitTest tests[] = {
