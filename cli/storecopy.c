@@ -1,7 +1,8 @@
 /*
  * storecopy.c — `msktriage store copy FROM TO`: moves a whole session store
  * from one place to another (a SQLite file, a postgresql:// URI), e.g. when
- * a clinic moves from one machine to a database server.
+ * a clinic moves from one machine to a database server; `store init STORE`
+ * creates a store (on a server: as the owner of its tables).
  */
 #include "cli/cli.h"
 #include "db/db.h"
@@ -12,6 +13,10 @@
 
 static const char store_usage[] =
 	"usage: msktriage store copy FROM TO\n"
+	"       msktriage store init STORE\n"
+	"\n"
+	"init creates the store STORE (a file path or a postgresql:// URI) with\n"
+	"its tables, or brings an existing one up to this version's schema.\n"
 	"\n"
 	"Copies every session (reference codes kept), answer revision,\n"
 	"conclusion, note, sign-off, addendum and the audit trail from the\n"
@@ -44,6 +49,15 @@ int cli_store(int argc, char **argv, const struct cli_options *opt)
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
 			  strcmp(argv[1], "-h") == 0)) {
 		fputs(store_usage, stdout);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "init") == 0) {
+		db *d = open_store(argv[2], true);
+
+		if (!d)
+			return 1;
+		printf("the session store '%s' is ready\n", db_path(d));
+		db_close(d);
 		return 0;
 	}
 	if (argc != 4 || strcmp(argv[1], "copy") != 0) {

@@ -63,4 +63,19 @@ if err=$(env -u PGPASSWORD HOME="$work/clinic" PGPASSFILE=/dev/null \
 fi
 echo "$err" | grep -q "cannot connect to the session store" ||
 	fail "unexpected refusal: $err"
-echo "two_machines: session $code finished at the kiosk, reported at the clinic: ok"
+# The clinic's store moved back to one machine: the same report by the
+# same code; a second copy into it is refused.
+HOME="$work/kiosk" "$work/msktriage" store copy "$uri" "$work/kiosk/copy.db" \
+	>/dev/null || fail "store copy to SQLite failed"
+HOME="$work/kiosk" "$work/msktriage" --db "$work/kiosk/copy.db" report "$code" \
+	--format text >"$work/kiosk/copy.txt" ||
+	fail "the copy does not open session $code"
+echo "$report" | grep -v '^Generated\|^Exported' >"$work/kiosk/a.txt"
+grep -v '^Generated\|^Exported' "$work/kiosk/copy.txt" >"$work/kiosk/b.txt"
+cmp -s "$work/kiosk/a.txt" "$work/kiosk/b.txt" ||
+	fail "the copy's report differs: $(diff "$work/kiosk/a.txt" "$work/kiosk/b.txt")"
+if HOME="$work/kiosk" "$work/msktriage" store copy "$uri" "$work/kiosk/copy.db" \
+	2>/dev/null; then
+	fail "a second copy into a store with sessions was not refused"
+fi
+echo "two_machines: session $code finished at the kiosk, reported at the clinic and from a copy: ok"
