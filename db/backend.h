@@ -164,9 +164,10 @@ struct db_backend {
 	const char *(*col_text)(dbx_stmt *s, int i);
 	bool (*col_null)(dbx_stmt *s, int i);
 	int (*col_count)(dbx_stmt *s);
-	/* Rows changed by the last statement; the id the last INSERT gave. */
+	/* Rows changed by the last statement; the id the last INSERT gave
+	 * (DB_OK, or a DB_E* code with a message). */
 	int64_t (*changes)(db *d);
-	int64_t (*last_id)(db *d);
+	int (*last_id)(db *d, int64_t *id);
 	/* A step's error code as DB_E*, with a message naming `doing`. */
 	int (*fail)(db *d, int rc, const char *doing);
 	int (*begin)(db *d, bool write, const char *doing);

@@ -694,7 +694,9 @@ static int op_session_create(db *d, void *arg)
 			goto out;
 		}
 	}
-	a->id = d->be->last_id(d);
+	err = d->be->last_id(d, &a->id);
+	if (err != DB_OK)
+		goto out;
 	snprintf(st.mode, sizeof st.mode, "%s", a->s->mode);
 	memcpy(st.code, a->code, sizeof st.code);
 	/* 'opened' is written with the session's own mode. */

@@ -24,6 +24,7 @@
 #include <libpq-fe.h>
 
 #include <dlfcn.h>
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,32 +81,39 @@ static const char *const pq_names[] = {
 _Static_assert(sizeof pq == sizeof pq_names / sizeof pq_names[0]
 	       * sizeof(void (*)(void)), "one name per libpq function");
 
-/* Loads libpq once; false with a message in why when it cannot. */
-static bool pq_load(char *why, size_t n)
-{
-	static bool loaded;
-	void *h;
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_why[160];   /* why libpq could not be loaded; "" if it was */
 
-	if (loaded)
-		return true;
-	h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+static void pq_load_once(void)
+{
+	void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+
 	if (!h) {
-		snprintf(why, n, "the PostgreSQL client library libpq.so.5 "
-				 "is not installed (Debian: libpq5)");
-		return false;
+		snprintf(pq_why, sizeof pq_why, "the PostgreSQL client "
+			 "library libpq.so.5 is not installed (Debian: libpq5)");
+		return;
 	}
 	for (size_t i = 0; i < sizeof pq_names / sizeof pq_names[0]; i++) {
 		void *f = dlsym(h, pq_names[i]);
 
 		if (!f) {
-			snprintf(why, n, "libpq.so.5 lacks %s", pq_names[i]);
+			snprintf(pq_why, sizeof pq_why, "libpq.so.5 lacks %s",
+				 pq_names[i]);
 			dlclose(h);
-			return false;
+			return;
 		}
 		memcpy((char *)&pq + i * sizeof f, &f, sizeof f);
 	}
-	loaded = true;
-	return true;
+}
+
+/* Loads libpq once (from any thread); false with a message in why when it
+ * cannot. */
+static bool pq_load(char *why, size_t n)
+{
+	pthread_once(&pq_once, pq_load_once);
+	if (pq_why[0])
+		snprintf(why, n, "%s", pq_why);
+	return pq_why[0] == '\0';
 }
 
 #define PQconnectdb pq.PQconnectdb
@@ -578,15 +586,20 @@ static char *query_value(db *d, const char *sql, int *err, const char *doing)
 	return v;
 }
 
-static int64_t pg_last_id(db *d)
+static int pg_last_id(db *d, int64_t *id)
 {
 	int err;
 	char *v = query_value(d, "SELECT lastval()", &err,
 			      "create a session");
-	int64_t id = v ? strtoll(v, NULL, 10) : 0;
 
+	*id = v ? strtoll(v, NULL, 10) : 0;
 	free(v);
-	return id;
+	if (err == DB_OK && *id <= 0) {
+		set_msg(d, "cannot create a session: the session store '%s' "
+			   "gave no id", d->path);
+		err = DB_EIO;
+	}
+	return err;
 }
 
 /* ---- transactions ----------------------------------------------------- */

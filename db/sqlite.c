@@ -251,9 +251,10 @@ static int64_t sq_changes(db *d)
 	return sqlite3_changes(H(d));
 }
 
-static int64_t sq_last_id(db *d)
+static int sq_last_id(db *d, int64_t *id)
 {
-	return sqlite3_last_insert_rowid(H(d));
+	*id = sqlite3_last_insert_rowid(H(d));
+	return DB_OK;
 }
 
 static const char *col_text(sqlite3_stmt *s, int i)
