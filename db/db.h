@@ -356,8 +356,11 @@ int db_session_signoff(db *d, int64_t session, const char *clinician);
  * detail) in the audit trail, which is kept. A signed-off session needs a
  * reason (DB_EINVAL without one); reason is optional otherwise. DB_EHELD
  * while another interview holds a lease that is not stale. Ids are never
- * reused. Deleted content is overwritten in the file (secure_delete) and
- * the write-ahead log is checkpointed when no other process prevents it.
+ * reused. SQLite: deleted content is overwritten in the file
+ * (secure_delete) and the write-ahead log is checkpointed when no other
+ * process prevents it. PostgreSQL: the rows are gone for every reader at
+ * once; their space is reclaimed by the server's VACUUM, and they live on
+ * in earlier backups (pg_dump) as they would in copies of a SQLite file.
  */
 int db_session_delete(db *d, int64_t session, const char *reason);
 

@@ -1082,6 +1082,28 @@ static void test_pg_triggers(void **state)
 }
 
 /*
+ * A database without the store's tables: commands that only read refuse it
+ * and create nothing; one that is not a msktriage store is refused.
+ */
+static void test_pg_must_exist(void **state)
+{
+	struct db_options must = { .must_exist = true };
+	char *err = NULL;
+
+	(void)state;
+	fresh();
+	assert_null(db_open(store, &must, &err));
+	assert_non_null(strstr(err, "no session store at 'postgresql://'"));
+	free(err);
+	err = NULL;
+	assert_int_not_equal(psql("SELECT 1 FROM msktriage_schema"), 0);
+	assert_int_equal(psql("CREATE TABLE session (x int)"), 0);
+	assert_null(db_open(store, NULL, &err));
+	assert_non_null(strstr(err, "is not a msktriage session store"));
+	free(err);
+}
+
+/*
  * The server drops the connection (a restart, a network cut): the next
  * call connects again and runs its whole transaction once more; the
  * answer is stored exactly once.
@@ -1184,6 +1206,7 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pg_app_role, setup,
 						teardown),
+		cmocka_unit_test(test_pg_must_exist),
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_password_hidden),
