@@ -1082,6 +1082,48 @@ static void test_pg_triggers(void **state)
 }
 
 /*
+ * The URI goes to libpq whole: its sslmode, and PGSSLMODE, are obeyed (the
+ * throwaway server has no TLS, so requiring it fails, in libpq's words);
+ * a read-only handle reads and cannot write.
+ */
+static void test_pg_sslmode_read_only(void **state)
+{
+	db *d = *state, *ro;
+	char *err = NULL, uri[512];
+	struct db_options r = { .read_only = true };
+	const char *host = getenv("PGHOST"), *port = getenv("PGPORT");
+	int64_t id = new_session(d, &kiosk, NULL);
+
+	snprintf(uri, sizeof uri, "postgresql://%s:%s/?sslmode=require",
+		 host ? host : "localhost", port ? port : "5432");
+	assert_null(db_open(uri, NULL, &err));
+	assert_non_null(strstr(err, "SSL"));
+	free(err);
+	err = NULL;
+	snprintf(uri, sizeof uri, "postgresql://%s:%s/?sslmode=disable",
+		 host ? host : "localhost", port ? port : "5432");
+	ro = db_open(uri, &r, &err);
+	assert_non_null(ro);
+	setenv("PGSSLMODE", "require", 1);
+	assert_null(db_open(store, NULL, &err));
+	assert_non_null(strstr(err, "SSL"));
+	free(err);
+	unsetenv("PGSSLMODE");
+
+	assert_int_equal(db_answer_put(ro, id, "age", "40"), DB_EREADONLY);
+	assert_non_null(strstr(db_errmsg(ro), "read-only"));
+	assert_int_equal(db_answer_put(d, id, "age", "40"), DB_OK);
+	{
+		struct answers a = { 0 };
+
+		assert_int_equal(db_answers_load(ro, id, collect_answer, &a),
+				 DB_OK);
+		assert_int_equal(a.n, 1);
+	}
+	db_close(ro);
+}
+
+/*
  * A database without the store's tables: commands that only read refuse it
  * and create nothing; one that is not a msktriage store is refused.
  */
@@ -1207,6 +1249,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_pg_app_role, setup,
 						teardown),
 		cmocka_unit_test(test_pg_must_exist),
+		cmocka_unit_test_setup_teardown(test_pg_sslmode_read_only, setup,
+						teardown),
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_password_hidden),
