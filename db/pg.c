@@ -799,8 +799,13 @@ static int pg_open(db *d, const char *uri, const struct db_options *opt)
 
 		PQclear(r);
 	}
+	/*
+	 * Whether a database without our tables holds someone else's is
+	 * judged in migrate(), under the lock: here another process may be
+	 * creating the store between two queries.
+	 */
 	err = schema_version(d, &version, &present);
-	if (err == DB_OK)
+	if (err == DB_OK && present)
 		err = judge(d, version, present);
 	if (err != DB_OK || (present && version == db_pg_migration_count))
 		return err;
