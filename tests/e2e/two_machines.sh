@@ -1,7 +1,7 @@
 #!/bin/sh
 # two_machines.sh — one clinic, two machines, one PostgreSQL store.
 #
-#   pg_virtualenv -t sh two_machines.sh MSKTRIAGE_BIN CASE_FILE
+#   sh tests/pg_virtualenv.sh sh two_machines.sh MSKTRIAGE_BIN REQUEST_FILE
 #
 # The kiosk machine (this user, its own HOME) finishes a session on the
 # PostgreSQL store in kiosk mode (`assess --save --mode kiosk`); the
@@ -11,7 +11,7 @@
 # variables of pg_virtualenv; fails, saying why, without them.
 set -eu
 bin=$1
-case_file=$2
+case_file=$2   # an assess request a kiosk completes
 fail() { echo "two_machines: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || fail "must run as root, to act as a second user"
