@@ -27,6 +27,7 @@ static const char usage[] =
 	"  sessions   list, show, resume or delete stored sessions\n"
 	"  interview  interview a patient at the terminal (the default command)\n"
 	"  resume     go on with an interrupted interview (resume ID|CODE)\n"
+	"  kiosk      the patient self-check on a shared terminal\n"
 	"  report     write a session as a report (report ID|CODE --format text)\n"
 	"  store      create a store, or copy one elsewhere (store init STORE |\n"
 	"             store copy FROM TO)\n"
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
 		{ "interview", cli_interview, true },
 		{ "resume", cli_resume, false },
 		{ "report", cli_report, false },
+		{ "kiosk", cli_kiosk, true },        /* --set-pin */
 		{ "store", cli_store, false },        /* creates TO itself */
 	};
 	const char *cmd = argv[i];

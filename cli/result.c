@@ -202,6 +202,17 @@ int cli_request_apply(engine *e, enum engine_mode default_mode, json_t *root,
 	 * the rest. Answers equal to the engine's current ones stay as they
 	 * are, which saves most of the work between similar cases. */
 	engine_mode_set(e, m);
+	/* A kiosk never takes a clinician's examination findings. */
+	const char *id;
+	json_t *value;
+	json_object_foreach(answers, id, value) {
+		const struct engine_question *q = engine_question_find(e, id);
+		if (m == ENGINE_MODE_KIOSK && q && q->clinician_only) {
+			snprintf(err, errsize, "'%s' is a clinician's examination "
+				 "finding: not allowed in kiosk mode", q->id);
+			return -1;
+		}
+	}
 	if (cli_answers_apply(e, answers, err, errsize) != 0)
 		return -1;
 	for (size_t i = 0; i < engine_question_count(e); i++) {

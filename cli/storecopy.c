@@ -19,9 +19,10 @@ static const char store_usage[] =
 	"its tables, or brings an existing one up to this version's schema.\n"
 	"\n"
 	"Copies every session (reference codes kept), answer revision,\n"
-	"conclusion, note, sign-off, addendum and the audit trail from the\n"
-	"store FROM to the store TO, each a file path or a postgresql:// URI.\n"
-	"TO must hold no sessions (it is created if it does not exist); the\n"
+	"conclusion, note, sign-off, addendum, the audit trail, the kiosk's\n"
+	"settings and its trail from the store FROM to the store TO, each a\n"
+	"file path or a postgresql:// URI. TO must be empty (it is created\n"
+	"if it does not exist); the\n"
 	"rows are counted in both stores afterwards. Stop the programs that\n"
 	"write to FROM first.\n";
 
@@ -75,12 +76,14 @@ int cli_store(int argc, char **argv, const struct cli_options *opt)
 	rv = db_copy(from, to, &n);
 	if (rv == DB_OK) {
 		printf("copied %lld sessions, %lld answers, %lld answer "
-		       "revisions, %lld conclusions, %lld notes, %lld addenda "
-		       "and %lld audit rows from '%s' to '%s'; the counts "
-		       "agree\n", (long long)n.sessions, (long long)n.answers,
+		       "revisions, %lld conclusions, %lld notes, %lld addenda, "
+		       "%lld audit rows, %lld settings and %lld kiosk events "
+		       "from '%s' to '%s'; the counts agree\n",
+		       (long long)n.sessions, (long long)n.answers,
 		       (long long)n.revisions, (long long)n.conclusions,
 		       (long long)n.notes, (long long)n.addenda,
-		       (long long)n.audit, db_path(from), db_path(to));
+		       (long long)n.audit, (long long)n.settings,
+		       (long long)n.kiosk_events, db_path(from), db_path(to));
 	} else {
 		fprintf(stderr, "msktriage: %s\n", db_errmsg(to));
 	}

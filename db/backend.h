@@ -50,6 +50,11 @@ enum stmt_id {
 	S_NOTES,
 	S_AUDIT_INSERT,
 	S_AUDIT_LOAD,
+	S_SETTING_GET,
+	S_SETTING_PUT,
+	S_KIOSK_EVENT_INSERT,
+	S_KIOSK_FAILURES,
+	S_KIOSK_EVENTS,
 	S_LEASE_GET,
 	S_LEASE_PUT,
 	S_LEASE_TOUCH,
@@ -74,6 +79,10 @@ enum stmt_id {
 	S_COPY_ADDENDUM_PUT,
 	S_COPY_AUDIT,
 	S_COPY_AUDIT_PUT,
+	S_COPY_SETTINGS,
+	S_COPY_SETTING_PUT,
+	S_COPY_KIOSK_EVENTS,
+	S_COPY_KIOSK_EVENT_PUT,
 	S_COPY_COUNTS,
 	S_COUNT
 };
@@ -131,6 +140,17 @@ enum stmt_id {
 	[S_COPY_AUDIT_PUT] = \
 		"INSERT INTO audit (id, session_id, code, event, mode, at," \
 		" detail) VALUES ($1, $2, $3, $4, $5, $6, $7)", \
+	[S_COPY_SETTINGS] = \
+		"SELECT key, value, updated_at FROM setting ORDER BY key", \
+	[S_COPY_SETTING_PUT] = \
+		"INSERT INTO setting (key, value, updated_at)" \
+		" VALUES ($1, $2, $3)", \
+	[S_COPY_KIOSK_EVENTS] = \
+		"SELECT id, event, at, session_id, detail FROM kiosk_event" \
+		" ORDER BY id", \
+	[S_COPY_KIOSK_EVENT_PUT] = \
+		"INSERT INTO kiosk_event (id, event, at, session_id, detail)" \
+		" VALUES ($1, $2, $3, $4, $5)", \
 	[S_COPY_COUNTS] = \
 		"SELECT (SELECT count(*) FROM session)," \
 		" (SELECT count(*) FROM answer)," \
@@ -138,7 +158,9 @@ enum stmt_id {
 		" (SELECT count(*) FROM conclusion)," \
 		" (SELECT count(*) FROM note)," \
 		" (SELECT count(*) FROM addendum)," \
-		" (SELECT count(*) FROM audit)",
+		" (SELECT count(*) FROM audit)," \
+		" (SELECT count(*) FROM setting)," \
+		" (SELECT count(*) FROM kiosk_event)",
 
 typedef struct dbx_stmt dbx_stmt;
 

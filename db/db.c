@@ -52,6 +52,10 @@ static const char *const audit_events[] = {
 	"signed_off", "note_added", "report_exported", "answers_exported",
 	"deleted", "addendum_added", "lease_taken_over", NULL
 };
+static const char *const kiosk_events[] = {
+	"pin_set", "pin_accepted", "pin_refused", "kiosk_started",
+	"kiosk_left", "emergency_cleared", "session_abandoned", NULL
+};
 
 
 /* What S_SESSION_STATE tells an op about one session. */
@@ -1848,6 +1852,203 @@ int db_audit_load(db *d, int64_t session, db_audit_cb *cb, void *ctx)
 	return err;
 }
 
+/* ---- kiosk settings and staff events ---------------------------------- */
+
+static bool key_ok(const char *k)
+{
+	size_t n = 0;
+
+	if (!k || !*k)
+		return false;
+	for (; k[n]; n++)
+		if (!(islower((unsigned char)k[n]) ||
+		      isdigit((unsigned char)k[n]) || k[n] == '_') || n >= 64)
+			return false;
+	return true;
+}
+
+struct setting_arg {
+	const char *key;
+	const char *value;
+	char *out;
+};
+
+static int op_setting_put(db *d, void *arg)
+{
+	struct setting_arg *a = arg;
+	int err = DB_OK;
+	dbx_stmt *s = stmt(d, S_SETTING_PUT, &err);
+
+	if (!s)
+		return err;
+	bind_text(d, s, 1, a->key);
+	bind_text(d, s, 2, a->value);
+	bind_int64(d, s, 3, now());
+	return exec_done(d, s, "save the setting");
+}
+
+int db_setting_put(db *d, const char *key, const char *value)
+{
+	struct setting_arg a = { key, value, NULL };
+	int err = begin_call(d);
+
+	if (err != DB_OK)
+		return err;
+	if (!key_ok(key))
+		return invalid(d, "a setting's name must be lower-case letters, "
+				  "digits and '_'");
+	if (!value || strlen(value) > 4095)
+		return invalid(d, "the setting '%s' must be text of at most "
+				  "4095 bytes", key);
+	return dbi_run(d, true, op_setting_put, &a, "save the setting");
+}
+
+static int op_setting_get(db *d, void *arg)
+{
+	struct setting_arg *a = arg;
+	int err = DB_OK;
+	dbx_stmt *s = stmt(d, S_SETTING_GET, &err);
+	int rc;
+
+	free(a->out);
+	a->out = NULL;
+	if (!s)
+		return err;
+	bind_text(d, s, 1, a->key);
+	rc = step(d, s);
+	if (rc == DBX_ROW) {
+		if (!(a->out = xstrdup(col_text(d, s, 0)))) {
+			set_msg(d, "cannot read the setting: out of memory");
+			err = DB_ENOMEM;
+		}
+	} else if (rc == DBX_DONE) {
+		set_msg(d, "the setting '%s' is not set", a->key);
+		err = DB_ENOTFOUND;
+	} else {
+		err = fail(d, rc, "read the setting");
+	}
+	reset(d, s);
+	return err;
+}
+
+int db_setting_get(db *d, const char *key, char **value_out)
+{
+	struct setting_arg a = { key, NULL, NULL };
+	int err = begin_call(d);
+
+	if (err != DB_OK || !value_out)
+		return DB_EINVAL;
+	*value_out = NULL;
+	if (!key_ok(key))
+		return invalid(d, "a setting's name must be lower-case letters, "
+				  "digits and '_'");
+	err = dbi_run(d, false, op_setting_get, &a, "read the setting");
+	if (err == DB_OK)
+		*value_out = a.out;
+	else
+		free(a.out);
+	return err;
+}
+
+struct kiosk_arg {
+	const char *event;
+	int64_t session;
+	const char *detail;
+	int count;
+	int64_t last;
+};
+
+static int op_kiosk_event_add(db *d, void *arg)
+{
+	struct kiosk_arg *a = arg;
+	int err = DB_OK;
+	dbx_stmt *s = stmt(d, S_KIOSK_EVENT_INSERT, &err);
+
+	if (!s)
+		return err;
+	bind_text(d, s, 1, a->event);
+	bind_int64(d, s, 2, now());
+	if (a->session > 0)
+		bind_int64(d, s, 3, a->session);
+	else
+		bind_text(d, s, 3, NULL);
+	bind_text(d, s, 4, a->detail);
+	return exec_done(d, s, "record the kiosk trail");
+}
+
+int db_kiosk_event_add(db *d, const char *event, int64_t session,
+		       const char *detail)
+{
+	struct kiosk_arg a = { event, session, detail, 0, 0 };
+	int err = begin_call(d);
+
+	if (err != DB_OK)
+		return err;
+	if (!in_list(event, kiosk_events))
+		return invalid(d, "unknown kiosk event '%.40s'",
+			       event ? event : "");
+	if (detail && strlen(detail) >= 1024)
+		return invalid(d, "the kiosk event detail is too long");
+	return dbi_run(d, true, op_kiosk_event_add, &a, "record the kiosk trail");
+}
+
+static int op_kiosk_failures(db *d, void *arg)
+{
+	struct kiosk_arg *a = arg;
+	int err = DB_OK;
+	dbx_stmt *s = stmt(d, S_KIOSK_FAILURES, &err);
+	int rc;
+
+	if (!s)
+		return err;
+	rc = step(d, s);
+	if (rc == DBX_ROW) {
+		a->count = (int)col_int64(d, s, 0);
+		a->last = col_int64(d, s, 1);
+	} else {
+		err = fail(d, rc, "read the kiosk trail");
+	}
+	reset(d, s);
+	return err;
+}
+
+int db_kiosk_failures(db *d, int *count, int64_t *last_at)
+{
+	struct kiosk_arg a = { 0 };
+	int err = begin_call(d);
+
+	if (err != DB_OK || !count || !last_at)
+		return DB_EINVAL;
+	err = dbi_run(d, false, op_kiosk_failures, &a, "read the kiosk trail");
+	*count = err == DB_OK ? a.count : 0;
+	*last_at = err == DB_OK ? a.last : 0;
+	return err;
+}
+
+int db_kiosk_events_load(db *d, int64_t session, db_kiosk_event_cb *cb,
+			 void *ctx)
+{
+	struct rows_arg a = { session, S_KIOSK_EVENTS, false, NULL, 0, 0 };
+	int err = begin_call(d);
+
+	if (err == DB_OK && (!cb || session < 0))
+		err = DB_EINVAL;
+	if (err == DB_OK)
+		err = load_rows(d, &a, "read the kiosk trail");
+	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
+		struct db_kiosk_event r = {
+			.id = a.rows[i].num[0],
+			.session_id = a.rows[i].num[1],
+			.event = a.rows[i].text[2],
+			.at = a.rows[i].num[3],
+			.detail = a.rows[i].text[4],
+		};
+		err = cb(&r, ctx);
+	}
+	rows_clear(&a);
+	return err;
+}
+
 
 int db_check(db *d)
 {
@@ -2029,6 +2230,8 @@ static int counts_get(db *d, struct db_copy_counts *c)
 		c->notes = col_int64(d, s, 4);
 		c->addenda = col_int64(d, s, 5);
 		c->audit = col_int64(d, s, 6);
+		c->settings = col_int64(d, s, 7);
+		c->kiosk_events = col_int64(d, s, 8);
 	} else {
 		err = fail(d, rc, "count the session store's rows");
 	}
@@ -2101,15 +2304,18 @@ static int op_copy(db *to, void *arg)
 		{ S_COPY_SESSIONS, S_COPY_SIGNOFF_PUT, 3, true },
 		{ S_COPY_ADDENDA, S_COPY_ADDENDUM_PUT, 5, false },
 		{ S_COPY_AUDIT, S_COPY_AUDIT_PUT, 7, false },
+		{ S_COPY_SETTINGS, S_COPY_SETTING_PUT, 3, false },
+		{ S_COPY_KIOSK_EVENTS, S_COPY_KIOSK_EVENT_PUT, 5, false },
 	};
 	int err = counts_get(to, &there);
 
 	if (err != DB_OK)
 		return err;
-	if (there.sessions || there.audit) {
-		set_msg(to, "the session store '%s' already holds sessions or "
-			    "an audit trail; a store is copied only into an "
-			    "empty one", to->path);
+	if (there.sessions || there.audit || there.settings ||
+	    there.kiosk_events) {
+		set_msg(to, "the session store '%s' already holds sessions, "
+			    "an audit trail or kiosk settings; a store is copied "
+			    "only into an empty one", to->path);
 		return DB_EEXIST;
 	}
 	err = from->be->begin(from, false, "read the session store to copy");

@@ -243,6 +243,21 @@ static const char *const pg_sql[S_COUNT] = {
 	[S_AUDIT_LOAD] =
 		"SELECT id, session_id, code, event, mode, at, detail FROM audit"
 		" WHERE $1::bigint = 0 OR session_id = $1::bigint ORDER BY id",
+	[S_SETTING_GET] = "SELECT value FROM setting WHERE key = $1",
+	[S_SETTING_PUT] =
+		"INSERT INTO setting (key, value, updated_at) VALUES ($1, $2, $3)"
+		" ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+		" updated_at = excluded.updated_at",
+	[S_KIOSK_EVENT_INSERT] =
+		"INSERT INTO kiosk_event (event, at, session_id, detail)"
+		" VALUES ($1, $2, $3, $4)",
+	[S_KIOSK_FAILURES] =
+		"SELECT count(*), coalesce(max(at), 0) FROM kiosk_event"
+		" WHERE event = 'pin_refused' AND id > (SELECT coalesce(max(id), 0)"
+		" FROM kiosk_event WHERE event IN ('pin_accepted', 'pin_set'))",
+	[S_KIOSK_EVENTS] =
+		"SELECT id, session_id, event, at, detail FROM kiosk_event"
+		" WHERE $1::bigint = 0 OR session_id = $1::bigint ORDER BY id",
 	[S_LEASE_GET] =
 		"SELECT token, pid, host, started_at, active_at FROM lease"
 		" WHERE session_id = $1",
@@ -853,6 +868,7 @@ static int pg_after_copy(db *d)
 {
 	static const char *const tables[] = {
 		"answer_revision", "conclusion", "note", "addendum", "audit",
+		"kiosk_event",
 	};
 	char sql[256];
 	int err = command(d, "SELECT setval(pg_get_serial_sequence('session',"

@@ -17,7 +17,9 @@
 GRANT USAGE ON SCHEMA public TO :"app";
 GRANT SELECT ON msktriage_schema TO :"app";
 GRANT SELECT, INSERT, UPDATE, DELETE ON session, answer, lease TO :"app";
-GRANT SELECT, INSERT ON answer_revision, conclusion, note, addendum, audit
-    TO :"app";
+GRANT SELECT, INSERT ON answer_revision, conclusion, note, addendum, audit,
+    kiosk_event TO :"app";
+-- the kiosk's settings (the staff PIN's hash)
+GRANT SELECT, INSERT, UPDATE ON setting TO :"app";
 -- lastval() after creating a session needs USAGE on the id sequences.
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO :"app";

@@ -930,6 +930,14 @@ static int dump_audit(const struct db_audit *a, void *ctx)
 	return 0;
 }
 
+static int dump_kiosk(const struct db_kiosk_event *e, void *ctx)
+{
+	dump_add(ctx, "kiosk %lld %s %lld %lld %s\n", (long long)e->id,
+		 e->event, (long long)e->at, (long long)e->session_id,
+		 e->detail ? e->detail : "-");
+	return 0;
+}
+
 static int dump_session(const struct db_session *s, void *ctx)
 {
 	struct dump *u = ctx;
@@ -962,6 +970,14 @@ static void dump(db *d, struct dump *u)
 	u->d = d;
 	assert_int_equal(db_session_list(d, NULL, 0, dump_session, u), DB_OK);
 	assert_int_equal(db_audit_load(d, 0, dump_audit, u), DB_OK);
+	assert_int_equal(db_kiosk_events_load(d, 0, dump_kiosk, u), DB_OK);
+	{
+		char *v = NULL;
+
+		if (db_setting_get(d, DB_SETTING_KIOSK_PIN, &v) == DB_OK)
+			dump_add(u, "setting %s\n", v);
+		free(v);
+	}
 }
 
 static db *open_memory(void)
@@ -1001,11 +1017,18 @@ static void test_copy(void **state)
 	assert_int_equal(db_audit_add(src, s2, "report_exported", "api",
 				      "text"), DB_OK);
 	assert_int_equal(db_session_delete(src, gone, "entered twice"), DB_OK);
+	assert_int_equal(db_setting_put(src, DB_SETTING_KIOSK_PIN, "$hash$"),
+			 DB_OK);
+	assert_int_equal(db_kiosk_event_add(src, "pin_refused", 0, NULL), DB_OK);
+	assert_int_equal(db_kiosk_event_add(src, "kiosk_left", s2, "timeout"),
+			 DB_OK);
 
 	assert_int_equal(db_copy(src, d, &n), DB_OK);
 	assert_int_equal(n.sessions, 2);
 	assert_int_equal(n.revisions, 5);
 	assert_int_equal(n.addenda, 1);
+	assert_int_equal(n.settings, 1);
+	assert_int_equal(n.kiosk_events, 2);
 	assert_int_equal(db_copy(d, back, NULL), DB_OK);
 	dump(src, &a);
 	dump(d, &b);
@@ -1013,6 +1036,8 @@ static void test_copy(void **state)
 	assert_string_equal(a.text, b.text);
 	assert_string_equal(a.text, c.text);
 	assert_non_null(strstr(a.text, "deleted"));
+	assert_non_null(strstr(a.text, "kiosk 2"));
+	assert_non_null(strstr(a.text, "setting $hash$"));
 
 	/* refused into a store with sessions; nothing written */
 	assert_int_equal(db_copy(src, d, NULL), DB_EEXIST);
@@ -1027,6 +1052,43 @@ static void test_copy(void **state)
 	assert_int_equal(db_addendum_add(d, s1, "Dr Jones", "more"), DB_OK);
 	db_close(src);
 	db_close(back);
+}
+
+/* The kiosk's settings and trail, on each backend. */
+static void test_kiosk_store(void **state)
+{
+	db *d = *state;
+	char *v = NULL;
+	int count = -1;
+	int64_t last = -1, id = new_session(d, &kiosk, NULL);
+	static struct dump u;
+
+	assert_int_equal(db_setting_get(d, DB_SETTING_KIOSK_PIN, &v),
+			 DB_ENOTFOUND);
+	assert_int_equal(db_setting_put(d, DB_SETTING_KIOSK_PIN, "h1"), DB_OK);
+	assert_int_equal(db_setting_put(d, DB_SETTING_KIOSK_PIN, "h2"), DB_OK);
+	assert_int_equal(db_setting_get(d, DB_SETTING_KIOSK_PIN, &v), DB_OK);
+	assert_string_equal(v, "h2");
+	free(v);
+	assert_int_equal(db_kiosk_event_add(d, "pin_set", 0, NULL), DB_OK);
+	assert_int_equal(db_kiosk_event_add(d, "pin_refused", 0, NULL), DB_OK);
+	assert_int_equal(db_kiosk_event_add(d, "pin_refused", id, "x"), DB_OK);
+	assert_int_equal(db_kiosk_failures(d, &count, &last), DB_OK);
+	assert_int_equal(count, 2);
+	assert_true(last > 0);
+	assert_int_equal(db_kiosk_event_add(d, "pin_accepted", 0, NULL), DB_OK);
+	assert_int_equal(db_kiosk_failures(d, &count, &last), DB_OK);
+	assert_int_equal(count, 0);
+	assert_int_equal(db_kiosk_event_add(d, "nonsense", 0, NULL), DB_EINVAL);
+	dump(d, &u);
+	assert_non_null(strstr(u.text, "pin_refused"));
+	assert_non_null(strstr(u.text, " x\n"));
+	if (on_pg) {
+		assert_int_not_equal(psql("UPDATE kiosk_event SET event = 'x'"),
+				     0);
+		assert_int_not_equal(psql("DELETE FROM kiosk_event"), 0);
+		assert_int_not_equal(psql("TRUNCATE kiosk_event"), 0);
+	}
 }
 
 /* A failing connection's message never shows the URI's password. */
@@ -1211,6 +1273,9 @@ static void test_pg_app_role(void **state)
 	assert_int_equal(db_addendum_add(app, id, "Dr Jones", "a"), DB_OK);
 	assert_int_equal(db_audit_add(app, id, "report_exported", NULL, "text"),
 			 DB_OK);
+	assert_int_equal(db_setting_put(app, DB_SETTING_KIOSK_PIN, "h"), DB_OK);
+	assert_int_equal(db_setting_put(app, DB_SETTING_KIOSK_PIN, "h2"), DB_OK);
+	assert_int_equal(db_kiosk_event_add(app, "pin_set", 0, NULL), DB_OK);
 	assert_int_equal(db_lease_release(app, id), DB_OK);
 	assert_int_equal(db_session_delete(app, id, "test"), DB_OK);
 	assert_int_equal(db_session_delete(app, other, NULL), DB_OK);
@@ -1226,6 +1291,10 @@ static void test_pg_app_role(void **state)
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof cmd, "PGUSER=msk_app PGPASSWORD=app-pw psql -X -q"
 		 " -c 'DELETE FROM audit' 2>&1 | grep -q 'permission denied'");
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "PGUSER=msk_app PGPASSWORD=app-pw psql -X -q"
+		 " -c 'DELETE FROM kiosk_event' 2>&1 | grep -q"
+		 " 'permission denied'");
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -1279,6 +1348,8 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test(test_lease),
 		cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kiosk_store, setup,
+						teardown),
 	};
 
 	int failed = cmocka_run_group_tests_name(on_pg ? "db (postgresql)"
