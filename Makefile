@@ -21,11 +21,12 @@ else
 BUILD := build
 CMAKE_FLAGS :=
 endif
-JOBS := $(shell nproc 2>/dev/null || echo 2)
+# Only `make test` needs these (postgresql: a throwaway server, through
+# pg_virtualenv, for the store's tests on PostgreSQL).
+TEST_PACKAGES := python3 python3-jsonschema chromium poppler-utils fonts-dejavu-core \
+	postgresql postgresql-common
 
-# Only for `make test`: a throwaway PostgreSQL server (pg_virtualenv) for
-# the store's contract suite on PostgreSQL.
-TEST_PACKAGES := postgresql postgresql-common
+JOBS := $(shell nproc 2>/dev/null || echo 2)
 
 # Only for `make fuzz`, never for `make run` or `make test`.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
@@ -34,23 +35,23 @@ FUZZ_BUILD := build-fuzz
 FUZZ_FLAGS := -dict=tests/fuzz/msktriage.dict -max_len=16384 -close_fd_mask=3 \
 	-rss_limit_mb=4096 -timeout=30 -print_final_stats=1
 
-.PHONY: all build deps test-deps fuzz-deps run test bench fuzz clean
+.PHONY: all build deps test-deps install-packages fuzz-deps run test bench fuzz clean
 
 all: build
 
 deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
-	done); \
-	if [ -n "$$missing" ]; then \
-		echo "installing:" $$missing; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
-	fi
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEBIAN_PACKAGES)"
 
 test-deps:
-	@missing=$$(for p in $(TEST_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null || \
+	{ echo "make test: the FHIR tests need Node.js 20.19 or newer with npm" \
+		"(found: $$(node --version 2>/dev/null || echo no node)); Debian 12's" \
+		"own nodejs 18 is too old for @medplum/core 4.5.2: install Node 20 LTS" >&2; \
+	  exit 1; }
+
+install-packages:
+	@missing=$$(for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -80,7 +81,7 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	./$(BUILD)/msktriage
 
-test: test-deps build
+test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

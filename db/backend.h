@@ -61,6 +61,7 @@ enum stmt_id {
 	S_LEASE_DELETE,
 	S_ADDENDUM_INSERT,
 	S_ADDENDA,
+	S_SESSION_NEXT,
 	S_EXTERNAL_FIND,
 	S_EXTERNAL_SET,
 	/* db_copy(): each table read whole, then written with its ids */

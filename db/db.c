@@ -939,6 +939,64 @@ out:
 	return err;
 }
 
+struct next_arg {
+	int64_t after;
+	const char *status;
+	int64_t since;
+	struct db_session *out;
+};
+
+static int op_session_next(db *d, void *arg)
+{
+	struct next_arg *a = arg;
+	int err = DB_OK, rc;
+	dbx_stmt *s = stmt(d, S_SESSION_NEXT, &err);
+
+	session_clear(a->out);   /* a retried op starts afresh */
+	if (!s)
+		return err;
+	bind_int64(d, s, 1, a->after);
+	bind_text(d, s, 2, a->status);
+	bind_int64(d, s, 3, a->since);
+	rc = step(d, s);
+	if (rc == DBX_ROW)
+		err = session_from_row(d, s, a->out);
+	else if (rc == DBX_DONE)
+		err = DB_ENOTFOUND;
+	else
+		err = fail(d, rc, "list the sessions");
+	reset(d, s);
+	if (err != DB_OK)
+		session_clear(a->out);
+	return err;
+}
+
+int db_session_next(db *d, int64_t after, const char *status, int64_t since,
+		    struct db_session **out)
+{
+	struct next_arg a = { .after = after, .status = status, .since = since };
+	int err = begin_call(d);
+
+	if (err == DB_OK && !out)
+		err = DB_EINVAL;
+	if (err != DB_OK)
+		return err;
+	*out = NULL;
+	if (status && !in_list(status, statuses))
+		return invalid(d, "unknown status '%s'", status);
+	if (!(a.out = calloc(1, sizeof *a.out))) {
+		set_msg(d, "cannot read the session store: out of memory");
+		return DB_ENOMEM;
+	}
+	err = dbi_run(d, false, op_session_next, &a, "list the sessions");
+	if (err != DB_OK) {
+		free(a.out);
+		return err;
+	}
+	*out = a.out;
+	return DB_OK;
+}
+
 struct list_arg {
 	const char *status;
 	int64_t since;

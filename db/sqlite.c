@@ -142,6 +142,9 @@ static const char *const sqlite_sql[S_COUNT] = {
 	[S_ADDENDA] =
 		"SELECT id, at, author, text FROM addendum WHERE session_id = ?1"
 		" ORDER BY id",
+	[S_SESSION_NEXT] = SESSION_COLUMNS
+		"WHERE s.id > ?1 AND (?2 IS NULL OR s.status = ?2)"
+		" AND s.started_at >= ?3 ORDER BY s.id LIMIT 1",
 	[S_EXTERNAL_FIND] =
 		"SELECT id, code FROM session WHERE external_id = ?1",
 	[S_EXTERNAL_SET] =

@@ -1054,6 +1054,30 @@ static void test_copy(void **state)
 	db_close(back);
 }
 
+/* Walking the store one session at a time, on each backend. */
+static void test_session_next(void **state)
+{
+	db *d = *state;
+	int64_t a = new_session(d, &kiosk, NULL), b = new_session(d, &kiosk, NULL);
+	int64_t c = new_session(d, &kiosk, NULL);
+	struct db_session *s = NULL;
+
+	assert_int_equal(db_session_finish(d, b, "abandoned", NULL, NULL),
+			 DB_OK);
+	assert_int_equal(db_session_next(d, 0, NULL, 0, &s), DB_OK);
+	assert_int_equal(s->id, a);
+	db_session_free(s);
+	assert_int_equal(db_session_next(d, a, NULL, 0, &s), DB_OK);
+	assert_int_equal(s->id, b);
+	db_session_free(s);
+	assert_int_equal(db_session_next(d, a, "in_progress", 0, &s), DB_OK);
+	assert_int_equal(s->id, c);
+	db_session_free(s);
+	assert_int_equal(db_session_next(d, c, NULL, 0, &s), DB_ENOTFOUND);
+	assert_null(s);
+	assert_int_equal(db_session_next(d, 0, "nonsense", 0, &s), DB_EINVAL);
+}
+
 /* The kiosk's settings and trail, on each backend. */
 static void test_kiosk_store(void **state)
 {
@@ -1349,6 +1373,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lease),
 		cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kiosk_store, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_session_next, setup,
 						teardown),
 	};
 
