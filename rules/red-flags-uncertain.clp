@@ -128,6 +128,12 @@
 (defrule red-flag-cauda-equina-saddle-unconfirmed
   "Saddle numbness unsure or skipped, with back or radiating leg pain not both answered no. Source: NICE CKS Sciatica."
   (logical (site-open ?s&low_back_pain|leg_radiating_pain $?shown)
+           ;; one piece of evidence when both sites are open: the one
+           ;; answered yes or unsure, else the back
+           (not (site-open ?t&~?s&low_back_pain|leg_radiating_pain
+                           $?ts&:(or (> (length$ ?ts) (length$ ?shown))
+                                     (and (= (length$ ?ts) (length$ ?shown))
+                                          (eq ?t low_back_pain)))))
            (or (saddle_numbness unsure) (declined saddle_numbness)))
   =>
   (assert (evidence (finding cauda_equina_unconfirmed)
@@ -137,6 +143,12 @@
 (defrule red-flag-cauda-equina-sphincter-unconfirmed
   "Bladder or bowel change unsure or skipped, with back or radiating leg pain not both answered no. Source: NICE CKS Sciatica."
   (logical (site-open ?s&low_back_pain|leg_radiating_pain $?shown)
+           ;; one piece of evidence when both sites are open: the one
+           ;; answered yes or unsure, else the back
+           (not (site-open ?t&~?s&low_back_pain|leg_radiating_pain
+                           $?ts&:(or (> (length$ ?ts) (length$ ?shown))
+                                     (and (= (length$ ?ts) (length$ ?shown))
+                                          (eq ?t low_back_pain)))))
            (or (bladder_bowel_change unsure) (declined bladder_bowel_change)))
   =>
   (assert (evidence (finding cauda_equina_unconfirmed)

@@ -165,6 +165,12 @@
 (defrule red-flag-cauda-equina-saddle
   "Saddle numbness, with back or radiating leg pain not both answered no. Source: NICE CKS Sciatica, NICE NG59."
   (logical (site-open ?s&low_back_pain|leg_radiating_pain $?shown)
+           ;; one piece of evidence when both sites are open: the one
+           ;; answered yes or unsure, else the back
+           (not (site-open ?t&~?s&low_back_pain|leg_radiating_pain
+                           $?ts&:(or (> (length$ ?ts) (length$ ?shown))
+                                     (and (= (length$ ?ts) (length$ ?shown))
+                                          (eq ?t low_back_pain)))))
            (saddle_numbness yes))
   =>
   (assert (evidence (finding cauda_equina_suspected)
@@ -174,6 +180,12 @@
 (defrule red-flag-cauda-equina-sphincter
   "New bladder or bowel disturbance, with back or radiating leg pain not both answered no. Source: NICE CKS Sciatica, NICE NG59."
   (logical (site-open ?s&low_back_pain|leg_radiating_pain $?shown)
+           ;; one piece of evidence when both sites are open: the one
+           ;; answered yes or unsure, else the back
+           (not (site-open ?t&~?s&low_back_pain|leg_radiating_pain
+                           $?ts&:(or (> (length$ ?ts) (length$ ?shown))
+                                     (and (= (length$ ?ts) (length$ ?shown))
+                                          (eq ?t low_back_pain)))))
            (bladder_bowel_change yes))
   =>
   (assert (evidence (finding cauda_equina_suspected)
