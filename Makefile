@@ -13,7 +13,7 @@
 #                   run each for FUZZ_SECONDS (default 300); installs clang
 #                   and its fuzzer runtime, which nothing else needs
 
-DEBIAN_PACKAGES := build-essential cmake pkg-config libclips-dev \
+DEBIAN_PACKAGES := build-essential cmake pkg-config libclips-dev libpq-dev \
 	libsqlite3-dev libreadline-dev libjansson-dev libsodium-dev libcmocka-dev
 
 ifeq ($(SANITIZE),1)
@@ -23,8 +23,10 @@ else
 BUILD := build
 CMAKE_FLAGS :=
 endif
-# Only `make test` needs these.
-TEST_PACKAGES := python3 python3-jsonschema chromium poppler-utils fonts-dejavu-core
+# Only `make test` needs these (postgresql: a throwaway server, through
+# pg_virtualenv, for the store's tests on PostgreSQL).
+TEST_PACKAGES := python3 python3-jsonschema chromium poppler-utils fonts-dejavu-core \
+	postgresql postgresql-common
 
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 

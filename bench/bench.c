@@ -17,6 +17,7 @@
  * bench/run.sh around the real binary.
  */
 #include "engine/engine.h"
+#include "db/db.h"
 
 #include <jansson.h>
 #include <spawn.h>
@@ -267,6 +268,85 @@ static int bench_load(long n)
 
 extern char **environ;
 
+static int cmp_double(const void *a, const void *b);
+
+/*
+ * Answer to next question with the store: for n simulated interviews on
+ * the store `where` (a file or a postgresql:// URI), each answer is
+ * committed (db_answer_put, as the interview does before moving on), then
+ * given to the engine, which runs and picks the next question. Timed per
+ * answer, from the commit's start to the next question in hand.
+ */
+static int bench_store(const char *where, long n)
+{
+	engine *e = load();
+	char *msg = NULL;
+	db *d = db_open(where, NULL, &msg);
+	if (!d) {
+		fprintf(stderr, "bench: %s\n", msg ? msg : "cannot open store");
+		return 1;
+	}
+	size_t cap = 4096, k = 0;
+	double *t = malloc(cap * sizeof *t), commit_sum = 0;
+	unsigned seed = 20261122;
+	const struct db_session_new s = {
+		.mode = "kiosk", .rulebase_sha256 = engine_rulebase_sha256(e),
+		.program_version = "bench",
+	};
+	for (long i = 0; i < n; i++) {
+		int64_t id;
+		engine_answers_clear(e);
+		if (db_session_create(d, &s, &id, NULL) != DB_OK ||
+		    engine_run(e) != 0) {
+			fprintf(stderr, "bench: %s\n", db_errmsg(d));
+			return 1;
+		}
+		const struct engine_question *q = engine_next_question(e);
+		while (q) {
+			json_t *v = random_answer(q, &seed);
+			const char *text = json_string_value(v);
+			char buf[64];
+			if (!text) {
+				if (json_is_integer(v))
+					snprintf(buf, sizeof(buf), "%lld",
+						 (long long)json_integer_value(v));
+				else
+					snprintf(buf, sizeof(buf), "%.1f", json_real_value(v));
+				text = buf;
+			}
+			double t0 = now_us();
+			if (db_answer_put(d, id, q->id, text) != DB_OK) {
+				fprintf(stderr, "bench: %s\n", db_errmsg(d));
+				return 1;
+			}
+			double t1 = now_us();
+			if (engine_answer_set_text(e, q->id, text) != 0 ||
+			    engine_run(e) != 0) {
+				fprintf(stderr, "bench: %s\n", engine_errmsg(e));
+				return 1;
+			}
+			q = engine_next_question(e);
+			double t2 = now_us();
+			json_decref(v);
+			if (k == cap) {
+				cap *= 2;
+				t = realloc(t, cap * sizeof *t);
+			}
+			t[k++] = t2 - t0;
+			commit_sum += t1 - t0;
+		}
+	}
+	qsort(t, k, sizeof *t, cmp_double);
+	printf("answer -> next question on %s: %zu answers in %ld interviews: "
+	       "median %.0f us, 90th percentile %.0f us, 99th %.0f us; "
+	       "commit alone %.0f us on average\n", db_path(d), k, n,
+	       t[k / 2], t[k * 9 / 10], t[k * 99 / 100], commit_sum / (double)k);
+	free(t);
+	db_close(d);
+	engine_free(e);
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -331,7 +411,9 @@ int main(int argc, char **argv)
 		return bench_load(atol(argv[2]));
 	if (argc >= 4 && strcmp(argv[1], "start") == 0)
 		return bench_start(atol(argv[2]), argv[3]);
+	if (argc >= 4 && strcmp(argv[1], "store") == 0)
+		return bench_store(argv[2], atol(argv[3]));
 	fprintf(stderr, "usage: bench gen N FILE | bench engine FILE [R] | "
-		"bench load N | bench start N BIN\n");
+		"bench load N | bench start N BIN | bench store STORE N\n");
 	return 2;
 }
