@@ -26,6 +26,7 @@
  * twice, so a batch can be run again after a kill.
  */
 #include "cli/cli.h"
+#include "cli/render.h"
 #include "cli/result.h"
 #include "cli/store.h"
 
@@ -180,6 +181,7 @@ struct block {
 struct worker {
 	pthread_t thread;
 	engine *e;
+	struct cli_render *render; /* NULL: results built with jansson */
 	struct block *b;
 	size_t first, end; /* this worker's share of lines, then of order */
 };
@@ -286,7 +288,8 @@ static int save_data_take(const engine *e, json_t *result, struct save_data *s)
 
 /* Evaluate one parsed line on e. Returns -1 when e can no longer be used
  * (it ran out of memory). */
-static int run_line(engine *e, struct block *b, struct line *l)
+static int run_line(engine *e, const struct cli_render *render,
+		    struct block *b, struct line *l)
 {
 	char err[512];
 	int rv = cli_request_apply(e, b->mode, l->req, err, sizeof(err));
@@ -298,6 +301,11 @@ static int run_line(engine *e, struct block *b, struct line *l)
 		set_error(l, err);
 		return 0;
 	}
+	/* Without --save the line is written from prepared fragments; the
+	 * jansson tree below stays the reference and the fallback. */
+	if (!b->save && render &&
+	    (l->out = cli_render_line(render, e, l->no, l->id)))
+		return 0;
 	json_t *r = cli_result_json(e);
 	json_t *j = r ? line_head(l) : NULL;
 	if (!j || json_object_update(j, r) != 0 ||
@@ -415,7 +423,7 @@ static void *worker_run(void *arg)
 	bool dead = false;
 	for (size_t i = w->first; i < w->end; i++) {
 		struct line *l = w->b->order[i];
-		if (dead || run_line(w->e, w->b, l) != 0) {
+		if (dead || run_line(w->e, w->render, w->b, l) != 0) {
 			dead = true;
 			l->fatal = true;
 		}
@@ -786,9 +794,11 @@ static int assess_batch(FILE *in, const char *in_name,
 			break;
 		/* Engines for the work at hand: no more than lines. */
 		size_t want = b.n < n_max ? b.n : n_max;
-		for (; n_workers < want; n_workers++)
+		for (; n_workers < want; n_workers++) {
 			if (!(ws[n_workers].e = cli_engine_open(opt)))
 				goto out_free;
+			ws[n_workers].render = cli_render_new(ws[n_workers].e);
+		}
 		bool ok = run_block(ws, n_workers, &b, &wr);
 		block_clear(&b);
 		if (!ok)
@@ -817,8 +827,10 @@ static int assess_batch(FILE *in, const char *in_name,
 out_free:
 	free(rd);
 	block_clear(&b);
-	for (size_t i = 0; ws && i < n_workers; i++)
+	for (size_t i = 0; ws && i < n_workers; i++) {
+		cli_render_free(ws[i].render);
 		engine_free(ws[i].e);
+	}
 	db_close(wr.d);
 	free(ws);
 	free(b.lines);

@@ -1379,6 +1379,32 @@ engine_recommendation_def_at(const engine *e, size_t i)
 	return i < e->n_rs ? &e->rs[i].r : NULL;
 }
 
+/* Each public struct is the first member of its slot. */
+size_t engine_question_index(const engine *e, const struct engine_question *q)
+{
+	uintptr_t p = (uintptr_t)q, lo = (uintptr_t)e->qs;
+	if (!q || !e->n_qs || p < lo || p >= (uintptr_t)(e->qs + e->n_qs))
+		return SIZE_MAX;
+	return (size_t)((const struct qslot *)q - e->qs);
+}
+
+size_t engine_finding_index(const engine *e, const struct engine_finding *f)
+{
+	uintptr_t p = (uintptr_t)f, lo = (uintptr_t)e->fs;
+	if (!f || !e->n_fs || p < lo || p >= (uintptr_t)(e->fs + e->n_fs))
+		return SIZE_MAX;
+	return (size_t)((const struct fslot *)f - e->fs);
+}
+
+size_t engine_recommendation_index(const engine *e,
+				   const struct engine_recommendation *r)
+{
+	uintptr_t p = (uintptr_t)r, lo = (uintptr_t)e->rs;
+	if (!r || !e->n_rs || p < lo || p >= (uintptr_t)(e->rs + e->n_rs))
+		return SIZE_MAX;
+	return (size_t)((const struct rslot *)r - e->rs);
+}
+
 size_t engine_citation_count(const engine *e) { return e->n_cits; }
 
 const struct engine_citation *engine_citation_at(const engine *e, size_t i)

@@ -208,6 +208,14 @@ size_t engine_recommendation_def_count(const engine *e);
 const struct engine_recommendation *
 engine_recommendation_def_at(const engine *e, size_t i);
 
+/* The catalogue position of a question, finding or recommendation the
+ * engine handed out (from _at, _find, or a run's results: a result is its
+ * definition's entry), or SIZE_MAX for any other pointer. */
+size_t engine_question_index(const engine *e, const struct engine_question *q);
+size_t engine_finding_index(const engine *e, const struct engine_finding *f);
+size_t engine_recommendation_index(const engine *e,
+				   const struct engine_recommendation *r);
+
 /* The bibliography (citation facts), in the rule base's order. */
 size_t engine_citation_count(const engine *e);
 const struct engine_citation *engine_citation_at(const engine *e, size_t i);
