@@ -829,7 +829,7 @@ out_free:
 	block_clear(&b);
 	for (size_t i = 0; ws && i < n_workers; i++) {
 		cli_render_free(ws[i].render);
-		engine_free(ws[i].e);
+		engine_free_at_exit(ws[i].e); /* the process ends next */
 	}
 	db_close(wr.d);
 	free(ws);
@@ -1039,7 +1039,7 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	status = fflush(stdout) == 0 ? 0 : 1;
 out_engine:
 	free(id);
-	engine_free(e);
+	engine_free_at_exit(e); /* the process ends next */
 out_close:
 	if (in != stdin)
 		fclose(in);

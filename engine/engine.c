@@ -1210,7 +1210,31 @@ static int destroy_env(engine *e)
 	GUARDED(e, destroy_env_unguarded(e));
 }
 
+static void engine_free_env(engine *e, bool destroy_env_too);
+
 void engine_free(engine *e)
+{
+	engine_free_env(e, true);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MSK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MSK_ASAN 1
+#endif
+#endif
+
+void engine_free_at_exit(engine *e)
+{
+#ifdef MSK_ASAN
+	engine_free_env(e, true);
+#else
+	engine_free_env(e, false);
+#endif
+}
+
+static void engine_free_env(engine *e, bool destroy_env_too)
 {
 	if (!e)
 		return;
@@ -1290,7 +1314,7 @@ void engine_free(engine *e)
 		free(e->anomalies[i]);
 	free(e->anomalies);
 	/* After running out of memory the environment is left as it is. */
-	if (e->env && !e->oom)
+	if (e->env && !e->oom && destroy_env_too)
 		destroy_env(e);
 	free(e);
 }
