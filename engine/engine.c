@@ -123,6 +123,8 @@ struct engine {
 	struct engine_citation *cits; size_t n_cits;
 	double threshold;        /* rulebase report-threshold */
 
+	/* slot positions of the facts read after every run (-1: absent) */
+	int ev_finding, ev_rule, ev_cf, ev_because, rec_id, rec_because;
 	void *tmpl_declined, *tmpl_relevant, *tmpl_evidence, *tmpl_recommend,
 	     *tmpl_stop;
 
@@ -652,6 +654,20 @@ static void *template_named(engine *e, const char *name)
 	return EnvFindDeftemplate(e->env, name);
 }
 
+/* The position of a deftemplate's slot, or -1; found once at load, so a
+ * fact read after every run is read by position, not by name. */
+static int slot_position(void *tmpl, const char *name)
+{
+	int i = 0;
+	if (!tmpl)
+		return -1;
+	for (struct templateSlot *s = ((struct deftemplate *)tmpl)->slotList;
+	     s; s = s->next, i++)
+		if (strcmp(ValueToString(s->slotName), name) == 0)
+			return i;
+	return -1;
+}
+
 static enum engine_type parse_type(const char *s)
 {
 	if (strcmp(s, "integer") == 0) return ENGINE_TYPE_INTEGER;
@@ -998,6 +1014,12 @@ static int read_catalogue(engine *e)
 	e->tmpl_relevant = template_named(e, "relevant");
 	e->tmpl_evidence = template_named(e, "evidence");
 	e->tmpl_recommend = template_named(e, "recommend");
+	e->ev_finding = slot_position(e->tmpl_evidence, "finding");
+	e->ev_rule = slot_position(e->tmpl_evidence, "rule");
+	e->ev_cf = slot_position(e->tmpl_evidence, "cf");
+	e->ev_because = slot_position(e->tmpl_evidence, "because");
+	e->rec_id = slot_position(e->tmpl_recommend, "id");
+	e->rec_because = slot_position(e->tmpl_recommend, "because");
 	e->tmpl_stop = template_named(e, "interview-stop");
 	return 0;
 }
@@ -1508,6 +1530,23 @@ static void format_number(double x, char *buf, size_t size)
 	}
 }
 
+/* x in decimal, as "%lld" writes it; buf holds at least 21 bytes. */
+static void format_long(long long x, char *buf)
+{
+	char t[24];
+	size_t n = 0, k = 0;
+	unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x
+				     : (unsigned long long)x;
+	do
+		t[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (x < 0)
+		buf[k++] = '-';
+	while (n)
+		buf[k++] = t[--n];
+	buf[k] = '\0';
+}
+
 static const char *kind_noun(enum engine_type t)
 {
 	switch (t) {
@@ -1636,18 +1675,20 @@ static int answer_set(engine *e, const char *id, const struct engine_value *v)
 	default:
 		return choice_error(e, q);
 	}
+	/* A symbol is its own canonical text: compared as it is. */
+	const char *canon = text;
 	if (as == AS_SYMBOL)
-		snprintf(text, sizeof(text), "%s", symbol);
+		canon = symbol;
 	else if (as == AS_LONG)
-		snprintf(text, sizeof(text), "%lld", integer);
+		format_long(integer, text);
 	else
 		format_number(number, text, sizeof(text));
 
 	/* The same answer again changes nothing: keep the fact and all that
 	 * rests on it rather than withdrawing and deriving it anew. */
-	if (s->ans.text && strcmp(s->ans.text, text) == 0)
+	if (s->ans.text && strcmp(s->ans.text, canon) == 0)
 		return 0;
-	char *copy = xstrdup(text);
+	char *copy = xstrdup(canon);
 	if (!copy) {
 		set_error(e, "out of memory");
 		return ENGINE_ENOMEM;
@@ -1819,28 +1860,36 @@ static const char *because_name(const engine *e, const char *name)
 	return f ? f->f.id : NULL;
 }
 
+/* Slot pos of a template fact, or NULL when the template has none. */
+static const struct field *fact_slot(void *fact, int pos)
+{
+	struct fact *f = fact;
+	if (pos < 0 || pos >= f->theProposition.multifieldLength)
+		return NULL;
+	return &f->theProposition.theFields[pos];
+}
+
 static int read_evidence(engine *e)
 {
 	if (!e->tmpl_evidence)
 		return 0;
 	for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_evidence, NULL);
 	     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_evidence, f)) {
-		DATA_OBJECT v;
-		if (!EnvGetFactSlot(e->env, f, "finding", &v) ||
-		    GetType(v) != SYMBOL)
+		const struct field *v = fact_slot(f, e->ev_finding);
+		if (!v || v->type != SYMBOL)
 			continue;
-		struct fslot *s = fslot_find(e, DOToString(v));
+		struct fslot *s = fslot_find(e, ValueToString(v->value));
 		if (!s) {
 			anomaly(e, "evidence names undefined finding '%s'",
-				DOToString(v));
+				ValueToString(v->value));
 			continue;
 		}
 		double cf = 0;
-		if (EnvGetFactSlot(e->env, f, "cf", &v)) {
-			if (GetType(v) == FLOAT)
-				cf = DOToDouble(v);
-			else if (GetType(v) == INTEGER)
-				cf = (double)DOToLong(v);
+		if ((v = fact_slot(f, e->ev_cf))) {
+			if (v->type == FLOAT)
+				cf = ValueToDouble(v->value);
+			else if (v->type == INTEGER)
+				cf = (double)ValueToLong(v->value);
 		}
 		if (cf < -1)
 			cf = -1;
@@ -1862,28 +1911,28 @@ static int read_evidence(engine *e)
 			s->has_pos = true;
 		}
 		s->present = true;
-		if (EnvGetFactSlot(e->env, f, "rule", &v) && GetType(v) == SYMBOL) {
-			size_t r = rule_find(e, DOToString(v));
+		if ((v = fact_slot(f, e->ev_rule)) && v->type == SYMBOL) {
+			size_t r = rule_find(e, ValueToString(v->value));
 			const char *name = r == SIZE_MAX ? NULL : e->rules[r].name;
 			if (!name)
 				anomaly(e, "evidence names undefined rule '%s'",
-					DOToString(v));
+					ValueToString(v->value));
 			if (name && !add_unique(&s->rules, &s->n_rules,
 						&s->cap_rules, name))
 				return ENGINE_ENOMEM;
 		}
-		if (EnvGetFactSlot(e->env, f, "because", &v) &&
-		    GetType(v) == MULTIFIELD) {
-			void *mf = GetValue(v);
-			for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
-				if (GetMFType(mf, i) != SYMBOL)
+		if ((v = fact_slot(f, e->ev_because)) && v->type == MULTIFIELD) {
+			const struct multifield *mf = v->value;
+			for (long i = 0; i < mf->multifieldLength; i++) {
+				const struct field *x = &mf->theFields[i];
+				if (x->type != SYMBOL)
 					continue;
 				const char *name = because_name(
-					e, ValueToString(GetMFValue(mf, i)));
+					e, ValueToString(x->value));
 				if (!name)
 					anomaly(e, "evidence rests on '%s', which is "
 						"neither a question nor a finding",
-						ValueToString(GetMFValue(mf, i)));
+						ValueToString(x->value));
 				if (name && against &&
 				    !add_unique(&s->against, &s->n_against,
 						&s->cap_against, name))
@@ -1904,22 +1953,21 @@ static int read_recommends(engine *e)
 		return 0;
 	for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_recommend, NULL);
 	     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_recommend, f)) {
-		DATA_OBJECT v;
-		if (!EnvGetFactSlot(e->env, f, "id", &v) || GetType(v) != SYMBOL)
+		const struct field *v = fact_slot(f, e->rec_id);
+		if (!v || v->type != SYMBOL)
 			continue;
-		struct rslot *s = rslot_find(e, DOToString(v));
+		struct rslot *s = rslot_find(e, ValueToString(v->value));
 		if (!s) {
 			anomaly(e, "a rule recommends undefined '%s'",
-				DOToString(v));
+				ValueToString(v->value));
 			continue;
 		}
 		s->present = true;
-		if (EnvGetFactSlot(e->env, f, "because", &v) &&
-		    GetType(v) == SYMBOL) {
-			struct fslot *fs = fslot_find(e, DOToString(v));
+		if ((v = fact_slot(f, e->rec_because)) && v->type == SYMBOL) {
+			struct fslot *fs = fslot_find(e, ValueToString(v->value));
 			if (!fs)
 				anomaly(e, "recommendation rests on undefined "
-					"finding '%s'", DOToString(v));
+					"finding '%s'", ValueToString(v->value));
 			if (fs && !add_unique(&s->because, &s->n_because,
 					      &s->cap_because, fs->f.id))
 				return ENGINE_ENOMEM;
@@ -1940,18 +1988,41 @@ static size_t because_rank(const engine *e, const char *name)
 	return i == SIZE_MAX ? SIZE_MAX : e->n_qs + i;
 }
 
-static int cmp_because(const void *a, const void *b, void *ctx)
+static size_t rule_rank(const engine *e, const char *name)
 {
-	size_t x = because_rank(ctx, *(const char *const *)a);
-	size_t y = because_rank(ctx, *(const char *const *)b);
-	return x < y ? -1 : x > y;
+	return rule_find(e, name);
 }
 
-static int cmp_rule(const void *a, const void *b, void *ctx)
+/*
+ * Order names by their catalogue rank: each rank is looked up once, then
+ * the names are sorted by number (insertion sort: a finding rests on a
+ * handful of names), so no comparison looks anything up. Names are
+ * unique, so equal ranks (SIZE_MAX: unknown) keep their order.
+ */
+static bool sort_by_rank(const engine *e, const char **names, size_t n,
+			 size_t (*rank)(const engine *, const char *))
 {
-	size_t x = rule_find(ctx, *(const char *const *)a);
-	size_t y = rule_find(ctx, *(const char *const *)b);
-	return x < y ? -1 : x > y;
+	struct ranked {
+		size_t rank;
+		const char *name;
+	} small[32], *r = small;
+	if (n < 2)
+		return true;
+	if (n > sizeof(small) / sizeof(*small) &&
+	    !(r = malloc(n * sizeof(*r))))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		struct ranked x = { rank(e, names[i]), names[i] };
+		size_t j = i;
+		for (; j > 0 && r[j - 1].rank > x.rank; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		names[i] = r[i].name;
+	if (r != small)
+		free(r);
+	return true;
 }
 
 static int cmp_found(const void *a, const void *b)
@@ -2137,16 +2208,10 @@ static int snapshot(engine *e)
 		double cf = combine(s);
 		s->f.confidence = round(cf * 1000) / 1000;
 		s->candidate = passes_evidence(e, s, cf);
-		/* (the arrays are NULL while empty: qsort_r must not see them) */
-		if (s->n_because > 1)
-			qsort_r(s->because, s->n_because, sizeof(*s->because),
-				cmp_because, e);
-		if (s->n_against > 1)
-			qsort_r(s->against, s->n_against, sizeof(*s->against),
-				cmp_because, e);
-		if (s->n_rules > 1)
-			qsort_r(s->rules, s->n_rules, sizeof(*s->rules),
-				cmp_rule, e);
+		if (!sort_by_rank(e, s->because, s->n_because, because_rank) ||
+		    !sort_by_rank(e, s->against, s->n_against, because_rank) ||
+		    !sort_by_rank(e, s->rules, s->n_rules, rule_rank))
+			return ENGINE_ENOMEM;
 		s->f.because = s->because;
 		s->f.n_because = s->n_because;
 		s->f.against = s->against;
@@ -2206,9 +2271,8 @@ static int snapshot(engine *e)
 		s->n_because = kept;
 		if (had && !kept)
 			continue;
-		if (s->n_because > 1)
-			qsort_r(s->because, s->n_because, sizeof(*s->because),
-				cmp_because, e);
+		if (!sort_by_rank(e, s->because, s->n_because, because_rank))
+			return ENGINE_ENOMEM;
 		s->r.because = s->n_because ? s->because : NULL;
 		s->r.n_because = s->n_because;
 		e->recs[e->n_recs++] = &s->r;
