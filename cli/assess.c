@@ -158,6 +158,8 @@ struct line {
 	unsigned long no;  /* line number in the input, 1-based */
 	char *id;          /* the request's "id", validated; NULL when none */
 	json_t *req;       /* the parsed request, while its block runs */
+	struct cli_request fast; /* or the scanned one (scanned true) */
+	bool scanned;
 	char *key;         /* see similarity_key() */
 	json_t *result;    /* --save: the result, until the session is added */
 	struct save_data save;
@@ -292,7 +294,9 @@ static int run_line(engine *e, const struct cli_render *render,
 		    struct block *b, struct line *l)
 {
 	char err[512];
-	int rv = cli_request_apply(e, b->mode, l->req, err, sizeof(err));
+	int rv = l->scanned
+		? cli_request_apply_scanned(e, b->mode, &l->fast, err, sizeof(err))
+		: cli_request_apply(e, b->mode, l->req, err, sizeof(err));
 	if (rv != 0 && engine_is_out_of_memory(e)) {
 		l->fatal = true;
 		return -1;
@@ -334,21 +338,35 @@ static int run_line(engine *e, const struct cli_render *render,
  * before, keeps most of what it derived. Numbers are left out: they vary
  * most and few rules read them.
  */
-static char *similarity_key(const engine *e, json_t *req)
+static char *similarity_key(const engine *e, const struct line *l)
 {
-	json_t *answers = json_object_get(req, "answers");
+	json_t *answers = l->scanned ? NULL : json_object_get(l->req, "answers");
+	size_t nq = engine_question_count(e);
+	/* a scanned request's text answers by catalogue position */
+	const char **texts = l->scanned ? calloc(nq + 1, sizeof(*texts)) : NULL;
+	if (l->scanned && !texts)
+		return NULL;
+	for (size_t i = 0; texts && i < l->fast.n; i++) {
+		const struct cli_scanned_answer *a = &l->fast.answers[i];
+		size_t qi = engine_question_index(
+			e, engine_question_find(e, a->question));
+		if (qi < nq && a->value.kind == ENGINE_VALUE_TEXT)
+			texts[qi] = a->value.text;
+	}
 	size_t cap = 256, n = 0;
 	char *key = malloc(cap);
-	for (size_t i = 0; key && i < engine_question_count(e); i++) {
+	for (size_t i = 0; key && i < nq; i++) {
 		const struct engine_question *q = engine_question_at(e, i);
 		if (q->type != ENGINE_TYPE_YESNO && q->type != ENGINE_TYPE_CHOICE)
 			continue;
-		const char *v = json_string_value(json_object_get(answers, q->id));
+		const char *v = texts ? texts[i]
+				      : json_string_value(json_object_get(answers, q->id));
 		size_t len = v ? strlen(v) : 0;
 		if (n + len + 2 > cap) {
 			char *p = realloc(key, cap = (n + len + 2) * 2);
 			if (!p) {
 				free(key);
+				free(texts);
 				return NULL;
 			}
 			key = p;
@@ -360,6 +378,7 @@ static char *similarity_key(const engine *e, json_t *req)
 	}
 	if (key)
 		key[n] = '\0';
+	free(texts);
 	return key;
 }
 
@@ -393,20 +412,38 @@ static void *worker_parse(void *arg)
 			mark_done(w->b, l);
 			continue;
 		}
-		l->req = cli_request_parse(l->text, l->len, err, sizeof(err));
-		if (l->req && request_id(l->req, &l->id, err, sizeof(err)) != 0) {
-			json_decref(l->req);
-			l->req = NULL;
-		}
-		if (!l->req) {
-			set_error(l, err);
+		/* The common flat request without jansson; anything else,
+		 * errors included, with it. */
+		int sc = cli_request_scan(l->text, l->len, MAX_ID, &l->fast);
+		if (sc == 1 && l->fast.id && !(l->id = strdup(l->fast.id)))
+			sc = -1;
+		if (sc < 0) {
+			cli_request_release(&l->fast);
+			l->fatal = true;
 			mark_done(w->b, l);
 			continue;
 		}
-		l->key = similarity_key(w->e, l->req);
+		l->scanned = sc == 1;
+		if (!l->scanned) {
+			l->req = cli_request_parse(l->text, l->len, err,
+						   sizeof(err));
+			if (l->req &&
+			    request_id(l->req, &l->id, err, sizeof(err)) != 0) {
+				json_decref(l->req);
+				l->req = NULL;
+			}
+			if (!l->req) {
+				set_error(l, err);
+				mark_done(w->b, l);
+				continue;
+			}
+		}
+		l->key = similarity_key(w->e, l);
 		if (!l->key) {
 			json_decref(l->req);
 			l->req = NULL;
+			cli_request_release(&l->fast);
+			l->scanned = false;
 			l->fatal = true;
 			mark_done(w->b, l);
 		}
@@ -574,6 +611,7 @@ static void block_clear(struct block *b)
 		free(l->text);
 		free(l->id);
 		json_decref(l->req);
+		cli_request_release(&l->fast);
 		free(l->key);
 		json_decref(l->result);
 		save_data_free(&l->save);
@@ -594,7 +632,7 @@ static bool run_block(struct worker *ws, size_t n_workers, struct block *b,
 	join(ws, started);
 	b->n_order = 0;
 	for (size_t i = 0; i < b->n; i++)
-		if (b->lines[i].req)
+		if (b->lines[i].req || b->lines[i].scanned)
 			b->order[b->n_order++] = &b->lines[i];
 	qsort(b->order, b->n_order, sizeof(*b->order), cmp_line_key);
 	share(ws, n_workers, b->n_order);

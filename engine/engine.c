@@ -1822,6 +1822,11 @@ const char *engine_answer_text(const engine *e, const char *id)
 	return s ? s->ans.text : NULL;
 }
 
+const char *engine_answer_text_at(const engine *e, size_t i)
+{
+	return i < e->n_qs ? e->qs[i].ans.text : NULL;
+}
+
 size_t engine_answer_count(const engine *e) { return e->n_answers; }
 
 /* -------------------------------------------------------------------- run */

@@ -263,6 +263,9 @@ void engine_answers_clear(engine *e);
  * when unanswered. Borrowed, valid until that answer changes. */
 const char *engine_answer_text(const engine *e, const char *id);
 
+/* As engine_answer_text, for the question at catalogue position i. */
+const char *engine_answer_text_at(const engine *e, size_t i);
+
 /* Number of answered or declined questions. */
 size_t engine_answer_count(const engine *e);
 
