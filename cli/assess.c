@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,7 @@ struct block {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct line *wanted; /* under lock: the line the writer waits for */
+	atomic_size_t next;  /* the next chunk a worker takes (see take) */
 };
 
 struct worker {
@@ -185,7 +187,6 @@ struct worker {
 	engine *e;
 	struct cli_render *render; /* NULL: results built with jansson */
 	struct block *b;
-	size_t first, end; /* this worker's share of lines, then of order */
 };
 
 static json_t *line_head(const struct line *l)
@@ -400,54 +401,85 @@ static void mark_done(struct block *b, struct line *l)
 	pthread_mutex_unlock(&b->lock);
 }
 
+/*
+ * Work is handed out in chunks of CHUNK_LINES from an atomic counter, so a
+ * worker that finishes early takes more instead of waiting for the other's
+ * fixed share. A chunk is contiguous in the order being worked through, so
+ * in the evaluation phase most cases still follow a similar one.
+ */
+#define CHUNK_LINES 64
+
+static bool take(struct block *b, size_t n, size_t *first, size_t *end)
+{
+	size_t i = atomic_fetch_add(&b->next, CHUNK_LINES);
+	if (i >= n)
+		return false;
+	*first = i;
+	*end = n - i < CHUNK_LINES ? n : i + CHUNK_LINES;
+	return true;
+}
+
+static void line_drop_request(struct line *l)
+{
+	json_decref(l->req);
+	l->req = NULL;
+	cli_request_release(&l->fast);
+	free(l->key);
+	l->key = NULL;
+	free(l->text);
+	l->text = NULL;
+}
+
 /* Phase 1, in parallel: parse a share of the block's lines and key them.
  * A line that is already settled (an error) is marked done. */
 static void *worker_parse(void *arg)
 {
 	struct worker *w = arg;
 	char err[512];
-	for (size_t i = w->first; i < w->end; i++) {
-		struct line *l = &w->b->lines[i];
-		if (l->out || l->fatal) {
-			mark_done(w->b, l);
-			continue;
-		}
-		/* The common flat request without jansson; anything else,
-		 * errors included, with it. */
-		int sc = cli_request_scan(l->text, l->len, MAX_ID, &l->fast);
-		if (sc == 1 && l->fast.id && !(l->id = strdup(l->fast.id)))
-			sc = -1;
-		if (sc < 0) {
-			cli_request_release(&l->fast);
-			l->fatal = true;
-			mark_done(w->b, l);
-			continue;
-		}
-		l->scanned = sc == 1;
-		if (!l->scanned) {
-			l->req = cli_request_parse(l->text, l->len, err,
-						   sizeof(err));
-			if (l->req &&
-			    request_id(l->req, &l->id, err, sizeof(err)) != 0) {
-				json_decref(l->req);
-				l->req = NULL;
-			}
-			if (!l->req) {
-				set_error(l, err);
+	size_t i, end;
+	while (take(w->b, w->b->n, &i, &end))
+		for (; i < end; i++) {
+			struct line *l = &w->b->lines[i];
+			if (l->out || l->fatal) {
 				mark_done(w->b, l);
 				continue;
 			}
+			/* The common flat request without jansson; anything else,
+			 * errors included, with it. */
+			int sc = cli_request_scan(l->text, l->len, MAX_ID, &l->fast);
+			if (sc == 1 && l->fast.id && !(l->id = strdup(l->fast.id)))
+				sc = -1;
+			if (sc < 0) {
+				cli_request_release(&l->fast);
+				l->fatal = true;
+				mark_done(w->b, l);
+				continue;
+			}
+			l->scanned = sc == 1;
+			if (!l->scanned) {
+				l->req = cli_request_parse(l->text, l->len, err,
+							   sizeof(err));
+				if (l->req &&
+				    request_id(l->req, &l->id, err, sizeof(err)) != 0) {
+					json_decref(l->req);
+					l->req = NULL;
+				}
+				if (!l->req) {
+					set_error(l, err);
+					mark_done(w->b, l);
+					continue;
+				}
+			}
+			l->key = similarity_key(w->e, l);
+			if (!l->key) {
+				json_decref(l->req);
+				l->req = NULL;
+				cli_request_release(&l->fast);
+				l->scanned = false;
+				l->fatal = true;
+				mark_done(w->b, l);
+			}
 		}
-		l->key = similarity_key(w->e, l);
-		if (!l->key) {
-			json_decref(l->req);
-			l->req = NULL;
-			cli_request_release(&l->fast);
-			l->scanned = false;
-			l->fatal = true;
-			mark_done(w->b, l);
-		}
-	}
 	return NULL;
 }
 
@@ -458,24 +490,20 @@ static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
 	bool dead = false;
-	for (size_t i = w->first; i < w->end; i++) {
-		struct line *l = w->b->order[i];
-		if (dead || run_line(w->e, w->render, w->b, l) != 0) {
-			dead = true;
-			l->fatal = true;
+	size_t i, end;
+	while (take(w->b, w->b->n_order, &i, &end))
+		for (; i < end; i++) {
+			struct line *l = w->b->order[i];
+			if (dead || run_line(w->e, w->render, w->b, l) != 0) {
+				dead = true;
+				l->fatal = true;
+			}
+			/* What only evaluation needed is freed here, by the
+			 * thread that used it, not by the writer. */
+			line_drop_request(l);
+			mark_done(w->b, l);
 		}
-		mark_done(w->b, l);
-	}
 	return NULL;
-}
-
-static void share(struct worker *ws, size_t n_workers, size_t n)
-{
-	size_t per = (n + n_workers - 1) / n_workers;
-	for (size_t i = 0; i < n_workers; i++) {
-		ws[i].first = i * per < n ? i * per : n;
-		ws[i].end = (i + 1) * per < n ? (i + 1) * per : n;
-	}
 }
 
 /* Start fn on every worker, each on its own thread, so that this thread
@@ -594,6 +622,8 @@ static bool write_block(struct writer *wr, struct block *b)
 		}
 		if (fputs(l->out, stdout) == EOF || putchar('\n') == EOF)
 			wr->write_failed = true;
+		free(l->out);
+		l->out = NULL;
 		/* A saved session is told at once: a kill after the commit
 		 * must not lose the line that names it. */
 		if (wr->d && fflush(stdout) != 0)
@@ -627,7 +657,7 @@ static bool run_block(struct worker *ws, size_t n_workers, struct block *b,
 {
 	for (size_t i = 0; i < n_workers; i++)
 		ws[i].b = b;
-	share(ws, n_workers, b->n);
+	atomic_store(&b->next, 0);
 	size_t started = start(ws, n_workers, worker_parse);
 	join(ws, started);
 	b->n_order = 0;
@@ -635,7 +665,7 @@ static bool run_block(struct worker *ws, size_t n_workers, struct block *b,
 		if (b->lines[i].req || b->lines[i].scanned)
 			b->order[b->n_order++] = &b->lines[i];
 	qsort(b->order, b->n_order, sizeof(*b->order), cmp_line_key);
-	share(ws, n_workers, b->n_order);
+	atomic_store(&b->next, 0);
 	started = start(ws, n_workers, worker_run);
 	bool ok = write_block(wr, b);
 	join(ws, started);
