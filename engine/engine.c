@@ -94,6 +94,14 @@ struct rslot {
 	const char **because; size_t n_because, cap_because;
 };
 
+/* A recommendation-for fact: finding leads to recommendation unless a
+ * fact of one of the unless relations holds. Read once at load. */
+struct rec_for {
+	size_t finding, rec;     /* catalogue positions */
+	void **unless;           /* implied deftemplates */
+	size_t n_unless;
+};
+
 struct rule_info {
 	char *name;
 	unsigned long fired;
@@ -119,6 +127,7 @@ struct engine {
 	const struct engine_level *default_level;
 	struct fslot *fs;        size_t n_fs;
 	struct rslot *rs;        size_t n_rs;
+	struct rec_for *recfor;  size_t n_recfor;
 	struct rule_info *rules; size_t n_rules;
 	struct engine_citation *cits; size_t n_cits;
 	double threshold;        /* rulebase report-threshold */
@@ -979,6 +988,60 @@ static int read_recommendations(engine *e)
 	return index_build(&e->rix, e, e->n_rs, recommendation_id_at);
 }
 
+/* The finding-to-recommendation table (recommendation-for facts): the
+ * engine gives these recommendations itself after each run, so no rule
+ * derives a fact for them. A name the catalogue does not know is an
+ * anomaly for `rules check`. */
+static int read_recommendation_table(engine *e)
+{
+	void *t = template_named(e, "recommendation-for");
+	size_t n = t ? count_facts(e, t) : 0;
+	e->recfor = calloc(n ? n : 1, sizeof(*e->recfor));
+	if (!e->recfor)
+		return ENGINE_ENOMEM;
+	for (void *f = t ? EnvGetNextFactInTemplate(e->env, t, NULL) : NULL; f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		DATA_OBJECT v;
+		const char *fid = slot(e, f, "finding", &v) && GetType(v) == SYMBOL
+					  ? DOToString(v) : "";
+		size_t fi = index_find(&e->fix, e, finding_id_at, fid);
+		if (fi == SIZE_MAX) {
+			anomaly(e, "recommendation-for names undefined finding "
+				"'%s'", fid);
+			continue;
+		}
+		const char *rid = slot(e, f, "recommendation", &v) &&
+						  GetType(v) == SYMBOL
+					  ? DOToString(v) : "";
+		size_t ri = index_find(&e->rix, e, recommendation_id_at, rid);
+		if (ri == SIZE_MAX) {
+			anomaly(e, "recommendation-for names undefined "
+				"recommendation '%s'", rid);
+			continue;
+		}
+		struct rec_for *x = &e->recfor[e->n_recfor];
+		*x = (struct rec_for){ .finding = fi, .rec = ri };
+		if (slot(e, f, "unless", &v) && GetType(v) == MULTIFIELD &&
+		    GetDOLength(v) > 0) {
+			x->unless = calloc((size_t)GetDOLength(v), sizeof(void *));
+			if (!x->unless)
+				return ENGINE_ENOMEM;
+			void *mf = GetValue(v);
+			for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
+				const char *rel = ValueToString(GetMFValue(mf, i));
+				void *tm = template_named(e, rel);
+				if (!tm)
+					anomaly(e, "recommendation-for is withheld by "
+						"'%s', which no rule asserts", rel);
+				else
+					x->unless[x->n_unless++] = tm;
+			}
+		}
+		e->n_recfor++;
+	}
+	return 0;
+}
+
 static int read_rules(engine *e)
 {
 	size_t n = 0;
@@ -1008,7 +1071,9 @@ static int read_catalogue(engine *e)
 	if ((rv = read_levels(e)) != 0 || (rv = read_citations(e)) != 0 ||
 	    (rv = read_questions(e)) != 0 ||
 	    (rv = read_findings(e)) != 0 ||
-	    (rv = read_recommendations(e)) != 0 || (rv = read_rules(e)) != 0)
+	    (rv = read_recommendations(e)) != 0 ||
+	    (rv = read_recommendation_table(e)) != 0 ||
+	    (rv = read_rules(e)) != 0)
 		return rv;
 	e->tmpl_declined = template_named(e, "declined");
 	e->tmpl_relevant = template_named(e, "relevant");
@@ -1314,6 +1379,9 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 		free(e->rs[i].because);
 	}
 	free(e->rs);
+	for (size_t i = 0; i < e->n_recfor; i++)
+		free(e->recfor[i].unless);
+	free(e->recfor);
 	for (size_t i = 0; i < e->n_cits; i++) {
 		struct engine_citation *c = &e->cits[i];
 		free((char *)c->id);
@@ -1981,6 +2049,30 @@ static int read_recommends(engine *e)
 	return 0;
 }
 
+/* The table's recommendations for the findings present, as if a rule had
+ * asserted (recommend (id R) (because F)) under (logical (finding F)
+ * (not (U)) ...) for each of its unless relations U. */
+static int apply_recommendation_table(engine *e)
+{
+	for (size_t i = 0; i < e->n_recfor; i++) {
+		const struct rec_for *x = &e->recfor[i];
+		if (!e->fs[x->finding].present)
+			continue;
+		bool withheld = false;
+		for (size_t j = 0; j < x->n_unless && !withheld; j++)
+			withheld = EnvGetNextFactInTemplate(e->env, x->unless[j],
+							    NULL) != NULL;
+		if (withheld)
+			continue;
+		struct rslot *s = &e->rs[x->rec];
+		s->present = true;
+		if (!add_unique(&s->because, &s->n_because, &s->cap_because,
+				e->fs[x->finding].f.id))
+			return ENGINE_ENOMEM;
+	}
+	return 0;
+}
+
 /* Catalogue positions, so that what a finding rests on reads in a fixed
  * order (questions in the order they are asked, then findings; rules as
  * defined) whatever order the facts were asserted in. */
@@ -2203,7 +2295,8 @@ static int snapshot(engine *e)
 				s->relevant = true;
 		}
 
-	if ((rv = read_evidence(e)) != 0 || (rv = read_recommends(e)) != 0)
+	if ((rv = read_evidence(e)) != 0 || (rv = read_recommends(e)) != 0 ||
+	    (rv = apply_recommendation_table(e)) != 0)
 		return rv;
 
 	for (size_t i = 0; i < e->n_fs; i++) {
