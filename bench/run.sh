@@ -46,3 +46,10 @@ for jobs in 1 "$(nproc)"; do
 		printf "batch --jobs %d: %d cases in %.2f s = %.0f cases/s, peak RSS %.1f MiB\n",
 			j, n, s, n / s, k / 1024 }'
 done
+
+# 4. instructions per case under callgrind, beside the times above.
+if command -v valgrind > /dev/null; then
+	bench/callgrind.sh "$build" 1000
+else
+	echo "valgrind not installed: no instruction counts (bench/callgrind.sh)"
+fi
