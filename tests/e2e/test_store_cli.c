@@ -28,6 +28,10 @@
 #define NOBODY 65534
 
 static char dir[256];
+/* The binary, copied where the second user can run it: the checkout may sit
+ * in a directory only its owner can enter. */
+static char bin_dir[64];
+static char bin[128];
 
 struct run {
 	int status;
@@ -58,7 +62,7 @@ static struct run run_as(bool as_nobody, mode_t mask, const char *db_path,
 		umask(mask);
 		setenv("HOME", dir, 1);
 		unsetenv("MSKTRIAGE_DB");
-		argv[n++] = (char *)MSKTRIAGE_BIN;
+		argv[n++] = bin;
 		if (db_path) {
 			argv[n++] = "--db";
 			argv[n++] = (char *)db_path;
@@ -66,7 +70,7 @@ static struct run run_as(bool as_nobody, mode_t mask, const char *db_path,
 		for (size_t i = 0; args[i] && n < 31; i++)
 			argv[n++] = (char *)args[i];
 		argv[n] = NULL;
-		execv(MSKTRIAGE_BIN, argv);
+		execv(bin, argv);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -373,8 +377,34 @@ static void test_report_output(void **state)
 	free(r.out);
 }
 
+/* Copy MSKTRIAGE_BIN into a fresh 0755 directory as bin. */
+static int copy_binary(void)
+{
+	snprintf(bin_dir, sizeof(bin_dir), "/tmp/msk-bin-XXXXXX");
+	if (!mkdtemp(bin_dir) || chmod(bin_dir, 0755) != 0)
+		return -1;
+	snprintf(bin, sizeof(bin), "%s/msktriage", bin_dir);
+	int in = open(MSKTRIAGE_BIN, O_RDONLY);
+	int out = open(bin, O_WRONLY | O_CREAT | O_EXCL, 0755);
+	char buf[65536];
+	ssize_t got = 0;
+	while (in >= 0 && out >= 0 && (got = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)got) != got)
+			got = -1;
+	int ok = in >= 0 && out >= 0 && got == 0;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
 int main(void)
 {
+	if (copy_binary() != 0) {
+		fprintf(stderr, "cannot copy %s into %s\n", MSKTRIAGE_BIN, bin_dir);
+		return 1;
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_only_commands_create_nothing,
 						setup, teardown),
@@ -382,5 +412,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_output, setup, teardown),
 	};
-	return cmocka_run_group_tests_name("store (e2e)", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("store (e2e)", tests, NULL, NULL);
+	unlink(bin);
+	rmdir(bin_dir);
+	return failed;
 }
