@@ -48,7 +48,10 @@
  * room the engine checks for (see engine_alloc), which is where memory
  * running short is caught and reported. */
 #define MAX_REQUEST (1024 * 1024)
-#define BLOCK_LINES 8192
+/* A block is evaluated in similarity order, so its result lines mostly wait
+ * for the lines before them: 2,048 lines keep that memory small (about
+ * 8 MB of results) for 2 % more work than 8,192 (docs/benchmarks.md). */
+#define BLOCK_LINES 2048
 
 static int read_all(FILE *f, char **out, size_t *len, char *err, size_t errsize)
 {
@@ -130,11 +133,12 @@ static void print_text(const engine *e)
  * How a batch runs. The main thread reads the input into blocks of at most
  * BLOCK_LINES lines and BLOCK_BYTES bytes; no line is ever held beyond
  * MAX_REQUEST bytes (read_line). Each block is parsed by the workers in
- * parallel, sorted by similarity_key, and evaluated by the workers, each a
- * contiguous share of that order. Meanwhile the main thread walks the block
- * in input order: as soon as a line and all lines before it are evaluated
- * it saves that line's session (--save: one transaction, in input order)
- * and prints its result line, flushing whenever it has to wait. A batch
+ * parallel, sorted by similarity_key, and evaluated by the workers, each
+ * taking contiguous chunks of that order as it is ready for more (take).
+ * Meanwhile the main thread walks the block in input order: as soon as a
+ * line and all lines before it are evaluated it saves that line's session
+ * (--save: one transaction, in input order) and prints its result line,
+ * flushing whenever it has to wait. A batch
  * killed at any point has therefore printed every session it saved, but
  * for at most the one whose line it was about to print; re-running the same
  * input with ids then refuses that one instead of storing it twice.

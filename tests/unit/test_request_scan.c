@@ -116,6 +116,7 @@ static void mutate(unsigned *seed, struct text *t)
 {
 	int kinds = 1 + rand_r(seed) % 3;
 	for (int k = 0; k < kinds && t->n > 2; k++) {
+		t->s[t->n] = '\0'; /* string searches stop at the text's end */
 		size_t at = (size_t)rand_r(seed) % t->n;
 		char c = pieces[(size_t)rand_r(seed) % (sizeof(pieces) - 1)];
 		switch (rand_r(seed) % 6) {
