@@ -22,6 +22,7 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt);
 int cli_rules(int argc, char **argv, const struct cli_options *opt);
 int cli_interview(int argc, char **argv, const struct cli_options *opt);
 int cli_resume(int argc, char **argv, const struct cli_options *opt);
+int cli_kiosk(int argc, char **argv, const struct cli_options *opt);
 int cli_report(int argc, char **argv, const struct cli_options *opt);
 int cli_sessions(int argc, char **argv, const struct cli_options *opt);
 

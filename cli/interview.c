@@ -5,21 +5,18 @@
  *   msktriage resume ID|CODE
  *
  * One loop asks the engine's next question in clinician wording and takes
- * either an answer (short forms mapped here to the canonical text, then
- * validated by the engine) or a command (why, how, back, change, skip,
- * summary, note, help, quit). Every answer goes, in this order: engine
- * validates and asserts it -> the store commits it -> the engine runs ->
- * what changed is shown -> the next question. If the store cannot take an
- * answer, the answer is kept in hand and retried or, on giving up, undone
- * in the engine so the engine and the store always agree.
+ * either an answer (short forms mapped here to the canonical text) or a
+ * command (why, how, back, change, skip, summary, note, help, quit).
+ * Keeping the engine and the store in step is the interview core's
+ * (cli/session.h): this file shows what each action changed and asks the
+ * clinician what to do when the store cannot take an answer (retry, or keep
+ * the answers in a file: the clinician's choice, never the kiosk's).
  *
  * Whatever an answer changed is shown: red flags the moment they appear
  * (with their level and the action to take), new findings, and findings or
- * answers withdrawn. Answers to questions that are no longer relevant
- * (after `change` or `back`) are withdrawn too, in the engine and the store,
- * and asked again if they become relevant again. A finding whose level stops
- * the interview ends it at once: clear instructions, then the session is
- * marked emergency_stopped with its conclusions.
+ * answers withdrawn. A finding whose level stops the interview ends it:
+ * clear instructions, then the session is marked emergency_stopped with its
+ * conclusions.
  *
  * Only commands go into the readline history, never answers, labels or
  * notes. All clinical wording comes from the rule base.
@@ -27,6 +24,7 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "cli/result.h"
+#include "cli/session.h"
 #include "cli/store.h"
 #include "cli/term.h"
 #include "db/db.h"
@@ -41,30 +39,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* A finding as it stood after a run: copies, so they outlive the run. */
-struct seen {
-	char *id;
-	char *title;
-	char *kind;
-	char *level;
-	double confidence;
-};
-
 struct iv {
 	const struct cli_options *opt;
 	struct term_out out;
 	engine *e;
 	db *d;
-	int64_t sid;
-	char code[DB_CODE_SIZE];
-	char status[24];        /* the session's status in the store */
+	session *s;             /* the interview core */
 	char *clinician;        /* author of notes and sign-off, if known */
-
-	char **order;           /* answered question ids, in answer order */
-	size_t n_order, cap_order;
-
-	struct seen *seen;      /* findings after the last run */
-	size_t n_seen;
 
 	const struct engine_question *changing; /* `change ID` under way */
 	const struct engine_question *shown;    /* last question printed */
@@ -105,92 +86,6 @@ static void lower(char *s)
 {
 	for (; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
-}
-
-static void seen_free(struct iv *v)
-{
-	for (size_t i = 0; i < v->n_seen; i++) {
-		free(v->seen[i].id);
-		free(v->seen[i].title);
-		free(v->seen[i].kind);
-		free(v->seen[i].level);
-	}
-	free(v->seen);
-	v->seen = NULL;
-	v->n_seen = 0;
-}
-
-/* Take a copy of the present findings; returns the old copy in *old. */
-static int seen_take(struct iv *v, struct seen **old, size_t *n_old)
-{
-	size_t n = engine_finding_count(v->e);
-	struct seen *s = calloc(n ? n : 1, sizeof(*s));
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct engine_finding *f = engine_finding_at(v->e, i);
-		s[i].id = strdup(f->id);
-		s[i].title = strdup(f->title);
-		s[i].kind = strdup(f->kind);
-		s[i].level = strdup(f->level);
-		s[i].confidence = f->confidence;
-	}
-	*old = v->seen;
-	*n_old = v->n_seen;
-	v->seen = s;
-	v->n_seen = n;
-	return 0;
-}
-
-static void seen_array_free(struct seen *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(s[i].id);
-		free(s[i].title);
-		free(s[i].kind);
-		free(s[i].level);
-	}
-	free(s);
-}
-
-static const struct seen *seen_find(const struct seen *s, size_t n,
-				    const char *id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i].id && strcmp(s[i].id, id) == 0)
-			return &s[i];
-	return NULL;
-}
-
-static int order_add(struct iv *v, const char *id)
-{
-	for (size_t i = 0; i < v->n_order; i++)
-		if (strcmp(v->order[i], id) == 0)
-			return 0;
-	if (v->n_order == v->cap_order) {
-		size_t cap = v->cap_order ? v->cap_order * 2 : 64;
-		char **p = realloc(v->order, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		v->order = p;
-		v->cap_order = cap;
-	}
-	if (!(v->order[v->n_order] = strdup(id)))
-		return -1;
-	v->n_order++;
-	return 0;
-}
-
-static void order_remove(struct iv *v, const char *id)
-{
-	for (size_t i = 0; i < v->n_order; i++)
-		if (strcmp(v->order[i], id) == 0) {
-			free(v->order[i]);
-			memmove(&v->order[i], &v->order[i + 1],
-				(v->n_order - i - 1) * sizeof(*v->order));
-			v->n_order--;
-			return;
-		}
 }
 
 /* A stop by a finding whose level ends the interview is an emergency stop
@@ -289,30 +184,36 @@ static void announce_red_flag(struct iv *v, const struct engine_finding *f)
 }
 
 /*
- * Show what the last change did: findings and answers withdrawn, new red
- * flags and new findings. old is the copy from before.
+ * Show what the last action did (the core's delta): answers and findings
+ * withdrawn, new red flags and new findings.
  */
-static void show_changes(struct iv *v, struct seen *old, size_t n_old,
-			 char **gone, size_t n_gone)
+static void show_changes(struct iv *v)
 {
-	for (size_t i = 0; i < n_gone; i++)
+	const struct session_delta *d = session_delta(v->s);
+	for (size_t i = 0; i < d->n_answers_withdrawn; i++)
 		SAY(v, "%swithdrawn:%s the answer to '%s' (no longer asked)\n",
 		    term_sgr(&v->out, TERM_YELLOW), term_sgr(&v->out, TERM_RESET),
-		    gone[i]);
+		    d->answers_withdrawn[i]);
+	for (size_t i = 0; i < d->n_store_kept; i++)
+		SAY(v, "%swarning:%s the store still holds the answer to '%s'\n",
+		    term_sgr(&v->out, TERM_YELLOW), term_sgr(&v->out, TERM_RESET),
+		    d->store_kept[i]);
 	/* Scope findings say whether the tool applies (or that nothing else
 	 * was found); they are shown at the end and by a stop, not narrated
 	 * as they come and go. */
 	char line[512];
-	for (size_t i = 0; i < n_old; i++)
-		if (strcmp(old[i].kind, "scope") != 0 &&
-		    !seen_find(v->seen, v->n_seen, old[i].id)) {
-			snprintf(line, sizeof(line), "withdrawn: %s [%s]",
-				 old[i].title, old[i].id);
-			term_wrap(&v->out, 0, 2, TERM_YELLOW, line);
-		}
-	for (size_t i = 0; i < engine_finding_count(v->e); i++) {
-		const struct engine_finding *f = engine_finding_at(v->e, i);
-		if (seen_find(old, n_old, f->id) || strcmp(f->kind, "scope") == 0)
+	for (size_t i = 0; i < d->n_withdrawn; i++) {
+		const struct engine_finding *f =
+			engine_finding_def_find(v->e, d->withdrawn[i]);
+		if (f && strcmp(f->kind, "scope") == 0)
+			continue;
+		snprintf(line, sizeof(line), "withdrawn: %s [%s]",
+			 f ? f->title : d->withdrawn[i], d->withdrawn[i]);
+		term_wrap(&v->out, 0, 2, TERM_YELLOW, line);
+	}
+	for (size_t i = 0; i < d->n_found; i++) {
+		const struct engine_finding *f = engine_finding_find(v->e, d->found[i]);
+		if (!f || strcmp(f->kind, "scope") == 0)
 			continue;
 		if (strcmp(f->kind, "red_flag") == 0) {
 			announce_red_flag(v, f);
@@ -344,111 +245,28 @@ static void show_stop(struct iv *v, const char *stop)
 	    term_sgr(&v->out, TERM_RED), term_sgr(&v->out, TERM_RESET));
 }
 
-/* ------------------------------------------------------------ the engine */
+/* ------------------------------------------------------------ the core */
 
-static enum outcome run(struct iv *v)
+/* A failure of the core that ends the interview. */
+static enum outcome failed(struct iv *v)
 {
-	if (engine_run(v->e) == 0)
-		return GO_ON;
-	fprintf(stderr, "msktriage: %s\n", engine_errmsg(v->e));
+	fprintf(stderr, "msktriage: %s\n", session_errmsg(v->s));
 	fprintf(stderr, "msktriage: the answers so far are saved; resume with "
-		"'msktriage resume %s'\n", v->code);
+		"'msktriage resume %s'\n", session_code(v->s));
 	return FAILED;
 }
 
 /* Ask whether to retry a store write that failed. */
-static bool store_retry(struct iv *v, const char *what)
+static bool store_retry(struct iv *v, const char *what, const char *why)
 {
 	int code = db_errcode(v->d);
 	SAY(v, "%scannot save %s: %s%s\n", term_sgr(&v->out, TERM_YELLOW), what,
-	    db_errmsg(v->d), term_sgr(&v->out, TERM_RESET));
+	    why, term_sgr(&v->out, TERM_RESET));
 	/* Another interview has the session now, or it refuses the change:
 	 * trying again cannot help. */
 	if (code == DB_EHELD || code == DB_EINVAL)
 		return false;
 	return term_input_confirm("retry? [Y/n] ", true, false);
-}
-
-/*
- * Before the first change to a resumed session that was finished: take it
- * back to in progress. Until then, looking at a finished session and
- * leaving keeps its status. False (said why) if the store refused.
- */
-static bool reopen(struct iv *v)
-{
-	if (strcmp(v->status, "in_progress") == 0)
-		return true;
-	while (db_session_resume(v->d, v->sid, "clinician") != DB_OK)
-		if (!store_retry(v, "the change"))
-			return false;
-	snprintf(v->status, sizeof(v->status), "in_progress");
-	return true;
-}
-
-/*
- * Withdraw answers to questions that are no longer relevant, in the engine
- * and the store, until none is left; their ids go to *gone (caller frees).
- */
-static enum outcome withdraw_irrelevant(struct iv *v, char ***gone,
-					size_t *n_gone)
-{
-	bool again = true;
-	while (again) {
-		again = false;
-		for (size_t i = 0; i < v->n_order; i++) {
-			const char *id = v->order[i];
-			if (engine_question_is_relevant(v->e, id))
-				continue;
-			char *copy = strdup(id);
-			char **g = copy ? realloc(*gone, (*n_gone + 1) * sizeof(**gone))
-					: NULL;
-			if (!g) {
-				free(copy);
-				fprintf(stderr, "msktriage: out of memory\n");
-				return FAILED;
-			}
-			*gone = g;
-			(*gone)[(*n_gone)++] = copy;
-			if (!reopen(v) ||
-			    db_answer_remove(v->d, v->sid, copy) != DB_OK)
-				SAY(v, "%swarning:%s the store still holds the answer "
-				    "to '%s': %s\n", term_sgr(&v->out, TERM_YELLOW),
-				    term_sgr(&v->out, TERM_RESET), copy,
-				    db_errmsg(v->d));
-			engine_answer_clear(v->e, copy);
-			order_remove(v, copy);
-			again = true;
-			break;
-		}
-		if (again && run(v) != GO_ON)
-			return FAILED;
-	}
-	return GO_ON;
-}
-
-/* After the answers changed: run, withdraw, show what changed. */
-static enum outcome settle(struct iv *v)
-{
-	char **gone = NULL;
-	size_t n_gone = 0;
-	struct seen *old = NULL;
-	size_t n_old = 0;
-	enum outcome r = run(v);
-	if (r == GO_ON)
-		r = withdraw_irrelevant(v, &gone, &n_gone);
-	if (r == GO_ON) {
-		if (seen_take(v, &old, &n_old) != 0) {
-			fprintf(stderr, "msktriage: out of memory\n");
-			r = FAILED;
-		} else {
-			show_changes(v, old, n_old, gone, n_gone);
-			seen_array_free(old, n_old);
-		}
-	}
-	for (size_t i = 0; i < n_gone; i++)
-		free(gone[i]);
-	free(gone);
-	return r;
 }
 
 /*
@@ -545,29 +363,48 @@ static FILE *ask_file(struct iv *v, const char *def, char **path,
 	return f;
 }
 
+/* The JSON value of a canonical answer text to q (as cli_answer_json). */
+static json_t *answer_value(const struct engine_question *q, const char *text)
+{
+	if (strcmp(text, "skip") == 0)
+		return json_string("skip");
+	switch (q->type) {
+	case ENGINE_TYPE_INTEGER:
+	case ENGINE_TYPE_SCALE:
+		return json_integer(strtoll(text, NULL, 10));
+	case ENGINE_TYPE_NUMBER:
+		return json_real(strtod(text, NULL));
+	default:
+		return json_string(text);
+	}
+}
+
 /*
- * The store would not take an answer: offer to keep every answer the
- * engine holds, the refused one included, in a file that names the
- * session, for `msktriage resume --answers FILE` to put back into it once
- * the store works. Like every export it is recorded in the audit trail
- * first, and not written if that cannot be done: the answers before the
- * refused one are in the store already, so at most that one is lost, and
- * resuming asks it again.
+ * The store would not take the answer text to q: offer to keep every
+ * answer the engine holds, the refused one included, in a file that names
+ * the session, for `msktriage resume --answers FILE` to put back into it
+ * once the store works. Like every export it is recorded in the audit
+ * trail first, and not written if that cannot be done: the answers before
+ * the refused one are in the store already, so at most that one is lost,
+ * and resuming asks it again. The clinician's only: a kiosk never offers a
+ * file.
  */
-static void save_elsewhere(struct iv *v)
+static void save_elsewhere(struct iv *v, const struct engine_question *q,
+			   const char *text)
 {
 	if (!term_input_confirm("save the answers so far to a file instead? "
 				"[y/N] ", false, false))
 		return;
 	char def[64], *path = NULL;
-	snprintf(def, sizeof(def), "msktriage-%s-answers.json", v->code);
+	snprintf(def, sizeof(def), "msktriage-%s-answers.json", session_code(v->s));
 	bool created;
 	FILE *f = ask_file(v, def, &path, &created);
 	if (!f)
 		return;
-	while (db_audit_add(v->d, v->sid, "answers_exported", NULL,
+	while (db_audit_add(v->d, session_id(v->s), "answers_exported", NULL,
 			    "recovery file") != DB_OK)
-		if (!store_retry(v, "the record of this export")) {
+		if (!store_retry(v, "the record of this export",
+				 db_errmsg(v->d))) {
 			SAY(v, "no file written: an export the audit trail cannot "
 			    "record is not made; the answers saved so far stay "
 			    "in the store\n");
@@ -581,8 +418,10 @@ static void save_elsewhere(struct iv *v)
 		if (engine_answer_text(v->e, id))
 			json_object_set_new(answers, id, cli_answer_json(v->e, id));
 	}
-	json_t *req = json_pack("{s:s, s:o}", "session", v->code, "answers",
-				answers);
+	if (answers)
+		json_object_set_new(answers, q->id, answer_value(q, text));
+	json_t *req = json_pack("{s:s, s:o}", "session", session_code(v->s),
+				"answers", answers);
 	int rc = req && cli_file_begin(f) == 0
 		? json_dumpf(req, f, JSON_INDENT(2) | CLI_JSON_REAL) : -1;
 	json_decref(req);
@@ -600,55 +439,38 @@ static void save_elsewhere(struct iv *v)
 	free(path);
 }
 
-/* Give q the answer text (canonical), through the engine and the store. */
+/* Give q the answer text (canonical), through the core. */
 static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 				const char *text)
 {
-	const char *held = engine_answer_text(v->e, q->id);
-	char *before = held ? strdup(held) : NULL;
-	enum outcome r = GO_ON;
-
-	if (held && !before) {
-		fprintf(stderr, "msktriage: out of memory\n");
-		return FAILED;
-	}
-	if (engine_answer_set_text(v->e, q->id, text) != 0) {
-		SAY(v, "%s%s%s\n", term_sgr(&v->out, TERM_YELLOW),
-		    engine_errmsg(v->e), term_sgr(&v->out, TERM_RESET));
-		goto out_free;
-	}
 	char what[128];
 	snprintf(what, sizeof(what), "the answer to '%s'", q->id);
-	bool open = reopen(v);
-	while (!open || db_answer_put(v->d, v->sid, q->id,
-				      engine_answer_text(v->e, q->id)) != DB_OK) {
-		if (open && store_retry(v, what))
+	for (;;) {
+		int rc = session_answer(v->s, q->id, text);
+		if (rc == SESSION_OK)
+			break;
+		if (rc == SESSION_EINVAL) {
+			SAY(v, "%s%s%s\n", term_sgr(&v->out, TERM_YELLOW),
+			    session_errmsg(v->s), term_sgr(&v->out, TERM_RESET));
+			return GO_ON;
+		}
+		if (rc != SESSION_ESTORE)
+			return failed(v);
+		if (store_retry(v, what, session_errmsg(v->s)))
 			continue;
-		save_elsewhere(v);
-		/* Given up: the engine goes back to what the store holds. */
-		if (before)
-			engine_answer_set_text(v->e, q->id, before);
-		else
-			engine_answer_clear(v->e, q->id);
+		save_elsewhere(v, q, text);
 		SAY(v, "the answer to '%s' was not kept; it is asked again "
 		    "(or 'quit': everything saved so far stays saved)\n", q->id);
-		r = run(v);
-		goto out_free;
+		return GO_ON;
 	}
-	if (order_add(v, q->id) != 0) {
-		fprintf(stderr, "msktriage: out of memory\n");
-		r = FAILED;
-		goto out_free;
-	}
+	const struct session_delta *d = session_delta(v->s);
 	if (v->changing == q) {
-		SAY(v, "changed '%s'%s%s to %s\n", q->id, before ? " from " : "",
-		    before ? before : "", engine_answer_text(v->e, q->id));
+		SAY(v, "changed '%s'%s%s to %s\n", q->id, d->before ? " from " : "",
+		    d->before ? d->before : "", engine_answer_text(v->e, q->id));
 		v->changing = NULL;
 	}
-	r = settle(v);
-out_free:
-	free(before);
-	return r;
+	show_changes(v);
+	return GO_ON;
 }
 
 /* -------------------------------------------------------------- commands */
@@ -791,49 +613,40 @@ static void cmd_summary(struct iv *v, unsigned show)
 	SAY(v, "\n");
 	cli_conclusions_print(&v->out, c, v->e, show);
 	SAY(v, "(%zu answers so far; session %s)\n", engine_answer_count(v->e),
-	    v->code);
+	    session_code(v->s));
 	json_decref(c);
 }
 
 static enum outcome cmd_back(struct iv *v)
 {
 	v->changing = NULL;
-	if (v->n_order == 0) {
+	size_t n = session_answered_count(v->s);
+	if (n == 0) {
 		SAY(v, "nothing to go back to\n");
 		return GO_ON;
 	}
-	char *id = strdup(v->order[v->n_order - 1]);
-	const char *held = engine_answer_text(v->e, id);
-	char *before = held ? strdup(held) : NULL;
-	enum outcome r = GO_ON;
-	if (!id || (held && !before)) {
-		fprintf(stderr, "msktriage: out of memory\n");
-		r = FAILED;
-		goto out_free;
-	}
 	char what[128];
-	snprintf(what, sizeof(what), "going back from '%s'", id);
-	if (!reopen(v))
-		goto out_free;
-	while (db_answer_remove(v->d, v->sid, id) != DB_OK)
-		if (!store_retry(v, what))
-			goto out_free;
-	engine_answer_clear(v->e, id);
-	order_remove(v, id);
-	SAY(v, "back to '%s' (it was %s)\n", id, before ? before : "unanswered");
-	r = settle(v);
-out_free:
-	free(id);
-	free(before);
-	return r;
+	snprintf(what, sizeof(what), "going back from '%s'",
+		 session_answered_at(v->s, n - 1));
+	int rc;
+	while ((rc = session_back(v->s)) == SESSION_ESTORE)
+		if (!store_retry(v, what, session_errmsg(v->s)))
+			return GO_ON;
+	if (rc != SESSION_OK)
+		return failed(v);
+	const struct session_delta *d = session_delta(v->s);
+	SAY(v, "back to '%s' (it was %s)\n", d->question,
+	    d->before ? d->before : "unanswered");
+	show_changes(v);
+	return GO_ON;
 }
 
 static void cmd_change(struct iv *v, const char *arg)
 {
 	if (!*arg) {
 		SAY(v, "usage: change ID, one of the questions answered so far:");
-		for (size_t i = 0; i < v->n_order; i++)
-			SAY(v, " %s", v->order[i]);
+		for (size_t i = 0; i < session_answered_count(v->s); i++)
+			SAY(v, " %s", session_answered_at(v->s, i));
 		SAY(v, "\n");
 		return;
 	}
@@ -856,8 +669,8 @@ static void cmd_note(struct iv *v, const char *text)
 		SAY(v, "usage: note TEXT\n");
 		return;
 	}
-	while (db_note_add(v->d, v->sid, v->clinician, text) != DB_OK)
-		if (!store_retry(v, "the note")) {
+	while (db_note_add(v->d, session_id(v->s), v->clinician, text) != DB_OK)
+		if (!store_retry(v, "the note", db_errmsg(v->d))) {
 			SAY(v, "the note was not saved\n");
 			return;
 		}
@@ -900,8 +713,8 @@ static const char *const *complete(void *ctx, const char *line, int start)
 	while (*line == ' ')
 		line++;
 	if (strncmp(line, "change ", 7) == 0) {
-		for (size_t i = 0; i < v->n_order; i++)
-			cands_push(v, &n, v->order[i]);
+		for (size_t i = 0; i < session_answered_count(v->s); i++)
+			cands_push(v, &n, session_answered_at(v->s, i));
 	} else if (strncmp(line, "how ", 4) == 0) {
 		for (size_t i = 0; i < engine_finding_count(v->e); i++)
 			cands_push(v, &n, engine_finding_at(v->e, i)->id);
@@ -1072,8 +885,8 @@ static void sign_off(struct iv *v)
 			break;
 		}
 		int rc;
-		while ((rc = db_session_signoff(v->d, v->sid, name)) != DB_OK)
-			if (!store_retry(v, "the sign-off"))
+		while ((rc = db_session_signoff(v->d, session_id(v->s), name)) != DB_OK)
+			if (!store_retry(v, "the sign-off", db_errmsg(v->d)))
 				break;
 		if (rc == DB_OK)
 			SAY(v, "%ssigned off by %s%s\n",
@@ -1095,12 +908,12 @@ static void sign_off_and_report(struct iv *v)
 	if (!term_input_confirm("write a plain-text report? [y/N] ", false, false))
 		return;
 	char def[64], *path = NULL;
-	snprintf(def, sizeof(def), "msktriage-%s.txt", v->code);
+	snprintf(def, sizeof(def), "msktriage-%s.txt", session_code(v->s));
 	char err[512];
 	bool created;
 	FILE *f = ask_file(v, def, &path, &created);
 	/* An export that cannot be audited is not written. */
-	if (f && db_audit_add(v->d, v->sid, "report_exported", NULL, "text")
+	if (f && db_audit_add(v->d, session_id(v->s), "report_exported", NULL, "text")
 		 != DB_OK) {
 		SAY(v, "no report written: its export cannot be recorded in the "
 		    "audit trail: %s\n", db_errmsg(v->d));
@@ -1109,7 +922,7 @@ static void sign_off_and_report(struct iv *v)
 	}
 	if (f) {
 		int rc = cli_file_begin(f) == 0
-			 ? cli_report_text(f, v->d, v->sid, v->e, err, sizeof(err))
+			 ? cli_report_text(f, v->d, session_id(v->s), v->e, err, sizeof(err))
 			 : (snprintf(err, sizeof(err), "%s", strerror(errno)), -1);
 		if (fclose(f) != 0 && rc == 0) {
 			snprintf(err, sizeof(err), "%s", strerror(errno));
@@ -1123,53 +936,44 @@ static void sign_off_and_report(struct iv *v)
 	free(path);
 }
 
-/* The end: conclusions kept, summary, sign-off, report. */
+/* The end: conclusions kept, summary, sign-off, report. A finished
+ * session resumed and left without a change keeps its status and its
+ * conclusions. */
 static enum outcome finish(struct iv *v, bool emergency)
 {
 	const char *status = emergency ? "emergency_stopped" : "complete";
-	json_t *c = cli_result_json(v->e);
-	char *text = c ? json_dumps(c, JSON_COMPACT | CLI_JSON_REAL) : NULL;
-	enum outcome r = GO_ON;
-	if (!text) {
-		fprintf(stderr, "msktriage: out of memory\n");
-		r = FAILED;
-		goto out_free;
-	}
-	/* A finished session resumed and left without a change keeps its
-	 * status and its conclusions. */
-	bool unchanged = strcmp(v->status, "complete") == 0 ||
-			 strcmp(v->status, "emergency_stopped") == 0;
+	const char *now = session_status(v->s);
+	bool unchanged = strcmp(now, "complete") == 0 ||
+			 strcmp(now, "emergency_stopped") == 0;
+	int rc = SESSION_OK;
 	if (unchanged)
-		status = v->status;
-	else if (!reopen(v)) {
-		r = FAILED;
-		goto out_free;
-	}
+		status = now;
 	while (!unchanged &&
-	       db_session_finish(v->d, v->sid, status, engine_level(v->e)->id,
-				 text) != DB_OK) {
-		if (!store_retry(v, "the conclusions")) {
+	       (rc = session_finish(v->s, status)) == SESSION_ESTORE) {
+		if (!store_retry(v, "the conclusions", session_errmsg(v->s))) {
 			SAY(v, "the conclusions were not saved; the answers are: "
-			    "resume with 'msktriage resume %s'\n", v->code);
-			r = FAILED;
-			goto out_free;
+			    "resume with 'msktriage resume %s'\n", session_code(v->s));
+			return FAILED;
 		}
 	}
+	json_t *c = rc == SESSION_OK ? cli_result_json(v->e) : NULL;
+	if (!c) {
+		fprintf(stderr, "msktriage: %s\n", rc == SESSION_OK
+			? "out of memory" : session_errmsg(v->s));
+		return FAILED;
+	}
 	SAY(v, "\n%s== Summary of session %s ==%s\n", term_sgr(&v->out, TERM_BOLD),
-	    v->code, term_sgr(&v->out, TERM_RESET));
+	    session_code(v->s), term_sgr(&v->out, TERM_RESET));
 	cli_conclusions_print(&v->out, c, v->e,
 			      CLI_SHOW_RECOMMENDATIONS | CLI_SHOW_SAFETY_NET);
 	if (unchanged)
-		SAY(v, "\nsession %s unchanged: %s\n", v->code, status);
+		SAY(v, "\nsession %s unchanged: %s\n", session_code(v->s), status);
 	else
-		SAY(v, "\nsession %s saved as %s\n", v->code, status);
-	snprintf(v->status, sizeof(v->status), "%s", status);
+		SAY(v, "\nsession %s saved as %s\n", session_code(v->s), status);
 	sign_off_and_report(v);
-	SAY(v, "\nsession %s: %s. Goodbye.\n", v->code, status);
-out_free:
-	free(text);
+	SAY(v, "\nsession %s: %s. Goodbye.\n", session_code(v->s), status);
 	json_decref(c);
-	return r;
+	return GO_ON;
 }
 
 static enum outcome interview_loop(struct iv *v, bool resumed)
@@ -1205,7 +1009,8 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 				show_question(v, q);
 			snprintf(prompt, sizeof(prompt), "%s> ", q->id);
 		} else {
-			if (v->shown != NULL || v->n_order == 0 || resumed) {
+			if (v->shown != NULL || session_answered_count(v->s) == 0 ||
+			    resumed) {
 				const char *s = engine_stop_reason(v->e);
 				const struct engine_finding *f =
 					s ? engine_finding_find(v->e, s) : NULL;
@@ -1260,10 +1065,10 @@ static int iv_open(struct iv *v, const struct cli_options *opt)
 	term_out_init(&v->out, stdout);
 	if (!(v->e = cli_engine_open(opt)))
 		return -1;
-	engine_mode_set(v->e, ENGINE_MODE_CLINICIAN);
 	if (!(v->d = cli_store_open(opt, "clinician")))
 		return -1;
-	if (term_input_open() != 0) {
+	if (!(v->s = session_new(v->e, v->d, SESSION_CLINICIAN)) ||
+	    term_input_open() != 0) {
 		fprintf(stderr, "msktriage: out of memory\n");
 		return -1;
 	}
@@ -1274,10 +1079,7 @@ static int iv_open(struct iv *v, const struct cli_options *opt)
 static void iv_close(struct iv *v)
 {
 	term_input_close();
-	for (size_t i = 0; i < v->n_order; i++)
-		free(v->order[i]);
-	free(v->order);
-	seen_free(v);
+	session_free(v->s);
 	free(v->cands);
 	free(v->clinician);
 	db_close(v->d);
@@ -1287,17 +1089,19 @@ static void iv_close(struct iv *v)
 
 static int exit_status(struct iv *v, enum outcome r)
 {
+	const char *status = session_status(v->s);
 	if ((r == QUIT || r == INPUT_ENDED) &&
-	    strcmp(v->status, "in_progress") != 0) {
+	    strcmp(status, "in_progress") != 0) {
 		SAY(v, "\n%ssession %s left unchanged (%s).%s\n",
-		    term_sgr(&v->out, TERM_GREEN), v->code, v->status,
+		    term_sgr(&v->out, TERM_GREEN), session_code(v->s), status,
 		    term_sgr(&v->out, TERM_RESET));
 		if (r == INPUT_ENDED)
 			fprintf(stderr, "msktriage: input ended\n");
 	} else if (r == QUIT || r == INPUT_ENDED) {
 		SAY(v, "\n%ssession %s saved (in progress).%s Continue with: "
-		    "msktriage resume %s\n", term_sgr(&v->out, TERM_GREEN), v->code,
-		    term_sgr(&v->out, TERM_RESET), v->code);
+		    "msktriage resume %s\n", term_sgr(&v->out, TERM_GREEN),
+		    session_code(v->s), term_sgr(&v->out, TERM_RESET),
+		    session_code(v->s));
 		if (r == INPUT_ENDED)
 			fprintf(stderr, "msktriage: input ended before the interview "
 				"was complete\n");
@@ -1368,29 +1172,20 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 			goto out_free;
 		}
 	}
-	if (engine_run(v.e) != 0) {
-		fprintf(stderr, "msktriage: %s\n", engine_errmsg(v.e));
-		goto out_free;
-	}
 	struct db_session_new s = {
 		.mode = "clinician",
-		.rulebase_sha256 = engine_rulebase_sha256(v.e),
 		.program_version = cli_version,
 		.patient_label = label,
 		.clinician = clinician,
 	};
-	if (db_session_create(v.d, &s, &v.sid, v.code) != DB_OK) {
+	if (session_start(v.s, &s) != SESSION_OK) {
 		fprintf(stderr, "msktriage: cannot start a session: %s\n",
-			db_errmsg(v.d));
-		goto out_free;
-	}
-	snprintf(v.status, sizeof(v.status), "in_progress");
-	if (db_lease_take(v.d, v.sid, false, NULL) != DB_OK) {
-		fprintf(stderr, "msktriage: %s\n", db_errmsg(v.d));
+			session_errmsg(v.s));
 		goto out_free;
 	}
 	SAY(&v, "session %s%s%s started. Type 'help' for commands.\n",
-	    term_sgr(&v.out, TERM_BOLD), v.code, term_sgr(&v.out, TERM_RESET));
+	    term_sgr(&v.out, TERM_BOLD), session_code(v.s),
+	    term_sgr(&v.out, TERM_RESET));
 	enum outcome r = interview_loop(&v, false);
 	status = exit_status(&v, r);
 out_free:
@@ -1401,40 +1196,14 @@ out_free:
 
 /* ---------------------------------------------------------------- resume */
 
-struct replay {
-	struct iv *v;
-	char **bad;
-	size_t n_bad;
-};
-
-static int replay_answer(const char *question, const char *value, void *ctx)
-{
-	struct replay *rp = ctx;
-	struct iv *v = rp->v;
-	if (engine_answer_set_text(v->e, question, value) == 0)
-		return order_add(v, question);
-	SAY(v, "%swarning:%s the stored answer to '%.64s' no longer fits the "
-	    "rule base (%s); it will be asked again\n",
-	    term_sgr(&v->out, TERM_YELLOW), term_sgr(&v->out, TERM_RESET),
-	    question, engine_errmsg(v->e));
-	char **b = realloc(rp->bad, (rp->n_bad + 1) * sizeof(*b));
-	if (!b)
-		return -1;
-	rp->bad = b;
-	if (!(b[rp->n_bad] = strdup(question)))
-		return -1;
-	rp->n_bad++;
-	return 0;
-}
-
 /*
  * Another interview holds the session: say who, and offer to take a stale
  * lease over. True if this interview holds the lease now.
  */
-static bool take_lease(struct iv *v)
+static bool take_lease(struct iv *v, int64_t sid)
 {
 	struct db_lease h;
-	int rc = db_lease_take(v->d, v->sid, false, &h);
+	int rc = db_lease_take(v->d, sid, false, &h);
 	if (rc == DB_OK)
 		return true;
 	fprintf(stderr, "msktriage: %s\n", db_errmsg(v->d));
@@ -1455,7 +1224,7 @@ static bool take_lease(struct iv *v)
 	    "minutes.\n", DB_LEASE_IDLE_LIMIT / 60);
 	if (!term_input_confirm("take the session over? [y/N] ", false, false))
 		return false;
-	if (db_lease_take(v->d, v->sid, true, &h) != DB_OK) {
+	if (db_lease_take(v->d, sid, true, &h) != DB_OK) {
 		fprintf(stderr, "msktriage: %s\n", db_errmsg(v->d));
 		return false;
 	}
@@ -1483,9 +1252,9 @@ static json_t *answers_file_read(const char *path, const char **code)
 }
 
 /*
- * Put the answers of a saved answers file back into its session, as new
- * revisions of those answers; all or nothing is validated first. Returns
- * the exit status.
+ * Put the answers of a saved answers file back into its session (resumed
+ * in v), as new revisions of those answers; all of them are validated
+ * first. Returns the exit status.
  */
 static int restore_answers(struct iv *v, const char *path, json_t *answers)
 {
@@ -1497,11 +1266,13 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
 		fprintf(stderr, "msktriage: %s; nothing was restored\n", err);
 		return 2;
 	}
-	if (!reopen(v))
+	if (session_reopen(v->s) != SESSION_OK) {
+		fprintf(stderr, "msktriage: %s\n", session_errmsg(v->s));
 		return 1;
+	}
 	json_object_foreach(answers, id, value) {
-		if (db_answer_put(v->d, v->sid, id, engine_answer_text(v->e, id))
-		    != DB_OK) {
+		if (db_answer_put(v->d, session_id(v->s), id,
+				  engine_answer_text(v->e, id)) != DB_OK) {
 			fprintf(stderr, "msktriage: %s\nmsktriage: %zu of %zu answers "
 				"restored; run the same command again for the "
 				"rest\n", db_errmsg(v->d), n, total);
@@ -1513,14 +1284,14 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
 		fprintf(stderr, "msktriage: %s\n", engine_errmsg(v->e));
 		return 1;
 	}
-	if (cli_store_conclusions(v->d, v->sid, v->e) != DB_OK) {
+	if (cli_store_conclusions(v->d, session_id(v->s), v->e) != DB_OK) {
 		fprintf(stderr, "msktriage: the answers are restored, the "
 			"conclusions not: %s\n", db_errmsg(v->d));
 		return 1;
 	}
 	printf("%zu answers from '%s' restored to session %s (%s); continue "
-	       "with 'msktriage resume %s'\n", n, path, v->code,
-	       cli_session_status(v->e), v->code);
+	       "with 'msktriage resume %s'\n", n, path, session_code(v->s),
+	       cli_session_status(v->e), session_code(v->s));
 	return 0;
 }
 
@@ -1552,7 +1323,7 @@ static int addendum_prompt(struct iv *v, const struct db_session *s)
 		const char *by = *trim(author) ? trim(author) : s->signed_off_by;
 		int rc;
 		while ((rc = db_addendum_add(v->d, s->id, by, trim(text))) != DB_OK)
-			if (!store_retry(v, "the addendum"))
+			if (!store_retry(v, "the addendum", db_errmsg(v->d)))
 				break;
 		if (rc == DB_OK)
 			SAY(v, "addendum by %s added to session %s\n", by, s->code);
@@ -1568,7 +1339,6 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	const char *which = NULL, *answers_path = NULL, *file_code = NULL;
 	struct iv v;
 	struct db_session *s = NULL;
-	struct replay rp = { .v = &v };
 	json_t *file = NULL;
 	int status = 1;
 	bool opened = false;
@@ -1617,9 +1387,6 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		}
 		db_session_free(fs);
 	}
-	v.sid = s->id;
-	memcpy(v.code, s->code, sizeof(v.code));
-	snprintf(v.status, sizeof(v.status), "%s", s->status);
 	if (s->signed_off_by && (file || !term_input_is_tty())) {
 		fprintf(stderr, "msktriage: session %s has been signed off by %s and "
 			"can no longer change; add an addendum with 'msktriage "
@@ -1634,14 +1401,16 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	}
 	if (s->clinician && !(v.clinician = strdup(s->clinician)))
 		goto out_free;
-	if (!take_lease(&v))
+	if (!take_lease(&v, s->id))
 		goto out_free;
+	rc = session_resume(v.s, s->id);
+	if (rc != SESSION_OK) {
+		fprintf(stderr, "msktriage: cannot resume: %s\n",
+			session_errmsg(v.s));
+		status = rc == SESSION_EINVAL ? 2 : 1;
+		goto out_free;
+	}
 	if (file) {
-		if (db_answers_load(v.d, v.sid, replay_answer, &rp) != DB_OK) {
-			fprintf(stderr, "msktriage: cannot read the answers: %s\n",
-				db_errmsg(v.d));
-			goto out_free;
-		}
 		status = restore_answers(&v, answers_path,
 					 json_object_get(file, "answers"));
 		goto out_free;
@@ -1654,26 +1423,18 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 		SAY(&v, "%swarning:%s session %s was started on another rule base "
 		    "(sha256 %.12s..., now %.12s...); its conclusions may differ\n",
 		    term_sgr(&v.out, TERM_YELLOW), term_sgr(&v.out, TERM_RESET),
-		    v.code, s->rulebase_sha256 ? s->rulebase_sha256 : "unknown",
+		    session_code(v.s), s->rulebase_sha256 ? s->rulebase_sha256
+							  : "unknown",
 		    engine_rulebase_sha256(v.e));
-	if (db_answers_load(v.d, v.sid, replay_answer, &rp) != DB_OK) {
-		fprintf(stderr, "msktriage: cannot read the answers: %s\n",
-			db_errmsg(v.d));
-		goto out_free;
+	for (size_t i = 0; i < session_dropped_count(v.s); i++) {
+		const struct session_dropped *b = session_dropped_at(v.s, i);
+		SAY(&v, "%swarning:%s the stored answer to '%.64s' no longer fits "
+		    "the rule base (%s); it will be asked again\n",
+		    term_sgr(&v.out, TERM_YELLOW), term_sgr(&v.out, TERM_RESET),
+		    b->question, b->why);
 	}
-	for (size_t i = 0; i < rp.n_bad; i++)
-		if (!reopen(&v) || db_answer_remove(v.d, v.sid, rp.bad[i]) != DB_OK)
-			SAY(&v, "warning: %s\n", db_errmsg(v.d));
-	if (engine_run(v.e) != 0) {
-		fprintf(stderr, "msktriage: %s\n", engine_errmsg(v.e));
-		goto out_free;
-	}
-	struct seen *none = NULL;
-	size_t n_none = 0;
-	if (seen_take(&v, &none, &n_none) != 0)
-		goto out_free;
 	SAY(&v, "session %s%s%s resumed%s%s, %zu answers so far. Type 'help' "
-	    "for commands.\n", term_sgr(&v.out, TERM_BOLD), v.code,
+	    "for commands.\n", term_sgr(&v.out, TERM_BOLD), session_code(v.s),
 	    term_sgr(&v.out, TERM_RESET), s->patient_label ? ": " : "",
 	    s->patient_label ? s->patient_label : "", engine_answer_count(v.e));
 	for (size_t i = 0; i < engine_finding_count(v.e); i++) {
@@ -1684,9 +1445,6 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	enum outcome r = interview_loop(&v, true);
 	status = exit_status(&v, r);
 out_free:
-	for (size_t i = 0; i < rp.n_bad; i++)
-		free(rp.bad[i]);
-	free(rp.bad);
 	json_decref(file);
 	db_session_free(s);
 	if (opened)

@@ -27,6 +27,7 @@ static const char usage[] =
 	"  sessions   list, show, resume or delete stored sessions\n"
 	"  interview  interview a patient at the terminal (the default command)\n"
 	"  resume     go on with an interrupted interview (resume ID|CODE)\n"
+	"  kiosk      the patient self-check on a shared terminal\n"
 	"  report     write a session as a report (report ID|CODE --format text)\n"
 	"\n"
 	"Options:\n"
@@ -88,6 +89,7 @@ int main(int argc, char **argv)
 		{ "interview", cli_interview, true },
 		{ "resume", cli_resume, false },
 		{ "report", cli_report, false },
+		{ "kiosk", cli_kiosk, true },        /* --set-pin */
 	};
 	const char *cmd = argv[i];
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)

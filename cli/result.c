@@ -202,6 +202,17 @@ int cli_request_apply(engine *e, enum engine_mode default_mode, json_t *root,
 	 * the rest. Answers equal to the engine's current ones stay as they
 	 * are, which saves most of the work between similar cases. */
 	engine_mode_set(e, m);
+	/* A kiosk never takes a clinician's examination findings. */
+	const char *id;
+	json_t *value;
+	json_object_foreach(answers, id, value) {
+		const struct engine_question *q = engine_question_find(e, id);
+		if (m == ENGINE_MODE_KIOSK && q && q->clinician_only) {
+			snprintf(err, errsize, "'%s' is a clinician's examination "
+				 "finding: not allowed in kiosk mode", q->id);
+			return -1;
+		}
+	}
 	if (cli_answers_apply(e, answers, err, errsize) != 0)
 		return -1;
 	for (size_t i = 0; i < engine_question_count(e); i++) {
@@ -470,8 +481,20 @@ int cli_request_apply_scanned(engine *e, enum engine_mode default_mode,
 			      const struct cli_request *req, char *err,
 			      size_t errsize)
 {
-	engine_mode_set(e, req->mode < 0 ? default_mode
-					 : (enum engine_mode)req->mode);
+	enum engine_mode m = req->mode < 0 ? default_mode
+					   : (enum engine_mode)req->mode;
+	engine_mode_set(e, m);
+	/* As cli_request_apply: a kiosk never takes a clinician's
+	 * examination findings. */
+	for (size_t i = 0; m == ENGINE_MODE_KIOSK && i < req->n; i++) {
+		const struct engine_question *q =
+			engine_question_find(e, req->answers[i].question);
+		if (q && q->clinician_only) {
+			snprintf(err, errsize, "'%s' is a clinician's examination "
+				 "finding: not allowed in kiosk mode", q->id);
+			return -1;
+		}
+	}
 	size_t nq = engine_question_count(e);
 	bool given_small[256], *given = given_small;
 	if (nq > sizeof(given_small) && !(given = calloc(nq, 1))) {

@@ -1,7 +1,7 @@
 /*
  * sessions.c — `msktriage sessions list|show|resume|delete`.
  *
- *   sessions list [--status S] [--since YYYY-MM-DD] [--format table|json]
+ *   sessions list [--status S] [--mode M] [--since YYYY-MM-DD] [--format table|json]
  *   sessions show ID|CODE [--format text|json]
  *   sessions resume ID|CODE        (the same as `msktriage resume`)
  *   sessions delete ID|CODE [--yes] [--reason TEXT]
@@ -23,14 +23,16 @@
 #include <unistd.h>
 
 static const char sessions_usage[] =
-	"usage: msktriage sessions list [--status S] [--since YYYY-MM-DD] [--format table|json]\n"
+	"usage: msktriage sessions list [--status S] [--mode M] [--since YYYY-MM-DD]\n"
+	"                               [--format table|json]\n"
 	"       msktriage sessions show ID|CODE [--format text|json]\n"
 	"       msktriage sessions resume ID|CODE\n"
 	"       msktriage sessions delete ID|CODE [--yes] [--reason TEXT]\n"
 	"       msktriage sessions addendum ID|CODE --author NAME --text TEXT\n"
 	"\n"
 	"  list     sessions in the store, newest first; S is one of in_progress,\n"
-	"           complete, emergency_stopped, abandoned\n"
+	"           complete, emergency_stopped, abandoned; M one of clinician,\n"
+	"           kiosk, api\n"
 	"  show     one session: answers, conclusions, notes and audit trail\n"
 	"  resume   continue an interview where it stopped\n"
 	"  delete   remove a session and its answers (asks first; the audit\n"
@@ -75,6 +77,7 @@ static bool parse_date(const char *s, int64_t *out)
 
 struct list_ctx {
 	bool json;
+	const char *mode;       /* --mode: only these; NULL: all */
 	json_t *arr;
 	size_t n;
 };
@@ -118,6 +121,8 @@ static void print_cell(const char *s, int width)
 static int list_one(const struct db_session *s, void *ctx)
 {
 	struct list_ctx *c = ctx;
+	if (c->mode && strcmp(s->mode, c->mode) != 0)
+		return 0;
 	c->n++;
 	if (c->json)
 		return json_array_append_new(c->arr, session_json(s)) == 0 ? 0 : -1;
@@ -133,7 +138,7 @@ static int list_one(const struct db_session *s, void *ctx)
 
 static int sessions_list(db *d, int argc, char **argv)
 {
-	const char *status = NULL, *format = "table";
+	const char *status = NULL, *format = "table", *mode = NULL;
 	int64_t since = 0;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--status") == 0 && i + 1 < argc) {
@@ -144,6 +149,12 @@ static int sessions_list(db *d, int argc, char **argv)
 			if (!ok)
 				return usage_error("'--status' must be one of in_progress, "
 						   "complete, emergency_stopped, abandoned%s", "");
+		} else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+			mode = argv[++i];
+			if (strcmp(mode, "clinician") && strcmp(mode, "kiosk") &&
+			    strcmp(mode, "api"))
+				return usage_error("'--mode' must be one of clinician, "
+						   "kiosk, api%s", "");
 		} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
 			if (!parse_date(argv[++i], &since))
 				return usage_error("'--since' must be a date like "
@@ -158,7 +169,7 @@ static int sessions_list(db *d, int argc, char **argv)
 					   "sessions list", argv[i]);
 		}
 	}
-	struct list_ctx c = { .json = strcmp(format, "json") == 0 };
+	struct list_ctx c = { .json = strcmp(format, "json") == 0, .mode = mode };
 	if (c.json)
 		c.arr = json_array();
 	else

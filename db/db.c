@@ -52,6 +52,10 @@ static const char *const audit_events[] = {
 	"signed_off", "note_added", "report_exported", "answers_exported",
 	"deleted", "addendum_added", "lease_taken_over", NULL
 };
+static const char *const kiosk_events[] = {
+	"pin_set", "pin_accepted", "pin_refused", "kiosk_started",
+	"kiosk_left", "emergency_cleared", "session_abandoned", NULL
+};
 
 enum stmt_id {
 	S_SESSION_STATE,
@@ -77,6 +81,11 @@ enum stmt_id {
 	S_NOTES,
 	S_AUDIT_INSERT,
 	S_AUDIT_LOAD,
+	S_SETTING_GET,
+	S_SETTING_PUT,
+	S_KIOSK_EVENT_INSERT,
+	S_KIOSK_FAILURES,
+	S_KIOSK_EVENTS,
 	S_LEASE_GET,
 	S_LEASE_PUT,
 	S_LEASE_TOUCH,
@@ -155,6 +164,21 @@ static const char *const stmt_sql[S_COUNT] = {
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_AUDIT_LOAD] =
 		"SELECT id, session_id, code, event, mode, at, detail FROM audit"
+		" WHERE ?1 = 0 OR session_id = ?1 ORDER BY id",
+	[S_SETTING_GET] = "SELECT value FROM setting WHERE key = ?1",
+	[S_SETTING_PUT] =
+		"INSERT INTO setting (key, value, updated_at) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+		" updated_at = excluded.updated_at",
+	[S_KIOSK_EVENT_INSERT] =
+		"INSERT INTO kiosk_event (event, at, session_id, detail)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[S_KIOSK_FAILURES] =
+		"SELECT count(*), coalesce(max(at), 0) FROM kiosk_event"
+		" WHERE event = 'pin_refused' AND id > (SELECT coalesce(max(id), 0)"
+		" FROM kiosk_event WHERE event IN ('pin_accepted', 'pin_set'))",
+	[S_KIOSK_EVENTS] =
+		"SELECT id, session_id, event, at, detail FROM kiosk_event"
 		" WHERE ?1 = 0 OR session_id = ?1 ORDER BY id",
 	[S_LEASE_GET] =
 		"SELECT token, pid, host, started_at, active_at FROM lease"
@@ -2533,6 +2557,203 @@ int db_audit_load(db *d, int64_t session, db_audit_cb *cb, void *ctx)
 			.mode = a.rows[i].text[4],
 			.at = a.rows[i].num[5],
 			.detail = a.rows[i].text[6],
+		};
+		err = cb(&r, ctx);
+	}
+	rows_clear(&a);
+	return err;
+}
+
+/* ---- kiosk settings and staff events ---------------------------------- */
+
+static bool key_ok(const char *k)
+{
+	size_t n = 0;
+
+	if (!k || !*k)
+		return false;
+	for (; k[n]; n++)
+		if (!(islower((unsigned char)k[n]) ||
+		      isdigit((unsigned char)k[n]) || k[n] == '_') || n >= 64)
+			return false;
+	return true;
+}
+
+struct setting_arg {
+	const char *key;
+	const char *value;
+	char *out;
+};
+
+static int op_setting_put(db *d, void *arg)
+{
+	struct setting_arg *a = arg;
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_SETTING_PUT, &err);
+
+	if (!s)
+		return err;
+	bind_text(s, 1, a->key);
+	bind_text(s, 2, a->value);
+	sqlite3_bind_int64(s, 3, now());
+	return exec_done(d, s, "save the setting");
+}
+
+int db_setting_put(db *d, const char *key, const char *value)
+{
+	struct setting_arg a = { key, value, NULL };
+	int err = begin_call(d);
+
+	if (err != DB_OK)
+		return err;
+	if (!key_ok(key))
+		return invalid(d, "a setting's name must be lower-case letters, "
+				  "digits and '_'");
+	if (!value || strlen(value) > 4095)
+		return invalid(d, "the setting '%s' must be text of at most "
+				  "4095 bytes", key);
+	return run(d, true, op_setting_put, &a, "save the setting");
+}
+
+static int op_setting_get(db *d, void *arg)
+{
+	struct setting_arg *a = arg;
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_SETTING_GET, &err);
+	int rc;
+
+	free(a->out);
+	a->out = NULL;
+	if (!s)
+		return err;
+	bind_text(s, 1, a->key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (!(a->out = xstrdup(col_text(s, 0)))) {
+			set_msg(d, "cannot read the setting: out of memory");
+			err = DB_ENOMEM;
+		}
+	} else if (rc == SQLITE_DONE) {
+		set_msg(d, "the setting '%s' is not set", a->key);
+		err = DB_ENOTFOUND;
+	} else {
+		err = fail(d, rc, "read the setting");
+	}
+	sqlite3_reset(s);
+	return err;
+}
+
+int db_setting_get(db *d, const char *key, char **value_out)
+{
+	struct setting_arg a = { key, NULL, NULL };
+	int err = begin_call(d);
+
+	if (err != DB_OK || !value_out)
+		return DB_EINVAL;
+	*value_out = NULL;
+	if (!key_ok(key))
+		return invalid(d, "a setting's name must be lower-case letters, "
+				  "digits and '_'");
+	err = run(d, false, op_setting_get, &a, "read the setting");
+	if (err == DB_OK)
+		*value_out = a.out;
+	else
+		free(a.out);
+	return err;
+}
+
+struct kiosk_arg {
+	const char *event;
+	int64_t session;
+	const char *detail;
+	int count;
+	int64_t last;
+};
+
+static int op_kiosk_event_add(db *d, void *arg)
+{
+	struct kiosk_arg *a = arg;
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_KIOSK_EVENT_INSERT, &err);
+
+	if (!s)
+		return err;
+	bind_text(s, 1, a->event);
+	sqlite3_bind_int64(s, 2, now());
+	if (a->session > 0)
+		sqlite3_bind_int64(s, 3, a->session);
+	else
+		sqlite3_bind_null(s, 3);
+	bind_text(s, 4, a->detail);
+	return exec_done(d, s, "record the kiosk trail");
+}
+
+int db_kiosk_event_add(db *d, const char *event, int64_t session,
+		       const char *detail)
+{
+	struct kiosk_arg a = { event, session, detail, 0, 0 };
+	int err = begin_call(d);
+
+	if (err != DB_OK)
+		return err;
+	if (!in_list(event, kiosk_events))
+		return invalid(d, "unknown kiosk event '%.40s'",
+			       event ? event : "");
+	if (detail && strlen(detail) >= 1024)
+		return invalid(d, "the kiosk event detail is too long");
+	return run(d, true, op_kiosk_event_add, &a, "record the kiosk trail");
+}
+
+static int op_kiosk_failures(db *d, void *arg)
+{
+	struct kiosk_arg *a = arg;
+	int err = DB_OK;
+	sqlite3_stmt *s = stmt(d, S_KIOSK_FAILURES, &err);
+	int rc;
+
+	if (!s)
+		return err;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		a->count = sqlite3_column_int(s, 0);
+		a->last = sqlite3_column_int64(s, 1);
+	} else {
+		err = fail(d, rc, "read the kiosk trail");
+	}
+	sqlite3_reset(s);
+	return err;
+}
+
+int db_kiosk_failures(db *d, int *count, int64_t *last_at)
+{
+	struct kiosk_arg a = { 0 };
+	int err = begin_call(d);
+
+	if (err != DB_OK || !count || !last_at)
+		return DB_EINVAL;
+	err = run(d, false, op_kiosk_failures, &a, "read the kiosk trail");
+	*count = err == DB_OK ? a.count : 0;
+	*last_at = err == DB_OK ? a.last : 0;
+	return err;
+}
+
+int db_kiosk_events_load(db *d, int64_t session, db_kiosk_event_cb *cb,
+			 void *ctx)
+{
+	struct rows_arg a = { session, S_KIOSK_EVENTS, false, NULL, 0, 0 };
+	int err = begin_call(d);
+
+	if (err == DB_OK && (!cb || session < 0))
+		err = DB_EINVAL;
+	if (err == DB_OK)
+		err = load_rows(d, &a, "read the kiosk trail");
+	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
+		struct db_kiosk_event r = {
+			.id = a.rows[i].num[0],
+			.session_id = a.rows[i].num[1],
+			.event = a.rows[i].text[2],
+			.at = a.rows[i].num[3],
+			.detail = a.rows[i].text[4],
 		};
 		err = cb(&r, ctx);
 	}

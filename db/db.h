@@ -424,6 +424,49 @@ int db_audit_add(db *d, int64_t session, const char *event, const char *mode,
 typedef int db_audit_cb(const struct db_audit *a, void *ctx);
 int db_audit_load(db *d, int64_t session, db_audit_cb *cb, void *ctx);
 
+/* ---- kiosk settings and staff events -------------------------------- */
+
+/* The setting that holds the kiosk's staff PIN, as crypto_pwhash_str()
+ * gives it (never the PIN itself). */
+#define DB_SETTING_KIOSK_PIN "kiosk_pin_hash"
+
+/*
+ * Sets or reads a store-wide setting. key is lower-case letters, digits and
+ * '_'; value is text of at most 4095 bytes. db_setting_get() gives a copy
+ * the caller frees in *value_out, or DB_ENOTFOUND when the key is unset.
+ */
+int db_setting_put(db *d, const char *key, const char *value);
+int db_setting_get(db *d, const char *key, char **value_out);
+
+/* One event of the kiosk's trail. Strings borrowed for the callback. */
+struct db_kiosk_event {
+	int64_t id;
+	const char *event;
+	int64_t at;
+	int64_t session_id;   /* 0 when none */
+	const char *detail;   /* optional; never a PIN or patient data */
+};
+
+/*
+ * Appends to the kiosk's trail: event is one of "pin_set", "pin_accepted",
+ * "pin_refused", "kiosk_started", "kiosk_left", "emergency_cleared",
+ * "session_abandoned"; session 0 when none. The trail cannot be changed or
+ * deleted.
+ */
+int db_kiosk_event_add(db *d, const char *event, int64_t session,
+		       const char *detail);
+
+/*
+ * Refused PIN attempts since the last accepted one (or since the PIN was
+ * set), and when the last of them was made (0 when none).
+ */
+int db_kiosk_failures(db *d, int *count, int64_t *last_at);
+
+/* Calls cb with the kiosk's trail, oldest first (session 0: all of it). */
+typedef int db_kiosk_event_cb(const struct db_kiosk_event *e, void *ctx);
+int db_kiosk_events_load(db *d, int64_t session, db_kiosk_event_cb *cb,
+			 void *ctx);
+
 /*
  * Checks the whole file (PRAGMA integrity_check and foreign keys). DB_OK when
  * sound, DB_ECORRUPT with a message otherwise.

@@ -9,7 +9,9 @@
  *   - answers, revisions, conclusions and notes go with their session
  *     (ON DELETE CASCADE); the audit trail has no foreign key and refuses
  *     UPDATE and DELETE, so it outlives the session;
- *   - patient label and clinician name exist only in clinician mode.
+ *   - patient label and clinician name exist only in clinician mode;
+ *   - the kiosk's trail of staff events, like the audit trail, refuses
+ *     UPDATE and DELETE.
  */
 #include "db/schema.h"
 
@@ -159,6 +161,28 @@ const char *const db_migrations[] = {
 	"ALTER TABLE session ADD COLUMN external_id TEXT;\n"
 	"CREATE UNIQUE INDEX session_external_id ON session (external_id)\n"
 	"    WHERE external_id IS NOT NULL;\n",
+
+	/* 4, kiosk: settings (the staff PIN's hash) and the kiosk's own trail of
+	 * staff events (PIN attempts, leaving, emergency screens cleared),
+	 * append-only like the audit trail */
+	"CREATE TABLE setting (\n"
+	"    key TEXT PRIMARY KEY,\n"
+	"    value TEXT NOT NULL,\n"
+	"    updated_at INTEGER NOT NULL\n"
+	") WITHOUT ROWID;\n"
+	"\n"
+	"CREATE TABLE kiosk_event (\n"
+	"    id INTEGER PRIMARY KEY,\n"
+	"    event TEXT NOT NULL,\n"
+	"    at INTEGER NOT NULL,\n"
+	"    session_id INTEGER,\n"
+	"    detail TEXT\n"
+	");\n"
+	"CREATE INDEX kiosk_event_event ON kiosk_event (event, id);\n"
+	"CREATE TRIGGER kiosk_event_no_update BEFORE UPDATE ON kiosk_event\n"
+	"BEGIN SELECT RAISE(ABORT, 'the kiosk trail is append-only'); END;\n"
+	"CREATE TRIGGER kiosk_event_no_delete BEFORE DELETE ON kiosk_event\n"
+	"BEGIN SELECT RAISE(ABORT, 'the kiosk trail is append-only'); END;\n",
 };
 
 const int db_migration_count =
