@@ -21,6 +21,9 @@ else
 BUILD := build
 CMAKE_FLAGS :=
 endif
+# Only `make test` needs these.
+TEST_PACKAGES := python3 python3-jsonschema chromium poppler-utils fonts-dejavu-core
+
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
 # Only for `make fuzz`, never for `make run` or `make test`.
@@ -30,12 +33,23 @@ FUZZ_BUILD := build-fuzz
 FUZZ_FLAGS := -dict=tests/fuzz/msktriage.dict -max_len=16384 -close_fd_mask=3 \
 	-rss_limit_mb=4096 -timeout=30 -print_final_stats=1
 
-.PHONY: all build deps fuzz-deps run test bench fuzz clean
+.PHONY: all build deps test-deps install-packages fuzz-deps run test bench fuzz clean
 
 all: build
 
 deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEBIAN_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null || \
+	{ echo "make test: the FHIR tests need Node.js 20.19 or newer with npm" \
+		"(found: $$(node --version 2>/dev/null || echo no node)); Debian 12's" \
+		"own nodejs 18 is too old for @medplum/core 4.5.2: install Node 20 LTS" >&2; \
+	  exit 1; }
+
+install-packages:
+	@missing=$$(for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -65,7 +79,7 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	./$(BUILD)/msktriage
 
-test: build
+test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

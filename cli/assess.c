@@ -264,9 +264,10 @@ static void save_data_free(struct save_data *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Copy what a session of e's case keeps; conclusions is the result JSON
- * without line, id and session. Returns 0, or -1 when out of memory. */
-static int save_data_take(const engine *e, json_t *result, struct save_data *s)
+/* Copy what a session of e's case keeps; conclusions are those of
+ * cli_result_stored_json(): the result without line, id and session, and
+ * the wording it was shown with. Returns 0, or -1 when out of memory. */
+static int save_data_take(const engine *e, struct save_data *s)
 {
 	size_t n = engine_question_count(e);
 	s->answers = calloc(n ? n : 1, sizeof(*s->answers));
@@ -285,8 +286,13 @@ static int save_data_take(const engine *e, json_t *result, struct save_data *s)
 	}
 	s->status = cli_session_status(e);
 	if (strcmp(s->status, "in_progress") != 0) {
+		/* Stored self-contained (format 2): the result plus the
+		 * wording it was shown with. */
+		json_t *stored = cli_result_stored_json(e);
 		s->level = strdup(engine_level(e)->id);
-		s->conclusions = json_dumps(result, JSON_COMPACT | CLI_JSON_REAL);
+		s->conclusions = stored ? json_dumps(stored, JSON_COMPACT |
+						     CLI_JSON_REAL) : NULL;
+		json_decref(stored);
 		if (!s->level || !s->conclusions)
 			return -1;
 	}
@@ -318,7 +324,7 @@ static int run_line(engine *e, const struct cli_render *render,
 	json_t *r = cli_result_json(e);
 	json_t *j = r ? line_head(l) : NULL;
 	if (!j || json_object_update(j, r) != 0 ||
-	    (b->save && save_data_take(e, r, &l->save) != 0)) {
+	    (b->save && save_data_take(e, &l->save) != 0)) {
 		json_decref(r);
 		json_decref(j);
 		l->fatal = true;
@@ -923,9 +929,7 @@ out_free:
 static int save_single(db *d, const engine *e, const char *id, json_t *result)
 {
 	struct save_data s = { 0 };
-	json_t *r = cli_result_json(e);
-	int rv = r ? save_data_take(e, r, &s) : -1;
-	json_decref(r);
+	int rv = save_data_take(e, &s);
 	if (rv != 0) {
 		save_data_free(&s);
 		fprintf(stderr, "msktriage: out of memory\n");

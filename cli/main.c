@@ -28,7 +28,8 @@ static const char usage[] =
 	"  interview  interview a patient at the terminal (the default command)\n"
 	"  resume     go on with an interrupted interview (resume ID|CODE)\n"
 	"  kiosk      the patient self-check on a shared terminal\n"
-	"  report     write a session as a report (report ID|CODE --format text)\n"
+	"  report     write a session as a report (text, markdown, json, html, fhir)\n"
+	"  export     every session as CSV or JSON Lines, for audit and research\n"
 	"\n"
 	"Options:\n"
 	"  --rules DIR  load the rule base from DIR instead of the built-in one\n"
@@ -90,6 +91,7 @@ int main(int argc, char **argv)
 		{ "resume", cli_resume, false },
 		{ "report", cli_report, false },
 		{ "kiosk", cli_kiosk, true },        /* --set-pin */
+		{ "export", cli_export, false },
 	};
 	const char *cmd = argv[i];
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)

@@ -2,8 +2,8 @@
  * report.c — `msktriage report ID|CODE [--format text] [--output FILE]`,
  * and the conclusions printer the interview shares (see report.h).
  *
- * Only the text format exists for now; markdown, json, html and fhir are
- * refused with exit status 2 until they are written. Every export is
+ * The report itself is the model of report_model.c written by
+ * report_write.c, report_html.c and report_fhir.c. Every export is
  * recorded in the store's audit trail ('report_exported', detail: the
  * format) before it is written: an export that cannot be recorded is not
  * written. A report file holds patient data, so it is opened with
@@ -177,197 +177,82 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 
 /* ----------------------------------------------------------- text report */
 
-static void when(char *buf, size_t size, int64_t t)
+/* The time a report is written: $SOURCE_DATE_EPOCH when set (reproducible
+ * output), else now. */
+static int64_t report_now(void)
 {
-	if (t <= 0) {
-		snprintf(buf, size, "-");
-		return;
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	if (s && *s) {
+		long long t = strtoll(s, &end, 10);
+		if (*end == '\0' && t > 0)
+			return (int64_t)t;
 	}
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!localtime_r(&tt, &tm) ||
-	    strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm) == 0)
-		snprintf(buf, size, "%lld", (long long)t);
-}
-
-struct answers {
-	char **q, **v;
-	size_t n, cap;
-};
-
-static int collect_answer(const char *question, const char *value, void *ctx)
-{
-	struct answers *a = ctx;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 32;
-		char **q = realloc(a->q, cap * sizeof(*q));
-		if (!q)
-			return -1;
-		a->q = q;
-		char **v = realloc(a->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		a->v = v;
-		a->cap = cap;
-	}
-	a->q[a->n] = strdup(question);
-	a->v[a->n] = strdup(value);
-	if (!a->q[a->n] || !a->v[a->n]) {
-		free(a->q[a->n]);
-		free(a->v[a->n]);
-		return -1;
-	}
-	a->n++;
-	return 0;
-}
-
-static void answers_free(struct answers *a)
-{
-	for (size_t i = 0; i < a->n; i++) {
-		free(a->q[i]);
-		free(a->v[i]);
-	}
-	free(a->q);
-	free(a->v);
-}
-
-static int print_note(const struct db_note *n, void *ctx)
-{
-	FILE *f = ctx;
-	struct term_out o;
-	char at[64], line[64 + 256];
-	term_out_plain(&o, f);
-	when(at, sizeof(at), n->at);
-	snprintf(line, sizeof(line), "%s%s%s:", at, n->author ? ", " : "",
-		 n->author ? n->author : "");
-	fprintf(f, "  %s\n", line);
-	term_wrap(&o, 4, 4, TERM_RESET, n->text);
-	return 0;
+	return (int64_t)time(NULL);
 }
 
 int cli_report_text(FILE *f, db *d, int64_t sid, engine *e, char *err,
 		    size_t errsize)
 {
-	int rc = -1;
-	struct db_session *s = NULL;
-	struct answers a = { 0 };
-	json_t *c = NULL;
-	struct term_out o;
-	char t1[64];
-	bool interim;
-
-	term_out_plain(&o, f);
-	if (db_session_get(d, sid, &s) != DB_OK) {
-		snprintf(err, errsize, "%s", db_errmsg(d));
-		goto out_free;
-	}
-	if (db_answers_load(d, sid, collect_answer, &a) != DB_OK) {
-		snprintf(err, errsize, "cannot read the answers: %s", db_errmsg(d));
-		goto out_free;
-	}
-	interim = strcmp(s->status, "in_progress") == 0 || !s->conclusions_json;
-	if (!interim) {
-		c = json_loads(s->conclusions_json, 0, NULL);
-		if (!c) {
-			snprintf(err, errsize, "the stored conclusions of session "
-				 "'%s' cannot be read", s->code);
-			goto out_free;
-		}
-	} else {
-		/* Work the conclusions out again from the answers given. */
-		engine_answers_clear(e);
-		for (size_t i = 0; i < a.n; i++)
-			engine_answer_set_text(e, a.q[i], a.v[i]);
-		if (engine_run(e) != 0) {
-			snprintf(err, errsize, "%s", engine_errmsg(e));
-			goto out_free;
-		}
-		c = cli_result_json(e);
-		if (!c) {
-			snprintf(err, errsize, "out of memory");
-			goto out_free;
-		}
-	}
-
-	fputs("MSKTRIAGE SESSION REPORT\n========================\n\n", f);
-	fprintf(f, "Session      %s (id %lld)\n", s->code, (long long)s->id);
-	fprintf(f, "Status       %s%s\n", s->status,
-		interim ? " (interim conclusions: the interview is not finished)"
-			: "");
-	fprintf(f, "Mode         %s\n", s->mode ? s->mode : "-");
-	if (s->patient_label)
-		fprintf(f, "Patient      %s\n", s->patient_label);
-	when(t1, sizeof(t1), s->started_at);
-	fprintf(f, "Started      %s\n", t1);
-	when(t1, sizeof(t1), s->finished_at);
-	fprintf(f, "Finished     %s\n", t1);
-	if (s->clinician)
-		fprintf(f, "Clinician    %s\n", s->clinician);
-	if (s->signed_off_by) {
-		when(t1, sizeof(t1), s->signed_off_at);
-		fprintf(f, "Signed off   by %s, %s\n", s->signed_off_by, t1);
-	} else {
-		fputs("Signed off   not signed off\n", f);
-	}
-	json_t *rb = json_object_get(c, "rulebase");
-	fprintf(f, "Rule base    %s (sha256 %s)\n", jstr(rb, "version"),
-		s->rulebase_sha256 ? s->rulebase_sha256 : "-");
-	fprintf(f, "Program      msktriage %s\n\n",
-		s->program_version ? s->program_version : "-");
-
-	cli_conclusions_print(&o, c, e, CLI_SHOW_RECOMMENDATIONS |
-				CLI_SHOW_SAFETY_NET | CLI_SHOW_EVIDENCE);
-
-	fprintf(f, "\nAnswers (%zu, in the order given)\n", a.n);
-	for (size_t i = 0; i < a.n; i++) {
-		const struct engine_question *q = engine_question_find(e, a.q[i]);
-		const char *unit = q && q->unit ? q->unit : "";
-		bool skipped = strcmp(a.v[i], DB_SKIP) == 0;
-		fprintf(f, "  %-32s %s%s%s\n", a.q[i],
-			skipped ? "skipped" : a.v[i],
-			!skipped && *unit ? " " : "", skipped ? "" : unit);
-		if (q)
-			term_wrap(&o, 4, 4, TERM_RESET, q->clinician_text);
-	}
-	fputs("\nNotes\n", f);
-	size_t before = (size_t)ftell(f);
-	if (db_notes_load(d, sid, print_note, f) != DB_OK) {
-		snprintf(err, errsize, "cannot read the notes: %s", db_errmsg(d));
-		goto out_free;
-	}
-	if ((size_t)ftell(f) == before)
-		fputs("  none\n", f);
-	if (s->signed_off_by) {
-		fputs("\nAddenda (after sign-off)\n", f);
-		before = (size_t)ftell(f);
-		if (db_addenda_load(d, sid, print_note, f) != DB_OK) {
-			snprintf(err, errsize, "cannot read the addenda: %s",
-				 db_errmsg(d));
-			goto out_free;
-		}
-		if ((size_t)ftell(f) == before)
-			fputs("  none\n", f);
-	}
-	when(t1, sizeof(t1), (int64_t)time(NULL));
-	fprintf(f, "\nReport written %s by msktriage %s.\n", t1, cli_version);
-	rc = 0;
-out_free:
-	json_decref(c);
-	answers_free(&a);
-	db_session_free(s);
+	struct report *r = NULL;
+	if (report_load(d, sid, e, REPORT_CLINICIAN, report_now(), &r, err,
+			errsize) != 0)
+		return -1;
+	int rc = report_write(r, REPORT_TEXT, f);
+	if (rc != 0)
+		snprintf(err, errsize, "cannot write the report");
+	report_free(r);
 	return rc;
 }
 
 /* ---------------------------------------------------------------- command */
 
+/* The FHIR Bundle of session sid (clinician model r) on f. */
+static int write_fhir(FILE *f, db *d, int64_t sid, const struct report *r,
+		      engine *e, const struct cli_options *opt, char *err,
+		      size_t errsize)
+{
+	struct report *p = NULL;
+	json_t *map = NULL, *q = NULL, *b = NULL;
+	int rc = -1;
+	if (report_load(d, sid, e, REPORT_PATIENT, report_now(), &p, err,
+			errsize) != 0)
+		goto out_free;
+	if (!(map = report_data_load(opt->rules_dir, "fhir-map.json",
+				     report_fhir_map_builtin, err, errsize)))
+		goto out_free;
+	if (!(q = report_fhir_questionnaire(e)) ||
+	    !(b = report_fhir_bundle(r, p, q, map))) {
+		snprintf(err, errsize, "out of memory");
+		goto out_free;
+	}
+	if (json_dumpf(b, f, JSON_INDENT(2) | CLI_JSON_REAL) != 0) {
+		snprintf(err, errsize, "cannot write the report");
+		goto out_free;
+	}
+	fputc('\n', f);
+	rc = 0;
+out_free:
+	json_decref(b);
+	json_decref(q);
+	json_decref(map);
+	report_free(p);
+	return rc;
+}
+
 static const char report_usage[] =
-	"usage: msktriage report ID|CODE [--format text] [--output FILE]\n"
+	"usage: msktriage report ID|CODE [--format F] [--for clinician|patient]\n"
+	"                        [--output FILE]\n"
 	"\n"
 	"Write a session (finished or interrupted) as a report.\n"
 	"\n"
 	"  ID|CODE           the session's number or reference code (K7QX-4MRT)\n"
-	"  --format text     plain text (markdown, json, html and fhir are not\n"
-	"                    available yet)\n"
+	"  --format F        text (default), markdown, json (the schema is in\n"
+	"                    docs/report-schema.md) or html (one self-contained\n"
+	"                    file, printable on A4) or fhir (an R4 Bundle;\n"
+	"                    see docs/fhir.md)\n"
+	"  --for clinician   everything, with a technical appendix (default)\n"
+	"  --for patient     plain words, advice and safety-netting only\n"
 	"  --output FILE     write to FILE (created mode 0600) instead of stdout\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime failure, 2 bad usage or unknown session.\n";
@@ -375,12 +260,14 @@ static const char report_usage[] =
 int cli_report(int argc, char **argv, const struct cli_options *opt)
 {
 	const char *which = NULL, *format = "text", *output = NULL;
+	const char *audience = "clinician";
 	int status = 2;
 	char *buf = NULL;
 	size_t len = 0;
 	db *d = NULL;
 	engine *e = NULL;
 	struct db_session *s = NULL;
+	struct report *r = NULL;
 	FILE *mem = NULL;
 	char err[512];
 
@@ -391,6 +278,8 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 			return 0;
 		} else if (i + 1 < argc && strcmp(a, "--format") == 0) {
 			format = argv[++i];
+		} else if (i + 1 < argc && strcmp(a, "--for") == 0) {
+			audience = argv[++i];
 		} else if (i + 1 < argc && strcmp(a, "--output") == 0) {
 			output = argv[++i];
 		} else if (a[0] != '-' && !which) {
@@ -406,18 +295,22 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 			report_usage);
 		return 2;
 	}
-	if (strcmp(format, "text") != 0) {
-		static const char *const later[] = { "markdown", "json", "html",
-						     "fhir", NULL };
-		bool known = false;
-		for (size_t i = 0; later[i]; i++)
-			known |= strcmp(format, later[i]) == 0;
-		if (known)
-			fprintf(stderr, "msktriage: report format '%s' is not "
-				"available yet; use --format text\n", format);
-		else
-			fprintf(stderr, "msktriage: '--format' must be text "
-				"(markdown, json, html and fhir are to come)\n");
+	int fmt_id = report_format_parse(format);
+	if (fmt_id < 0) {
+		fprintf(stderr, "msktriage: '--format' must be one of "
+			"text, markdown, json, html, fhir\n");
+		return 2;
+	}
+	int aud = report_audience_parse(audience);
+	if (aud < 0) {
+		fprintf(stderr, "msktriage: '--for' must be one of clinician, "
+			"patient\n");
+		return 2;
+	}
+	if (fmt_id == REPORT_FHIR && aud == REPORT_PATIENT) {
+		fprintf(stderr, "msktriage: '--for patient' does not apply to "
+			"--format fhir (the bundle holds the record and the "
+			"patient's advice)\n");
 		return 2;
 	}
 
@@ -436,7 +329,20 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 		fprintf(stderr, "msktriage: out of memory\n");
 		goto out_free;
 	}
-	rc = cli_report_text(mem, d, s->id, e, err, sizeof(err));
+	rc = report_load(d, s->id, e, (enum report_audience)aud, report_now(),
+			 &r, err, sizeof(err));
+	if (rc == 0 && fmt_id == REPORT_FHIR)
+		rc = write_fhir(mem, d, s->id, r, e, opt, err, sizeof(err));
+	else if (rc == 0 && fmt_id == REPORT_HTML) {
+		json_t *map = report_body_map_load(opt->rules_dir, err, sizeof(err));
+		rc = map ? report_write_html(r, map, mem) : -1;
+		json_decref(map);
+		if (map && rc != 0)
+			snprintf(err, sizeof(err), "cannot write the report");
+	} else if (rc == 0 && report_write(r, (enum report_format)fmt_id, mem) != 0) {
+		snprintf(err, sizeof(err), "cannot write the report");
+		rc = -1;
+	}
 	if (fclose(mem) != 0 || rc != 0) {
 		mem = NULL;
 		fprintf(stderr, "msktriage: %s\n", rc ? err : "out of memory");
@@ -451,7 +357,7 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 		fprintf(stderr, "msktriage: %s\n", err);
 		goto out_free;
 	}
-	if (db_audit_add(d, s->id, "report_exported", NULL, "text") != DB_OK) {
+	if (db_audit_add(d, s->id, "report_exported", NULL, format) != DB_OK) {
 		fprintf(stderr, "msktriage: the report was not written: its "
 			"export cannot be recorded in the audit trail: %s\n",
 			db_errmsg(d));
@@ -479,6 +385,7 @@ out_free:
 	if (mem)
 		fclose(mem);
 	free(buf);
+	report_free(r);
 	engine_free(e);
 	db_session_free(s);
 	db_close(d);

@@ -110,6 +110,61 @@ json_t *cli_result_json(const engine *e)
 		engine_rulebase_version(e));
 }
 
+json_t *cli_question_json(const struct engine_question *q)
+{
+	json_t *choices = json_object();
+	for (size_t i = 0; choices && i < q->n_choices; i++)
+		json_object_set_new(choices, q->choices[i],
+				    json_string(q->choice_labels[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "section", q->section,
+			 "text", q->clinician_text, "patient_text",
+			 q->patient_text, "type", engine_type_name(q->type),
+			 "unit", q->unit, "choices", choices);
+}
+
+json_t *cli_result_stored_json(const engine *e)
+{
+	json_t *j = cli_result_json(e);
+	json_t *questions = json_object();
+	if (!j || !questions)
+		goto out_fail;
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(j, "findings"), i, item) {
+		const struct engine_finding *f = engine_finding_find(
+			e, json_string_value(json_object_get(item, "id")));
+		if (!f)
+			continue;
+		json_object_set_new(item, "text", json_string(f->clinician_text));
+		json_object_set_new(item, "patient_text",
+				    json_string(f->patient_text));
+		json_object_set_new(item, "safety_net", json_string(f->safety_net));
+	}
+	json_array_foreach(json_object_get(j, "recommendations"), i, item) {
+		const struct engine_recommendation *r = engine_recommendation_at(e, i);
+		if (!r || strcmp(r->id, json_string_value(json_object_get(item, "id"))))
+			continue;
+		json_object_set_new(item, "text", json_string(r->clinician_text));
+		json_object_set_new(item, "patient_text",
+				    json_string(r->patient_text));
+	}
+	for (i = 0; i < engine_question_count(e); i++) {
+		const struct engine_question *q = engine_question_at(e, i);
+		if (engine_answer_text(e, q->id) &&
+		    json_object_set_new(questions, q->id, cli_question_json(q)) != 0)
+			goto out_fail;
+	}
+	if (json_object_set_new(j, "questions", questions) != 0 ||
+	    json_object_set_new(j, "format", json_integer(2)) != 0)
+		goto out_fail_j;
+	return j;
+out_fail:
+	json_decref(questions);
+out_fail_j:
+	json_decref(j);
+	return NULL;
+}
+
 int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize)
 {
 	const char *id;

@@ -30,6 +30,21 @@
  * json_decref's), NULL when out of memory. */
 json_t *cli_result_json(const engine *e);
 
+/*
+ * The conclusions of e's last run as the store keeps them (format 2): those
+ * of cli_result_json() plus "format": 2 and everything a report of them
+ * shows later, so that it never takes wording from a newer rule base:
+ * each finding's "text", "patient_text" and "safety_net", each
+ * recommendation's "text" and "patient_text", and "questions": for every
+ * answered question {"section", "text", "patient_text", "type", "unit",
+ * "choices": {value: label}}. New reference, NULL when out of memory.
+ */
+json_t *cli_result_stored_json(const engine *e);
+
+/* A question's wording as cli_result_stored_json() keeps it. New
+ * reference, NULL when out of memory. */
+json_t *cli_question_json(const struct engine_question *q);
+
 /* The canonical answer text of a question as a JSON value: numbers for
  * integer, scale and number questions, strings otherwise. New reference. */
 json_t *cli_answer_json(const engine *e, const char *question);

@@ -8,9 +8,13 @@
  *
  * list: questions, findings and recommendations with their sources, and
  * the bibliography they cite.
+ *
+ * export-questionnaire: the question bank as a FHIR R4 Questionnaire
+ * (report_fhir.c).
  */
 #include "cli/cases.h"
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "cli/store.h"
 #include "engine/engine.h"
 
@@ -23,12 +27,15 @@
 static const char rules_usage[] =
 	"usage: msktriage rules check [--cases DIR]\n"
 	"       msktriage rules list [--format text|json]\n"
+	"       msktriage rules export-questionnaire\n"
 	"\n"
 	"  check   consistency of the rule base; with --cases DIR, also runs\n"
 	"          every case and requires every rule to fire, every question\n"
 	"          to be reachable and every finding and recommendation to be\n"
 	"          raised (exit 1 when anything is wrong)\n"
-	"  list    questions, findings and recommendations with their sources\n";
+	"  list    questions, findings and recommendations with their sources\n"
+	"  export-questionnaire\n"
+	"          the question bank as a FHIR R4 Questionnaire (docs/fhir.md)\n";
 
 struct reach {
 	bool *question;    /* by catalogue index */
@@ -242,7 +249,8 @@ int cli_rules(int argc, char **argv, const struct cli_options *opt)
 		fputs(rules_usage, sub ? stdout : stderr);
 		return sub ? 0 : 2;
 	}
-	if (strcmp(sub, "check") != 0 && strcmp(sub, "list") != 0) {
+	if (strcmp(sub, "check") != 0 && strcmp(sub, "list") != 0 &&
+	    strcmp(sub, "export-questionnaire") != 0) {
 		fprintf(stderr, "msktriage: unknown rules command '%.32s'\n%s",
 			sub, rules_usage);
 		return 2;
@@ -275,6 +283,15 @@ int cli_rules(int argc, char **argv, const struct cli_options *opt)
 	int status = 0;
 	if (strcmp(sub, "check") == 0) {
 		status = rules_check(e, cases_dir);
+	} else if (strcmp(sub, "export-questionnaire") == 0) {
+		json_t *q = report_fhir_questionnaire(e);
+		if (!q || json_dumpf(q, stdout, JSON_INDENT(2)) != 0 ||
+		    putchar('\n') == EOF || fflush(stdout) != 0) {
+			fprintf(stderr, "msktriage: cannot write the "
+				"questionnaire\n");
+			status = 1;
+		}
+		json_decref(q);
 	} else if (strcmp(format, "json") == 0) {
 		json_t *j = catalogue_json(e);
 		json_dumpf(j, stdout, JSON_INDENT(2));

@@ -581,7 +581,9 @@ int session_finish(session *s, const char *status)
 	int rc = session_reopen(s);
 	if (rc != SESSION_OK)
 		return rc;
-	json_t *c = cli_result_json(s->e);
+	/* stored self-contained ("format": 2): a report of this session never
+	 * takes its wording from a later rule base */
+	json_t *c = cli_result_stored_json(s->e);
 	char *text = c ? json_dumps(c, JSON_COMPACT | CLI_JSON_REAL) : NULL;
 	json_decref(c);
 	if (!text)

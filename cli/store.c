@@ -81,7 +81,7 @@ int cli_store_conclusions(db *d, int64_t session, const engine *e)
 	const char *status = cli_session_status(e);
 	if (strcmp(status, "in_progress") == 0)
 		return DB_OK;
-	json_t *j = cli_result_json(e);
+	json_t *j = cli_result_stored_json(e);
 	char *text = j ? json_dumps(j, JSON_COMPACT | CLI_JSON_REAL) : NULL;
 	json_decref(j);
 	if (!text)

@@ -92,6 +92,7 @@ enum stmt_id {
 	S_LEASE_DELETE,
 	S_ADDENDUM_INSERT,
 	S_ADDENDA,
+	S_SESSION_NEXT,
 	S_COUNT
 };
 
@@ -197,6 +198,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ADDENDA] =
 		"SELECT id, at, author, text FROM addendum WHERE session_id = ?1"
 		" ORDER BY id",
+	[S_SESSION_NEXT] = SESSION_COLUMNS
+		"WHERE s.id > ?1 AND (?2 IS NULL OR s.status = ?2)"
+		" AND s.started_at >= ?3 ORDER BY s.id LIMIT 1",
 };
 
 struct db {
@@ -1639,6 +1643,64 @@ int db_session_find(db *d, const char *id_or_code, struct db_session **out)
 		err = session_get(d, &a, out);
 out:
 	return err;
+}
+
+struct next_arg {
+	int64_t after;
+	const char *status;
+	int64_t since;
+	struct db_session *out;
+};
+
+static int op_session_next(db *d, void *arg)
+{
+	struct next_arg *a = arg;
+	int err = DB_OK, rc;
+	sqlite3_stmt *s = stmt(d, S_SESSION_NEXT, &err);
+
+	session_clear(a->out);   /* a retried op starts afresh */
+	if (!s)
+		return err;
+	sqlite3_bind_int64(s, 1, a->after);
+	bind_text(s, 2, a->status);
+	sqlite3_bind_int64(s, 3, a->since);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		err = session_from_row(d, s, a->out);
+	else if (rc == SQLITE_DONE)
+		err = DB_ENOTFOUND;
+	else
+		err = fail(d, rc, "list the sessions");
+	sqlite3_reset(s);
+	if (err != DB_OK)
+		session_clear(a->out);
+	return err;
+}
+
+int db_session_next(db *d, int64_t after, const char *status, int64_t since,
+		    struct db_session **out)
+{
+	struct next_arg a = { .after = after, .status = status, .since = since };
+	int err = begin_call(d);
+
+	if (err == DB_OK && !out)
+		err = DB_EINVAL;
+	if (err != DB_OK)
+		return err;
+	*out = NULL;
+	if (status && !in_list(status, statuses))
+		return invalid(d, "unknown status '%s'", status);
+	if (!(a.out = calloc(1, sizeof *a.out))) {
+		set_msg(d, "cannot read the session store: out of memory");
+		return DB_ENOMEM;
+	}
+	err = run(d, false, op_session_next, &a, "list the sessions");
+	if (err != DB_OK) {
+		free(a.out);
+		return err;
+	}
+	*out = a.out;
+	return DB_OK;
 }
 
 struct list_arg {

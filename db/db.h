@@ -257,6 +257,17 @@ int db_session_list(db *d, const char *status, int64_t since,
 		    db_session_cb *cb, void *ctx);
 
 /*
+ * The session with the smallest id greater than after (0: the first) that
+ * has the given status (NULL: any) and was started at or after since (0:
+ * any time). One short read per call, nothing held between calls, so a
+ * caller can walk a store of any size in constant memory. On DB_OK *out is
+ * a new record (free with db_session_free); DB_ENOTFOUND when there is none
+ * left (no message set).
+ */
+int db_session_next(db *d, int64_t after, const char *status, int64_t since,
+		    struct db_session **out);
+
+/*
  * Stores the answer to one question: value is the canonical text of the
  * answer, DB_SKIP when declined. One transaction: the first answer to a
  * question, or a different value from the current one, adds a revision to

@@ -543,13 +543,16 @@ static void test_full_interview(void **state)
 	assert_non_null(strstr(text, "Status       complete"));
 	assert_non_null(strstr(text, "Patient      bed 4"));
 	assert_non_null(strstr(text, "Signed off   by Dr Test"));
-	assert_non_null(strstr(text, "knee_pain"));
-	char *side = strstr(text, "  knee_side ");
+	/* The answer in plain words after the question's wording (the
+	 * fixture's or the built-in rule base's). */
+	char *side = strstr(text, "Which knee? ");
+	if (!side)
+		side = strstr(text, "Side of the knee pain: ");
 	assert_non_null(side);
 	char *eol = strchr(side, '\n');
 	assert_non_null(eol);
 	*eol = '\0';
-	assert_non_null(strstr(side, " right"));
+	assert_true(strstr(side, " right") || strstr(side, " Right"));
 	free(text);
 }
 
@@ -690,13 +693,17 @@ static void test_red_flag_stop(void **state)
 	/* The fixture asks every red flag it has before saddle numbness;
 	 * the built-in rule base stops with others unasked, and its level
 	 * says it is interim. */
-	if (rules_dir[0])
-		assert_non_null(strstr(out, "Triage level: emergency"));
-	else
-		assert_non_null(strstr(out, "Triage level (interim, red-flag "
-					    "screening not finished): emergency"));
-	assert_non_null(strstr(out, "[cauda_equina_suspected]"));
-	assert_non_null(strstr(out, "saddle_numbness"));
+	if (rules_dir[0]) {
+		assert_non_null(strstr(out, "Triage level\n------------\nemergency: "));
+	} else {
+		assert_non_null(strstr(out, "Triage level (interim)\n"
+					    "----------------------\nemergency: "));
+		assert_non_null(strstr(out, "red-flag screening not finished"));
+	}
+	assert_non_null(strstr(out, "cauda_equina_suspected: rules"));
+	char *support = strstr(out, "Supported by:");
+	assert_non_null(support);
+	assert_true(strstr(support, "saddle") || strstr(support, "Saddle"));
 	free(out);
 }
 
@@ -838,8 +845,9 @@ static void test_end_of_input_without_terminal(void **state)
 
 	const char *const rep[] = { "report", code, NULL };
 	assert_int_equal(run_plain(rep, "", &out), 0);
-	assert_non_null(strstr(out, "Status       in_progress (interim"));
-	assert_non_null(strstr(out, "Answers (2, in the order given)"));
+	assert_non_null(strstr(out, "Status       in_progress"));
+	assert_non_null(strstr(out, "Triage level (interim)"));
+	assert_non_null(strstr(out, "Answers (2)"));
 	free(out);
 }
 
@@ -855,13 +863,13 @@ static void test_report_command(void **state)
 	snprintf(code, sizeof(code), "%.9s", s + strlen("msktriage resume "));
 	free(out);
 
-	const char *const html[] = { "report", code, "--format", "html", NULL };
-	assert_int_equal(run_plain(html, "", &out), 2);
-	assert_non_null(strstr(out, "report format 'html' is not available yet"));
+	const char *const fhir[] = { "report", code, "--format", "fhir", NULL };
+	assert_int_equal(run_plain(fhir, "", &out), 0);
+	assert_non_null(strstr(out, "\"resourceType\": \"Bundle\""));
 	free(out);
 	const char *const xml[] = { "report", code, "--format", "xml", NULL };
 	assert_int_equal(run_plain(xml, "", &out), 2);
-	assert_non_null(strstr(out, "'--format' must be text"));
+	assert_non_null(strstr(out, "'--format' must be one of text"));
 	free(out);
 	const char *const none[] = { "report", "ZZZZ-ZZZZ", NULL };
 	assert_int_equal(run_plain(none, "", &out), 2);
@@ -880,7 +888,7 @@ static void test_report_command(void **state)
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	char *text = slurp_file(file);
-	assert_non_null(strstr(text, "MSKTRIAGE SESSION REPORT"));
+	assert_non_null(strstr(text, "Musculoskeletal triage report"));
 	assert_non_null(strstr(text, code));
 	assert_non_null(strstr(text, "Patient      y"));
 	free(text);
@@ -992,7 +1000,7 @@ static void test_store_locked(void **state)
 	char *out = NULL;
 	const char *const rep[] = { "report", code, NULL };
 	assert_int_equal(run_plain(rep, "", &out), 0);
-	assert_non_null(strstr(out, "Answers (2, in the order given)"));
+	assert_non_null(strstr(out, "Answers (2)"));
 	free(out);
 
 	/* The file kept elsewhere names its session, and goes back into it

@@ -331,7 +331,7 @@ static void test_report_output(void **state)
 	const char *const r3[] = { "report", "1", "--output", path("d/r3.txt"), NULL };
 	EXPECT_RUN(db, r3, 0, NULL);
 	assert_int_equal(mode_of(path("d/r3.txt")), 0600);
-	assert_non_null(strstr(read_text(path("d/r3.txt")), "MSKTRIAGE SESSION REPORT"));
+	assert_non_null(strstr(read_text(path("d/r3.txt")), "Musculoskeletal triage report"));
 	assert_null(strstr(read_text(path("d/r3.txt")), "old old"));
 	/* a new file with a permissive umask: 0600 */
 	const char *const r4[] = { "report", "1", "--output", path("d/r4.txt"), NULL };
@@ -373,7 +373,7 @@ static void test_report_output(void **state)
 	const char *const r7[] = { "report", "1", NULL };
 	r = run_as(true, 022, path("ro/s.db"), r7);
 	assert_int_equal(r.status, 1);
-	assert_null(strstr(r.out, "MSKTRIAGE SESSION REPORT"));
+	assert_null(strstr(r.out, "Musculoskeletal triage report"));
 	free(r.out);
 }
 
