@@ -7,6 +7,8 @@
 #   make test SANITIZE=1   the same with AddressSanitizer + UBSan (build-asan/)
 #   make deps       install missing Debian packages (apt-get update first)
 #   make bench      run the benchmarks (results go in docs/benchmarks.md)
+#   make property   the differential property test at full length
+#                   (N=100000 answer sets, SEED=1; both may be given)
 #   make fuzz       build the libFuzzer harnesses with clang (build-fuzz/) and
 #                   run each for FUZZ_SECONDS (default 300); installs clang
 #                   and its fuzzer runtime, which nothing else needs
@@ -33,7 +35,7 @@ FUZZ_BUILD := build-fuzz
 FUZZ_FLAGS := -dict=tests/fuzz/msktriage.dict -max_len=16384 -close_fd_mask=3 \
 	-rss_limit_mb=4096 -timeout=30 -print_final_stats=1
 
-.PHONY: all build deps test-deps install-packages fuzz-deps run test bench fuzz clean
+.PHONY: all build deps test-deps install-packages fuzz-deps run test bench property fuzz clean
 
 all: build
 
@@ -84,6 +86,11 @@ test: build test-deps
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+N ?= 100000
+SEED ?= 1
+property: build
+	./$(BUILD)/tests/property_test rules --sets $(N) --seed $(SEED)
 
 # Each fuzzer starts from the seeds (made from tests/cases) plus what
 # earlier runs kept in $(FUZZ_BUILD)/corpus/; crashes are written to

@@ -2181,15 +2181,25 @@ static bool allowed(const engine *e, const struct engine_question *q)
  * rule depends on the order), so the result is the same whatever order
  * the evidence facts were asserted or are read in. Certain support against
  * certain refutation (p = 1, n = -1) has no defined value: it counts as 0.
+ *
+ * In floating point the folds are order-independent only to the last bit,
+ * and a result such as 0.5625 may come out a hair either side of it: the
+ * value is snapped to 9 decimals, so that the reported confidence (rounded
+ * to 3) and the threshold test are the same in every order.
  */
+static double snap(double x)
+{
+	return round(x * 1e9) / 1e9;
+}
+
 static double combine(const struct fslot *s)
 {
 	if (!s->has_neg)
-		return s->p;
+		return snap(s->p);
 	if (!s->has_pos)
-		return s->n;
+		return snap(s->n);
 	double den = 1 - fmin(fabs(s->p), fabs(s->n));
-	return den > 0 ? (s->p + s->n) / den : 0;
+	return den > 0 ? snap((s->p + s->n) / den) : 0;
 }
 
 /* Whether a finding's evidence is enough to report it, gives-way-to and

@@ -29,19 +29,19 @@
 
 (deffacts sbt-findings
   (finding-def (id back_pain_risk_high) (kind risk) (level consultation)
-    (source "Back-pain risk stratification adapted from STarT Back (Hill et al., 2008); NICE NG59")
+    (cites start_back nice_ng59)
     (title "Back pain: high risk of poor outcome (adapted from STarT Back)")
     (clinician-text "Back-pain risk stratification adapted from STarT Back: total 4 or more with psychological subscale 4 or more. High risk of persistent disabling pain: physiotherapy with a psychologically informed approach (NG59: exercise with cognitive behavioural elements).")
     (patient-text "Your answers show that your back pain is affecting you a lot, in body and in mind. A physiotherapist who also helps with worry and low mood can make a real difference.")
     (safety-net "If you feel very low or hopeless, talk to your GP soon; if you think about harming yourself, get help at once."))
   (finding-def (id back_pain_risk_medium) (kind risk) (level consultation)
-    (source "Back-pain risk stratification adapted from STarT Back (Hill et al., 2008); NICE NG59")
+    (cites start_back nice_ng59)
     (title "Back pain: medium risk (adapted from STarT Back)")
     (clinician-text "Back-pain risk stratification adapted from STarT Back: total 4 or more with psychological subscale 3 or less. Medium risk: refer for physiotherapy-led exercise and reassurance.")
     (patient-text "Your back pain is affecting your daily life. A physiotherapist can give you exercises and advice to get you moving again.")
     (safety-net ""))
   (finding-def (id back_pain_risk_low) (kind risk) (level self_care)
-    (source "Back-pain risk stratification adapted from STarT Back (Hill et al., 2008); NICE NG59")
+    (cites start_back nice_ng59)
     (title "Back pain: low risk (adapted from STarT Back)")
     (clinician-text "Back-pain risk stratification adapted from STarT Back: total 3 or less. Low risk: self-management advice, reassurance and staying active.")
     (patient-text "Your back pain is likely to get better with simple steps: keep active, keep doing your usual things as much as you can, and use simple pain relief if you need it.")
@@ -103,7 +103,7 @@
                      (if (or (eq ?v very_much) (eq ?v extremely)) then 1 else 0) 1)))
 
 (defrule sbt-point-declined
-  "A skipped item scores 0 (the score becomes a lower bound). Source: adapted from STarT Back; SPEC section 1 (skipped = unknown)."
+  "A skipped item scores 0 (the score becomes a lower bound). Source: adapted from STarT Back; a skipped answer is unknown."
   (logical (sbt-item ?q) (declined ?q))
   =>
   (assert (sbt-point ?q 0 (if (member$ ?q (create$ sbt_walk_short sbt_dress_slowly

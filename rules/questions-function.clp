@@ -37,7 +37,7 @@
     (section muscles) (priority 61)
     (clinician-text "Usual physical activity level.")
     (patient-text "How active are you on most days?")
-    (why "Inactivity drives muscle loss: with weakness or loss of bulk it suggests sarcopenia, and with poor posture it fits posture-related pain.")
+    (why "Inactivity drives muscle loss: with weakness or loss of bulk it suggests sarcopenia, and with poor posture it fits posture-related pain; an active lifestyle argues against sarcopenia.")
     (informs sarcopenia_risk atrophy_posture_pain))
   (question (id hamstring_tightness) (type yesno) (section muscles) (priority 62)
     (clinician-text "Hamstring tightness?")

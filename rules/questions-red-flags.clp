@@ -5,7 +5,15 @@
 ;;; becomes relevant, before any other question. Among themselves they are
 ;;; ordered by priority: ambulance-level signs first, then emergency, then
 ;;; same-day signs. The Ottawa examination items (clinician only) are red-flag
-;;; questions too and live in questions-exam.clp.
+;;; questions too and live in questions-exam.clp; age and the pain sites are
+;;; red-flag questions asked before all these (questions-screening.clp).
+;;;
+;;; `informs` matters beyond the `why` screen: while an emergency stop holds,
+;;; the interview still asks a relevant red-flag question that informs a
+;;; more urgent finding (the deferred stop). So a question names an
+;;; ambulance-level finding only if its answer can raise the case to it:
+;;; recent_surgery_or_immobilisation only adds weight to a clot already
+;;; suspected, and does not name pulmonary_embolism_suspected.
 
 (deffacts questions-red-flags
   (question (id sudden_severe_pain_faint) (type yesno) (section urgent_signs)
@@ -31,7 +39,7 @@
     (clinician-text "Surgery, plaster cast, bed rest over 3 days or long-haul travel in the last 12 weeks?")
     (patient-text "In the last 12 weeks, have you had an operation or a plaster cast, stayed in bed for days, or made a long journey?")
     (why "A Wells risk factor: recent surgery or immobilisation makes a clot more likely.")
-    (informs dvt_suspected dvt_unconfirmed pulmonary_embolism_suspected))
+    (informs dvt_suspected dvt_unconfirmed))
   (question (id saddle_numbness) (type yesno) (section urgent_signs)
     (priority 14) (red-flag yes)
     (clinician-text "Saddle anaesthesia: numbness of the perineum, buttocks or inner thighs?")
@@ -66,14 +74,26 @@
     (priority 19) (red-flag yes)
     (clinician-text "Fall, twist or direct blow to the painful area in the last 7 days?")
     (patient-text "In the last 7 days, did you fall, twist or knock the part that hurts?")
-    (why "Recent trauma opens the fracture screen: Ottawa knee rule, weight bearing, and spinal fracture risk.")
-    (informs fracture_suspected fracture_unconfirmed))
+    (why "Recent trauma opens the fracture screen (Ottawa knee rule, weight bearing, occult hip fracture, spinal fracture risk), the Canadian C-spine rule for the neck, and the acutely injured knee.")
+    (informs fracture_suspected fracture_xray_today fracture_unconfirmed cervical_injury_suspected cervical_injury_unconfirmed acute_knee_injury))
   (question (id unable_to_bear_weight) (type yesno) (section urgent_signs)
     (priority 20) (red-flag yes)
     (clinician-text "Unable to take 4 steps on the affected leg (limping counts as able)?")
     (patient-text "Is it impossible to take 4 steps on the painful leg? If you can walk with a limp, answer no.")
-    (why "Inability to bear weight is an Ottawa criterion after trauma, suggests septic arthritis of the hip with fever, and needs same-day review on its own.")
-    (informs fracture_suspected septic_arthritis_suspected non_weight_bearing))
+    (why "Inability to bear weight is an Ottawa criterion after trauma (knee, hip or back), suggests septic arthritis of the hip with fever, and needs same-day review on its own.")
+    (informs fracture_suspected fracture_unconfirmed septic_arthritis_suspected non_weight_bearing))
+  (question (id arm_numbness_tingling) (type yesno) (section urgent_signs)
+    (priority 20) (red-flag yes)
+    (clinician-text "Numbness, paraesthesia or weakness in an arm or hand?")
+    (patient-text "Do you have numbness, tingling (pins and needles) or weakness in an arm or a hand?")
+    (why "After a neck injury, paraesthesia in the arms is a Canadian C-spine rule high-risk factor: the neck must be imaged and protected.")
+    (informs cervical_injury_suspected cervical_injury_unconfirmed))
+  (question (id knee_swelling_rapid) (type yesno) (section urgent_signs)
+    (priority 24) (red-flag yes)
+    (clinician-text "Knee swelling within 2 hours of the injury (suspected haemarthrosis)?")
+    (patient-text "After the injury, did your knee swell up quickly, within 2 hours?")
+    (why "Rapid swelling after a knee injury suggests bleeding into the joint (haemarthrosis): a torn ligament, a fracture or a dislocated kneecap, which need assessment and imaging the same day.")
+    (informs acute_knee_injury))
   (question (id osteoporosis_or_steroids) (type yesno) (section urgent_signs)
     (priority 21) (red-flag yes)
     (clinician-text "Known osteoporosis or long-term (3 months or more) oral corticosteroids?")
@@ -90,13 +110,13 @@
     (priority 26) (red-flag yes)
     (clinician-text "Any past history of cancer?")
     (patient-text "Have you ever had cancer?")
-    (why "A history of cancer raises the chance that bone or back pain is from metastasis.")
+    (why "A history of cancer raises the chance that bone, back or neck pain is from metastasis.")
     (informs serious_pathology_suspected))
   (question (id weight_loss_unexplained) (type yesno) (section urgent_signs)
     (priority 27) (red-flag yes)
     (clinician-text "Unexplained weight loss?")
     (patient-text "Have you lost weight without trying?")
-    (why "Unintended weight loss with musculoskeletal pain suggests malignancy or chronic infection.")
+    (why "Unintended weight loss with musculoskeletal pain, or beside muscle loss or thigh weakness, suggests malignancy, chronic infection or another systemic disease.")
     (informs serious_pathology_suspected))
   (question (id night_pain) (type yesno) (section urgent_signs)
     (priority 28) (red-flag yes)

@@ -1,9 +1,9 @@
 ;;; red-flags-uncertain.clp — unsure and skipped answers to red-flag
 ;;; questions (SPEC section 1).
 ;;;
-;;; Reads:  answers, (declined <id>), (pain-site <site>), (any-pain),
-;;;         (back-or-sciatica <question-id>), (fracture-criterion <q> <cf>),
-;;;         (relevant <id>), (finding <id>)
+;;; Reads:  answers, (declined <id>), (site-open <q> [<q>]), (any-site-open),
+;;;         (fracture-criterion <q> <cf>), (xray-criterion <q> <cf> [<q>]),
+;;;         (finding <id>)
 ;;; Writes: finding-def (static), evidence,
 ;;;         (fracture-criterion-uncertain <question-id>)
 ;;;
@@ -18,14 +18,17 @@
 ;;;     answered yes with a calf that may be swollen raises
 ;;;     pulmonary_embolism_suspected at lower confidence, because the
 ;;;     certain answer is itself an emergency symptom.
+;;;     Each *_unconfirmed finding gives way to its *_suspected finding
+;;;     (finding-def gives-way-to): once the flag itself holds, the
+;;;     "not ruled out" finding is withdrawn.
 ;;;   - Where the flag is at consultation_24 or consultation level
-;;;     (hot_swollen_joint, progressive_neuro_deficit, non_weight_bearing,
-;;;     fever_with_msk_pain, serious_pathology_suspected), the same finding is
-;;;     raised at lower confidence.
-;;;   - A swollen calf waits for the breathlessness question before it is
-;;;     called a DVT (emergency, which would end the interview before the
-;;;     ambulance-level PE question could be asked); meanwhile the case sits
-;;;     at consultation_24 with pulmonary_embolism_unconfirmed.
+;;;     (fracture_xray_today, acute_knee_injury, hot_swollen_joint,
+;;;     progressive_neuro_deficit, non_weight_bearing, fever_with_msk_pain,
+;;;     serious_pathology_suspected), the same finding is raised at lower
+;;;     confidence.
+;;;   - The same site rule as the flags themselves (R2): a pain site gates
+;;;     an uncertain flag only where the flag's own row names it, and only a
+;;;     `no` to that site blocks it. Relevance never gates a flag.
 ;;;   - recent_surgery_or_immobilisation only strengthens a clot already
 ;;;     suspected on a swollen calf, so an unsure answer leaves that flag
 ;;;     standing at its own confidence.
@@ -36,47 +39,61 @@
 
 (deffacts uncertain-findings
   (finding-def (id pulmonary_embolism_unconfirmed) (kind red_flag) (level consultation_24)
-    (source "Wells criteria for pulmonary embolism; NICE NG158; SPEC section 1 unsure/skip policy")
+    (gives-way-to pulmonary_embolism_suspected)
+    (cites wells_pe nice_ng158)
     (title "Breathlessness or chest pain not ruled out")
-    (clinician-text "Calf swelling present or not excluded, and new breathlessness or chest pain answered unsure, skipped or not yet asked: ask and examine the same day (Wells score, oxygen saturation); treat as suspected PE if present. A swollen calf itself needs DVT assessment within hours.")
+    (clinician-text "Calf swelling present or not excluded, and new breathlessness or chest pain answered unsure or skipped: ask and examine the same day (Wells score, oxygen saturation); treat as suspected PE if present. A swollen calf itself needs DVT assessment within hours.")
     (patient-text "We could not be sure whether you have new breathlessness or chest pain. A doctor or nurse needs to check this with you today.")
-    (safety-net "If you get short of breath, chest pain or cough up blood, call an ambulance at once."))
+    (safety-net ""))
   (finding-def (id dvt_unconfirmed) (kind red_flag) (level consultation_24)
-    (source "Wells criteria for deep vein thrombosis; NICE NG158; SPEC section 1 unsure/skip policy")
+    (gives-way-to dvt_suspected)
+    (cites wells_dvt nice_ng158)
     (title "Calf swelling not ruled out")
     (clinician-text "Calf swelling, tenderness or warmth answered unsure or skipped: examine the calves the same day (Wells DVT score); D-dimer and ultrasound if DVT is likely.")
     (patient-text "We could not be sure whether your calf is swollen. A doctor or nurse needs to look at your legs today.")
-    (safety-net "If one calf becomes swollen, red or painful, go to an emergency department. If you get short of breath or chest pain, call an ambulance."))
+    (safety-net ""))
   (finding-def (id aortic_emergency_unconfirmed) (kind red_flag) (level consultation_24)
-    (source "NICE CKS Abdominal aortic aneurysm; SPEC section 1 unsure/skip policy")
+    (gives-way-to aortic_emergency_suspected)
+    (cites nice_cks_aaa)
     (title "Sudden severe pain with fainting not ruled out")
     (clinician-text "Sudden severe back or abdominal pain with fainting answered unsure or skipped: clarify the onset and check pulse, blood pressure and abdomen the same day.")
     (patient-text "We could not be sure whether your pain started suddenly with fainting. A doctor or nurse needs to ask you about this today.")
-    (safety-net "If you get sudden very bad pain in the back or tummy, feel faint or sweaty, call an ambulance at once."))
+    (safety-net "If you get sudden very bad pain in the back or tummy, or feel faint or sweaty, call an ambulance at once."))
   (finding-def (id cauda_equina_unconfirmed) (kind red_flag) (level consultation_24)
-    (source "NICE CKS Sciatica (lumbar radiculopathy); SPEC section 1 unsure/skip policy")
+    (gives-way-to cauda_equina_suspected)
+    (cites nice_cks_sciatica nice_ng59)
     (title "Cauda equina signs not ruled out")
-    (clinician-text "Saddle numbness or bladder or bowel change answered unsure or skipped with back or radiating leg pain: ask directly and examine (saddle sensation, post-void residual where available) the same day.")
+    (clinician-text "Saddle numbness or bladder or bowel change answered unsure or skipped with back or radiating leg pain (or either not yet excluded): ask directly and examine (saddle sensation, post-void residual where available) the same day.")
     (patient-text "We could not be sure about numbness between your legs or changes in your bladder or bowels. A doctor or nurse needs to check this with you today.")
-    (safety-net "If you get numbness between your legs, cannot pass urine, or leak urine or poo, go to an emergency department at once."))
+    (safety-net ""))
   (finding-def (id septic_arthritis_unconfirmed) (kind red_flag) (level consultation_24)
-    (source "NICE CKS Knee pain - assessment; BSR hot swollen joint guidance; SPEC section 1 unsure/skip policy")
+    (gives-way-to septic_arthritis_suspected)
+    (cites bsr_hot_swollen_joint nice_cks_knee_pain nice_cks_hip_pain)
     (title "Joint infection not ruled out")
     (clinician-text "A hot swollen knee, fever, immunosuppression or weight bearing is uncertain in a combination that would suggest septic arthritis: measure the temperature and examine the joint the same day; aspirate if in doubt.")
     (patient-text "Some answers about a hot joint or a fever were unclear. A doctor or nurse needs to check your temperature and the joint today.")
-    (safety-net "If your temperature is 38 degrees or more, or the joint becomes hot, red and swollen, go to an emergency department now."))
+    (safety-net "Measure your temperature if you can: 38 degrees or more counts as a fever."))
   (finding-def (id spinal_infection_unconfirmed) (kind red_flag) (level consultation_24)
-    (source "NICE NG59; NICE CKS Back pain - low; SPEC section 1 unsure/skip policy")
+    (gives-way-to spinal_infection_suspected)
+    (cites nice_ng59 nice_cks_back_pain)
     (title "Fever with back pain not ruled out")
-    (clinician-text "Low back pain with fever answered unsure or skipped: measure the temperature and assess the same day.")
+    (clinician-text "Low back pain (or back pain not yet excluded) with fever answered unsure or skipped: measure the temperature and assess the same day.")
     (patient-text "We could not be sure whether you have a fever. With back pain, a doctor or nurse should check your temperature today.")
     (safety-net "If your temperature is 38 degrees or more, or you feel shivery and unwell, go to an emergency department now."))
   (finding-def (id fracture_unconfirmed) (kind red_flag) (level consultation_24)
-    (source "Ottawa knee rule (Stiell et al., 1995); NICE NG59; SPEC section 1 unsure/skip policy")
+    (gives-way-to fracture_suspected)
+    (cites ottawa_knee_rule nice_ng59)
     (title "Fracture not ruled out")
     (clinician-text "Recent trauma or a fracture criterion (weight bearing, Ottawa item, age, osteoporosis or steroids) is uncertain: examine the same day and apply the Ottawa knee rule or spinal fracture criteria; image if in doubt.")
     (patient-text "After an injury, some answers were unclear. A doctor or nurse needs to check today whether a bone could be broken.")
-    (safety-net "If you cannot put weight on the leg, or the pain gets much worse, go to an emergency department now.")))
+    (safety-net "If the pain gets much worse after the injury, go to an emergency department now."))
+  (finding-def (id cervical_injury_unconfirmed) (kind red_flag) (level consultation_24)
+    (gives-way-to cervical_injury_suspected)
+    (cites canadian_c_spine_rule nice_ng41)
+    (title "Neck injury not ruled out")
+    (clinician-text "Neck pain with recent trauma, age or arm numbness or tingling uncertain in a combination that would meet a Canadian C-spine rule high-risk factor: assess the same day and apply the rule; image if it cannot be applied.")
+    (patient-text "After a possible injury, some answers about your neck were unclear. A doctor or nurse needs to check your neck today.")
+    (safety-net "If your arms or legs become numb, tingly or weak, call an ambulance and keep your neck still.")))
 
 ;;; --- ambulance-level flags ---------------------------------------------
 
@@ -98,20 +115,9 @@
                     (rule red-flag-pulmonary-embolism-unconfirmed) (cf 0.5)
                     (because calf_swelling breathless_or_chest_pain))))
 
-(defrule red-flag-pulmonary-embolism-not-yet-asked
-  "A swollen calf before breathlessness has been asked: the clot screen is incomplete, so the case is not left at a lower level meanwhile. Source: NICE NG158."
-  (logical (calf_swelling yes)
-           (not (breathless_or_chest_pain ?))
-           (not (declined breathless_or_chest_pain)))
-  =>
-  (assert (evidence (finding pulmonary_embolism_unconfirmed)
-                    (rule red-flag-pulmonary-embolism-not-yet-asked) (cf 0.3)
-                    (because calf_swelling))))
-
 (defrule red-flag-aortic-emergency-unconfirmed
-  "Sudden severe pain with fainting unsure or skipped, with back or hip pain. Source: NICE CKS Abdominal aortic aneurysm."
-  (logical (or (pain-site back) (pain-site hip))
-           (or (sudden_severe_pain_faint unsure) (declined sudden_severe_pain_faint)))
+  "Sudden severe pain with fainting unsure or skipped, whatever the pain sites. Source: NICE CKS Abdominal aortic aneurysm."
+  (logical (or (sudden_severe_pain_faint unsure) (declined sudden_severe_pain_faint)))
   =>
   (assert (evidence (finding aortic_emergency_unconfirmed)
                     (rule red-flag-aortic-emergency-unconfirmed) (cf 0.5)
@@ -120,22 +126,34 @@
 ;;; --- emergency-level flags ---------------------------------------------
 
 (defrule red-flag-cauda-equina-saddle-unconfirmed
-  "Saddle numbness unsure or skipped with back or radiating leg pain. Source: NICE CKS Sciatica."
-  (logical (back-or-sciatica ?site)
+  "Saddle numbness unsure or skipped, with back or radiating leg pain not both answered no. Source: NICE CKS Sciatica."
+  (logical (site-open ?s&low_back_pain|leg_radiating_pain $?shown)
+           ;; one piece of evidence when both sites are open: the one
+           ;; answered yes or unsure, else the back
+           (not (site-open ?t&~?s&low_back_pain|leg_radiating_pain
+                           $?ts&:(or (> (length$ ?ts) (length$ ?shown))
+                                     (and (= (length$ ?ts) (length$ ?shown))
+                                          (eq ?t low_back_pain)))))
            (or (saddle_numbness unsure) (declined saddle_numbness)))
   =>
   (assert (evidence (finding cauda_equina_unconfirmed)
                     (rule red-flag-cauda-equina-saddle-unconfirmed) (cf 0.5)
-                    (because saddle_numbness ?site))))
+                    (because saddle_numbness $?shown))))
 
 (defrule red-flag-cauda-equina-sphincter-unconfirmed
-  "Bladder or bowel change unsure or skipped with back or radiating leg pain. Source: NICE CKS Sciatica."
-  (logical (back-or-sciatica ?site)
+  "Bladder or bowel change unsure or skipped, with back or radiating leg pain not both answered no. Source: NICE CKS Sciatica."
+  (logical (site-open ?s&low_back_pain|leg_radiating_pain $?shown)
+           ;; one piece of evidence when both sites are open: the one
+           ;; answered yes or unsure, else the back
+           (not (site-open ?t&~?s&low_back_pain|leg_radiating_pain
+                           $?ts&:(or (> (length$ ?ts) (length$ ?shown))
+                                     (and (= (length$ ?ts) (length$ ?shown))
+                                          (eq ?t low_back_pain)))))
            (or (bladder_bowel_change unsure) (declined bladder_bowel_change)))
   =>
   (assert (evidence (finding cauda_equina_unconfirmed)
                     (rule red-flag-cauda-equina-sphincter-unconfirmed) (cf 0.5)
-                    (because bladder_bowel_change ?site))))
+                    (because bladder_bowel_change $?shown))))
 
 (defrule red-flag-septic-arthritis-fever-uncertain
   "Hot swollen knee with fever unsure or skipped. Source: NICE CKS Knee pain, BSR."
@@ -155,9 +173,8 @@
                     (because knee_hot_swollen immunosuppressed))))
 
 (defrule red-flag-septic-arthritis-hot-knee-uncertain-fever
-  "Knee pain with fever, a hot swollen knee unsure or skipped. Source: NICE CKS Knee pain, BSR."
-  (logical (pain-site knee)
-           (or (knee_hot_swollen unsure) (declined knee_hot_swollen))
+  "Fever with a hot swollen knee unsure or skipped. Source: NICE CKS Knee pain, BSR."
+  (logical (or (knee_hot_swollen unsure) (declined knee_hot_swollen))
            (fever yes))
   =>
   (assert (evidence (finding septic_arthritis_unconfirmed)
@@ -165,9 +182,8 @@
                     (because knee_hot_swollen fever))))
 
 (defrule red-flag-septic-arthritis-hot-knee-uncertain-immunosuppressed
-  "Knee pain with immunosuppression, a hot swollen knee unsure or skipped. Source: NICE CKS Knee pain, BSR."
-  (logical (pain-site knee)
-           (or (knee_hot_swollen unsure) (declined knee_hot_swollen))
+  "Immunosuppression with a hot swollen knee unsure or skipped. Source: NICE CKS Knee pain, BSR."
+  (logical (or (knee_hot_swollen unsure) (declined knee_hot_swollen))
            (immunosuppressed yes))
   =>
   (assert (evidence (finding septic_arthritis_unconfirmed)
@@ -175,33 +191,34 @@
                     (because knee_hot_swollen immunosuppressed))))
 
 (defrule red-flag-septic-arthritis-hip-weight-bearing-uncertain
-  "Hip pain with fever, weight bearing unsure or skipped. Source: NICE CKS Hip pain."
-  (logical (pain-site hip) (fever yes)
+  "Hip pain (not answered no) with fever, weight bearing unsure or skipped. Source: NICE CKS Hip pain."
+  (logical (site-open hip_pain $?shown) (fever yes)
            (or (unable_to_bear_weight unsure) (declined unable_to_bear_weight)))
   =>
   (assert (evidence (finding septic_arthritis_unconfirmed)
                     (rule red-flag-septic-arthritis-hip-weight-bearing-uncertain) (cf 0.5)
-                    (because hip_pain fever unable_to_bear_weight))))
+                    (because $?shown fever unable_to_bear_weight))))
 
 (defrule red-flag-septic-arthritis-hip-fever-uncertain
-  "Hip pain with inability to bear weight, fever unsure or skipped. Source: NICE CKS Hip pain."
-  (logical (pain-site hip) (unable_to_bear_weight yes)
+  "Hip pain (not answered no) with inability to bear weight, fever unsure or skipped. Source: NICE CKS Hip pain."
+  (logical (site-open hip_pain $?shown) (unable_to_bear_weight yes)
            (or (fever unsure) (declined fever)))
   =>
   (assert (evidence (finding septic_arthritis_unconfirmed)
                     (rule red-flag-septic-arthritis-hip-fever-uncertain) (cf 0.5)
-                    (because hip_pain fever unable_to_bear_weight))))
+                    (because $?shown fever unable_to_bear_weight))))
 
 (defrule red-flag-spinal-infection-unconfirmed
-  "Low back pain with fever unsure or skipped. Source: NICE NG59."
-  (logical (pain-site back) (or (fever unsure) (declined fever)))
+  "Low back pain (not answered no) with fever unsure or skipped. Source: NICE NG59."
+  (logical (site-open low_back_pain $?shown) (or (fever unsure) (declined fever)))
   =>
   (assert (evidence (finding spinal_infection_unconfirmed)
                     (rule red-flag-spinal-infection-unconfirmed) (cf 0.5)
-                    (because low_back_pain fever))))
+                    (because $?shown fever))))
 
-;;; Fracture: trauma uncertain with a clear criterion, or trauma clear with
-;;; a criterion uncertain. Both uncertain is too weak to flag.
+;;; Fracture: trauma uncertain with a clear criterion, trauma clear with a
+;;; criterion uncertain, or both uncertain (neither answer is a no, so the
+;;; fracture is not ruled out: SPEC section 1), at falling confidence.
 
 (defrule red-flag-fracture-trauma-uncertain
   "A fracture criterion with recent trauma unsure or skipped. Source: Ottawa knee rule, NICE NG59."
@@ -212,46 +229,63 @@
                     (rule red-flag-fracture-trauma-uncertain) (cf 0.5)
                     (because recent_trauma ?q))))
 
+(defrule red-flag-fracture-age-trauma-uncertain
+  "An age criterion (knee 55+, hip 65+) with recent trauma unsure or skipped: check for an injury the same day. Source: Ottawa knee rule; NICE CKS Hip pain."
+  (logical (or (recent_trauma unsure) (declined recent_trauma))
+           (xray-criterion ?site ? $?shown))
+  =>
+  (assert (evidence (finding fracture_unconfirmed)
+                    (rule red-flag-fracture-age-trauma-uncertain) (cf 0.4)
+                    (because $?shown recent_trauma age))))
+
 (defrule fracture-criterion-uncertain-weight-bearing
-  "Weight bearing on a painful knee or hip unsure or skipped. Source: Ottawa knee rule."
-  (logical (or (pain-site knee) (pain-site hip))
-           (or (unable_to_bear_weight unsure) (declined unable_to_bear_weight)))
+  "Weight bearing unsure or skipped, whatever hurts. Source: Ottawa knee rule."
+  (logical (or (unable_to_bear_weight unsure) (declined unable_to_bear_weight)))
   =>
   (assert (fracture-criterion-uncertain unable_to_bear_weight)))
 
 (defrule fracture-criterion-uncertain-age
-  "Age skipped with knee or back pain: the age criteria cannot be applied. Source: Ottawa knee rule, NICE NG59."
-  (logical (or (pain-site knee) (pain-site back)) (declined age))
+  "Age skipped with knee, hip or back pain not ruled out: the age criteria cannot be applied. Source: Ottawa knee rule, NICE NG59."
+  (logical (site-open ?s&knee_pain|hip_pain|low_back_pain $?) (declined age))
   =>
   (assert (fracture-criterion-uncertain age)))
 
 (defrule fracture-criterion-uncertain-ottawa-patella
-  "Patellar tenderness examined but unsure, or skipped. Source: Ottawa knee rule."
-  (logical (pain-site knee)
+  "Patellar tenderness examined but unsure, or skipped (knee pain not answered no). Source: Ottawa knee rule."
+  (logical (site-open knee_pain $?)
            (or (exam_patellar_tenderness unsure) (declined exam_patellar_tenderness)))
   =>
   (assert (fracture-criterion-uncertain exam_patellar_tenderness)))
 
 (defrule fracture-criterion-uncertain-ottawa-fibular-head
-  "Fibular head tenderness examined but unsure, or skipped. Source: Ottawa knee rule."
-  (logical (pain-site knee)
+  "Fibular head tenderness examined but unsure, or skipped (knee pain not answered no). Source: Ottawa knee rule."
+  (logical (site-open knee_pain $?)
            (or (exam_fibular_head_tenderness unsure) (declined exam_fibular_head_tenderness)))
   =>
   (assert (fracture-criterion-uncertain exam_fibular_head_tenderness)))
 
 (defrule fracture-criterion-uncertain-ottawa-flexion
-  "Knee flexion to 90 degrees examined but unsure, or skipped. Source: Ottawa knee rule."
-  (logical (pain-site knee)
+  "Knee flexion to 90 degrees examined but unsure, or skipped (knee pain not answered no). Source: Ottawa knee rule."
+  (logical (site-open knee_pain $?)
            (or (exam_knee_flexion_below_90 unsure) (declined exam_knee_flexion_below_90)))
   =>
   (assert (fracture-criterion-uncertain exam_knee_flexion_below_90)))
 
 (defrule fracture-criterion-uncertain-osteoporosis
-  "Osteoporosis or steroid use unsure or skipped, with back pain. Source: NICE NG59."
-  (logical (pain-site back)
+  "Osteoporosis or steroid use unsure or skipped (back pain not answered no). Source: NICE NG59."
+  (logical (site-open low_back_pain $?)
            (or (osteoporosis_or_steroids unsure) (declined osteoporosis_or_steroids)))
   =>
   (assert (fracture-criterion-uncertain osteoporosis_or_steroids)))
+
+(defrule red-flag-fracture-trauma-and-criterion-uncertain
+  "Recent trauma and a fracture criterion both unsure or skipped: not ruled out. Source: Ottawa knee rule, NICE NG59."
+  (logical (or (recent_trauma unsure) (declined recent_trauma))
+           (fracture-criterion-uncertain ?q))
+  =>
+  (assert (evidence (finding fracture_unconfirmed)
+                    (rule red-flag-fracture-trauma-and-criterion-uncertain) (cf 0.3)
+                    (because recent_trauma ?q))))
 
 (defrule red-flag-fracture-criterion-uncertain
   "Recent trauma with a fracture criterion unsure or skipped. Source: Ottawa knee rule, NICE NG59."
@@ -261,18 +295,55 @@
                     (rule red-flag-fracture-criterion-uncertain) (cf 0.5)
                     (because recent_trauma ?q))))
 
+;;; Neck: a Canadian C-spine high-risk factor, or the trauma, uncertain.
+
+(defrule red-flag-cervical-injury-arm-uncertain
+  "Neck pain (not answered no) after trauma, arm numbness or tingling unsure or skipped. Source: Canadian C-spine rule."
+  (logical (site-open neck_pain $?shown) (recent_trauma yes)
+           (or (arm_numbness_tingling unsure) (declined arm_numbness_tingling)))
+  =>
+  (assert (evidence (finding cervical_injury_unconfirmed)
+                    (rule red-flag-cervical-injury-arm-uncertain) (cf 0.5)
+                    (because $?shown recent_trauma arm_numbness_tingling))))
+
+(defrule red-flag-cervical-injury-age-uncertain
+  "Neck pain (not answered no) after trauma, age skipped. Source: Canadian C-spine rule."
+  (logical (site-open neck_pain $?shown) (recent_trauma yes) (declined age))
+  =>
+  (assert (evidence (finding cervical_injury_unconfirmed)
+                    (rule red-flag-cervical-injury-age-uncertain) (cf 0.4)
+                    (because $?shown recent_trauma age))))
+
+(defrule red-flag-cervical-injury-trauma-uncertain
+  "Neck pain (not answered no) at 65 or over or with arm numbness or tingling, recent trauma unsure or skipped. Source: Canadian C-spine rule."
+  (logical (site-open neck_pain $?shown)
+           (or (recent_trauma unsure) (declined recent_trauma))
+           (or (age ?a&:(>= ?a 65)) (arm_numbness_tingling yes)))
+  =>
+  (assert (evidence (finding cervical_injury_unconfirmed)
+                    (rule red-flag-cervical-injury-trauma-uncertain) (cf 0.5)
+                    (because $?shown recent_trauma))))
+
+(defrule red-flag-cervical-injury-trauma-and-arm-uncertain
+  "Neck pain (not answered no) with recent trauma and arm numbness or tingling both unsure or skipped. Source: Canadian C-spine rule."
+  (logical (site-open neck_pain $?shown)
+           (or (recent_trauma unsure) (declined recent_trauma))
+           (or (arm_numbness_tingling unsure) (declined arm_numbness_tingling)))
+  =>
+  (assert (evidence (finding cervical_injury_unconfirmed)
+                    (rule red-flag-cervical-injury-trauma-and-arm-uncertain) (cf 0.3)
+                    (because $?shown recent_trauma arm_numbness_tingling))))
+
 (defrule red-flag-dvt-unconfirmed
-  "Calf swelling unsure or skipped with knee or hip pain. Source: Wells DVT criteria, NICE NG158."
-  (logical (or (pain-site knee) (pain-site hip))
-           (or (calf_swelling unsure) (declined calf_swelling)))
+  "Calf swelling unsure or skipped. Source: Wells DVT criteria, NICE NG158."
+  (logical (or (calf_swelling unsure) (declined calf_swelling)))
   =>
   (assert (evidence (finding dvt_unconfirmed) (rule red-flag-dvt-unconfirmed) (cf 0.5)
                     (because calf_swelling))))
 
 (defrule red-flag-dvt-unconfirmed-risk-factor
   "Recent surgery or immobilisation adds to an uncertain calf swelling. Source: Wells DVT criteria."
-  (logical (or (pain-site knee) (pain-site hip))
-           (or (calf_swelling unsure) (declined calf_swelling))
+  (logical (or (calf_swelling unsure) (declined calf_swelling))
            (recent_surgery_or_immobilisation yes))
   =>
   (assert (evidence (finding dvt_unconfirmed) (rule red-flag-dvt-unconfirmed-risk-factor) (cf 0.4)
@@ -280,26 +351,53 @@
 
 ;;; --- same-day and routine flags: the same finding at lower confidence ---
 
+(defrule red-flag-acute-knee-injury-swelling-uncertain
+  "Knee pain (not answered no) after trauma, rapid swelling unsure or skipped. Source: NICE CKS Knee pain."
+  (logical (site-open knee_pain $?shown) (recent_trauma yes)
+           (or (knee_swelling_rapid unsure) (declined knee_swelling_rapid)))
+  =>
+  (assert (evidence (finding acute_knee_injury)
+                    (rule red-flag-acute-knee-injury-swelling-uncertain) (cf 0.3)
+                    (because $?shown recent_trauma knee_swelling_rapid))))
+
+(defrule red-flag-acute-knee-injury-trauma-uncertain
+  "Knee pain (not answered no) with rapid swelling or locking, recent trauma unsure or skipped. Source: NICE CKS Knee pain."
+  (logical (site-open knee_pain $?shown)
+           (or (recent_trauma unsure) (declined recent_trauma))
+           (or (knee_swelling_rapid yes) (knee_locking yes)))
+  =>
+  (assert (evidence (finding acute_knee_injury)
+                    (rule red-flag-acute-knee-injury-trauma-uncertain) (cf 0.4)
+                    (because $?shown recent_trauma))))
+
+(defrule red-flag-acute-knee-injury-trauma-and-swelling-uncertain
+  "Knee pain (not answered no) with recent trauma and rapid swelling both unsure or skipped. Source: NICE CKS Knee pain."
+  (logical (site-open knee_pain $?shown)
+           (or (recent_trauma unsure) (declined recent_trauma))
+           (or (knee_swelling_rapid unsure) (declined knee_swelling_rapid)))
+  =>
+  (assert (evidence (finding acute_knee_injury)
+                    (rule red-flag-acute-knee-injury-trauma-and-swelling-uncertain) (cf 0.2)
+                    (because $?shown recent_trauma knee_swelling_rapid))))
+
 (defrule red-flag-hot-swollen-joint-uncertain
   "Hot swollen knee unsure or skipped. Source: NICE CKS Knee pain."
-  (logical (pain-site knee)
-           (or (knee_hot_swollen unsure) (declined knee_hot_swollen)))
+  (logical (or (knee_hot_swollen unsure) (declined knee_hot_swollen)))
   =>
   (assert (evidence (finding hot_swollen_joint) (rule red-flag-hot-swollen-joint-uncertain)
                     (cf 0.4) (because knee_hot_swollen))))
 
 (defrule red-flag-progressive-neuro-deficit-uncertain
-  "Progressive leg weakness unsure or skipped when asked. Source: NICE CKS Sciatica."
-  (logical (relevant leg_weakness_progressive)
-           (or (leg_weakness_progressive unsure) (declined leg_weakness_progressive)))
+  "Progressive leg weakness unsure or skipped. Source: NICE CKS Sciatica."
+  (logical (or (leg_weakness_progressive unsure) (declined leg_weakness_progressive)))
   =>
   (assert (evidence (finding progressive_neuro_deficit)
                     (rule red-flag-progressive-neuro-deficit-uncertain) (cf 0.4)
                     (because leg_weakness_progressive))))
 
 (defrule red-flag-serious-pathology-cancer-uncertain
-  "Cancer history unsure or skipped with back, hip or knee pain. Source: NICE NG59."
-  (logical (or (pain-site back) (pain-site hip) (pain-site knee))
+  "Cancer history unsure or skipped with back, hip, knee or neck pain (not all answered no). Source: NICE NG59."
+  (logical (any-site-open)
            (or (cancer_history unsure) (declined cancer_history)))
   =>
   (assert (evidence (finding serious_pathology_suspected)
@@ -307,8 +405,8 @@
                     (because cancer_history))))
 
 (defrule red-flag-serious-pathology-weight-loss-uncertain
-  "Unexplained weight loss unsure or skipped with back, hip or knee pain. Source: NICE NG59."
-  (logical (or (pain-site back) (pain-site hip) (pain-site knee))
+  "Unexplained weight loss unsure or skipped with pain (not all sites answered no), muscle loss or thigh weakness. Source: NICE NG59."
+  (logical (or (any-site-open) (muscle_loss_noticed yes) (thigh_weakness yes))
            (or (weight_loss_unexplained unsure) (declined weight_loss_unexplained)))
   =>
   (assert (evidence (finding serious_pathology_suspected)
@@ -316,8 +414,8 @@
                     (because weight_loss_unexplained))))
 
 (defrule red-flag-serious-pathology-night-pain-uncertain
-  "Constant night pain unsure or skipped with back, hip or knee pain. Source: NICE NG59."
-  (logical (or (pain-site back) (pain-site hip) (pain-site knee))
+  "Constant night pain unsure or skipped with back, hip, knee or neck pain (not all answered no). Source: NICE NG59."
+  (logical (any-site-open)
            (or (night_pain unsure) (declined night_pain)))
   =>
   (assert (evidence (finding serious_pathology_suspected)
@@ -325,8 +423,8 @@
                     (because night_pain))))
 
 (defrule red-flag-fever-uncertain
-  "Fever unsure or skipped with pain, not already covered by a joint or spinal infection check. Source: NICE CKS Knee pain."
-  (logical (any-pain) (or (fever unsure) (declined fever))
+  "Fever unsure or skipped with pain (not all sites answered no), not already covered by a joint or spinal infection check. Source: NICE CKS Knee pain."
+  (logical (any-site-open) (or (fever unsure) (declined fever))
            (not (finding septic_arthritis_unconfirmed))
            (not (finding spinal_infection_unconfirmed)))
   =>
@@ -335,8 +433,7 @@
 
 (defrule red-flag-non-weight-bearing-uncertain
   "Weight bearing unsure or skipped, not already covered by a fracture or joint infection check. Source: NICE CKS Knee pain."
-  (logical (or (pain-site knee) (pain-site hip))
-           (or (unable_to_bear_weight unsure) (declined unable_to_bear_weight))
+  (logical (or (unable_to_bear_weight unsure) (declined unable_to_bear_weight))
            (not (finding fracture_unconfirmed))
            (not (finding septic_arthritis_unconfirmed)))
   =>

@@ -10,11 +10,12 @@
 ;;;     answered yes, unsure or skipped: an unknown red flag is never
 ;;;     treated as absent (SPEC section 1);
 ;;;   - a follow-up to any other question is asked on yes or unsure.
+;;;   - relevance decides what is asked, never what an answer means: the
+;;;     finding rules read answers whether or not their question was
+;;;     relevant (SPEC section 4, R2).
 ;;; Tightened against SPEC where the question cannot change the result:
-;;;   recent_trauma, cancer_history, weight_loss_unexplained and night_pain
-;;;   need knee, hip or back pain (the fracture and serious-pathology flags
-;;;   concern those sites); sitting_hours and physio_tried need knee or back
-;;;   pain (prolonged_sitting and rehabilitation_not_started concern those).
+;;;   sitting_hours and physio_tried need knee or back pain
+;;;   (prolonged_sitting and rehabilitation_not_started concern those).
 
 (deffacts relevance-relations
   (relation (id back-or-sciatica)
@@ -38,13 +39,25 @@
   =>
   (assert (relevant fever) (relevant pain_medication)))
 
-(defrule relevant-limb-or-back-pain
-  "Trauma and serious-pathology screen for knee, hip or back pain; also the nerve symptoms in the leg."
-  (logical (or (pain-site knee) (pain-site hip) (pain-site back)))
+(defrule relevant-trauma-and-serious-pathology
+  "Trauma and serious-pathology screen: any pain, the neck included (SPEC section 2, R2)."
+  (logical (any-pain))
   =>
   (assert (relevant recent_trauma) (relevant cancer_history)
-          (relevant weight_loss_unexplained) (relevant night_pain)
-          (relevant leg_radiating_pain) (relevant leg_numbness_tingling)))
+          (relevant weight_loss_unexplained) (relevant night_pain)))
+
+(defrule relevant-weight-loss-with-muscle-loss
+  "Unexplained weight loss also beside muscle loss or thigh weakness, pain or not (SPEC section 2, R2)."
+  (logical (or (muscle_loss_noticed yes) (muscle_loss_noticed unsure)
+               (thigh_weakness yes) (thigh_weakness unsure)))
+  =>
+  (assert (relevant weight_loss_unexplained)))
+
+(defrule relevant-limb-or-back-pain
+  "The nerve symptoms in the leg: knee, hip or back pain."
+  (logical (or (pain-site knee) (pain-site hip) (pain-site back)))
+  =>
+  (assert (relevant leg_radiating_pain) (relevant leg_numbness_tingling)))
 
 (defrule relevant-falls
   "Stumbling and falls: any pain or thigh weakness (SPEC section 2)."
@@ -142,6 +155,13 @@
   =>
   (assert (relevant leg_weakness_progressive)))
 
+(defrule relevant-weight-bearing-after-back-trauma
+  "Weight bearing: low back pain with recent trauma (yes, unsure or skipped) (SPEC section 2, R2)."
+  (logical (pain-site back)
+           (or (recent_trauma yes) (recent_trauma unsure) (declined recent_trauma)))
+  =>
+  (assert (relevant unable_to_bear_weight)))
+
 (defrule relevant-osteoporosis-after-back-trauma
   "Osteoporosis or steroids: low back pain with recent trauma (yes, unsure or skipped)."
   (logical (pain-site back)
@@ -173,13 +193,20 @@
           (relevant recent_surgery_or_immobilisation)))
 
 (defrule relevant-ottawa-knee-exam
-  "Ottawa knee rule examination: knee pain with recent trauma (yes, unsure or skipped)."
+  "Ottawa knee rule examination and rapid swelling: knee pain with recent trauma (yes, unsure or skipped)."
   (logical (pain-site knee)
            (or (recent_trauma yes) (recent_trauma unsure) (declined recent_trauma)))
   =>
   (assert (relevant exam_patellar_tenderness)
           (relevant exam_fibular_head_tenderness)
-          (relevant exam_knee_flexion_below_90)))
+          (relevant exam_knee_flexion_below_90)
+          (relevant knee_swelling_rapid)))
+
+(defrule relevant-arm-symptoms
+  "Numbness, tingling or weakness in an arm: neck pain (SPEC section 2, R2)."
+  (logical (pain-site neck))
+  =>
+  (assert (relevant arm_numbness_tingling)))
 
 ;;; --- muscles ------------------------------------------------------------
 

@@ -99,7 +99,9 @@
 
 ;;; One rule's contribution to a finding. cf is a certainty factor in
 ;;; [-1, 1]: positive supports the finding, negative argues against it (R2;
-;;; never for a red flag). The engine combines them the MYCIN way (SPEC
+;;; never for a red flag). What a given cf means (0.3 weak, 0.5 moderate,
+;;; 0.8 strong) and how strong each kind of source may be is written once,
+;;; in docs/rules.md, "The certainty-factor scale". The engine combines them the MYCIN way (SPEC
 ;;; section 4). rule is the name of the defrule that asserted it; because
 ;;; lists the question ids it rests on (for a negative cf, what argued
 ;;; against: the finding's `against`).

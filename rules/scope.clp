@@ -1,23 +1,31 @@
 ;;; scope.clp — who this tool is for, and the case with no finding.
 ;;;
-;;; Reads:  answers, (finding <id>)
+;;; Reads:  answers, (firm-finding <id>)
 ;;; Writes: finding-def (static), evidence
 ;;;
 ;;; out_of_scope stops the interview (finding-def stops yes, flow.clp). A
 ;;; case with no other finding gets no_specific_concern, at the default
 ;;; self_care level, so that every result names a finding behind its
 ;;; safety-netting advice. "Mild, recent pain with none of the above" lands
-;;; here.
+;;; here. It is reported only once the interview is complete (when-complete,
+;;; R2): before that, "nothing found so far" is not a conclusion. A finding
+;;; that negative evidence may push below the reporting threshold does not
+;;; hold it back here; no_specific_concern gives way to it instead while it
+;;; is reported (gives-way-to), so a case whose only findings were argued
+;;; away still ends with no_specific_concern and its safety-netting.
 
 (deffacts scope-findings
   (finding-def (id out_of_scope) (kind scope) (level consultation) (stops yes)
-    (source "msktriage scope (SPEC section 4): adults and young people from 16 with knee, hip, back or neck pain, thigh weakness or muscle loss")
+    (cites msktriage_scope)
     (title "Not for this tool")
     (clinician-text "Outside the scope of this triage: under 16, or no pain, thigh weakness or muscle loss reported. Assess in the usual way.")
     (patient-text "This check is not the right one for you. If you are worried about your health, please book an appointment with your GP or nurse.")
-    (safety-net "If you feel very unwell, or have a fever, a hot swollen joint or cannot walk, get help the same day."))
+    (safety-net "If you feel very unwell, or have a fever with a hot swollen joint, go to an emergency department now."))
   (finding-def (id no_specific_concern) (kind scope) (level self_care)
-    (source "msktriage default (SPEC section 4): mild, recent pain with no red flag, relationship or risk is self-care")
+    (when-complete yes)
+    (gives-way-to quad_glute_atrophy_risk knee_hip_gait_compensation
+                  knee_hip_muscle_instability lumbar_referred_pain sarcopenia_risk)
+    (cites msktriage_scope safety_netting_practice)
     (title "No specific concern found so far")
     (clinician-text "No red flag, relationship or risk finding on the answers so far. Self-care with advice and safety-netting; review if not improving in 2 weeks.")
     (patient-text "Nothing in your answers so far needs a doctor soon. Keep gently active, use simple pain relief if you need it, and watch for the warning signs below.")
@@ -40,8 +48,8 @@
                              thigh_weakness muscle_loss_noticed))))
 
 (defrule no-specific-concern
-  "No other finding: the default self-care level. Source: msktriage default."
-  (logical (not (finding ?f&~no_specific_concern)))
+  "No other finding that nothing argues against: the default self-care level. Source: msktriage scope."
+  (logical (not (firm-finding ?f&~no_specific_concern)))
   =>
   (assert (evidence (finding no_specific_concern) (rule no-specific-concern) (cf 1.0)
                     (because))))
