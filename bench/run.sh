@@ -58,3 +58,10 @@ if command -v pg_virtualenv >/dev/null; then
 	pg_virtualenv -o fsync=on "$build/bench/bench" store postgresql:// 100 2>&1 |
 		grep 'answer -> next'
 fi
+
+# 5. instructions per case under callgrind, beside the times above.
+if command -v valgrind > /dev/null; then
+	bench/callgrind.sh "$build" 1000
+else
+	echo "valgrind not installed: no instruction counts (bench/callgrind.sh)"
+fi

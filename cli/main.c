@@ -49,7 +49,7 @@ static int print_version(const struct cli_options *opt)
 		return 1;
 	printf("msktriage %s\nrule base %s (sha256 %s)\n", MSKTRIAGE_VERSION,
 	       engine_rulebase_version(e), engine_rulebase_sha256(e));
-	engine_free(e);
+	engine_free_at_exit(e);
 	return 0;
 }
 
