@@ -13,7 +13,7 @@
 #                   run each for FUZZ_SECONDS (default 300); installs clang
 #                   and its fuzzer runtime, which nothing else needs
 
-DEBIAN_PACKAGES := build-essential cmake pkg-config libclips-dev \
+DEBIAN_PACKAGES := build-essential cmake pkg-config libclips-dev libpq-dev \
 	libsqlite3-dev libreadline-dev libjansson-dev libsodium-dev libcmocka-dev
 
 ifeq ($(SANITIZE),1)
@@ -23,8 +23,10 @@ else
 BUILD := build
 CMAKE_FLAGS :=
 endif
-# Only `make test` needs these.
-TEST_PACKAGES := python3 python3-jsonschema chromium poppler-utils fonts-dejavu-core
+# Only `make test` needs these (postgresql: a throwaway server, through
+# pg_virtualenv, for the store's tests on PostgreSQL).
+TEST_PACKAGES := python3 python3-jsonschema chromium poppler-utils fonts-dejavu-core \
+	postgresql postgresql-common
 
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
@@ -62,15 +64,7 @@ install-packages:
 	fi
 
 fuzz-deps:
-	@missing=$$(for p in $(FUZZ_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
-	done); \
-	if [ -n "$$missing" ]; then \
-		echo "installing:" $$missing; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
-	fi
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(FUZZ_PACKAGES)"
 
 $(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)

@@ -8,6 +8,10 @@
  *   bench engine FILE [R]   in-process engine time per case: clear the
  *                           answers, set the case's, run, read conclusions
  *                           (R repetitions over the file, default 1)
+ *   bench pipeline FILE [R] the batch's work per line in process: read the
+ *                           request, apply it, write the result line
+ *   bench floor FILE [R]    the CLIPS floor: the same answer facts in a bare
+ *                           environment with trivial rules (see below)
  *   bench load N            engine_new + first run + next question, N times
  *   bench start N BIN       whole process: spawn `BIN assess` with an empty
  *                           answer set until it has printed the first
@@ -16,10 +20,24 @@
  * Process start to first question and batch throughput are measured by
  * bench/run.sh around the real binary.
  */
+#include "cli/render.h"
+#include "cli/result.h"
 #include "engine/engine.h"
+#include "db/db.h"
+
+#include <clips/clips.h>
+/* Under callgrind (bench/callgrind.sh runs with --collect-atstart=no),
+ * only the measured loops are counted: not loading, not the cases' set-up. */
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define MEASURE_TOGGLE() CALLGRIND_TOGGLE_COLLECT
+#else
+#define MEASURE_TOGGLE() ((void)0)
+#endif
 
 #include <jansson.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,6 +151,9 @@ struct kase {
 	char **ids;
 	char **texts;
 	char *key;
+	const char **byq; /* the answer texts by catalogue position, or NULL */
+	char *line;     /* the request as read */
+	size_t len;
 };
 
 static int cmp_kase(const void *a, const void *b)
@@ -140,19 +161,21 @@ static int cmp_kase(const void *a, const void *b)
 	return strcmp(((const struct kase *)a)->key, ((const struct kase *)b)->key);
 }
 
-static int bench_engine(const char *path, long reps)
+/* The cases of a JSON Lines file; with BENCH_SORT set, in the order a
+ * batch block evaluates them (similar cases together). */
+static struct kase *load_cases(engine *e, const char *path, size_t *count)
 {
-	engine *e = load();
 	FILE *in = fopen(path, "r");
 	if (!in) {
 		perror(path);
-		return 1;
+		exit(1);
 	}
 	struct kase *cases = NULL;
 	size_t n = 0, cap = 0;
 	char *line = NULL;
 	size_t lcap = 0;
-	while (getline(&line, &lcap, in) > 0) {
+	ssize_t got;
+	while ((got = getline(&line, &lcap, in)) > 0) {
 		json_t *j = json_loads(line, 0, NULL);
 		json_t *a = json_object_get(j, "answers");
 		if (!a)
@@ -163,6 +186,10 @@ static int bench_engine(const char *path, long reps)
 		}
 		struct kase *k = &cases[n++];
 		k->key = NULL;
+		while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+			got--;
+		k->line = strndup(line, (size_t)got);
+		k->len = (size_t)got;
 		k->n = json_object_size(a);
 		k->ids = calloc(k->n, sizeof(char *));
 		k->texts = calloc(k->n, sizeof(char *));
@@ -184,6 +211,16 @@ static int bench_engine(const char *path, long reps)
 	}
 	free(line);
 	fclose(in);
+	/* by catalogue position, so the harness looks nothing up per case */
+	for (size_t c = 0; c < n; c++) {
+		cases[c].byq = calloc(engine_question_count(e) + 1, sizeof(char *));
+		for (size_t i = 0; i < cases[c].n; i++) {
+			size_t q = engine_question_index(
+				e, engine_question_find(e, cases[c].ids[i]));
+			if (q != SIZE_MAX)
+				cases[c].byq[q] = cases[c].texts[i];
+		}
+	}
 	if (getenv("BENCH_SORT")) {
 		/* Order cases by their symbolic answers in catalogue order, as
 		 * a batch evaluator could: similar cases become neighbours. */
@@ -204,34 +241,12 @@ static int bench_engine(const char *path, long reps)
 		}
 		qsort(cases, n, sizeof(*cases), cmp_kase);
 	}
+	*count = n;
+	return cases;
+}
 
-	size_t findings = 0;
-	double t0 = now_us();
-	for (long r = 0; r < reps; r++)
-		for (size_t c = 0; c < n; c++) {
-			/* As assess applies a request: set the case's answers,
-			 * forget the ones it does not give. */
-			struct kase *k = &cases[c];
-			for (size_t i = 0; i < k->n; i++)
-				engine_answer_set_text(e, k->ids[i], k->texts[i]);
-			for (size_t q = 0; q < engine_question_count(e); q++) {
-				const char *id = engine_question_at(e, q)->id;
-				bool given = false;
-				for (size_t i = 0; i < k->n && !given; i++)
-					given = strcmp(k->ids[i], id) == 0;
-				if (!given && engine_answer_text(e, id))
-					engine_answer_clear(e, id);
-			}
-			engine_run(e);
-			findings += engine_finding_count(e);
-			(void)engine_level(e);
-			(void)engine_next_question(e);
-		}
-	double t = now_us() - t0;
-	double per = t / (double)(n * (size_t)reps);
-	printf("engine: %zu cases x %ld: %.1f us per case (%.0f cases/s on one "
-	       "thread), %.2f findings per case\n", n, reps, per, 1e6 / per,
-	       (double)findings / (double)(n * (size_t)reps));
+static void cases_free(struct kase *cases, size_t n)
+{
 	for (size_t c = 0; c < n; c++) {
 		for (size_t i = 0; i < cases[c].n; i++) {
 			free(cases[c].ids[i]);
@@ -240,8 +255,179 @@ static int bench_engine(const char *path, long reps)
 		free(cases[c].ids);
 		free(cases[c].texts);
 		free(cases[c].key);
+		free(cases[c].line);
+		free(cases[c].byq);
 	}
 	free(cases);
+}
+
+static int bench_engine(const char *path, long reps)
+{
+	engine *e = load();
+	size_t n;
+	struct kase *cases = load_cases(e, path, &n);
+
+	size_t findings = 0;
+	double t0 = now_us();
+	MEASURE_TOGGLE();
+	for (long r = 0; r < reps; r++)
+		for (size_t c = 0; c < n; c++) {
+			/* As assess applies a request: set the case's answers,
+			 * forget the ones it does not give. */
+			struct kase *k = &cases[c];
+			for (size_t i = 0; i < k->n; i++)
+				engine_answer_set_text(e, k->ids[i], k->texts[i]);
+			for (size_t q = 0; q < engine_question_count(e); q++)
+				if (!k->byq[q] && engine_answer_text_at(e, q))
+					engine_answer_clear(e, engine_question_at(e, q)->id);
+			engine_run(e);
+			findings += engine_finding_count(e);
+			(void)engine_level(e);
+			(void)engine_next_question(e);
+		}
+	MEASURE_TOGGLE();
+	double t = now_us() - t0;
+	double per = t / (double)(n * (size_t)reps);
+	printf("engine: %zu cases x %ld: %.1f us per case (%.0f cases/s on one "
+	       "thread), %.2f findings per case\n", n, reps, per, 1e6 / per,
+	       (double)findings / (double)(n * (size_t)reps));
+	cases_free(cases, n);
+	engine_free(e);
+	return 0;
+}
+
+/*
+ * The batch's work per line, in process and on one thread: read the
+ * request (scanner, or jansson when it declines), apply it, write the
+ * result line from prepared fragments. Input order, or with BENCH_SORT
+ * the order a batch block evaluates.
+ */
+static int bench_pipeline(const char *path, long reps)
+{
+	engine *e = load();
+	size_t n;
+	struct kase *cases = load_cases(e, path, &n);
+	struct cli_render *r = cli_render_new(e);
+	size_t bytes = 0;
+	double t0 = now_us();
+	MEASURE_TOGGLE();
+	for (long rep = 0; rep < reps; rep++)
+		for (size_t c = 0; c < n; c++) {
+			char err[512];
+			char *text = strndup(cases[c].line, cases[c].len);
+			struct cli_request req;
+			int sc = cli_request_scan(text, cases[c].len, 128, &req);
+			int rv;
+			if (sc == 1) {
+				rv = cli_request_apply_scanned(e, ENGINE_MODE_CLINICIAN,
+							       &req, err, sizeof(err));
+			} else {
+				rv = cli_request_run(e, ENGINE_MODE_CLINICIAN, text,
+						     cases[c].len, err, sizeof(err));
+				req.id = NULL;
+			}
+			char *out = rv == 0 && r ? cli_render_line(r, e, c + 1, req.id)
+						 : NULL;
+			bytes += out ? strlen(out) : 0;
+			free(out);
+			if (sc == 1)
+				cli_request_release(&req);
+			free(text);
+		}
+	MEASURE_TOGGLE();
+	double t = now_us() - t0;
+	double per = t / (double)(n * (size_t)reps);
+	printf("pipeline: %zu cases x %ld: %.1f us per case (%.0f cases/s on "
+	       "one thread), %.0f bytes out per case\n", n, reps, per, 1e6 / per,
+	       (double)bytes / (double)(n * (size_t)reps));
+	cli_render_free(r);
+	cases_free(cases, n);
+	engine_free(e);
+	return 0;
+}
+
+/*
+ * The CLIPS floor: a bare environment with, per question, BENCH_FLOOR_RULES
+ * (default 1) trivial rules that match its answer fact and do nothing.
+ * Each case's answers are asserted as the engine asserts them (one ordered
+ * fact per answer, through the fact API, as a difference from the case
+ * before) and the rules are run. What the engine costs beyond this is the
+ * rule base's own work and the engine's reading of it.
+ */
+static int bench_floor(const char *path, long reps)
+{
+	engine *e = load();
+	size_t n;
+	struct kase *cases = load_cases(e, path, &n);
+	long per_q = getenv("BENCH_FLOOR_RULES") ? atol(getenv("BENCH_FLOOR_RULES")) : 1;
+	size_t nq = engine_question_count(e);
+	void *env = CreateEnvironment();
+	void **tmpl = calloc(nq, sizeof(*tmpl));
+	void **facts = calloc(nq, sizeof(*facts));
+	char **cur = calloc(nq, sizeof(*cur));
+	for (size_t q = 0; q < nq; q++) {
+		const char *id = engine_question_at(e, q)->id;
+		for (long k = 0; k < per_q; k++) {
+			char rule[256];
+			snprintf(rule, sizeof(rule), "(defrule floor-%s-%ld (%s ?v) =>)",
+				 id, k, id);
+			EnvBuild(env, rule);
+		}
+		tmpl[q] = EnvFindDeftemplate(env, id);
+	}
+	EnvReset(env);
+	double t0 = now_us();
+	MEASURE_TOGGLE();
+	for (long rep = 0; rep < reps; rep++)
+		for (size_t c = 0; c < n; c++) {
+			const struct kase *k = &cases[c];
+			for (size_t q = 0; q < nq; q++) {
+				const struct engine_question *qq = engine_question_at(e, q);
+				const char *text = k->byq[q];
+				if (text && cur[q] && strcmp(text, cur[q]) == 0)
+					continue;
+				if (facts[q])
+					EnvRetract(env, facts[q]);
+				facts[q] = NULL;
+				free(cur[q]);
+				cur[q] = text ? strdup(text) : NULL;
+				if (!text || strcmp(text, "skip") == 0 || !tmpl[q])
+					continue;
+				struct fact *f = EnvCreateFact(env, tmpl[q]);
+				void *mf = EnvCreateMultifield(env, 1);
+				if (qq->type == ENGINE_TYPE_INTEGER ||
+				    qq->type == ENGINE_TYPE_SCALE) {
+					SetMFType(mf, 1, INTEGER);
+					SetMFValue(mf, 1, EnvAddLong(env, atoll(text)));
+				} else if (qq->type == ENGINE_TYPE_NUMBER) {
+					SetMFType(mf, 1, FLOAT);
+					SetMFValue(mf, 1, EnvAddDouble(env, atof(text)));
+				} else {
+					SetMFType(mf, 1, SYMBOL);
+					SetMFValue(mf, 1, EnvAddSymbol(env, text));
+				}
+				DATA_OBJECT d;
+				SetType(d, MULTIFIELD);
+				SetValue(d, mf);
+				SetDOBegin(d, 1);
+				SetDOEnd(d, 1);
+				EnvPutFactSlot(env, f, NULL, &d);
+				facts[q] = EnvAssert(env, f);
+			}
+			EnvRun(env, -1);
+		}
+	MEASURE_TOGGLE();
+	double t = now_us() - t0;
+	double per = t / (double)(n * (size_t)reps);
+	printf("floor: %zu cases x %ld, %ld trivial rule%s per question: %.1f us "
+	       "per case\n", n, reps, per_q, per_q == 1 ? "" : "s", per);
+	for (size_t q = 0; q < nq; q++)
+		free(cur[q]);
+	free(cur);
+	free(facts);
+	free(tmpl);
+	DestroyEnvironment(env);
+	cases_free(cases, n);
 	engine_free(e);
 	return 0;
 }
@@ -266,6 +452,85 @@ static int bench_load(long n)
 }
 
 extern char **environ;
+
+static int cmp_double(const void *a, const void *b);
+
+/*
+ * Answer to next question with the store: for n simulated interviews on
+ * the store `where` (a file or a postgresql:// URI), each answer is
+ * committed (db_answer_put, as the interview does before moving on), then
+ * given to the engine, which runs and picks the next question. Timed per
+ * answer, from the commit's start to the next question in hand.
+ */
+static int bench_store(const char *where, long n)
+{
+	engine *e = load();
+	char *msg = NULL;
+	db *d = db_open(where, NULL, &msg);
+	if (!d) {
+		fprintf(stderr, "bench: %s\n", msg ? msg : "cannot open store");
+		return 1;
+	}
+	size_t cap = 4096, k = 0;
+	double *t = malloc(cap * sizeof *t), commit_sum = 0;
+	unsigned seed = 20261122;
+	const struct db_session_new s = {
+		.mode = "kiosk", .rulebase_sha256 = engine_rulebase_sha256(e),
+		.program_version = "bench",
+	};
+	for (long i = 0; i < n; i++) {
+		int64_t id;
+		engine_answers_clear(e);
+		if (db_session_create(d, &s, &id, NULL) != DB_OK ||
+		    engine_run(e) != 0) {
+			fprintf(stderr, "bench: %s\n", db_errmsg(d));
+			return 1;
+		}
+		const struct engine_question *q = engine_next_question(e);
+		while (q) {
+			json_t *v = random_answer(q, &seed);
+			const char *text = json_string_value(v);
+			char buf[64];
+			if (!text) {
+				if (json_is_integer(v))
+					snprintf(buf, sizeof(buf), "%lld",
+						 (long long)json_integer_value(v));
+				else
+					snprintf(buf, sizeof(buf), "%.1f", json_real_value(v));
+				text = buf;
+			}
+			double t0 = now_us();
+			if (db_answer_put(d, id, q->id, text) != DB_OK) {
+				fprintf(stderr, "bench: %s\n", db_errmsg(d));
+				return 1;
+			}
+			double t1 = now_us();
+			if (engine_answer_set_text(e, q->id, text) != 0 ||
+			    engine_run(e) != 0) {
+				fprintf(stderr, "bench: %s\n", engine_errmsg(e));
+				return 1;
+			}
+			q = engine_next_question(e);
+			double t2 = now_us();
+			json_decref(v);
+			if (k == cap) {
+				cap *= 2;
+				t = realloc(t, cap * sizeof *t);
+			}
+			t[k++] = t2 - t0;
+			commit_sum += t1 - t0;
+		}
+	}
+	qsort(t, k, sizeof *t, cmp_double);
+	printf("answer -> next question on %s: %zu answers in %ld interviews: "
+	       "median %.0f us, 90th percentile %.0f us, 99th %.0f us; "
+	       "commit alone %.0f us on average\n", db_path(d), k, n,
+	       t[k / 2], t[k * 9 / 10], t[k * 99 / 100], commit_sum / (double)k);
+	free(t);
+	db_close(d);
+	engine_free(e);
+	return 0;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -327,11 +592,18 @@ int main(int argc, char **argv)
 		return gen(atol(argv[2]), argv[3]);
 	if (argc >= 3 && strcmp(argv[1], "engine") == 0)
 		return bench_engine(argv[2], argc >= 4 ? atol(argv[3]) : 1);
+	if (argc >= 3 && strcmp(argv[1], "pipeline") == 0)
+		return bench_pipeline(argv[2], argc >= 4 ? atol(argv[3]) : 1);
+	if (argc >= 3 && strcmp(argv[1], "floor") == 0)
+		return bench_floor(argv[2], argc >= 4 ? atol(argv[3]) : 1);
 	if (argc >= 3 && strcmp(argv[1], "load") == 0)
 		return bench_load(atol(argv[2]));
 	if (argc >= 4 && strcmp(argv[1], "start") == 0)
 		return bench_start(atol(argv[2]), argv[3]);
+	if (argc >= 4 && strcmp(argv[1], "store") == 0)
+		return bench_store(argv[2], atol(argv[3]));
 	fprintf(stderr, "usage: bench gen N FILE | bench engine FILE [R] | "
-		"bench load N | bench start N BIN\n");
+		"bench pipeline FILE [R] | bench floor FILE [R] | bench load N | "
+		"bench start N BIN | bench store STORE N\n");
 	return 2;
 }

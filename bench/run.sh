@@ -5,6 +5,8 @@
 #   2. in-process engine time per case over generated cases
 #   3. assess --batch throughput on 100,000 cases, 1 thread and all cores,
 #      with peak memory (max RSS)
+#   4. answer -> next question with the commit, on a SQLite file and on a
+#      throwaway PostgreSQL server (pg_virtualenv, when installed)
 set -euo pipefail
 build=${1:-build}
 bin=$build/msktriage
@@ -46,3 +48,20 @@ for jobs in 1 "$(nproc)"; do
 		printf "batch --jobs %d: %d cases in %.2f s = %.0f cases/s, peak RSS %.1f MiB\n",
 			j, n, s, n / s, k / 1024 }'
 done
+
+# 4. answer -> next question, the answer committed first, on each backend.
+store_dir=$(mktemp -d -p "$build")
+"$build/bench/bench" store "$store_dir/sessions.db" 100
+rm -rf "$store_dir"
+if command -v pg_virtualenv >/dev/null; then
+	# pg_virtualenv turns fsync off; a real server keeps it on.
+	pg_virtualenv -o fsync=on "$build/bench/bench" store postgresql:// 100 2>&1 |
+		grep 'answer -> next'
+fi
+
+# 5. instructions per case under callgrind, beside the times above.
+if command -v valgrind > /dev/null; then
+	bench/callgrind.sh "$build" 1000
+else
+	echo "valgrind not installed: no instruction counts (bench/callgrind.sh)"
+fi

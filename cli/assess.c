@@ -26,6 +26,7 @@
  * twice, so a batch can be run again after a kill.
  */
 #include "cli/cli.h"
+#include "cli/render.h"
 #include "cli/result.h"
 #include "cli/store.h"
 #include "cli/term.h"
@@ -33,6 +34,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +49,10 @@
  * room the engine checks for (see engine_alloc), which is where memory
  * running short is caught and reported. */
 #define MAX_REQUEST (1024 * 1024)
-#define BLOCK_LINES 8192
+/* A block is evaluated in similarity order, so its result lines mostly wait
+ * for the lines before them: 2,048 lines keep that memory small (about
+ * 8 MB of results) for 2 % more work than 8,192 (docs/benchmarks.md). */
+#define BLOCK_LINES 2048
 
 static int read_all(FILE *f, char **out, size_t *len, char *err, size_t errsize)
 {
@@ -129,11 +134,12 @@ static void print_text(const engine *e)
  * How a batch runs. The main thread reads the input into blocks of at most
  * BLOCK_LINES lines and BLOCK_BYTES bytes; no line is ever held beyond
  * MAX_REQUEST bytes (read_line). Each block is parsed by the workers in
- * parallel, sorted by similarity_key, and evaluated by the workers, each a
- * contiguous share of that order. Meanwhile the main thread walks the block
- * in input order: as soon as a line and all lines before it are evaluated
- * it saves that line's session (--save: one transaction, in input order)
- * and prints its result line, flushing whenever it has to wait. A batch
+ * parallel, sorted by similarity_key, and evaluated by the workers, each
+ * taking contiguous chunks of that order as it is ready for more (take).
+ * Meanwhile the main thread walks the block in input order: as soon as a
+ * line and all lines before it are evaluated it saves that line's session
+ * (--save: one transaction, in input order) and prints its result line,
+ * flushing whenever it has to wait. A batch
  * killed at any point has therefore printed every session it saved, but
  * for at most the one whose line it was about to print; re-running the same
  * input with ids then refuses that one instead of storing it twice.
@@ -158,6 +164,8 @@ struct line {
 	unsigned long no;  /* line number in the input, 1-based */
 	char *id;          /* the request's "id", validated; NULL when none */
 	json_t *req;       /* the parsed request, while its block runs */
+	struct cli_request fast; /* or the scanned one (scanned true) */
+	bool scanned;
 	char *key;         /* see similarity_key() */
 	json_t *result;    /* --save: the result, until the session is added */
 	struct save_data save;
@@ -176,13 +184,14 @@ struct block {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct line *wanted; /* under lock: the line the writer waits for */
+	atomic_size_t next;  /* the next chunk a worker takes (see take) */
 };
 
 struct worker {
 	pthread_t thread;
 	engine *e;
+	struct cli_render *render; /* NULL: results built with jansson */
 	struct block *b;
-	size_t first, end; /* this worker's share of lines, then of order */
 };
 
 static json_t *line_head(const struct line *l)
@@ -297,10 +306,13 @@ static int save_data_take(const engine *e, struct save_data *s)
 
 /* Evaluate one parsed line on e. Returns -1 when e can no longer be used
  * (it ran out of memory). */
-static int run_line(engine *e, struct block *b, struct line *l)
+static int run_line(engine *e, const struct cli_render *render,
+		    struct block *b, struct line *l)
 {
 	char err[512];
-	int rv = cli_request_apply(e, b->mode, l->req, err, sizeof(err));
+	int rv = l->scanned
+		? cli_request_apply_scanned(e, b->mode, &l->fast, err, sizeof(err))
+		: cli_request_apply(e, b->mode, l->req, err, sizeof(err));
 	if (rv != 0 && engine_is_out_of_memory(e)) {
 		l->fatal = true;
 		return -1;
@@ -309,6 +321,11 @@ static int run_line(engine *e, struct block *b, struct line *l)
 		set_error(l, err);
 		return 0;
 	}
+	/* Without --save the line is written from prepared fragments; the
+	 * jansson tree below stays the reference and the fallback. */
+	if (!b->save && render &&
+	    (l->out = cli_render_line(render, e, l->no, l->id)))
+		return 0;
 	json_t *r = cli_result_json(e);
 	json_t *j = r ? line_head(l) : NULL;
 	if (!j || json_object_update(j, r) != 0 ||
@@ -337,21 +354,35 @@ static int run_line(engine *e, struct block *b, struct line *l)
  * before, keeps most of what it derived. Numbers are left out: they vary
  * most and few rules read them.
  */
-static char *similarity_key(const engine *e, json_t *req)
+static char *similarity_key(const engine *e, const struct line *l)
 {
-	json_t *answers = json_object_get(req, "answers");
+	json_t *answers = l->scanned ? NULL : json_object_get(l->req, "answers");
+	size_t nq = engine_question_count(e);
+	/* a scanned request's text answers by catalogue position */
+	const char **texts = l->scanned ? calloc(nq + 1, sizeof(*texts)) : NULL;
+	if (l->scanned && !texts)
+		return NULL;
+	for (size_t i = 0; texts && i < l->fast.n; i++) {
+		const struct cli_scanned_answer *a = &l->fast.answers[i];
+		size_t qi = engine_question_index(
+			e, engine_question_find(e, a->question));
+		if (qi < nq && a->value.kind == ENGINE_VALUE_TEXT)
+			texts[qi] = a->value.text;
+	}
 	size_t cap = 256, n = 0;
 	char *key = malloc(cap);
-	for (size_t i = 0; key && i < engine_question_count(e); i++) {
+	for (size_t i = 0; key && i < nq; i++) {
 		const struct engine_question *q = engine_question_at(e, i);
 		if (q->type != ENGINE_TYPE_YESNO && q->type != ENGINE_TYPE_CHOICE)
 			continue;
-		const char *v = json_string_value(json_object_get(answers, q->id));
+		const char *v = texts ? texts[i]
+				      : json_string_value(json_object_get(answers, q->id));
 		size_t len = v ? strlen(v) : 0;
 		if (n + len + 2 > cap) {
 			char *p = realloc(key, cap = (n + len + 2) * 2);
 			if (!p) {
 				free(key);
+				free(texts);
 				return NULL;
 			}
 			key = p;
@@ -363,6 +394,7 @@ static char *similarity_key(const engine *e, json_t *req)
 	}
 	if (key)
 		key[n] = '\0';
+	free(texts);
 	return key;
 }
 
@@ -384,36 +416,85 @@ static void mark_done(struct block *b, struct line *l)
 	pthread_mutex_unlock(&b->lock);
 }
 
+/*
+ * Work is handed out in chunks of CHUNK_LINES from an atomic counter, so a
+ * worker that finishes early takes more instead of waiting for the other's
+ * fixed share. A chunk is contiguous in the order being worked through, so
+ * in the evaluation phase most cases still follow a similar one.
+ */
+#define CHUNK_LINES 64
+
+static bool take(struct block *b, size_t n, size_t *first, size_t *end)
+{
+	size_t i = atomic_fetch_add(&b->next, CHUNK_LINES);
+	if (i >= n)
+		return false;
+	*first = i;
+	*end = n - i < CHUNK_LINES ? n : i + CHUNK_LINES;
+	return true;
+}
+
+static void line_drop_request(struct line *l)
+{
+	json_decref(l->req);
+	l->req = NULL;
+	cli_request_release(&l->fast);
+	free(l->key);
+	l->key = NULL;
+	free(l->text);
+	l->text = NULL;
+}
+
 /* Phase 1, in parallel: parse a share of the block's lines and key them.
  * A line that is already settled (an error) is marked done. */
 static void *worker_parse(void *arg)
 {
 	struct worker *w = arg;
 	char err[512];
-	for (size_t i = w->first; i < w->end; i++) {
-		struct line *l = &w->b->lines[i];
-		if (l->out || l->fatal) {
-			mark_done(w->b, l);
-			continue;
+	size_t i, end;
+	while (take(w->b, w->b->n, &i, &end))
+		for (; i < end; i++) {
+			struct line *l = &w->b->lines[i];
+			if (l->out || l->fatal) {
+				mark_done(w->b, l);
+				continue;
+			}
+			/* The common flat request without jansson; anything else,
+			 * errors included, with it. */
+			int sc = cli_request_scan(l->text, l->len, MAX_ID, &l->fast);
+			if (sc == 1 && l->fast.id && !(l->id = strdup(l->fast.id)))
+				sc = -1;
+			if (sc < 0) {
+				cli_request_release(&l->fast);
+				l->fatal = true;
+				mark_done(w->b, l);
+				continue;
+			}
+			l->scanned = sc == 1;
+			if (!l->scanned) {
+				l->req = cli_request_parse(l->text, l->len, err,
+							   sizeof(err));
+				if (l->req &&
+				    request_id(l->req, &l->id, err, sizeof(err)) != 0) {
+					json_decref(l->req);
+					l->req = NULL;
+				}
+				if (!l->req) {
+					set_error(l, err);
+					mark_done(w->b, l);
+					continue;
+				}
+			}
+			l->key = similarity_key(w->e, l);
+			if (!l->key) {
+				json_decref(l->req);
+				l->req = NULL;
+				cli_request_release(&l->fast);
+				l->scanned = false;
+				l->fatal = true;
+				mark_done(w->b, l);
+			}
 		}
-		l->req = cli_request_parse(l->text, l->len, err, sizeof(err));
-		if (l->req && request_id(l->req, &l->id, err, sizeof(err)) != 0) {
-			json_decref(l->req);
-			l->req = NULL;
-		}
-		if (!l->req) {
-			set_error(l, err);
-			mark_done(w->b, l);
-			continue;
-		}
-		l->key = similarity_key(w->e, l->req);
-		if (!l->key) {
-			json_decref(l->req);
-			l->req = NULL;
-			l->fatal = true;
-			mark_done(w->b, l);
-		}
-	}
 	return NULL;
 }
 
@@ -424,24 +505,20 @@ static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
 	bool dead = false;
-	for (size_t i = w->first; i < w->end; i++) {
-		struct line *l = w->b->order[i];
-		if (dead || run_line(w->e, w->b, l) != 0) {
-			dead = true;
-			l->fatal = true;
+	size_t i, end;
+	while (take(w->b, w->b->n_order, &i, &end))
+		for (; i < end; i++) {
+			struct line *l = w->b->order[i];
+			if (dead || run_line(w->e, w->render, w->b, l) != 0) {
+				dead = true;
+				l->fatal = true;
+			}
+			/* What only evaluation needed is freed here, by the
+			 * thread that used it, not by the writer. */
+			line_drop_request(l);
+			mark_done(w->b, l);
 		}
-		mark_done(w->b, l);
-	}
 	return NULL;
-}
-
-static void share(struct worker *ws, size_t n_workers, size_t n)
-{
-	size_t per = (n + n_workers - 1) / n_workers;
-	for (size_t i = 0; i < n_workers; i++) {
-		ws[i].first = i * per < n ? i * per : n;
-		ws[i].end = (i + 1) * per < n ? (i + 1) * per : n;
-	}
 }
 
 /* Start fn on every worker, each on its own thread, so that this thread
@@ -562,6 +639,8 @@ static bool write_block(struct writer *wr, struct block *b)
 		}
 		if (fputs(l->out, stdout) == EOF || putchar('\n') == EOF)
 			wr->write_failed = true;
+		free(l->out);
+		l->out = NULL;
 		/* A saved session is told at once: a kill after the commit
 		 * must not lose the line that names it. */
 		if (wr->d && fflush(stdout) != 0)
@@ -579,6 +658,7 @@ static void block_clear(struct block *b)
 		free(l->text);
 		free(l->id);
 		json_decref(l->req);
+		cli_request_release(&l->fast);
 		free(l->key);
 		json_decref(l->result);
 		save_data_free(&l->save);
@@ -594,15 +674,15 @@ static bool run_block(struct worker *ws, size_t n_workers, struct block *b,
 {
 	for (size_t i = 0; i < n_workers; i++)
 		ws[i].b = b;
-	share(ws, n_workers, b->n);
+	atomic_store(&b->next, 0);
 	size_t started = start(ws, n_workers, worker_parse);
 	join(ws, started);
 	b->n_order = 0;
 	for (size_t i = 0; i < b->n; i++)
-		if (b->lines[i].req)
+		if (b->lines[i].req || b->lines[i].scanned)
 			b->order[b->n_order++] = &b->lines[i];
 	qsort(b->order, b->n_order, sizeof(*b->order), cmp_line_key);
-	share(ws, n_workers, b->n_order);
+	atomic_store(&b->next, 0);
 	started = start(ws, n_workers, worker_run);
 	bool ok = write_block(wr, b);
 	join(ws, started);
@@ -799,9 +879,11 @@ static int assess_batch(FILE *in, const char *in_name,
 			break;
 		/* Engines for the work at hand: no more than lines. */
 		size_t want = b.n < n_max ? b.n : n_max;
-		for (; n_workers < want; n_workers++)
+		for (; n_workers < want; n_workers++) {
 			if (!(ws[n_workers].e = cli_engine_open(opt)))
 				goto out_free;
+			ws[n_workers].render = cli_render_new(ws[n_workers].e);
+		}
 		bool ok = run_block(ws, n_workers, &b, &wr);
 		block_clear(&b);
 		if (!ok)
@@ -831,8 +913,10 @@ static int assess_batch(FILE *in, const char *in_name,
 out_free:
 	free(rd);
 	block_clear(&b);
-	for (size_t i = 0; ws && i < n_workers; i++)
-		engine_free(ws[i].e);
+	for (size_t i = 0; ws && i < n_workers; i++) {
+		cli_render_free(ws[i].render);
+		engine_free_at_exit(ws[i].e); /* the process ends next */
+	}
 	db_close(wr.d);
 	free(ws);
 	free(b.lines);
@@ -1043,7 +1127,7 @@ int cli_assess(int argc, char **argv, const struct cli_options *opt)
 	status = fflush(stdout) == 0 ? 0 : 1;
 out_engine:
 	free(id);
-	engine_free(e);
+	engine_free_at_exit(e); /* the process ends next */
 out_close:
 	if (in != stdin)
 		fclose(in);

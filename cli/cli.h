@@ -26,6 +26,7 @@ int cli_kiosk(int argc, char **argv, const struct cli_options *opt);
 int cli_report(int argc, char **argv, const struct cli_options *opt);
 int cli_export(int argc, char **argv, const struct cli_options *opt);
 int cli_sessions(int argc, char **argv, const struct cli_options *opt);
+int cli_store(int argc, char **argv, const struct cli_options *opt);
 
 /* The program's version string. */
 extern const char cli_version[];

@@ -1130,7 +1130,8 @@ static void iv_close(struct iv *v)
 	free(v->cands);
 	free(v->clinician);
 	db_close(v->d);
-	engine_free(v->e);
+	/* The command ends here, and the process with it. */
+	engine_free_at_exit(v->e);
 }
 
 static int exit_status(struct iv *v, enum outcome r)

@@ -17,8 +17,8 @@
 const char cli_version[] = MSKTRIAGE_VERSION;
 
 static const char usage[] =
-	"usage: msktriage [--rules DIR] [--db PATH] <command> [<args>]\n"
-	"       msktriage [--rules DIR] [--db PATH] [--clinician NAME] [--label TEXT]\n"
+	"usage: msktriage [--rules DIR] [--db STORE] <command> [<args>]\n"
+	"       msktriage [--rules DIR] [--db STORE] [--clinician NAME] [--label TEXT]\n"
 	"\n"
 	"Musculoskeletal symptom triage: knee pain and its links to the hip,\n"
 	"the lower back and the thigh and hip muscles, with red-flag screening.\n"
@@ -33,10 +33,13 @@ static const char usage[] =
 	"  kiosk      the patient self-check on a shared terminal\n"
 	"  report     write a session as a report (text, markdown, json, html, fhir)\n"
 	"  export     every session as CSV or JSON Lines, for audit and research\n"
+	"  store      create a store, or copy one elsewhere (store init STORE |\n"
+	"             store copy FROM TO)\n"
 	"\n"
 	"Options:\n"
 	"  --rules DIR  load the rule base from DIR instead of the built-in one\n"
-	"  --db PATH    the session store (default $MSKTRIAGE_DB, else\n"
+	"  --db STORE   the session store: a file, or a postgresql:// URI\n"
+	"               (default $MSKTRIAGE_DB, else\n"
 	"               $XDG_DATA_HOME/msktriage/sessions.db)\n"
 	"  --version    print the program and rule-base versions\n"
 	"  --help       this text; '<command> --help' for a command\n";
@@ -48,7 +51,7 @@ static int print_version(const struct cli_options *opt)
 		return 1;
 	printf("msktriage %s\nrule base %s (sha256 %s)\n", MSKTRIAGE_VERSION,
 	       engine_rulebase_version(e), engine_rulebase_sha256(e));
-	engine_free(e);
+	engine_free_at_exit(e);
 	return 0;
 }
 
@@ -111,6 +114,7 @@ int main(int argc, char **argv)
 		{ "report", cli_report, false },
 		{ "kiosk", cli_kiosk, true },        /* --set-pin */
 		{ "export", cli_export, false },
+		{ "store", cli_store, false },        /* creates TO itself */
 	};
 	const char *cmd = argv[i];
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)

@@ -378,3 +378,294 @@ int cli_request_run(engine *e, enum engine_mode default_mode, const char *text,
 	json_decref(root);
 	return rv;
 }
+
+/* ------------------------------------------------------------ fast path */
+
+struct scan {
+	const char *p, *end;
+};
+
+static void skip_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+				 *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+/* A string of printable ASCII without escapes: its bounds, the quotes
+ * excluded. False for anything else. */
+static bool scan_string(struct scan *s, const char **start, size_t *n)
+{
+	if (s->p >= s->end || *s->p != '"')
+		return false;
+	const char *b = ++s->p;
+	while (s->p < s->end) {
+		unsigned char c = (unsigned char)*s->p;
+		if (c == '"') {
+			*start = b;
+			*n = (size_t)(s->p - b);
+			s->p++;
+			return true;
+		}
+		if (c < 0x20 || c > 0x7e || c == '\\')
+			return false;
+		s->p++;
+	}
+	return false;
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)? with at most 18 digits before the point
+ * and 30 after: an integer or a decimal, never an exponent. */
+static bool scan_number(struct scan *s, struct engine_value *v)
+{
+	const char *b = s->p;
+	bool neg = false;
+	if (s->p < s->end && *s->p == '-') {
+		neg = true;
+		s->p++;
+	}
+	const char *d = s->p;
+	unsigned long long x = 0;
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		x = x * 10 + (unsigned long long)(*s->p++ - '0');
+	size_t digits = (size_t)(s->p - d);
+	if (digits == 0 || digits > 18 || (digits > 1 && *d == '0'))
+		return false;
+	if (s->p < s->end && *s->p == '.') {
+		const char *f = ++s->p;
+		while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+			s->p++;
+		size_t fdigits = (size_t)(s->p - f);
+		if (fdigits == 0 || fdigits > 30)
+			return false;
+		if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+			return false;
+		char buf[64];
+		memcpy(buf, b, (size_t)(s->p - b));
+		buf[s->p - b] = '\0';
+		v->kind = ENGINE_VALUE_NUMBER;
+		v->number = strtod(buf, NULL);
+		return true;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+		return false;
+	v->kind = ENGINE_VALUE_INTEGER;
+	v->integer = neg ? -(long long)x : (long long)x;
+	return true;
+}
+
+static bool same_name(const char *a, size_t an, const char *b, size_t bn)
+{
+	return an == bn && memcmp(a, b, an) == 0;
+}
+
+void cli_request_release(struct cli_request *req)
+{
+	free(req->answers);
+	memset(req, 0, sizeof(*req));
+}
+
+int cli_request_scan(char *text, size_t len, size_t max_id,
+		     struct cli_request *req)
+{
+	struct scan s = { text, text + len };
+	/* name and string bounds, made NUL-terminated once all is read */
+	struct span {
+		const char *b;
+		size_t n;
+	} *names = NULL, *strs = NULL, id = { 0 };
+	struct cli_scanned_answer *as = NULL;
+	size_t n = 0, cap = 0;
+	bool have_answers = false, have_id = false, have_mode = false;
+	int mode = -1;
+	memset(req, 0, sizeof(*req));
+
+	skip_ws(&s);
+	if (s.p >= s.end || *s.p++ != '{')
+		goto out_slow;
+	skip_ws(&s);
+	if (s.p < s.end && *s.p == '}')
+		goto out_slow; /* no answers: jansson says so */
+	for (;;) {
+		const char *key;
+		size_t kn;
+		skip_ws(&s);
+		if (!scan_string(&s, &key, &kn))
+			goto out_slow;
+		skip_ws(&s);
+		if (s.p >= s.end || *s.p++ != ':')
+			goto out_slow;
+		skip_ws(&s);
+		if (same_name(key, kn, "answers", 7) && !have_answers) {
+			have_answers = true;
+			if (s.p >= s.end || *s.p++ != '{')
+				goto out_slow;
+			skip_ws(&s);
+			if (s.p < s.end && *s.p == '}') {
+				s.p++;
+			} else {
+				for (;;) {
+					if (n == cap) {
+						size_t nc = cap ? cap * 2 : 32;
+						void *a = realloc(as, nc * sizeof(*as));
+						void *b = a ? realloc(names, nc * sizeof(*names)) : NULL;
+						if (a)
+							as = a;
+						if (b)
+							names = b;
+						void *c = b ? realloc(strs, nc * sizeof(*strs)) : NULL;
+						if (!c)
+							goto out_nomem;
+						strs = c;
+						cap = nc;
+					}
+					skip_ws(&s);
+					if (!scan_string(&s, &names[n].b, &names[n].n))
+						goto out_slow;
+					for (size_t i = 0; i < n; i++)
+						if (same_name(names[i].b, names[i].n,
+							      names[n].b, names[n].n))
+							goto out_slow; /* duplicate */
+					skip_ws(&s);
+					if (s.p >= s.end || *s.p++ != ':')
+						goto out_slow;
+					skip_ws(&s);
+					struct engine_value *v = &as[n].value;
+					strs[n].b = NULL;
+					if (s.p < s.end && *s.p == '"') {
+						if (!scan_string(&s, &strs[n].b, &strs[n].n))
+							goto out_slow;
+						v->kind = ENGINE_VALUE_TEXT;
+					} else if (!scan_number(&s, v)) {
+						goto out_slow;
+					}
+					n++;
+					skip_ws(&s);
+					if (s.p < s.end && *s.p == ',') {
+						s.p++;
+						continue;
+					}
+					if (s.p < s.end && *s.p == '}') {
+						s.p++;
+						break;
+					}
+					goto out_slow;
+				}
+			}
+		} else if (same_name(key, kn, "id", 2) && !have_id) {
+			have_id = true;
+			if (!scan_string(&s, &id.b, &id.n) || id.n < 1 ||
+			    id.n > max_id)
+				goto out_slow;
+		} else if (same_name(key, kn, "mode", 4) && !have_mode) {
+			const char *m;
+			size_t mn;
+			have_mode = true;
+			if (!scan_string(&s, &m, &mn))
+				goto out_slow;
+			if (same_name(m, mn, "clinician", 9))
+				mode = ENGINE_MODE_CLINICIAN;
+			else if (same_name(m, mn, "kiosk", 5))
+				mode = ENGINE_MODE_KIOSK;
+			else
+				goto out_slow;
+		} else {
+			goto out_slow; /* unknown or repeated field */
+		}
+		skip_ws(&s);
+		if (s.p < s.end && *s.p == ',') {
+			s.p++;
+			continue;
+		}
+		if (s.p < s.end && *s.p == '}') {
+			s.p++;
+			break;
+		}
+		goto out_slow;
+	}
+	skip_ws(&s);
+	if (s.p != s.end || !have_answers)
+		goto out_slow;
+
+	/* Accepted: terminate the strings in place. */
+	for (size_t i = 0; i < n; i++) {
+		text[names[i].b - text + (ptrdiff_t)names[i].n] = '\0';
+		as[i].question = names[i].b;
+		if (strs[i].b) {
+			text[strs[i].b - text + (ptrdiff_t)strs[i].n] = '\0';
+			as[i].value.text = strs[i].b;
+		}
+	}
+	if (have_id) {
+		text[id.b - text + (ptrdiff_t)id.n] = '\0';
+		req->id = id.b;
+	}
+	req->answers = as;
+	req->n = n;
+	req->mode = mode;
+	free(names);
+	free(strs);
+	return 1;
+out_slow:
+	free(as);
+	free(names);
+	free(strs);
+	return 0;
+out_nomem:
+	free(as);
+	free(names);
+	free(strs);
+	return -1;
+}
+
+int cli_request_apply_scanned(engine *e, enum engine_mode default_mode,
+			      const struct cli_request *req, char *err,
+			      size_t errsize)
+{
+	enum engine_mode m = req->mode < 0 ? default_mode
+					   : (enum engine_mode)req->mode;
+	engine_mode_set(e, m);
+	/* As cli_request_apply: a kiosk never takes a clinician's
+	 * examination findings. */
+	for (size_t i = 0; m == ENGINE_MODE_KIOSK && i < req->n; i++) {
+		const struct engine_question *q =
+			engine_question_find(e, req->answers[i].question);
+		if (q && q->clinician_only) {
+			snprintf(err, errsize, "'%s' is a clinician's examination "
+				 "finding: not allowed in kiosk mode", q->id);
+			return -1;
+		}
+	}
+	size_t nq = engine_question_count(e);
+	bool given_small[256], *given = given_small;
+	if (nq > sizeof(given_small) && !(given = calloc(nq, 1))) {
+		snprintf(err, errsize, "out of memory");
+		return -2;
+	}
+	if (given == given_small)
+		memset(given, 0, nq);
+	int rv = 0;
+	for (size_t i = 0; i < req->n; i++) {
+		const struct cli_scanned_answer *a = &req->answers[i];
+		if (engine_answer_set(e, a->question, &a->value) != 0) {
+			snprintf(err, errsize, "%s", engine_errmsg(e));
+			rv = -1;
+			goto out;
+		}
+		size_t qi = engine_question_index(
+			e, engine_question_find(e, a->question));
+		if (qi < nq)
+			given[qi] = true;
+	}
+	for (size_t i = 0; i < nq; i++)
+		if (!given[i] && engine_answer_text_at(e, i))
+			engine_answer_clear(e, engine_question_at(e, i)->id);
+	if (engine_run(e) != 0) {
+		snprintf(err, errsize, "%s", engine_errmsg(e));
+		rv = -2;
+	}
+out:
+	if (given != given_small)
+		free(given);
+	return rv;
+}

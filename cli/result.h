@@ -86,4 +86,40 @@ int cli_request_apply(engine *e, enum engine_mode default_mode, json_t *root,
 int cli_request_run(engine *e, enum engine_mode default_mode, const char *text,
 		    size_t len, char *err, size_t errsize);
 
+/*
+ * The common request, read without jansson: a flat object
+ * {"answers": {"q": "text" | integer | decimal, ...}, "id": "...",
+ * "mode": "clinician" | "kiosk"} whose strings are printable ASCII with
+ * no escape. Anything else (escapes, other bytes, nesting, true/false/null,
+ * exponents, long integers, duplicate names, other fields, any error)
+ * is left to cli_request_parse, so error messages stay jansson's own.
+ */
+struct cli_scanned_answer {
+	const char *question;
+	struct engine_value value;
+};
+
+struct cli_request {
+	struct cli_scanned_answer *answers; /* in the order given */
+	size_t n;
+	const char *id;      /* NULL when none */
+	int mode;            /* -1 when none, else an enum engine_mode */
+};
+
+/*
+ * Scan text (len bytes, text[len] == '\0'). Returns 1 with req filled:
+ * its strings point into text, which is changed in place (each string's
+ * closing quote becomes a NUL) only then; 0 when the request needs
+ * cli_request_parse (text untouched); -1 when out of memory. An "id"
+ * longer than max_id bytes also returns 0. Free with cli_request_release.
+ */
+int cli_request_scan(char *text, size_t len, size_t max_id,
+		     struct cli_request *req);
+void cli_request_release(struct cli_request *req);
+
+/* As cli_request_apply, for a scanned request. */
+int cli_request_apply_scanned(engine *e, enum engine_mode default_mode,
+			      const struct cli_request *req, char *err,
+			      size_t errsize);
+
 #endif

@@ -47,7 +47,7 @@ db *cli_store_open(const struct cli_options *opt, const char *mode)
 	}
 	char *msg = NULL, shown[1024];
 	struct db_options o = { .must_exist = !opt->store_create };
-	db *d = db_open_with(path, &o, &msg);
+	db *d = db_open(path, &o, &msg);
 	if (!d) {
 		/* The store's messages name the store. */
 		fprintf(stderr, "msktriage: %s\n", msg ? TERM_SAFE(shown, msg)

@@ -1,16 +1,22 @@
 /*
- * db.h — the session store: every interview kept safely in SQLite.
+ * db.h — the session store: every interview kept safely.
  *
- * One store is one SQLite file shared by any number of clinician, kiosk and
- * `assess --save` processes. It keeps sessions, their answers with every
- * revision, the conclusions at completion, clinician notes and an audit trail
- * that outlives deleted sessions. This module is the only code that includes
- * <sqlite3.h>.
+ * A store is a SQLite file on one machine, or a PostgreSQL database shared
+ * by a clinic's machines (see docs/deployment.md), used by any number of
+ * clinician, kiosk and `assess --save` processes. It keeps sessions, their
+ * answers with every revision, the conclusions at completion, clinician
+ * notes and an audit trail that outlives deleted sessions. db.c is the
+ * backend-neutral front; sqlite.c (the only code that includes <sqlite3.h>)
+ * and pg.c (the only code that includes <libpq-fe.h>) are the backends,
+ * each a table of functions (backend.h). Every guarantee below holds on
+ * both unless it says otherwise.
  *
  * Call order:
  *
  *     db_default_path()            where the store lives (SPEC §6), or --db
- *     db_open() / db_open_with()   create dirs 0700 + file 0600, migrate
+ *     db_open()                    a path, ":memory:" or a postgresql://
+ *                                  URI; creates (SQLite: dirs 0700 + file
+ *                                  0600), migrates
  *     db_mode_set()                optional: who is acting (audit rows)
  *     db_session_create()          a new interview; or db_session_find()
  *                                  then db_session_resume() to continue one
@@ -36,15 +42,20 @@
  * conclusions cannot change (the store's triggers refuse it too), it is
  * deleted only with a reason, and what comes later goes into addenda.
  *
- * Durability: every write function is one transaction (BEGIN IMMEDIATE ..
- * COMMIT) in WAL mode with synchronous=FULL. When it returns DB_OK the change
- * is on disk; when it returns an error nothing of it was written, the store
- * is as it was, and the caller still holds its arguments and may retry. A
- * process killed at any point loses nothing that was committed.
+ * Durability: every write function is one transaction (SQLite: BEGIN
+ * IMMEDIATE .. COMMIT in WAL mode with synchronous=FULL; PostgreSQL: a
+ * SERIALIZABLE transaction). When it returns DB_OK the change is on disk;
+ * when it returns an error nothing of it was written, the store is as it
+ * was, and the caller still holds its arguments and may retry. A process
+ * killed at any point loses nothing that was committed. On PostgreSQL a
+ * connection lost before COMMIT was sent is made again and the whole
+ * transaction run once more; one lost during COMMIT is DB_EIO with a
+ * message saying the change may or may not have been saved.
  *
  * Concurrency: a busy timeout plus a bounded retry of whole transactions on
- * SQLITE_BUSY, so "database is locked" is not an error a caller sees unless
- * the store stayed locked for longer than the timeout (then DB_EBUSY).
+ * SQLITE_BUSY, or PostgreSQL's serialization failures and deadlocks, so
+ * neither is an error a caller sees unless it lasted longer than the
+ * timeout (then DB_EBUSY).
  *
  * Errors: functions returning int give DB_OK (0) or a negative DB_E* code
  * and leave a message for db_errmsg(). Messages are lower case, name the
@@ -108,7 +119,15 @@ struct db_options {
 };
 
 /*
- * Opens the store at path, creating any missing directories (mode 0700) and
+ * Opens the store `where`: a postgresql:// (or postgres://) URI names a
+ * PostgreSQL database, handed to libpq as given (so PGPASSFILE, sslmode and
+ * the PG* variables apply); db_path() and every message show it with any
+ * password masked as "***". read_only opens read-only transactions,
+ * must_exist refuses a database without the store's tables, max_bytes does
+ * not apply. libpq is loaded on first use.
+ *
+ * Anything else is a SQLite file path (or ":memory:"): opens the store at
+ * path, creating any missing directories (mode 0700) and
  * the file (mode 0600) whatever the umask, then brings its schema up to date.
  * With read_only or must_exist nothing is created: a missing store fails
  * with "no session store at '...'".
@@ -122,11 +141,12 @@ struct db_options {
  * private, empty store. Returns NULL on failure with a message in *errmsg
  * (the caller frees it; errmsg may be NULL), e.g. when the file is not a
  * msktriage store, is damaged, was written by a newer version, or is
- * read-only and cannot be read in WAL mode. db_open() is db_open_with()
- * with default options. Free the handle with db_close().
+ * read-only and cannot be read in WAL mode. opt may be NULL (defaults).
+ * Free the handle with db_close(). db_open_with() is the same as db_open().
  */
-db *db_open(const char *path, char **errmsg);
-db *db_open_with(const char *path, const struct db_options *opt,
+db *db_open(const char *where, const struct db_options *opt,
+	    char **errmsg);
+db *db_open_with(const char *where, const struct db_options *opt,
 		 char **errmsg);
 
 /* Closes the store. NULL is a no-op. */
@@ -347,8 +367,11 @@ int db_session_signoff(db *d, int64_t session, const char *clinician);
  * detail) in the audit trail, which is kept. A signed-off session needs a
  * reason (DB_EINVAL without one); reason is optional otherwise. DB_EHELD
  * while another interview holds a lease that is not stale. Ids are never
- * reused. Deleted content is overwritten in the file (secure_delete) and
- * the write-ahead log is checkpointed when no other process prevents it.
+ * reused. SQLite: deleted content is overwritten in the file
+ * (secure_delete) and the write-ahead log is checkpointed when no other
+ * process prevents it. PostgreSQL: the rows are gone for every reader at
+ * once; their space is reclaimed by the server's VACUUM, and they live on
+ * in earlier backups (pg_dump) as they would in copies of a SQLite file.
  */
 int db_session_delete(db *d, int64_t session, const char *reason);
 
@@ -483,5 +506,26 @@ int db_kiosk_events_load(db *d, int64_t session, db_kiosk_event_cb *cb,
  * sound, DB_ECORRUPT with a message otherwise.
  */
 int db_check(db *d);
+
+/* How many rows of each kind a store holds (db_copy). */
+struct db_copy_counts {
+	int64_t sessions, answers, revisions, conclusions, notes, addenda,
+		audit, settings, kiosk_events;
+};
+
+/*
+ * Copies every session with its reference code, answers, answer
+ * revisions, conclusions, notes, sign-off, addenda, the whole audit
+ * trail (deleted sessions' rows included), the settings (the kiosk's PIN
+ * hash) and the kiosk's trail from one store to another, e.g.
+ * from SQLite to PostgreSQL or back; leases are not copied. Ids and times
+ * are kept; ids given later in `to` never reuse one the audit trail names.
+ * One transaction on `to`, reading one snapshot of `from`: the copy is
+ * whole or nothing. DB_EEXIST, writing nothing, when `to` already holds a
+ * session, an audit row, a setting or a kiosk event. After committing, the rows of each kind are
+ * counted in both stores: DB_ECORRUPT if they differ. *copied (may be NULL)
+ * receives the counts. Messages are left on `to`.
+ */
+int db_copy(db *from, db *to, struct db_copy_counts *copied);
 
 #endif

@@ -13,4 +13,8 @@
 extern const char *const db_migrations[];
 extern const int db_migration_count;
 
+/* The same versions for PostgreSQL (schema_pg.c). */
+extern const char *const db_pg_migrations[];
+extern const int db_pg_migration_count;
+
 #endif

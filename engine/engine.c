@@ -94,6 +94,14 @@ struct rslot {
 	const char **because; size_t n_because, cap_because;
 };
 
+/* A recommendation-for fact: finding leads to recommendation unless a
+ * fact of one of the unless relations holds. Read once at load. */
+struct rec_for {
+	size_t finding, rec;     /* catalogue positions */
+	void **unless;           /* implied deftemplates */
+	size_t n_unless;
+};
+
 struct rule_info {
 	char *name;
 	unsigned long fired;
@@ -119,10 +127,13 @@ struct engine {
 	const struct engine_level *default_level;
 	struct fslot *fs;        size_t n_fs;
 	struct rslot *rs;        size_t n_rs;
+	struct rec_for *recfor;  size_t n_recfor;
 	struct rule_info *rules; size_t n_rules;
 	struct engine_citation *cits; size_t n_cits;
 	double threshold;        /* rulebase report-threshold */
 
+	/* slot positions of the facts read after every run (-1: absent) */
+	int ev_finding, ev_rule, ev_cf, ev_because, rec_id, rec_because;
 	void *tmpl_declined, *tmpl_relevant, *tmpl_evidence, *tmpl_recommend,
 	     *tmpl_stop;
 
@@ -652,6 +663,20 @@ static void *template_named(engine *e, const char *name)
 	return EnvFindDeftemplate(e->env, name);
 }
 
+/* The position of a deftemplate's slot, or -1; found once at load, so a
+ * fact read after every run is read by position, not by name. */
+static int slot_position(void *tmpl, const char *name)
+{
+	int i = 0;
+	if (!tmpl)
+		return -1;
+	for (struct templateSlot *s = ((struct deftemplate *)tmpl)->slotList;
+	     s; s = s->next, i++)
+		if (strcmp(ValueToString(s->slotName), name) == 0)
+			return i;
+	return -1;
+}
+
 static enum engine_type parse_type(const char *s)
 {
 	if (strcmp(s, "integer") == 0) return ENGINE_TYPE_INTEGER;
@@ -963,6 +988,60 @@ static int read_recommendations(engine *e)
 	return index_build(&e->rix, e, e->n_rs, recommendation_id_at);
 }
 
+/* The finding-to-recommendation table (recommendation-for facts): the
+ * engine gives these recommendations itself after each run, so no rule
+ * derives a fact for them. A name the catalogue does not know is an
+ * anomaly for `rules check`. */
+static int read_recommendation_table(engine *e)
+{
+	void *t = template_named(e, "recommendation-for");
+	size_t n = t ? count_facts(e, t) : 0;
+	e->recfor = calloc(n ? n : 1, sizeof(*e->recfor));
+	if (!e->recfor)
+		return ENGINE_ENOMEM;
+	for (void *f = t ? EnvGetNextFactInTemplate(e->env, t, NULL) : NULL; f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		DATA_OBJECT v;
+		const char *fid = slot(e, f, "finding", &v) && GetType(v) == SYMBOL
+					  ? DOToString(v) : "";
+		size_t fi = index_find(&e->fix, e, finding_id_at, fid);
+		if (fi == SIZE_MAX) {
+			anomaly(e, "recommendation-for names undefined finding "
+				"'%s'", fid);
+			continue;
+		}
+		const char *rid = slot(e, f, "recommendation", &v) &&
+						  GetType(v) == SYMBOL
+					  ? DOToString(v) : "";
+		size_t ri = index_find(&e->rix, e, recommendation_id_at, rid);
+		if (ri == SIZE_MAX) {
+			anomaly(e, "recommendation-for names undefined "
+				"recommendation '%s'", rid);
+			continue;
+		}
+		struct rec_for *x = &e->recfor[e->n_recfor];
+		*x = (struct rec_for){ .finding = fi, .rec = ri };
+		if (slot(e, f, "unless", &v) && GetType(v) == MULTIFIELD &&
+		    GetDOLength(v) > 0) {
+			x->unless = calloc((size_t)GetDOLength(v), sizeof(void *));
+			if (!x->unless)
+				return ENGINE_ENOMEM;
+			void *mf = GetValue(v);
+			for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
+				const char *rel = ValueToString(GetMFValue(mf, i));
+				void *tm = template_named(e, rel);
+				if (!tm)
+					anomaly(e, "recommendation-for is withheld by "
+						"'%s', which no rule asserts", rel);
+				else
+					x->unless[x->n_unless++] = tm;
+			}
+		}
+		e->n_recfor++;
+	}
+	return 0;
+}
+
 static int read_rules(engine *e)
 {
 	size_t n = 0;
@@ -992,12 +1071,20 @@ static int read_catalogue(engine *e)
 	if ((rv = read_levels(e)) != 0 || (rv = read_citations(e)) != 0 ||
 	    (rv = read_questions(e)) != 0 ||
 	    (rv = read_findings(e)) != 0 ||
-	    (rv = read_recommendations(e)) != 0 || (rv = read_rules(e)) != 0)
+	    (rv = read_recommendations(e)) != 0 ||
+	    (rv = read_recommendation_table(e)) != 0 ||
+	    (rv = read_rules(e)) != 0)
 		return rv;
 	e->tmpl_declined = template_named(e, "declined");
 	e->tmpl_relevant = template_named(e, "relevant");
 	e->tmpl_evidence = template_named(e, "evidence");
 	e->tmpl_recommend = template_named(e, "recommend");
+	e->ev_finding = slot_position(e->tmpl_evidence, "finding");
+	e->ev_rule = slot_position(e->tmpl_evidence, "rule");
+	e->ev_cf = slot_position(e->tmpl_evidence, "cf");
+	e->ev_because = slot_position(e->tmpl_evidence, "because");
+	e->rec_id = slot_position(e->tmpl_recommend, "id");
+	e->rec_because = slot_position(e->tmpl_recommend, "because");
 	e->tmpl_stop = template_named(e, "interview-stop");
 	return 0;
 }
@@ -1210,7 +1297,31 @@ static int destroy_env(engine *e)
 	GUARDED(e, destroy_env_unguarded(e));
 }
 
+static void engine_free_env(engine *e, bool destroy_env_too);
+
 void engine_free(engine *e)
+{
+	engine_free_env(e, true);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MSK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MSK_ASAN 1
+#endif
+#endif
+
+void engine_free_at_exit(engine *e)
+{
+#ifdef MSK_ASAN
+	engine_free_env(e, true);
+#else
+	engine_free_env(e, false);
+#endif
+}
+
+static void engine_free_env(engine *e, bool destroy_env_too)
 {
 	if (!e)
 		return;
@@ -1268,6 +1379,9 @@ void engine_free(engine *e)
 		free(e->rs[i].because);
 	}
 	free(e->rs);
+	for (size_t i = 0; i < e->n_recfor; i++)
+		free(e->recfor[i].unless);
+	free(e->recfor);
 	for (size_t i = 0; i < e->n_cits; i++) {
 		struct engine_citation *c = &e->cits[i];
 		free((char *)c->id);
@@ -1290,7 +1404,7 @@ void engine_free(engine *e)
 		free(e->anomalies[i]);
 	free(e->anomalies);
 	/* After running out of memory the environment is left as it is. */
-	if (e->env && !e->oom)
+	if (e->env && !e->oom && destroy_env_too)
 		destroy_env(e);
 	free(e);
 }
@@ -1379,6 +1493,32 @@ engine_recommendation_def_at(const engine *e, size_t i)
 	return i < e->n_rs ? &e->rs[i].r : NULL;
 }
 
+/* Each public struct is the first member of its slot. */
+size_t engine_question_index(const engine *e, const struct engine_question *q)
+{
+	uintptr_t p = (uintptr_t)q, lo = (uintptr_t)e->qs;
+	if (!q || !e->n_qs || p < lo || p >= (uintptr_t)(e->qs + e->n_qs))
+		return SIZE_MAX;
+	return (size_t)((const struct qslot *)q - e->qs);
+}
+
+size_t engine_finding_index(const engine *e, const struct engine_finding *f)
+{
+	uintptr_t p = (uintptr_t)f, lo = (uintptr_t)e->fs;
+	if (!f || !e->n_fs || p < lo || p >= (uintptr_t)(e->fs + e->n_fs))
+		return SIZE_MAX;
+	return (size_t)((const struct fslot *)f - e->fs);
+}
+
+size_t engine_recommendation_index(const engine *e,
+				   const struct engine_recommendation *r)
+{
+	uintptr_t p = (uintptr_t)r, lo = (uintptr_t)e->rs;
+	if (!r || !e->n_rs || p < lo || p >= (uintptr_t)(e->rs + e->n_rs))
+		return SIZE_MAX;
+	return (size_t)((const struct rslot *)r - e->rs);
+}
+
 size_t engine_citation_count(const engine *e) { return e->n_cits; }
 
 const struct engine_citation *engine_citation_at(const engine *e, size_t i)
@@ -1456,6 +1596,23 @@ static void format_number(double x, char *buf, size_t size)
 		if (strtod(buf, NULL) == x)
 			return;
 	}
+}
+
+/* x in decimal, as "%lld" writes it; buf holds at least 21 bytes. */
+static void format_long(long long x, char *buf)
+{
+	char t[24];
+	size_t n = 0, k = 0;
+	unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x
+				     : (unsigned long long)x;
+	do
+		t[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (x < 0)
+		buf[k++] = '-';
+	while (n)
+		buf[k++] = t[--n];
+	buf[k] = '\0';
 }
 
 static const char *kind_noun(enum engine_type t)
@@ -1586,18 +1743,20 @@ static int answer_set(engine *e, const char *id, const struct engine_value *v)
 	default:
 		return choice_error(e, q);
 	}
+	/* A symbol is its own canonical text: compared as it is. */
+	const char *canon = text;
 	if (as == AS_SYMBOL)
-		snprintf(text, sizeof(text), "%s", symbol);
+		canon = symbol;
 	else if (as == AS_LONG)
-		snprintf(text, sizeof(text), "%lld", integer);
+		format_long(integer, text);
 	else
 		format_number(number, text, sizeof(text));
 
 	/* The same answer again changes nothing: keep the fact and all that
 	 * rests on it rather than withdrawing and deriving it anew. */
-	if (s->ans.text && strcmp(s->ans.text, text) == 0)
+	if (s->ans.text && strcmp(s->ans.text, canon) == 0)
 		return 0;
-	char *copy = xstrdup(text);
+	char *copy = xstrdup(canon);
 	if (!copy) {
 		set_error(e, "out of memory");
 		return ENGINE_ENOMEM;
@@ -1731,6 +1890,11 @@ const char *engine_answer_text(const engine *e, const char *id)
 	return s ? s->ans.text : NULL;
 }
 
+const char *engine_answer_text_at(const engine *e, size_t i)
+{
+	return i < e->n_qs ? e->qs[i].ans.text : NULL;
+}
+
 size_t engine_answer_count(const engine *e) { return e->n_answers; }
 
 /* -------------------------------------------------------------------- run */
@@ -1769,28 +1933,36 @@ static const char *because_name(const engine *e, const char *name)
 	return f ? f->f.id : NULL;
 }
 
+/* Slot pos of a template fact, or NULL when the template has none. */
+static const struct field *fact_slot(void *fact, int pos)
+{
+	struct fact *f = fact;
+	if (pos < 0 || pos >= f->theProposition.multifieldLength)
+		return NULL;
+	return &f->theProposition.theFields[pos];
+}
+
 static int read_evidence(engine *e)
 {
 	if (!e->tmpl_evidence)
 		return 0;
 	for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_evidence, NULL);
 	     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_evidence, f)) {
-		DATA_OBJECT v;
-		if (!EnvGetFactSlot(e->env, f, "finding", &v) ||
-		    GetType(v) != SYMBOL)
+		const struct field *v = fact_slot(f, e->ev_finding);
+		if (!v || v->type != SYMBOL)
 			continue;
-		struct fslot *s = fslot_find(e, DOToString(v));
+		struct fslot *s = fslot_find(e, ValueToString(v->value));
 		if (!s) {
 			anomaly(e, "evidence names undefined finding '%s'",
-				DOToString(v));
+				ValueToString(v->value));
 			continue;
 		}
 		double cf = 0;
-		if (EnvGetFactSlot(e->env, f, "cf", &v)) {
-			if (GetType(v) == FLOAT)
-				cf = DOToDouble(v);
-			else if (GetType(v) == INTEGER)
-				cf = (double)DOToLong(v);
+		if ((v = fact_slot(f, e->ev_cf))) {
+			if (v->type == FLOAT)
+				cf = ValueToDouble(v->value);
+			else if (v->type == INTEGER)
+				cf = (double)ValueToLong(v->value);
 		}
 		if (cf < -1)
 			cf = -1;
@@ -1812,28 +1984,28 @@ static int read_evidence(engine *e)
 			s->has_pos = true;
 		}
 		s->present = true;
-		if (EnvGetFactSlot(e->env, f, "rule", &v) && GetType(v) == SYMBOL) {
-			size_t r = rule_find(e, DOToString(v));
+		if ((v = fact_slot(f, e->ev_rule)) && v->type == SYMBOL) {
+			size_t r = rule_find(e, ValueToString(v->value));
 			const char *name = r == SIZE_MAX ? NULL : e->rules[r].name;
 			if (!name)
 				anomaly(e, "evidence names undefined rule '%s'",
-					DOToString(v));
+					ValueToString(v->value));
 			if (name && !add_unique(&s->rules, &s->n_rules,
 						&s->cap_rules, name))
 				return ENGINE_ENOMEM;
 		}
-		if (EnvGetFactSlot(e->env, f, "because", &v) &&
-		    GetType(v) == MULTIFIELD) {
-			void *mf = GetValue(v);
-			for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
-				if (GetMFType(mf, i) != SYMBOL)
+		if ((v = fact_slot(f, e->ev_because)) && v->type == MULTIFIELD) {
+			const struct multifield *mf = v->value;
+			for (long i = 0; i < mf->multifieldLength; i++) {
+				const struct field *x = &mf->theFields[i];
+				if (x->type != SYMBOL)
 					continue;
 				const char *name = because_name(
-					e, ValueToString(GetMFValue(mf, i)));
+					e, ValueToString(x->value));
 				if (!name)
 					anomaly(e, "evidence rests on '%s', which is "
 						"neither a question nor a finding",
-						ValueToString(GetMFValue(mf, i)));
+						ValueToString(x->value));
 				if (name && against &&
 				    !add_unique(&s->against, &s->n_against,
 						&s->cap_against, name))
@@ -1854,26 +2026,49 @@ static int read_recommends(engine *e)
 		return 0;
 	for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_recommend, NULL);
 	     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_recommend, f)) {
-		DATA_OBJECT v;
-		if (!EnvGetFactSlot(e->env, f, "id", &v) || GetType(v) != SYMBOL)
+		const struct field *v = fact_slot(f, e->rec_id);
+		if (!v || v->type != SYMBOL)
 			continue;
-		struct rslot *s = rslot_find(e, DOToString(v));
+		struct rslot *s = rslot_find(e, ValueToString(v->value));
 		if (!s) {
 			anomaly(e, "a rule recommends undefined '%s'",
-				DOToString(v));
+				ValueToString(v->value));
 			continue;
 		}
 		s->present = true;
-		if (EnvGetFactSlot(e->env, f, "because", &v) &&
-		    GetType(v) == SYMBOL) {
-			struct fslot *fs = fslot_find(e, DOToString(v));
+		if ((v = fact_slot(f, e->rec_because)) && v->type == SYMBOL) {
+			struct fslot *fs = fslot_find(e, ValueToString(v->value));
 			if (!fs)
 				anomaly(e, "recommendation rests on undefined "
-					"finding '%s'", DOToString(v));
+					"finding '%s'", ValueToString(v->value));
 			if (fs && !add_unique(&s->because, &s->n_because,
 					      &s->cap_because, fs->f.id))
 				return ENGINE_ENOMEM;
 		}
+	}
+	return 0;
+}
+
+/* The table's recommendations for the findings present, as if a rule had
+ * asserted (recommend (id R) (because F)) under (logical (finding F)
+ * (not (U)) ...) for each of its unless relations U. */
+static int apply_recommendation_table(engine *e)
+{
+	for (size_t i = 0; i < e->n_recfor; i++) {
+		const struct rec_for *x = &e->recfor[i];
+		if (!e->fs[x->finding].present)
+			continue;
+		bool withheld = false;
+		for (size_t j = 0; j < x->n_unless && !withheld; j++)
+			withheld = EnvGetNextFactInTemplate(e->env, x->unless[j],
+							    NULL) != NULL;
+		if (withheld)
+			continue;
+		struct rslot *s = &e->rs[x->rec];
+		s->present = true;
+		if (!add_unique(&s->because, &s->n_because, &s->cap_because,
+				e->fs[x->finding].f.id))
+			return ENGINE_ENOMEM;
 	}
 	return 0;
 }
@@ -1890,18 +2085,41 @@ static size_t because_rank(const engine *e, const char *name)
 	return i == SIZE_MAX ? SIZE_MAX : e->n_qs + i;
 }
 
-static int cmp_because(const void *a, const void *b, void *ctx)
+static size_t rule_rank(const engine *e, const char *name)
 {
-	size_t x = because_rank(ctx, *(const char *const *)a);
-	size_t y = because_rank(ctx, *(const char *const *)b);
-	return x < y ? -1 : x > y;
+	return rule_find(e, name);
 }
 
-static int cmp_rule(const void *a, const void *b, void *ctx)
+/*
+ * Order names by their catalogue rank: each rank is looked up once, then
+ * the names are sorted by number (insertion sort: a finding rests on a
+ * handful of names), so no comparison looks anything up. Names are
+ * unique, so equal ranks (SIZE_MAX: unknown) keep their order.
+ */
+static bool sort_by_rank(const engine *e, const char **names, size_t n,
+			 size_t (*rank)(const engine *, const char *))
 {
-	size_t x = rule_find(ctx, *(const char *const *)a);
-	size_t y = rule_find(ctx, *(const char *const *)b);
-	return x < y ? -1 : x > y;
+	struct ranked {
+		size_t rank;
+		const char *name;
+	} small[32], *r = small;
+	if (n < 2)
+		return true;
+	if (n > sizeof(small) / sizeof(*small) &&
+	    !(r = malloc(n * sizeof(*r))))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		struct ranked x = { rank(e, names[i]), names[i] };
+		size_t j = i;
+		for (; j > 0 && r[j - 1].rank > x.rank; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		names[i] = r[i].name;
+	if (r != small)
+		free(r);
+	return true;
 }
 
 static int cmp_found(const void *a, const void *b)
@@ -2087,7 +2305,8 @@ static int snapshot(engine *e)
 				s->relevant = true;
 		}
 
-	if ((rv = read_evidence(e)) != 0 || (rv = read_recommends(e)) != 0)
+	if ((rv = read_evidence(e)) != 0 || (rv = read_recommends(e)) != 0 ||
+	    (rv = apply_recommendation_table(e)) != 0)
 		return rv;
 
 	for (size_t i = 0; i < e->n_fs; i++) {
@@ -2097,16 +2316,10 @@ static int snapshot(engine *e)
 		double cf = combine(s);
 		s->f.confidence = round(cf * 1000) / 1000;
 		s->candidate = passes_evidence(e, s, cf);
-		/* (the arrays are NULL while empty: qsort_r must not see them) */
-		if (s->n_because > 1)
-			qsort_r(s->because, s->n_because, sizeof(*s->because),
-				cmp_because, e);
-		if (s->n_against > 1)
-			qsort_r(s->against, s->n_against, sizeof(*s->against),
-				cmp_because, e);
-		if (s->n_rules > 1)
-			qsort_r(s->rules, s->n_rules, sizeof(*s->rules),
-				cmp_rule, e);
+		if (!sort_by_rank(e, s->because, s->n_because, because_rank) ||
+		    !sort_by_rank(e, s->against, s->n_against, because_rank) ||
+		    !sort_by_rank(e, s->rules, s->n_rules, rule_rank))
+			return ENGINE_ENOMEM;
 		s->f.because = s->because;
 		s->f.n_because = s->n_because;
 		s->f.against = s->against;
@@ -2166,9 +2379,8 @@ static int snapshot(engine *e)
 		s->n_because = kept;
 		if (had && !kept)
 			continue;
-		if (s->n_because > 1)
-			qsort_r(s->because, s->n_because, sizeof(*s->because),
-				cmp_because, e);
+		if (!sort_by_rank(e, s->because, s->n_because, because_rank))
+			return ENGINE_ENOMEM;
 		s->r.because = s->n_because ? s->because : NULL;
 		s->r.n_because = s->n_because;
 		e->recs[e->n_recs++] = &s->r;

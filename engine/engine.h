@@ -173,6 +173,14 @@ engine *engine_new(const char *rules_dir, char **errmsg);
 void engine_free(engine *e);
 
 /*
+ * As engine_free, when the process is about to exit: the CLIPS environment
+ * (a few megabytes in many small blocks, 0.5 ms to take apart) is left to
+ * the operating system. A build with AddressSanitizer destroys it as
+ * engine_free does, so leak checks still see everything freed.
+ */
+void engine_free_at_exit(engine *e);
+
+/*
  * True once the engine ran out of memory inside the rule environment (or
  * while reading its conclusions): every later call fails with ENGINE_ENOMEM
  * and the engine can only be freed. Nothing is printed and the process
@@ -207,6 +215,14 @@ const struct engine_finding *engine_finding_def_find(const engine *e,
 size_t engine_recommendation_def_count(const engine *e);
 const struct engine_recommendation *
 engine_recommendation_def_at(const engine *e, size_t i);
+
+/* The catalogue position of a question, finding or recommendation the
+ * engine handed out (from _at, _find, or a run's results: a result is its
+ * definition's entry), or SIZE_MAX for any other pointer. */
+size_t engine_question_index(const engine *e, const struct engine_question *q);
+size_t engine_finding_index(const engine *e, const struct engine_finding *f);
+size_t engine_recommendation_index(const engine *e,
+				   const struct engine_recommendation *r);
 
 /* The bibliography (citation facts), in the rule base's order. */
 size_t engine_citation_count(const engine *e);
@@ -246,6 +262,9 @@ void engine_answers_clear(engine *e);
 /* The canonical text of the answer to id ("skip" when declined), or NULL
  * when unanswered. Borrowed, valid until that answer changes. */
 const char *engine_answer_text(const engine *e, const char *id);
+
+/* As engine_answer_text, for the question at catalogue position i. */
+const char *engine_answer_text_at(const engine *e, size_t i);
 
 /* Number of answered or declined questions. */
 size_t engine_answer_count(const engine *e);

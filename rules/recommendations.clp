@@ -7,9 +7,10 @@
 ;;; routine advice: they are given beside any red flag. safety_netting's own
 ;;; wording does not repeat the warning signs: the level and each finding
 ;;; carry their own, consistent with their urgency (levels.clp).
-;;; Writes: recommendation-def (static), recommend, (urgent-first)
+;;; Writes: recommendation-def and recommendation-for (static), recommend,
+;;;         (urgent-first)
 ;;;
-;;; One recommend fact per supporting finding. safety_netting goes with
+;;; One recommend fact (or table entry) per supporting finding. safety_netting goes with
 ;;; every finding, and every result has at least one finding (scope.clp), so
 ;;; every result carries it. Routine advice (exercise, weight, posture ...)
 ;;; is withheld while a red flag needs same-day or emergency care, or the
@@ -121,103 +122,64 @@
   =>
   (assert (recommend (id safety_netting) (because ?f))))
 
-(defrule recommend-quadriceps-gluteal-strengthening
-  "Strengthen the quadriceps and glutei for atrophy, instability, sarcopenia, falls or late rehabilitation. Source: CT study of 89 knee-OA patients; NICE NG226; REPAIR SI article."
-  (logical (finding ?f&quad_glute_atrophy_risk|knee_hip_muscle_instability|sarcopenia_risk|fall_risk|rehabilitation_not_started)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id quadriceps_gluteal_strengthening) (because ?f))))
+;;; Which recommendation each finding leads to: data the engine reads once
+;;; at load (recommendation-for in schema.clp), so no rule derives a fact
+;;; per case for them. Each entry holds while its finding does and no fact
+;;; of an `unless` relation does: routine advice waits while (urgent-first)
+;;; holds; referral and imaging have no `unless`. Safety-netting, which goes
+;;; with every finding, stays a rule.
 
-(defrule recommend-early-pain-control
-  "Control severe or long-lasting pain early, and before atrophy sets in. Source: NICE NG226; CT study of 89 knee-OA patients."
-  (logical (finding ?f&severe_pain|chronic_pain|quad_glute_atrophy_risk)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id early_pain_control) (because ?f))))
-
-(defrule recommend-gait-retraining-physiotherapy
-  "Physiotherapy for gait, balance and alignment. Source: REPAIR SI physiotherapy article."
-  (logical (finding ?f&knee_hip_gait_compensation|knee_hip_joint_stress|fall_risk)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id gait_retraining_physiotherapy) (because ?f))))
-
-(defrule recommend-treat-back-and-knee-together
-  "Treat the back and the knee in one plan. Source: Regenexx blog (study of 260 knee-arthritis patients)."
-  (logical (finding ?f&knee_back_comorbidity|paraspinal_weakness_risk)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id treat_back_and_knee_together) (because ?f))))
-
-(defrule recommend-lumbar-spine-assessment
-  "Examine the lumbar spine for referred pain and before knee replacement. Source: NICE CKS Sciatica; Regenexx blog; orthopaedic practice article."
-  (logical (finding ?f&lumbar_referred_pain|back_exam_before_knee_replacement)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id lumbar_spine_assessment) (because ?f))))
-
-(defrule recommend-paraspinal-strengthening
-  "Strengthen the paraspinal muscles in knee OA with back pain, and for posture-related pain. Source: Regenexx blog; general-health article."
-  (logical (finding ?f&paraspinal_weakness_risk|atrophy_posture_pain)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id paraspinal_strengthening) (because ?f))))
-
-(defrule recommend-fall-prevention
-  "Falls prevention for fall risk and sarcopenia. Source: NICE NG249; CT study of 89 knee-OA patients."
-  (logical (finding ?f&fall_risk|sarcopenia_risk)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id fall_prevention) (because ?f))))
-
-(defrule recommend-weight-management
-  "Weight management when body weight loads the joints. Source: NICE NG226; general-health and orthopaedic practice articles."
-  (logical (finding joint_load_weight) (not (urgent-first)))
-  =>
-  (assert (recommend (id weight_management) (because joint_load_weight))))
-
-(defrule recommend-low-impact-exercise
-  "Low-impact exercise for weight, muscle loss, long-lasting pain and stratified back pain. Source: NICE NG59 and NG226; orthopaedic practice and general-health articles."
-  (logical (finding ?f&joint_load_weight|sarcopenia_risk|chronic_pain|knee_back_comorbidity|back_pain_risk_low|back_pain_risk_medium|back_pain_risk_high)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id low_impact_exercise) (because ?f))))
-
-(defrule recommend-stretching-flexibility
-  "Stretching for tight hamstrings and posture-related pain. Source: general-health and orthopaedic practice articles."
-  (logical (finding ?f&hamstring_imbalance|atrophy_posture_pain)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id stretching_flexibility) (because ?f))))
-
-(defrule recommend-posture-and-sitting-breaks
-  "Posture and breaks from sitting. Source: orthopaedic practice and general-health articles."
-  (logical (finding ?f&prolonged_sitting|atrophy_posture_pain)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id posture_and_sitting_breaks) (because ?f))))
-
-(defrule recommend-medication-review
-  "Review opioids, and analgesia for severe pain. Source: NICE NG193; orthopaedic practice article."
-  (logical (finding ?f&opioid_use|severe_pain)
-           (not (urgent-first)))
-  =>
-  (assert (recommend (id medication_review) (because ?f))))
-
-(defrule recommend-psychologically-informed-care
-  "High-risk back pain: physiotherapy with a psychological approach. Source: NICE NG59."
-  (logical (finding back_pain_risk_high) (not (urgent-first)))
-  =>
-  (assert (recommend (id psychologically_informed_care) (because back_pain_risk_high))))
-
-(defrule recommend-rheumatology-referral
-  "Refer inflammatory arthritis or inflammatory back pain to rheumatology, beside any other flag. Source: NICE NG100, NG65."
-  (logical (finding ?f&inflammatory_arthritis_suspected|inflammatory_back_pain_suspected))
-  =>
-  (assert (recommend (id rheumatology_referral) (because ?f))))
-
-(defrule recommend-same-day-imaging
-  "Imaging today for an X-ray-today fracture criterion or an acute knee injury. Source: Ottawa knee rule; NICE CG124; NICE CKS Knee pain."
-  (logical (finding ?f&fracture_xray_today|acute_knee_injury))
-  =>
-  (assert (recommend (id same_day_imaging) (because ?f))))
+(deffacts recommendation-table
+  ;; Strengthen the quadriceps and glutei for atrophy, instability, sarcopenia, falls or late rehabilitation. Source: CT study of 89 knee-OA patients; NICE NG226; REPAIR SI article.
+  (recommendation-for (finding quad_glute_atrophy_risk) (recommendation quadriceps_gluteal_strengthening) (unless urgent-first))
+  (recommendation-for (finding knee_hip_muscle_instability) (recommendation quadriceps_gluteal_strengthening) (unless urgent-first))
+  (recommendation-for (finding sarcopenia_risk) (recommendation quadriceps_gluteal_strengthening) (unless urgent-first))
+  (recommendation-for (finding fall_risk) (recommendation quadriceps_gluteal_strengthening) (unless urgent-first))
+  (recommendation-for (finding rehabilitation_not_started) (recommendation quadriceps_gluteal_strengthening) (unless urgent-first))
+  ;; Control severe or long-lasting pain early, and before atrophy sets in. Source: NICE NG226; CT study of 89 knee-OA patients.
+  (recommendation-for (finding severe_pain) (recommendation early_pain_control) (unless urgent-first))
+  (recommendation-for (finding chronic_pain) (recommendation early_pain_control) (unless urgent-first))
+  (recommendation-for (finding quad_glute_atrophy_risk) (recommendation early_pain_control) (unless urgent-first))
+  ;; Physiotherapy for gait, balance and alignment. Source: REPAIR SI physiotherapy article.
+  (recommendation-for (finding knee_hip_gait_compensation) (recommendation gait_retraining_physiotherapy) (unless urgent-first))
+  (recommendation-for (finding knee_hip_joint_stress) (recommendation gait_retraining_physiotherapy) (unless urgent-first))
+  (recommendation-for (finding fall_risk) (recommendation gait_retraining_physiotherapy) (unless urgent-first))
+  ;; Treat the back and the knee in one plan. Source: Regenexx blog (study of 260 knee-arthritis patients).
+  (recommendation-for (finding knee_back_comorbidity) (recommendation treat_back_and_knee_together) (unless urgent-first))
+  (recommendation-for (finding paraspinal_weakness_risk) (recommendation treat_back_and_knee_together) (unless urgent-first))
+  ;; Examine the lumbar spine for referred pain and before knee replacement. Source: NICE CKS Sciatica; Regenexx blog; orthopaedic practice article.
+  (recommendation-for (finding lumbar_referred_pain) (recommendation lumbar_spine_assessment) (unless urgent-first))
+  (recommendation-for (finding back_exam_before_knee_replacement) (recommendation lumbar_spine_assessment) (unless urgent-first))
+  ;; Strengthen the paraspinal muscles in knee OA with back pain, and for posture-related pain. Source: Regenexx blog; general-health article.
+  (recommendation-for (finding paraspinal_weakness_risk) (recommendation paraspinal_strengthening) (unless urgent-first))
+  (recommendation-for (finding atrophy_posture_pain) (recommendation paraspinal_strengthening) (unless urgent-first))
+  ;; Falls prevention for fall risk and sarcopenia. Source: NICE NG249; CT study of 89 knee-OA patients.
+  (recommendation-for (finding fall_risk) (recommendation fall_prevention) (unless urgent-first))
+  (recommendation-for (finding sarcopenia_risk) (recommendation fall_prevention) (unless urgent-first))
+  ;; Weight management when body weight loads the joints. Source: NICE NG226; general-health and orthopaedic practice articles.
+  (recommendation-for (finding joint_load_weight) (recommendation weight_management) (unless urgent-first))
+  ;; Low-impact exercise for weight, muscle loss, long-lasting pain and stratified back pain. Source: NICE NG59 and NG226; orthopaedic practice and general-health articles.
+  (recommendation-for (finding joint_load_weight) (recommendation low_impact_exercise) (unless urgent-first))
+  (recommendation-for (finding sarcopenia_risk) (recommendation low_impact_exercise) (unless urgent-first))
+  (recommendation-for (finding chronic_pain) (recommendation low_impact_exercise) (unless urgent-first))
+  (recommendation-for (finding knee_back_comorbidity) (recommendation low_impact_exercise) (unless urgent-first))
+  (recommendation-for (finding back_pain_risk_low) (recommendation low_impact_exercise) (unless urgent-first))
+  (recommendation-for (finding back_pain_risk_medium) (recommendation low_impact_exercise) (unless urgent-first))
+  (recommendation-for (finding back_pain_risk_high) (recommendation low_impact_exercise) (unless urgent-first))
+  ;; Stretching for tight hamstrings and posture-related pain. Source: general-health and orthopaedic practice articles.
+  (recommendation-for (finding hamstring_imbalance) (recommendation stretching_flexibility) (unless urgent-first))
+  (recommendation-for (finding atrophy_posture_pain) (recommendation stretching_flexibility) (unless urgent-first))
+  ;; Posture and breaks from sitting. Source: orthopaedic practice and general-health articles.
+  (recommendation-for (finding prolonged_sitting) (recommendation posture_and_sitting_breaks) (unless urgent-first))
+  (recommendation-for (finding atrophy_posture_pain) (recommendation posture_and_sitting_breaks) (unless urgent-first))
+  ;; Review opioids, and analgesia for severe pain. Source: NICE NG193; orthopaedic practice article.
+  (recommendation-for (finding opioid_use) (recommendation medication_review) (unless urgent-first))
+  (recommendation-for (finding severe_pain) (recommendation medication_review) (unless urgent-first))
+  ;; High-risk back pain: physiotherapy with a psychological approach. Source: NICE NG59.
+  (recommendation-for (finding back_pain_risk_high) (recommendation psychologically_informed_care) (unless urgent-first))
+  ;; Refer inflammatory arthritis or inflammatory back pain to rheumatology, beside any other flag. Source: NICE NG100, NG65.
+  (recommendation-for (finding inflammatory_arthritis_suspected) (recommendation rheumatology_referral))
+  (recommendation-for (finding inflammatory_back_pain_suspected) (recommendation rheumatology_referral))
+  ;; Imaging today for an X-ray-today fracture criterion or an acute knee injury. Source: Ottawa knee rule; NICE CG124; NICE CKS Knee pain.
+  (recommendation-for (finding fracture_xray_today) (recommendation same_day_imaging))
+  (recommendation-for (finding acute_knee_injury) (recommendation same_day_imaging)))

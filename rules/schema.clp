@@ -115,6 +115,16 @@
   (slot id (type SYMBOL))
   (slot because (type SYMBOL)))
 
+;;; A finding that leads to a recommendation, as data (recommendations.clp):
+;;; the engine reads these once at load and, after each run, gives the
+;;; recommendation for every finding present, as a rule asserting
+;;; (recommend (id <recommendation>) (because <finding>)) would, except
+;;; while a fact of one of the `unless` relations holds.
+(deftemplate recommendation-for
+  (slot finding (type SYMBOL))
+  (slot recommendation (type SYMBOL))
+  (multislot unless (type SYMBOL)))
+
 ;;; Every ordered fact a rule may use that is not a question id must be
 ;;; declared here, with what it means. `msktriage rules check` refuses any
 ;;; other relation, so a misspelt question id in a rule is caught.

@@ -26,6 +26,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -79,11 +80,17 @@ static void set_env(void)
 		_exit(126);
 }
 
+/* `test_kiosk pg`: the store is this PostgreSQL URI instead of a file. */
+static const char *pg_store;
+
 static void build_argv(char **argv, char *db, const char *const *args)
 {
 	size_t n = 0;
 	argv[n++] = (char *)MSKTRIAGE_BIN;
-	snprintf(db, 600, "%s/store/sessions.db", dir);
+	if (pg_store)
+		snprintf(db, 600, "%s", pg_store);
+	else
+		snprintf(db, 600, "%s/store/sessions.db", dir);
 	argv[n++] = "--db";
 	argv[n++] = db;
 	for (size_t i = 0; args && args[i] && n < 30; i++)
@@ -580,6 +587,8 @@ static int teardown(void **state)
 
 /* ----------------------------------------------------------------- flows */
 
+static void report_as_other_user(const char *code);
+
 static void test_complete_check_in(void **state)
 {
 	(void)state;
@@ -657,6 +666,57 @@ static void test_complete_check_in(void **state)
 	/* Nothing written outside the store. */
 	assert_empty("home");
 	assert_empty("cwd");
+	if (pg_store)
+		report_as_other_user(code);
+}
+
+/*
+ * Another machine of the clinic: a second Unix user (nobody) with a home
+ * of its own, running its own copy of the program, opens the report of the
+ * session just finished at the kiosk, by its code, on the shared store.
+ */
+static void report_as_other_user(const char *code)
+{
+	char bindir[] = "/tmp/msk-clinic-XXXXXX", bin[64], home[64], cmd[2048];
+	char buf[8192];
+	size_t n = 0;
+	int pipefd[2], st = 0;
+
+	assert_non_null(mkdtemp(bindir));
+	assert_int_equal(chmod(bindir, 0755), 0);
+	snprintf(bin, sizeof bin, "%s/msktriage", bindir);
+	snprintf(home, sizeof home, "%s/home", bindir);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s' && chmod 0755 '%s' && mkdir -m 0700"
+		 " '%s' && chown 65534 '%s'", MSKTRIAGE_BIN, bin, bin, home, home);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(pipe(pipefd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(126);
+		setenv("HOME", home, 1);
+		if (chdir(home) != 0)
+			_exit(126);
+		execl(bin, bin, "--db", pg_store, "report", code, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (ssize_t r; (r = read(pipefd[0], buf + n, sizeof buf - 1 - n)) > 0;)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(pipefd[0]);
+	waitpid(pid, &st, 0);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", bindir);
+	assert_int_equal(system(cmd), 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("report as another user: %s", buf);
+	assert_non_null(strstr(buf, code));
+	assert_non_null(strstr(buf, "Status       complete"));
+	assert_non_null(strstr(buf, "Mode         kiosk"));
 }
 
 static void test_emergency_stop(void **state)
@@ -876,9 +936,28 @@ static void test_assess_kiosk_refuses_examination(void **state)
 	free(out);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && strcmp(argv[1], "pg") == 0) {
+		/* A clinic on PostgreSQL (under tests/pg_virtualenv.sh): the
+		 * check-in at the kiosk, then its report on "another machine"
+		 * as another user. */
+		const struct CMUnitTest clinic[] = {
+			cmocka_unit_test_setup_teardown(test_complete_check_in,
+							setup, teardown),
+		};
+		if (!getenv("PGHOST") || geteuid() != 0) {
+			fprintf(stderr, "test_kiosk pg: needs root (to act as a "
+				"second user) and a PostgreSQL server: run it "
+				"under tests/pg_virtualenv.sh as root\n");
+			return 1;
+		}
+		pg_store = "postgresql://";
+		return cmocka_run_group_tests_name("kiosk on PostgreSQL, "
+						   "reported by another user",
+						   clinic, NULL, NULL);
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_complete_check_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emergency_stop, setup, teardown),

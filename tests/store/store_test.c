@@ -248,12 +248,38 @@ static void raw_exec(const char *path, const char *sql)
 	sqlite3_close(h);
 }
 
+/*
+ * STORE_TEST_PG: the crash and concurrency cases run on the PostgreSQL
+ * store it names ("postgresql://": the server the PG* variables name, as
+ * under pg_virtualenv) instead of a file.
+ */
+static const char *pg_store;
+
+/* Empties the PostgreSQL test database, as another client would. */
+static void pg_empty(void)
+{
+	REQUIRE(system("psql -X -q -v ON_ERROR_STOP=1 -c 'DROP SCHEMA public"
+		       " CASCADE; CREATE SCHEMA public' >/dev/null") == 0);
+}
+
 static long raw_count(const char *path, const char *sql)
 {
 	sqlite3 *h = NULL;
 	sqlite3_stmt *s = NULL;
 	long n = -1;
 
+	if (pg_store) {
+		char cmd[512];
+		FILE *p;
+
+		snprintf(cmd, sizeof cmd, "psql -X -A -t -c \"%s\"", sql);
+		p = popen(cmd, "r");
+		REQUIRE(p);
+		if (fscanf(p, "%ld", &n) != 1)
+			n = -1;
+		pclose(p);
+		return n;
+	}
 	REQUIRE(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL)
 		== SQLITE_OK);
 	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK &&
@@ -372,7 +398,7 @@ static void planter(const char *dir)
 		exit(3);
 	/* it cannot use a store of the first user, even one readable by it */
 	snprintf(p, sizeof p, "%s/own/sessions.db", dir);
-	d = db_open(p, &err);
+	d = db_open(p, NULL, &err);
 	if (d || !err || !strstr(err, "another user"))
 		exit(4);
 	free(err);
@@ -613,7 +639,7 @@ static void readonly_child(const char *file, int64_t id, bool may_refuse)
 	int rc;
 
 	drop_root();
-	d = db_open(file, &err);
+	d = db_open(file, NULL, &err);
 	if (!d) {
 		if (!may_refuse || !err || !strstr(err, "read-only")) {
 			fprintf(stderr, "open: %s\n", err ? err : "(null)");
@@ -713,7 +739,7 @@ static void case_readonly(void)
 		char *err = NULL;
 
 		chmod(dir, 0500);
-		CHECK(db_open(pathf("ro/sub/x.db"), &err) == NULL);
+		CHECK(db_open(pathf("ro/sub/x.db"), NULL, &err) == NULL);
 		CHECK(err && strstr(err, "cannot create the directory"));
 		free(err);
 		chmod(dir, 0700);
@@ -877,7 +903,7 @@ static void expect_refused(const char *file, const char *what,
 {
 	char *err = NULL, *before = NULL, *after = NULL;
 	size_t n_before = read_file(file, &before), n_after;
-	db *d = db_open(file, &err);
+	db *d = db_open(file, NULL, &err);
 
 	CHECK(d == NULL);
 	if (d) {
@@ -911,7 +937,7 @@ static int noop_answer(const char *q, const char *v, void *ctx)
 static void poke_damaged(const char *file, const char *what)
 {
 	char *err = NULL;
-	db *d = db_open(file, &err);
+	db *d = db_open(file, NULL, &err);
 	int n = 0, rc;
 
 	if (!d) {
@@ -1241,11 +1267,14 @@ static bool matches(db *d, int64_t id, const struct model *m)
 
 static void case_crash(void)
 {
-	char *file = pathf("crash/sessions.db");
+	char *file = pg_store ? (char *)pg_store : pathf("crash/sessions.db");
 	const int rounds = 40;
 	int sessions_before = 0, killed = 0, in_flight = 0;
 
-	mkdir_p(pathf("crash"), 0700);
+	if (pg_store)
+		pg_empty();
+	else
+		mkdir_p(pathf("crash"), 0700);
 	for (int round = 0; round < rounds; round++) {
 		struct step script[STEPS];
 		struct model before = { 0 }, after = { 0 };
@@ -1469,12 +1498,16 @@ static int verify_session(const struct db_session *s, void *ctx)
 static void case_concurrency(void)
 {
 	/* a store that does not exist yet: creation races too */
-	char *file = pathf("conc/new/sessions.db");
+	char *file = pg_store ? (char *)pg_store
+		     : pathf("conc/new/sessions.db");
 	pid_t pids[WRITERS + 1];
 	int go[2];
 	double t0, secs;
 	static struct tally t;
 	db *d;
+
+	if (pg_store)
+		pg_empty();
 
 	REQUIRE(pipe(go) == 0);
 	for (int c = 0; c <= WRITERS; c++) {
@@ -1723,6 +1756,10 @@ int main(int argc, char **argv)
 		{ "lease", case_lease },
 	};
 	const char *seed_env = getenv("STORE_TEST_SEED");
+
+	pg_store = getenv("STORE_TEST_PG");
+	if (pg_store && !*pg_store)
+		pg_store = NULL;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: store_test CASE SCRATCH_DIR\n");

@@ -758,6 +758,10 @@ static void test_check_reports_each_defect(void **state)
 		"rule 'flag-against' gives red flag 'flag' negative evidence",
 		"level 'emergency': the safety-net names the specification or a seed file",
 		"level 'consultation_24' lacks wording or safety-netting",
+		/* found in the finding-to-recommendation table at load */
+		"recommendation-for names undefined finding 'nowhere_found'",
+		"recommendation-for names undefined recommendation 'no_such_rec'",
+		"recommendation-for is withheld by 'never-asserted', which no rule asserts",
 		/* revealed by runs */
 		"evidence names undefined finding 'phantom'",
 		"evidence names undefined rule 'no-such-rule'",
