@@ -1653,16 +1653,18 @@ out:
 	return err;
 }
 
-int db_notes_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
+/* Notes and addenda have one shape: id, time, author, text. */
+static int note_rows_load(db *d, int64_t session, enum stmt_id stmt,
+			  const char *doing, db_note_cb *cb, void *ctx)
 {
-	struct rows_arg a = { session, S_NOTES, true, NULL, 0, 0 };
+	struct rows_arg a = { session, stmt, true, NULL, 0, 0 };
 	int err;
 
 	err = begin_call(d);
 	if (err == DB_OK && !cb)
 		err = DB_EINVAL;
 	if (err == DB_OK)
-		err = load_rows(d, &a, "load the notes");
+		err = load_rows(d, &a, doing);
 	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
 		struct db_note n = {
 			.id = a.rows[i].num[0],
@@ -1674,6 +1676,11 @@ int db_notes_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
 	}
 	rows_clear(&a);
 	return err;
+}
+
+int db_notes_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
+{
+	return note_rows_load(d, session, S_NOTES, "load the notes", cb, ctx);
 }
 
 static int op_addendum_add(db *d, void *arg)
@@ -1730,25 +1737,7 @@ out:
 
 int db_addenda_load(db *d, int64_t session, db_note_cb *cb, void *ctx)
 {
-	struct rows_arg a = { session, S_ADDENDA, true, NULL, 0, 0 };
-	int err;
-
-	err = begin_call(d);
-	if (err == DB_OK && !cb)
-		err = DB_EINVAL;
-	if (err == DB_OK)
-		err = load_rows(d, &a, "load the addenda");
-	for (size_t i = 0; err == DB_OK && i < a.n; i++) {
-		struct db_note n = {
-			.id = a.rows[i].num[0],
-			.at = a.rows[i].num[1],
-			.author = a.rows[i].text[2],
-			.text = a.rows[i].text[3],
-		};
-		err = cb(&n, ctx);
-	}
-	rows_clear(&a);
-	return err;
+	return note_rows_load(d, session, S_ADDENDA, "load the addenda", cb, ctx);
 }
 
 /* ---- leases: taking and releasing ------------------------------------- */
