@@ -258,26 +258,6 @@ static int write_jsonl(FILE *f, const struct db_session *s, struct row *r,
 
 /* ------------------------------------------------------------- command */
 
-/* "2026-11-21" as local midnight. */
-static bool parse_date(const char *s, int64_t *out)
-{
-	struct tm tm = { 0 };
-	int y, m, d;
-	char extra;
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 ||
-	    m > 12 || d < 1 || d > 31)
-		return false;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_isdst = -1;
-	time_t t = mktime(&tm);
-	if (t == (time_t)-1)
-		return false;
-	*out = (int64_t)t;
-	return true;
-}
-
 static bool one_of(const char *s, const char *const *list)
 {
 	for (size_t i = 0; list[i]; i++)
@@ -310,7 +290,7 @@ int cli_export(int argc, char **argv, const struct cli_options *opt)
 			if (strcmp(format, "csv") && strcmp(format, "jsonl"))
 				return bad_usage("'--format' must be one of csv, jsonl");
 		} else if (i + 1 < argc && strcmp(a, "--since") == 0) {
-			if (!parse_date(argv[++i], &since))
+			if (!cli_date_parse(argv[++i], &since))
 				return bad_usage("'--since' must be a date like 2026-11-21");
 		} else if (i + 1 < argc && strcmp(a, "--status") == 0) {
 			status = argv[++i];

@@ -166,3 +166,22 @@ void cli_file_abandon(FILE *f, const char *path, bool created)
 	if (created)
 		unlink(path);
 }
+
+bool cli_date_parse(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	int y, m, d;
+	char extra;
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 ||
+	    m > 12 || d < 1 || d > 31)
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*out = (int64_t)t;
+	return true;
+}

@@ -59,4 +59,8 @@ void cli_file_abandon(FILE *f, const char *path, bool created);
 /* "2026-11-21 10:05" in local time, into buf. */
 const char *cli_time(int64_t t, char *buf, size_t size);
 
+/* A date "2026-11-21" as its local midnight into *out; false when s is not
+ * such a date. */
+bool cli_date_parse(const char *s, int64_t *out);
+
 #endif
