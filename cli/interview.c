@@ -366,22 +366,6 @@ static FILE *ask_file(struct iv *v, const char *def, char **path,
 	return f;
 }
 
-/* The JSON value of a canonical answer text to q (as cli_answer_json). */
-static json_t *answer_value(const struct engine_question *q, const char *text)
-{
-	if (strcmp(text, "skip") == 0)
-		return json_string("skip");
-	switch (q->type) {
-	case ENGINE_TYPE_INTEGER:
-	case ENGINE_TYPE_SCALE:
-		return json_integer(strtoll(text, NULL, 10));
-	case ENGINE_TYPE_NUMBER:
-		return json_real(strtod(text, NULL));
-	default:
-		return json_string(text);
-	}
-}
-
 /*
  * The store would not take the answer text to q: offer to keep every
  * answer the engine holds, the refused one included, in a file that names
@@ -422,7 +406,7 @@ static void save_elsewhere(struct iv *v, const struct engine_question *q,
 			json_object_set_new(answers, id, cli_answer_json(v->e, id));
 	}
 	if (answers)
-		json_object_set_new(answers, q->id, answer_value(q, text));
+		json_object_set_new(answers, q->id, cli_answer_value(q, text));
 	json_t *req = json_pack("{s:s, s:o}", "session", session_code(v->s),
 				"answers", answers);
 	int rc = req && cli_file_begin(f) == 0

@@ -9,7 +9,33 @@
 #include "cli/result.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+json_t *cli_answer_value(const struct engine_question *q, const char *text)
+{
+	char *end = NULL;
+	if (q && strcmp(text, "skip") != 0) {
+		switch (q->type) {
+		case ENGINE_TYPE_INTEGER:
+		case ENGINE_TYPE_SCALE: {
+			long long n = strtoll(text, &end, 10);
+			if (end != text && !*end)
+				return json_integer(n);
+			break;
+		}
+		case ENGINE_TYPE_NUMBER: {
+			double x = strtod(text, &end);
+			if (end != text && !*end)
+				return json_real(x);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return json_string(text);
+}
 
 json_t *cli_answer_json(const engine *e, const char *question)
 {
@@ -17,17 +43,7 @@ json_t *cli_answer_json(const engine *e, const char *question)
 	const struct engine_question *q = engine_question_find(e, question);
 	if (!text || !q)
 		return json_null();
-	if (strcmp(text, "skip") == 0)
-		return json_string("skip");
-	switch (q->type) {
-	case ENGINE_TYPE_INTEGER:
-	case ENGINE_TYPE_SCALE:
-		return json_integer(strtoll(text, NULL, 10));
-	case ENGINE_TYPE_NUMBER:
-		return json_real(strtod(text, NULL));
-	default:
-		return json_string(text);
-	}
+	return cli_answer_value(q, text);
 }
 
 static json_t *string_array(const char *const *items, size_t n)

@@ -45,8 +45,14 @@ json_t *cli_result_stored_json(const engine *e);
  * reference, NULL when out of memory. */
 json_t *cli_question_json(const struct engine_question *q);
 
-/* The canonical answer text of a question as a JSON value: numbers for
- * integer, scale and number questions, strings otherwise. New reference. */
+/* An answer text to q (q NULL: unknown question) as a JSON value: numbers
+ * for integer, scale and number questions when the text is one, strings
+ * otherwise ("skip" included). New reference; NULL when out of memory or
+ * the text is not valid UTF-8. */
+json_t *cli_answer_value(const struct engine_question *q, const char *text);
+
+/* The canonical answer text of a question as a JSON value, as
+ * cli_answer_value(); null when unanswered. New reference. */
 json_t *cli_answer_json(const engine *e, const char *question);
 
 /*

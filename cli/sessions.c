@@ -61,26 +61,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
-/* "2026-11-21" as local midnight. */
-static bool parse_date(const char *s, int64_t *out)
-{
-	struct tm tm = { 0 };
-	int y, m, d;
-	char extra;
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 ||
-	    m > 12 || d < 1 || d > 31)
-		return false;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_isdst = -1;
-	time_t t = mktime(&tm);
-	if (t == (time_t)-1)
-		return false;
-	*out = (int64_t)t;
-	return true;
-}
-
 /* ------------------------------------------------------------------- list */
 
 struct list_ctx {
@@ -178,7 +158,7 @@ static int sessions_list(db *d, int argc, char **argv)
 				return usage_error("'--mode' must be one of clinician, "
 						   "kiosk, api%s", "");
 		} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
-			if (!parse_date(argv[++i], &since))
+			if (!cli_date_parse(argv[++i], &since))
 				return usage_error("'--since' must be a date like "
 						   "2026-11-21%s", "");
 		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
@@ -222,25 +202,12 @@ struct show_ctx {
 	json_t *answers, *notes, *audit, *addenda;
 };
 
-/* A stored answer as JSON of its question's type, as 'assess' takes it. */
+/* A stored answer as JSON of its question's type, as 'assess' takes it;
+ * text that is not valid UTF-8 as text_json() shows it. */
 static json_t *typed_answer(const struct engine_question *q, const char *value)
 {
-	if (!q || strcmp(value, "skip") == 0)
-		return text_json(value);
-	char *end = NULL;
-	switch (q->type) {
-	case ENGINE_TYPE_INTEGER:
-	case ENGINE_TYPE_SCALE: {
-		long long n = strtoll(value, &end, 10);
-		return end != value && !*end ? json_integer(n) : text_json(value);
-	}
-	case ENGINE_TYPE_NUMBER: {
-		double x = strtod(value, &end);
-		return end != value && !*end ? json_real(x) : text_json(value);
-	}
-	default:
-		return text_json(value);
-	}
+	json_t *v = cli_answer_value(q, value);
+	return v ? v : text_json(value);
 }
 
 static int show_answer(const char *question, const char *value, void *ctx)
