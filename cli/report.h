@@ -88,6 +88,10 @@ int report_load(db *d, int64_t sid, engine *e, enum report_audience audience,
 
 void report_free(struct report *r);
 
+/* A section id as a heading: "where_it_hurts" -> "Where it hurts". New
+ * reference. */
+json_t *report_section_title(const char *id);
+
 /* The model as JSON; borrowed, valid until report_free(). */
 json_t *report_json(const struct report *r);
 

@@ -140,19 +140,6 @@ static json_t *question_item(engine *e, const struct engine_question *q)
 	return item;
 }
 
-/* "where_it_hurts" -> "Where it hurts" */
-static json_t *title_of(const char *id)
-{
-	char buf[128];
-	size_t i = 0;
-	for (; id[i] && i + 1 < sizeof(buf); i++)
-		buf[i] = id[i] == '_' ? ' ' : id[i];
-	buf[i] = '\0';
-	if (buf[0] >= 'a' && buf[0] <= 'z')
-		buf[0] = (char)(buf[0] - 'a' + 'A');
-	return json_string(buf);
-}
-
 json_t *report_fhir_questionnaire(engine *e)
 {
 	json_t *groups = json_array();
@@ -165,7 +152,7 @@ json_t *report_fhir_questionnaire(engine *e)
 			snprintf(link, sizeof(link), "section.%s", q->section);
 			items = json_array();
 			json_array_append_new(groups, json_pack("{s:s, s:o, s:s, s:O}",
-				"linkId", link, "text", title_of(q->section),
+				"linkId", link, "text", report_section_title(q->section),
 				"type", "group", "item", items));
 			json_object_set_new(by_section, q->section, items);
 		}

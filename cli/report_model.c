@@ -134,8 +134,7 @@ static json_t *display_value(json_t *qinfo, const char *value)
 	return json_string(value);
 }
 
-/* "where_it_hurts" -> "Where it hurts". */
-static json_t *section_title(const char *id)
+json_t *report_section_title(const char *id)
 {
 	char buf[128];
 	size_t i = 0;
@@ -181,7 +180,7 @@ static json_t *answers_model(struct builder *b, json_t *answers,
 		json_t *items = json_array();
 		json_t *s = json_pack("{s:s, s:o, s:O}", "section",
 				      jstr(qi, "section"), "title",
-				      section_title(jstr(qi, "section")),
+				      report_section_title(jstr(qi, "section")),
 				      "items", items);
 		push(b, sections, s);
 		put(b, by_section, jstr(qi, "section"), items);
@@ -195,7 +194,7 @@ static json_t *answers_model(struct builder *b, json_t *answers,
 		if (!items) {
 			items = json_array();
 			push(b, sections, json_pack("{s:s, s:o, s:O}", "section", sec,
-						    "title", section_title(sec),
+						    "title", report_section_title(sec),
 						    "items", items));
 			put(b, by_section, sec, items);
 		}
