@@ -1603,11 +1603,30 @@ struct note_arg {
 	const char *text;
 };
 
+/* A note or an addendum row (they share a shape), and its audit event. */
+static int note_row_insert(db *d, const struct note_arg *a,
+			   const struct state *st, enum stmt_id id,
+			   const char *doing, const char *event)
+{
+	int err;
+	dbx_stmt *s = stmt(d, id, &err);
+
+	if (!s)
+		return err;
+	bind_int64(d, s, 1, a->session);
+	bind_text(d, s, 2, a->author);
+	bind_text(d, s, 3, a->text);
+	bind_int64(d, s, 4, now());
+	err = exec_done(d, s, doing);
+	if (err == DB_OK)
+		err = audit_insert(d, a->session, st, event, NULL, NULL);
+	return err;
+}
+
 static int op_note_add(db *d, void *arg)
 {
 	struct note_arg *a = arg;
 	struct state st;
-	dbx_stmt *s;
 	int err;
 
 	err = state_get(d, a->session, &st);
@@ -1622,16 +1641,8 @@ static int op_note_add(db *d, void *arg)
 		err = lease_check(d, a->session, &st, false);
 	if (err != DB_OK)
 		goto out;
-	s = stmt(d, S_NOTE_INSERT, &err);
-	if (!s)
-		goto out;
-	bind_int64(d, s, 1, a->session);
-	bind_text(d, s, 2, a->author);
-	bind_text(d, s, 3, a->text);
-	bind_int64(d, s, 4, now());
-	err = exec_done(d, s, "save the note");
-	if (err == DB_OK)
-		err = audit_insert(d, a->session, &st, "note_added", NULL, NULL);
+	err = note_row_insert(d, a, &st, S_NOTE_INSERT, "save the note",
+			      "note_added");
 	if (err == DB_OK)
 		err = touch(d, a->session);
 out:
@@ -1687,7 +1698,6 @@ static int op_addendum_add(db *d, void *arg)
 {
 	struct note_arg *a = arg;
 	struct state st;
-	dbx_stmt *s;
 	int err;
 
 	err = state_get(d, a->session, &st);
@@ -1702,17 +1712,8 @@ static int op_addendum_add(db *d, void *arg)
 		err = lease_check(d, a->session, &st, true);
 	if (err != DB_OK)
 		goto out;
-	s = stmt(d, S_ADDENDUM_INSERT, &err);
-	if (!s)
-		goto out;
-	bind_int64(d, s, 1, a->session);
-	bind_text(d, s, 2, a->author);
-	bind_text(d, s, 3, a->text);
-	bind_int64(d, s, 4, now());
-	err = exec_done(d, s, "save the addendum");
-	if (err == DB_OK)
-		err = audit_insert(d, a->session, &st, "addendum_added", NULL,
-				   NULL);
+	err = note_row_insert(d, a, &st, S_ADDENDUM_INSERT, "save the addendum",
+			      "addendum_added");
 out:
 	return err;
 }
