@@ -16,6 +16,10 @@
 ;;; Tightened against SPEC where the question cannot change the result:
 ;;;   sitting_hours and physio_tried need knee or back pain
 ;;;   (prolonged_sitting and rehabilitation_not_started concern those).
+;;;   knee_replacement_considered needs knee pain with low back pain, radiating
+;;;   leg pain or leg numbness (yes or unsure): back_exam_before_knee_replacement
+;;;   is the only finding that reads it, and only beside one of those (a
+;;;   young patient with an acute knee injury alone is not asked).
 
 (deffacts relevance-relations
   (relation (id back-or-sciatica)
@@ -83,8 +87,16 @@
           (relevant knee_oa_diagnosed) (relevant knee_stairs_difficulty)
           (relevant knee_giving_way) (relevant knee_locking)
           (relevant knee_swelling) (relevant other_joints_swollen)
-          (relevant knee_replacement_considered)
           (relevant exam_quadriceps_wasting)))
+
+(defrule relevant-knee-replacement
+  "Knee replacement: knee pain with low back pain, radiating leg pain or leg numbness (yes or unsure)."
+  (logical (pain-site knee)
+           (or (pain-site back)
+               (leg_radiating_pain yes) (leg_radiating_pain unsure)
+               (leg_numbness_tingling yes) (leg_numbness_tingling unsure)))
+  =>
+  (assert (relevant knee_replacement_considered)))
 
 (defrule relevant-hip-pain
   "The hip questions: hip pain."
