@@ -20,6 +20,10 @@
 ;;;   leg pain or leg numbness (yes or unsure): back_exam_before_knee_replacement
 ;;;   is the only finding that reads it, and only beside one of those (a
 ;;;   young patient with an acute knee injury alone is not asked).
+;;;   back_better_with_exercise needs low back pain (yes or unsure) at an age
+;;;   under 45, for 12 weeks or more, with morning stiffness over 30 minutes:
+;;;   red-flag-inflammatory-back-pain reads it only then, and nothing else
+;;;   reads it.
 
 (deffacts relevance-relations
   (relation (id back-or-sciatica)
@@ -125,11 +129,19 @@
   (logical (pain-site back))
   =>
   (assert (relevant back_pain_score) (relevant back_duration_weeks)
-          (relevant back_better_with_exercise)
           (relevant sbt_walk_short) (relevant sbt_dress_slowly)
           (relevant sbt_fear_activity) (relevant sbt_worry)
           (relevant sbt_catastrophise) (relevant sbt_low_mood)
           (relevant sbt_bothersome)))
+
+(defrule relevant-back-better-with-exercise
+  "Better with exercise: low back pain for 12 weeks or more, under 45, morning stiffness over 30 minutes (the inflammatory back pain pattern)."
+  (logical (pain-site back)
+           (age ?a&:(< ?a 45))
+           (back_duration_weeks ?w&:(>= ?w 12))
+           (morning_stiffness_minutes ?m&:(> ?m 30)))
+  =>
+  (assert (relevant back_better_with_exercise)))
 
 (defrule relevant-back-or-neck-pain
   "Posture: low back or neck pain."
