@@ -24,6 +24,11 @@
 ;;;   under 45, for 12 weeks or more, with morning stiffness over 30 minutes:
 ;;;   red-flag-inflammatory-back-pain reads it only then, and nothing else
 ;;;   reads it.
+;;;   exam_quadriceps_wasting needs knee pain with knee osteoarthritis (yes or
+;;;   unsure) or knee pain for 12 weeks or more: quad_glute_atrophy_risk reads
+;;;   it only then (knee-oa-or-chronic).
+;;;   exam_trendelenburg needs hip and knee pain: the knee-hip findings are
+;;;   the only ones that read it.
 
 (deffacts relevance-relations
   (relation (id back-or-sciatica)
@@ -90,8 +95,15 @@
           (relevant knee_duration_weeks) (relevant knee_pain_score)
           (relevant knee_oa_diagnosed) (relevant knee_stairs_difficulty)
           (relevant knee_giving_way) (relevant knee_locking)
-          (relevant knee_swelling) (relevant other_joints_swollen)
-          (relevant exam_quadriceps_wasting)))
+          (relevant knee_swelling) (relevant other_joints_swollen)))
+
+(defrule relevant-quadriceps-wasting-exam
+  "Examined quadriceps wasting: knee pain with knee osteoarthritis (yes or unsure) or for 12 weeks or more."
+  (logical (pain-site knee)
+           (or (knee_oa_diagnosed yes) (knee_oa_diagnosed unsure)
+               (knee_duration_weeks ?w&:(>= ?w 12))))
+  =>
+  (assert (relevant exam_quadriceps_wasting)))
 
 (defrule relevant-knee-replacement
   "Knee replacement: knee pain with low back pain, radiating leg pain or leg numbness (yes or unsure)."
@@ -106,14 +118,13 @@
   "The hip questions: hip pain."
   (logical (pain-site hip))
   =>
-  (assert (relevant hip_side) (relevant hip_pain_score)
-          (relevant exam_trendelenburg)))
+  (assert (relevant hip_side) (relevant hip_pain_score)))
 
 (defrule relevant-hip-onset
-  "When the hip pain began relative to the knee pain: hip and knee pain."
+  "When the hip pain began relative to the knee pain, and the Trendelenburg sign: hip and knee pain."
   (logical (pain-site hip) (pain-site knee))
   =>
-  (assert (relevant hip_onset)))
+  (assert (relevant hip_onset) (relevant exam_trendelenburg)))
 
 (defrule relevant-knee-or-back-pain
   "Morning stiffness, hamstrings, sitting and physiotherapy: knee or low back pain."
