@@ -29,6 +29,16 @@
 ;;;   it only then (knee-oa-or-chronic).
 ;;;   exam_trendelenburg needs hip and knee pain: the knee-hip findings are
 ;;;   the only ones that read it.
+;;;   limp and offloading need hip and knee pain: knee_hip_gait_compensation
+;;;   is the only finding that reads them.
+;;;   stumbling needs stair difficulty or thigh weakness (yes or unsure):
+;;;   fall_risk reads it only beside one of them.
+;;;   poor_posture needs low back or neck pain with muscle loss (yes or
+;;;   unsure) or an inactive lifestyle: the atrophy-posture rules read it
+;;;   only then.
+;;;   physio_tried needs knee pain for 12 weeks or more, knee osteoarthritis
+;;;   (yes or unsure), or low back pain for 12 weeks or more: the
+;;;   rehabilitation_not_started rules read it only then.
 
 (deffacts relevance-relations
   (relation (id back-or-sciatica)
@@ -73,10 +83,17 @@
   (assert (relevant leg_radiating_pain) (relevant leg_numbness_tingling)))
 
 (defrule relevant-falls
-  "Stumbling and falls: any pain or thigh weakness (SPEC section 2)."
+  "Falls: any pain or thigh weakness (SPEC section 2)."
   (logical (or (any-pain) (thigh_weakness yes) (thigh_weakness unsure)))
   =>
-  (assert (relevant stumbling) (relevant falls_12m)))
+  (assert (relevant falls_12m)))
+
+(defrule relevant-stumbling
+  "Stumbling: stair difficulty or thigh weakness (yes or unsure)."
+  (logical (or (knee_stairs_difficulty yes) (knee_stairs_difficulty unsure)
+               (thigh_weakness yes) (thigh_weakness unsure)))
+  =>
+  (assert (relevant stumbling)))
 
 ;;; --- knee and hip -------------------------------------------------------
 
@@ -84,8 +101,7 @@
   "Weight bearing, calf, limp and offloading: knee or hip pain."
   (logical (or (pain-site knee) (pain-site hip)))
   =>
-  (assert (relevant unable_to_bear_weight) (relevant calf_swelling)
-          (relevant limp) (relevant offloading)))
+  (assert (relevant unable_to_bear_weight) (relevant calf_swelling)))
 
 (defrule relevant-knee-pain
   "The knee questions: knee pain."
@@ -124,14 +140,29 @@
   "When the hip pain began relative to the knee pain, and the Trendelenburg sign: hip and knee pain."
   (logical (pain-site hip) (pain-site knee))
   =>
-  (assert (relevant hip_onset) (relevant exam_trendelenburg)))
+  (assert (relevant hip_onset) (relevant exam_trendelenburg)
+          (relevant limp) (relevant offloading)))
 
 (defrule relevant-knee-or-back-pain
   "Morning stiffness, hamstrings, sitting and physiotherapy: knee or low back pain."
   (logical (or (pain-site knee) (pain-site back)))
   =>
   (assert (relevant morning_stiffness_minutes) (relevant hamstring_tightness)
-          (relevant sitting_hours) (relevant physio_tried)))
+          (relevant sitting_hours)))
+
+(defrule relevant-physio-knee
+  "Physiotherapy tried: knee pain for 12 weeks or more, or with osteoarthritis (yes or unsure)."
+  (logical (pain-site knee)
+           (or (knee_duration_weeks ?w&:(>= ?w 12))
+               (knee_oa_diagnosed yes) (knee_oa_diagnosed unsure)))
+  =>
+  (assert (relevant physio_tried)))
+
+(defrule relevant-physio-back
+  "Physiotherapy tried: low back pain for 12 weeks or more."
+  (logical (pain-site back) (back_duration_weeks ?w&:(>= ?w 12)))
+  =>
+  (assert (relevant physio_tried)))
 
 ;;; --- back ---------------------------------------------------------------
 
@@ -155,8 +186,10 @@
   (assert (relevant back_better_with_exercise)))
 
 (defrule relevant-back-or-neck-pain
-  "Posture: low back or neck pain."
-  (logical (or (pain-site back) (pain-site neck)))
+  "Posture: low back or neck pain with muscle loss (yes or unsure) or an inactive lifestyle."
+  (logical (or (pain-site back) (pain-site neck))
+           (or (muscle_loss_noticed yes) (muscle_loss_noticed unsure)
+               (activity_level inactive)))
   =>
   (assert (relevant poor_posture)))
 
