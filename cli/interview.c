@@ -147,10 +147,38 @@ static void allowed(const struct engine_question *q, char *buf, size_t size)
 	snprintf(buf, size, "?");
 }
 
+/*
+ * Where the interview stands, above the next question: its section's title
+ * and position among the sections with relevant questions, and about how
+ * many questions are left ("Knee · section 5 of 9 · about 14 questions
+ * left"). Everything comes from the engine (section-def, relevance).
+ */
+static void show_progress(struct iv *v, const struct engine_question *q)
+{
+	struct engine_progress p;
+	engine_progress(v->e, &p);
+	if (!p.section || engine_next_question(v->e) != q)
+		return;
+	const struct engine_section *c = engine_section_at(
+		v->e, engine_question_section_index(v->e, q));
+	char line[512];
+	if (c)
+		snprintf(line, sizeof(line), "%s \u00b7 section %zu of %zu \u00b7 "
+			 "about %zu question%s left", c->clinician_title,
+			 p.section, p.sections, p.left, p.left == 1 ? "" : "s");
+	else /* a rule base without sections */
+		snprintf(line, sizeof(line), "about %zu question%s left", p.left,
+			 p.left == 1 ? "" : "s");
+	SAY(v, "\n");
+	term_wrap(&v->out, 0, 2, TERM_DIM, line);
+}
+
 static void show_question(struct iv *v, const struct engine_question *q)
 {
 	char line[1024];
 	const char *now = engine_answer_text(v->e, q->id);
+	if (v->changing != q)
+		show_progress(v, q);
 	SAY(v, "\n%s%s%s%s", term_sgr(&v->out, TERM_CYAN), q->id,
 	    term_sgr(&v->out, TERM_RESET), q->red_flag ? "  (red-flag screen)" : "");
 	if (q->clinician_only)
