@@ -105,6 +105,19 @@ static void format_num(char *buf, size_t size, double x)
 	snprintf(buf, size, "%g", x);
 }
 
+/* True if a choice's label is its value in words: the same letters, case
+ * aside, with spaces for the underscores ("Very much", very_much). */
+static bool same_words(const char *label, const char *value)
+{
+	for (; *label && *value; label++, value++) {
+		char a = (char)tolower((unsigned char)*label);
+		char b = *value == '_' ? ' ' : (char)tolower((unsigned char)*value);
+		if (a != b)
+			return false;
+	}
+	return !*label && !*value;
+}
+
 /* The allowed answers of q in one line, e.g. "yes, no, unsure (y, n, u)". */
 static void allowed(const struct engine_question *q, char *buf, size_t size)
 {
@@ -132,12 +145,17 @@ static void allowed(const struct engine_question *q, char *buf, size_t size)
 		for (size_t i = 0; i < q->n_choices; i++) {
 			const char *label = q->choice_labels && i < q->n_choices
 						    ? q->choice_labels[i] : NULL;
-			bool plain = !label || !*label ||
-				     strcasecmp(label, q->choices[i]) == 0;
+			/* Every option in words: the label alone where it
+			 * says the value ("Very much" for very_much), else
+			 * the value and its label. */
+			bool none = !label || !*label;
+			bool same = !none && same_words(label, q->choices[i]);
 			int w = snprintf(buf + used, size - used, "%s%zu %s%s%s%s",
-					 i ? ", " : "", i + 1, q->choices[i],
-					 plain ? "" : " (", plain ? "" : label,
-					 plain ? "" : ")");
+					 i ? ", " : "", i + 1,
+					 same ? label : q->choices[i],
+					 none || same ? "" : " (",
+					 none || same ? "" : label,
+					 none || same ? "" : ")");
 			if (w < 0 || (size_t)w >= size - used)
 				return;
 			used += (size_t)w;

@@ -636,6 +636,34 @@ static void test_progress_line(void **state)
 	pty_finish(&p);
 }
 
+/* Choice options in words: the STarT Back bothersomeness item in the
+ * tool's own words, every option labelled (the built-in rule base; the
+ * fixture has only a side question, whose labels are its values). */
+static void test_choice_labels(void **state)
+{
+	(void)state;
+	struct pty p;
+	const char *const args[] = { "interview", "--label", "bay 2", NULL };
+	pty_start(&p, args);
+	if (rules_dir[0]) {
+		const char *line = drive(&p, knee_and_back, "knee_side>", NULL,
+					 NULL, 0);
+		assert_string_equal(line, "knee_side>");
+		assert_true(seen(&p, "answer: 1 left, 2 right, 3 both;"));
+	} else {
+		const char *line = drive(&p, knee_and_back, "sbt_bothersome>",
+					 NULL, NULL, 0);
+		assert_string_equal(line, "sbt_bothersome>");
+		assert_true(seen(&p, "how bothersome has the back pain been"));
+		assert_true(seen(&p, "answer: 1 Not at all, 2 Slightly, 3 "
+				 "Moderately, 4 Very much, 5 Extremely;"));
+		type(&p, "4\n");
+		next_prompt(&p);
+	}
+	type(&p, "quit\n");
+	pty_finish(&p);
+}
+
 static void test_why_and_how(void **state)
 {
 	(void)state;
@@ -1560,6 +1588,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_full_interview, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_why_and_how, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_progress_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_choice_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back_and_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_red_flag_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quit_and_resume, setup, teardown),
