@@ -157,6 +157,9 @@ static void show_question(struct iv *v, const struct engine_question *q)
 		SAY(v, "  (examination)");
 	if (v->changing == q && now)
 		SAY(v, "  (changing: now %s)", now);
+	else if (now && session_revisiting(v->s) &&
+		 strcmp(session_revisiting(v->s), q->id) == 0)
+		SAY(v, "  (now %s; Enter keeps it)", now);
 	else if (engine_stop_reason(v->e))
 		SAY(v, "  (asked before the interview stops)");
 	SAY(v, "\n");
@@ -476,7 +479,8 @@ static void cmd_help(struct iv *v)
 		"            start of its name; a number as digits",
 		"why         why this question is asked now",
 		"how [ID]    how a finding was reached (no ID: the current findings)",
-		"back        go back to the previous question",
+		"back        go back to the previous question (its answer is",
+		"            kept: Enter keeps it, or give a new one)",
 		"change ID   answer an earlier question again (e.g. change knee_pain)",
 		"skip        decline this question (it counts as unknown)",
 		"summary     level, findings with confidence, red flags so far",
@@ -626,19 +630,18 @@ static enum outcome cmd_back(struct iv *v)
 		SAY(v, "nothing to go back to\n");
 		return GO_ON;
 	}
-	char what[128];
-	snprintf(what, sizeof(what), "going back from '%s'",
-		 session_answered_at(v->s, n - 1));
-	int rc;
-	while ((rc = session_back(v->s)) == SESSION_ESTORE)
-		if (!store_retry(v, what, session_errmsg(v->s)))
-			return GO_ON;
+	/* Nothing is withdrawn: the answer stays until a new one is given. */
+	int rc = session_back(v->s);
+	if (rc == SESSION_EINVAL) {
+		SAY(v, "nothing to go back to\n");
+		return GO_ON;
+	}
 	if (rc != SESSION_OK)
 		return failed(v);
 	const struct session_delta *d = session_delta(v->s);
-	SAY(v, "back to '%s' (it was %s)\n", d->question,
+	SAY(v, "back to '%s' (now %s; Enter keeps it)\n", d->question,
 	    d->before ? d->before : "unanswered");
-	show_changes(v);
+	v->shown = NULL;
 	return GO_ON;
 }
 
@@ -740,7 +743,7 @@ static const char *const *complete(void *ctx, const char *line, int start)
 		for (size_t i = 0; commands[i]; i++)
 			cands_push(v, &n, commands[i]);
 		const struct engine_question *q = v->changing ? v->changing
-					: engine_next_question(v->e);
+					: session_next_question(v->s);
 		if (q && q->type == ENGINE_TYPE_YESNO)
 			for (size_t i = 0; yn[i]; i++)
 				cands_push(v, &n, yn[i]);
@@ -795,6 +798,13 @@ static enum outcome dispatch(struct iv *v, const struct engine_question *q,
 			if (*line)
 				SAY(v, "the interview is complete: press Enter to "
 				    "finish, or 'change ID', 'back', 'help'\n");
+			return GO_ON;
+		}
+		if (!*line && session_revisiting(v->s) && !v->changing) {
+			if (session_keep(v->s) != SESSION_OK)
+				return failed(v);
+			SAY(v, "kept '%s' = %s\n", q->id,
+			    engine_answer_text(v->e, q->id));
 			return GO_ON;
 		}
 		if (!*line) {
@@ -1033,7 +1043,7 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 		}
 		const struct engine_question *q =
 			v->changing ? v->changing
-			: (review_stop ? NULL : engine_next_question(v->e));
+			: (review_stop ? NULL : session_next_question(v->s));
 		char prompt[96];
 		if (q) {
 			if (v->shown != q)
