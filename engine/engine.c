@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,6 +108,24 @@ struct rule_info {
 	unsigned long fired;
 };
 
+/* A unit-def fact: amounts in one of words are factor / per of unit. */
+struct unit_def {
+	char *unit;
+	const char *const *words;
+	size_t n_words;
+	double factor, per;
+};
+
+/* One rule's evidence for one finding, as its source text says. */
+struct rule_use {
+	char *rule, *doc, *finding;
+	int sign;
+	const char **reads;     /* question ids (the catalogue's strings) */
+	size_t n_reads;
+};
+
+struct source;
+
 /* An open-addressing table from id to catalogue position. */
 struct id_index {
 	size_t *slot;   /* position + 1; 0 is an empty slot */
@@ -156,6 +175,17 @@ struct engine {
 	bool coverage;
 	char *load_errors; size_t load_errors_len;
 	char parse_where[300];   /* "file:line" of the first parse error */
+
+	/* unit-def facts: words for amounts in other units (read at load) */
+	struct unit_def *units;  size_t n_units;
+	/* the rule sources of a directory, kept for engine_finding_rules();
+	 * the built-in ones are rules_source[] */
+	struct source *src;      size_t n_src;
+	/* what the rule sources say about each rule (parsed when first
+	 * asked), and the last engine_finding_rules() answer */
+	struct rule_use *uses;   size_t n_uses;
+	bool uses_read;
+	struct engine_rule_use *uview; size_t cap_uview;
 
 	/* what runs revealed about the rule base, for engine_check */
 	char **anomalies; size_t n_anomalies, cap_anomalies;
@@ -1059,6 +1089,8 @@ static int read_rules(engine *e)
 	return index_build(&e->ruleix, e, e->n_rules, rule_name_at);
 }
 
+static int read_units(engine *e);
+
 static int read_catalogue(engine *e)
 {
 	int rv;
@@ -1073,7 +1105,7 @@ static int read_catalogue(engine *e)
 	    (rv = read_findings(e)) != 0 ||
 	    (rv = read_recommendations(e)) != 0 ||
 	    (rv = read_recommendation_table(e)) != 0 ||
-	    (rv = read_rules(e)) != 0)
+	    (rv = read_rules(e)) != 0 || (rv = read_units(e)) != 0)
 		return rv;
 	e->tmpl_declined = template_named(e, "declined");
 	e->tmpl_relevant = template_named(e, "relevant");
@@ -1267,10 +1299,13 @@ out_loaded:
 	if (rv != 0)
 		goto out_fail;
 
-	if (own_src)
-		sources_free(src, n_src);
-	else
+	if (own_src) {
+		/* kept: engine_finding_rules() reads them when asked */
+		e->src = src;
+		e->n_src = n_src;
+	} else {
 		free(src);
+	}
 	e->guard_depth = 0;
 	return e;
 
@@ -1396,6 +1431,20 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 	for (size_t i = 0; i < e->n_rules; i++)
 		free(e->rules[i].name);
 	free(e->rules);
+	for (size_t i = 0; i < e->n_units; i++) {
+		free(e->units[i].unit);
+		list_free(e->units[i].words, e->units[i].n_words);
+	}
+	free(e->units);
+	sources_free(e->src, e->n_src);
+	for (size_t i = 0; i < e->n_uses; i++) {
+		free(e->uses[i].rule);
+		free(e->uses[i].doc);
+		free(e->uses[i].finding);
+		free(e->uses[i].reads);
+	}
+	free(e->uses);
+	free(e->uview);
 	free(e->found);
 	free(e->recs);
 	free(e->version);
@@ -2841,4 +2890,172 @@ size_t engine_check(const engine *e,
 	for (size_t i = 0; i < e->n_anomalies; i++)
 		problem(&c, "%s", e->anomalies[i]);
 	return c.n;
+}
+
+/* ------------------------------------------------------ amounts in units */
+
+/* By unit, then from the smallest amount to the largest. */
+static int cmp_unit(const void *a, const void *b)
+{
+	const struct unit_def *x = a, *y = b;
+	int c = strcmp(x->unit, y->unit);
+	if (c)
+		return c;
+	double fx = x->factor / x->per, fy = y->factor / y->per;
+	return (fx > fy) - (fx < fy);
+}
+
+/* The unit-def facts (none when the rule base has no such template). */
+static int read_units(engine *e)
+{
+	void *t = template_named(e, "unit-def");
+	if (!t)
+		return 0;
+	size_t n = count_facts(e, t);
+	e->units = calloc(n ? n : 1, sizeof(*e->units));
+	if (!e->units)
+		return ENGINE_ENOMEM;
+	for (void *f = EnvGetNextFactInTemplate(e->env, t, NULL); f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		struct unit_def *u = &e->units[e->n_units++];
+		u->unit = slot_str(e, f, "unit");
+		u->words = slot_list(e, f, "words", &u->n_words);
+		u->factor = slot_num(e, f, "factor");
+		u->per = slot_num(e, f, "per");
+		if (!u->unit || (u->n_words && !u->words))
+			return ENGINE_ENOMEM;
+		if (!(u->factor > 0) || !(u->per > 0)) {
+			set_error(e, "unit-def for '%s' needs a factor and a per "
+				  "above 0", u->unit);
+			return ENGINE_ELOAD;
+		}
+	}
+	qsort(e->units, e->n_units, sizeof(*e->units), cmp_unit);
+	return 0;
+}
+
+/* "unit words" of q's unit for a message: the longest word of each
+ * unit-def, e.g. "days, weeks, months or years". */
+static void unit_words(const engine *e, const char *unit, char *buf,
+		       size_t size)
+{
+	size_t used = 0, k = 0, n = 0;
+	for (size_t i = 0; i < e->n_units; i++)
+		n += strcmp(e->units[i].unit, unit) == 0 &&
+		     e->units[i].n_words > 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < e->n_units; i++) {
+		const struct unit_def *u = &e->units[i];
+		if (strcmp(u->unit, unit) != 0 || !u->n_words)
+			continue;
+		const char *w = u->words[0];
+		for (size_t j = 1; j < u->n_words; j++)
+			if (strlen(u->words[j]) > strlen(w))
+				w = u->words[j];
+		int r = snprintf(buf + used, size - used, "%s%s",
+				 k == 0 ? "" : k + 1 == n ? " or " : ", ", w);
+		if (r < 0 || (size_t)r >= size - used)
+			return;
+		used += (size_t)r;
+		k++;
+	}
+}
+
+int engine_answer_convert(engine *e, const char *id, const char *text,
+			  char *buf, size_t size)
+{
+	const struct engine_question *q = engine_question_find(e, id);
+	if (!q)
+		return unknown_question(e, id);
+	snprintf(buf, size, "%s", text);
+	if (q->type != ENGINE_TYPE_INTEGER && q->type != ENGINE_TYPE_NUMBER)
+		return ENGINE_CONVERT_NONE;
+	/* an amount, then a word: "2y", "18 months", "1.5 years" */
+	const char *p = text;
+	while (*p == ' ')
+		p++;
+	const char *num = p;
+	if (*p == '-' || *p == '+')
+		p++;
+	size_t digits = 0, dots = 0;
+	for (; (*p >= '0' && *p <= '9') || *p == '.'; p++) {
+		if (*p == '.')
+			dots++;
+		else
+			digits++;
+	}
+	if (!digits || dots > 1)
+		return ENGINE_CONVERT_NONE;
+	size_t num_len = (size_t)(p - num);
+	while (*p == ' ')
+		p++;
+	const char *word = p;
+	size_t wl = 0;
+	while ((word[wl] >= 'a' && word[wl] <= 'z') ||
+	       (word[wl] >= 'A' && word[wl] <= 'Z'))
+		wl++;
+	const char *rest = word + wl;
+	while (*rest == ' ')
+		rest++;
+	if (!wl || *rest)
+		return ENGINE_CONVERT_NONE;
+	bool any = false;
+	const struct unit_def *hit = NULL;
+	for (size_t i = 0; i < e->n_units && !hit; i++) {
+		const struct unit_def *u = &e->units[i];
+		if (strcmp(u->unit, q->unit) != 0)
+			continue;
+		any = true;
+		for (size_t j = 0; j < u->n_words && !hit; j++)
+			if (strlen(u->words[j]) == wl &&
+			    strncasecmp(u->words[j], word, wl) == 0)
+				hit = u;
+	}
+	if (!any)
+		return ENGINE_CONVERT_NONE;     /* no conversions: as typed */
+	if (!hit) {
+		char words[256];
+		unit_words(e, q->unit, words, sizeof(words));
+		set_error(e, "'%s' takes a number of %s, or an amount in %s",
+			  q->id, q->unit, words);
+		return ENGINE_EINVAL;
+	}
+	char amount[64];
+	if (num_len >= sizeof(amount))
+		return range_error(e, q);
+	memcpy(amount, num, num_len);
+	amount[num_len] = '\0';
+	errno = 0;
+	double x = strtod(amount, NULL);
+	if (errno || !isfinite(x))
+		return range_error(e, q);
+	double y = x * hit->factor / hit->per;
+	if (!isfinite(y) || fabs(y) > 1e15)
+		return range_error(e, q);
+	/* to the nearest whole unit (hundredth for a number), never 0 for
+	 * an amount that is not 0 */
+	double step = q->type == ENGINE_TYPE_INTEGER ? 1 : 0.01;
+	double r = floor(fabs(y) / step + 0.5) * step;
+	if (r == 0 && y != 0)
+		r = step;
+	if (y < 0)
+		r = -r;
+	if (q->type == ENGINE_TYPE_INTEGER) {
+		char t[24];
+		format_long((long long)r, t);
+		snprintf(buf, size, "%s", t);
+	} else {
+		format_number(r, buf, size);
+	}
+	return hit->factor == hit->per && r == y ? ENGINE_CONVERT_OWN
+						 : ENGINE_CONVERT_DONE;
+}
+
+bool engine_unit_has_conversions(const engine *e, const char *id)
+{
+	const struct engine_question *q = engine_question_find(e, id);
+	for (size_t i = 0; q && *q->unit && i < e->n_units; i++)
+		if (strcmp(e->units[i].unit, q->unit) == 0)
+			return true;
+	return false;
 }

@@ -250,6 +250,34 @@ int engine_answer_set(engine *e, const char *id, const struct engine_value *v);
  * engine_answer_text() gives ("yes", "67", "72.5", "left", "skip"). */
 int engine_answer_set_text(engine *e, const char *id, const char *text);
 
+/*
+ * An amount as people say it ("2y", "18 months", "6 wk", "10 days") in
+ * question id's own unit, with the rule base's unit-def facts for that unit
+ * (the words, and the factor into the unit). Integer and number questions
+ * only. Rounded to the nearest whole unit (a hundredth for a number
+ * question), halves away from zero; an amount that is not 0 never becomes
+ * 0. Writes the canonical text to buf ("104") and returns:
+ *   ENGINE_CONVERT_NONE  not an amount with a word, or the unit has no
+ *                        conversions: buf holds text as it is, to be
+ *                        validated as typed;
+ *   ENGINE_CONVERT_OWN   the question's own unit ("6 weeks"): buf holds 6;
+ *   ENGINE_CONVERT_DONE  converted or rounded: buf holds the new amount;
+ *   ENGINE_EINVAL        a word the unit does not know (the message names
+ *                        the question and the words it takes), or an
+ *                        amount out of any range.
+ * The range is not checked here: engine_answer_set_text() does that.
+ */
+enum {
+	ENGINE_CONVERT_NONE = 0,
+	ENGINE_CONVERT_OWN = 1,
+	ENGINE_CONVERT_DONE = 2,
+};
+int engine_answer_convert(engine *e, const char *id, const char *text,
+			  char *buf, size_t size);
+
+/* True if question id's unit has unit-def conversions. */
+bool engine_unit_has_conversions(const engine *e, const char *id);
+
 /* Decline (skip) question id: unknown, never asked again. */
 int engine_answer_decline(engine *e, const char *id);
 
