@@ -3059,3 +3059,289 @@ bool engine_unit_has_conversions(const engine *e, const char *id)
 			return true;
 	return false;
 }
+
+/* ------------------------------------------ what the rule sources say */
+
+/* Past spaces and ; comments. */
+static const char *skip_blank(const char *p, const char *end)
+{
+	while (p < end) {
+		if (*p == ';') {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			p++;
+		} else {
+			break;
+		}
+	}
+	return p;
+}
+
+/* Past a string that starts at p (on its opening quote). */
+static const char *skip_string(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\' && p + 1 < end)
+			p++;
+	return p < end ? p + 1 : end;
+}
+
+/* Past the form that opens at p, strings and comments included. */
+static const char *form_end(const char *p, const char *end)
+{
+	int depth = 0;
+	while (p < end) {
+		if (*p == '"') {
+			p = skip_string(p, end);
+			continue;
+		}
+		if (*p == ';') {
+			p = skip_blank(p, end);
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return end;
+}
+
+/* The length of the symbol at p. */
+static size_t token_len(const char *p, const char *end)
+{
+	size_t n = 0;
+	while (p + n < end && !strchr(" \t\r\n()\";", p[n]))
+		n++;
+	return n;
+}
+
+static bool token_is(const char *p, const char *end, const char *word)
+{
+	size_t n = token_len(p, end);
+	return n == strlen(word) && strncmp(p, word, n) == 0;
+}
+
+static char *token_dup(const char *p, size_t n)
+{
+	char *t = malloc(n + 1);
+	if (t) {
+		memcpy(t, p, n);
+		t[n] = '\0';
+	}
+	return t;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * One defrule (p on its opening parenthesis, end past its close): a
+ * rule_use for each evidence fact it asserts with a finding named.
+ */
+static int parse_rule(engine *e, const char *p, const char *end,
+		      size_t *cap)
+{
+	int rv = 0;
+	char *name = NULL, *doc = NULL;
+	size_t *qs = NULL, n_qs = 0, cap_qs = 0;
+	p = skip_blank(p + 1 + strlen("defrule"), end);
+	size_t nl = token_len(p, end);
+	if (!nl || !(name = token_dup(p, nl)))
+		return nl ? ENGINE_ENOMEM : 0;
+	p = skip_blank(p + nl, end);
+	if (p < end && *p == '"') {
+		const char *close = skip_string(p, end);
+		size_t n = 0;
+		if (!(doc = malloc((size_t)(close - p) + 1))) {
+			rv = ENGINE_ENOMEM;
+			goto out_free;
+		}
+		for (const char *c = p + 1; c < close - 1; c++) {
+			if (*c == '\\' && c + 1 < close - 1)
+				c++;
+			doc[n++] = *c;
+		}
+		doc[n] = '\0';
+		p = close;
+	}
+	/* The conditions up to "=>": every question id a pattern opens
+	 * with. */
+	const char *arrow = NULL;
+	for (const char *c = p; c < end && !arrow;) {
+		if (*c == '"') {
+			c = skip_string(c, end);
+		} else if (*c == ';') {
+			c = skip_blank(c, end);
+		} else if (*c == '=' && c + 1 < end && c[1] == '>') {
+			arrow = c + 2;
+		} else if (*c == '(') {
+			size_t n = token_len(c + 1, end);
+			char id[128];
+			if (n && n < sizeof(id)) {
+				memcpy(id, c + 1, n);
+				id[n] = '\0';
+				struct qslot *q = qslot_find(e, id);
+				if (q) {
+					if (!grow(&qs, &cap_qs, n_qs + 1, sizeof(*qs))) {
+						rv = ENGINE_ENOMEM;
+						goto out_free;
+					}
+					qs[n_qs++] = (size_t)(q - e->qs);
+				}
+			}
+			c++;
+		} else {
+			c++;
+		}
+	}
+	if (!arrow)
+		goto out_free;
+	qsort(qs, n_qs, sizeof(*qs), cmp_size);
+	/* The actions: (evidence ... (finding X) ... (cf N) ...). */
+	for (const char *c = arrow; c < end;) {
+		if (*c == '"') {
+			c = skip_string(c, end);
+			continue;
+		}
+		if (*c != '(' || !token_is(c + 1, end, "evidence")) {
+			c++;
+			continue;
+		}
+		const char *stop = form_end(c, end);
+		char *finding = NULL;
+		int sign = 0;
+		for (const char *f = c + 1; f < stop; f++) {
+			if (*f != '(')
+				continue;
+			const char *v = skip_blank(f + 1 + token_len(f + 1, stop), stop);
+			size_t vl = token_len(v, stop);
+			if (token_is(f + 1, stop, "finding") && vl && *v != '?' &&
+			    !finding && !(finding = token_dup(v, vl))) {
+				rv = ENGINE_ENOMEM;
+				goto out_free;
+			}
+			if (token_is(f + 1, stop, "cf") && vl)
+				sign = *v == '-' ? -1
+				       : (*v >= '0' && *v <= '9') && strtod(v, NULL) > 0 ? 1
+				       : 0;
+		}
+		c = stop;
+		if (!finding)
+			continue;
+		if (!grow(&e->uses, cap, e->n_uses + 1, sizeof(*e->uses))) {
+			free(finding);
+			rv = ENGINE_ENOMEM;
+			goto out_free;
+		}
+		struct rule_use *u = &e->uses[e->n_uses];
+		memset(u, 0, sizeof(*u));
+		u->finding = finding;
+		u->sign = sign;
+		u->rule = xstrdup(name);
+		u->doc = xstrdup(doc ? doc : "");
+		u->reads = n_qs ? calloc(n_qs, sizeof(*u->reads)) : NULL;
+		e->n_uses++;
+		if (!u->rule || !u->doc || (n_qs && !u->reads)) {
+			rv = ENGINE_ENOMEM;
+			goto out_free;
+		}
+		for (size_t i = 0; i < n_qs; i++)
+			if (i == 0 || qs[i] != qs[i - 1])
+				u->reads[u->n_reads++] = e->qs[qs[i]].q.id;
+	}
+out_free:
+	free(name);
+	free(doc);
+	free(qs);
+	return rv;
+}
+
+/* Every defrule of one source text. */
+static int parse_source(engine *e, const char *p, size_t len, size_t *cap)
+{
+	const char *end = p + len;
+	while (p < end) {
+		p = skip_blank(p, end);
+		if (p >= end)
+			break;
+		if (*p == '"') {
+			p = skip_string(p, end);
+			continue;
+		}
+		if (*p != '(') {
+			p++;
+			continue;
+		}
+		const char *close = form_end(p, end);
+		if (token_is(skip_blank(p + 1, end), end, "defrule")) {
+			int rv = parse_rule(e, p, close, cap);
+			if (rv)
+				return rv;
+		}
+		p = close;
+	}
+	return 0;
+}
+
+int engine_finding_rules(engine *e, const char *id,
+			 const struct engine_rule_use **uses, size_t *n)
+{
+	*uses = NULL;
+	*n = 0;
+	if (!engine_finding_def_find(e, id)) {
+		set_error(e, "unknown finding '%.64s'", id);
+		return ENGINE_EINVAL;
+	}
+	if (!e->uses_read) {
+		size_t cap = 0;
+		int rv = 0;
+		if (e->src) {
+			for (size_t i = 0; i < e->n_src && !rv; i++)
+				rv = parse_source(e, e->src[i].text, e->src[i].len,
+						  &cap);
+		} else {
+			for (size_t i = 0; i < rules_source_count && !rv; i++)
+				rv = parse_source(e, rules_source[i].text,
+						  rules_source[i].len, &cap);
+		}
+		if (rv) {
+			set_error(e, "out of memory");
+			return rv;
+		}
+		e->uses_read = true;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < e->n_uses; i++) {
+		const struct rule_use *u = &e->uses[i];
+		if (strcmp(u->finding, id) != 0)
+			continue;
+		if (!grow(&e->uview, &e->cap_uview, k + 1, sizeof(*e->uview))) {
+			set_error(e, "out of memory");
+			return ENGINE_ENOMEM;
+		}
+		e->uview[k++] = (struct engine_rule_use){
+			.rule = u->rule, .doc = u->doc, .sign = u->sign,
+			.reads = u->reads, .n_reads = u->n_reads,
+			.fired = false,
+		};
+		const struct engine_finding *f = engine_finding_def_find(e, id);
+		for (size_t r = 0; r < f->n_rules; r++)
+			if (strcmp(f->rules[r], u->rule) == 0)
+				e->uview[k - 1].fired = true;
+	}
+	*uses = e->uview;
+	*n = k;
+	return 0;
+}
+
+const struct engine_finding *engine_finding_state(const engine *e,
+						  const char *id)
+{
+	return engine_finding_def_find(e, id);
+}

@@ -339,6 +339,36 @@ const struct engine_finding *engine_finding_at(const engine *e, size_t i);
 const struct engine_finding *engine_finding_find(const engine *e,
 						 const char *id);
 
+/*
+ * A finding's state after the last run whether it is reported or not:
+ * confidence, because, against and rules as for a reported finding (all
+ * empty when no rule gave it evidence). NULL for an unknown id.
+ */
+const struct engine_finding *engine_finding_state(const engine *e,
+						  const char *id);
+
+/* A rule that can give a finding evidence, as the rule's source says. */
+struct engine_rule_use {
+	const char *rule;          /* defrule name */
+	const char *doc;           /* its comment string; "" when none */
+	int sign;                  /* 1 for, -1 against, 0 either (computed) */
+	const char *const *reads;  /* question ids its conditions name,
+				      catalogue order */
+	size_t n_reads;
+	bool fired;                /* it gave the finding evidence in the
+				      last run */
+};
+
+/*
+ * The rules that can give finding id evidence (each evidence fact a rule
+ * asserts for it, read from the rule sources the first time it is asked:
+ * the built-in ones, or the directory's, kept since engine_new()), for
+ * explaining a finding that is absent. *uses is borrowed until the next
+ * call. ENGINE_EINVAL for an unknown finding.
+ */
+int engine_finding_rules(engine *e, const char *id,
+			 const struct engine_rule_use **uses, size_t *n);
+
 /* Present recommendations, in catalogue order; each keeps only the
  * reported findings behind it, and one with none left is absent. */
 size_t engine_recommendation_count(const engine *e);
