@@ -445,8 +445,7 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 		if (rc == SESSION_OK)
 			break;
 		if (rc == SESSION_EINVAL) {
-			SAY(v, "%s%s%s\n", term_sgr(&v->out, TERM_YELLOW),
-			    session_errmsg(v->s), term_sgr(&v->out, TERM_RESET));
+			term_wrap(&v->out, 0, 2, TERM_YELLOW, session_errmsg(v->s));
 			return GO_ON;
 		}
 		if (rc != SESSION_ESTORE)
@@ -485,12 +484,11 @@ static const char *answer_text(struct iv *v, const struct engine_question *q,
 {
 	int rc = engine_answer_convert(v->e, q->id, typed, buf, size);
 	if (rc < 0) {
-		SAY(v, "%s%s%s\n", term_sgr(&v->out, TERM_YELLOW),
-		    engine_errmsg(v->e), term_sgr(&v->out, TERM_RESET));
+		term_wrap(&v->out, 0, 2, TERM_YELLOW, engine_errmsg(v->e));
 		return NULL;
 	}
 	if (rc == ENGINE_CONVERT_DONE)
-		SAY(v, "= %s %s\n", buf, q->unit);
+		SAY(v, "= %s %s\n", buf, engine_unit_word(v->e, q->id, buf));
 	if (rc != ENGINE_CONVERT_NONE)
 		return buf;
 	char typed_copy[256];

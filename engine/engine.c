@@ -111,6 +111,7 @@ struct rule_info {
 /* A unit-def fact: amounts in one of words are factor / per of unit. */
 struct unit_def {
 	char *unit;
+	char *one;
 	const char *const *words;
 	size_t n_words;
 	double factor, per;
@@ -1433,6 +1434,7 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 	free(e->rules);
 	for (size_t i = 0; i < e->n_units; i++) {
 		free(e->units[i].unit);
+		free(e->units[i].one);
 		list_free(e->units[i].words, e->units[i].n_words);
 	}
 	free(e->units);
@@ -2919,10 +2921,11 @@ static int read_units(engine *e)
 	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
 		struct unit_def *u = &e->units[e->n_units++];
 		u->unit = slot_str(e, f, "unit");
+		u->one = slot_str(e, f, "one");
 		u->words = slot_list(e, f, "words", &u->n_words);
 		u->factor = slot_num(e, f, "factor");
 		u->per = slot_num(e, f, "per");
-		if (!u->unit || (u->n_words && !u->words))
+		if (!u->unit || !u->one || (u->n_words && !u->words))
 			return ENGINE_ENOMEM;
 		if (!(u->factor > 0) || !(u->per > 0)) {
 			set_error(e, "unit-def for '%s' needs a factor and a per "
@@ -3344,4 +3347,18 @@ const struct engine_finding *engine_finding_state(const engine *e,
 						  const char *id)
 {
 	return engine_finding_def_find(e, id);
+}
+
+const char *engine_unit_word(const engine *e, const char *id,
+			     const char *amount)
+{
+	const struct engine_question *q = engine_question_find(e, id);
+	if (!q)
+		return "";
+	if (amount && strcmp(amount, "1") == 0)
+		for (size_t i = 0; i < e->n_units; i++)
+			if (strcmp(e->units[i].unit, q->unit) == 0 &&
+			    *e->units[i].one)
+				return e->units[i].one;
+	return q->unit;
 }

@@ -275,6 +275,12 @@ enum {
 int engine_answer_convert(engine *e, const char *id, const char *text,
 			  char *buf, size_t size);
 
+/* The unit of question id for an amount (canonical text): the unit-def's
+ * word for one ("week") when amount is "1", else the question's unit.
+ * Borrowed. */
+const char *engine_unit_word(const engine *e, const char *id,
+			     const char *amount);
+
 /* True if question id's unit has unit-def conversions. */
 bool engine_unit_has_conversions(const engine *e, const char *id);
 

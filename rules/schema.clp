@@ -71,6 +71,7 @@
 ;;; bare number is always in the question's own unit.
 (deftemplate unit-def
   (slot unit (type STRING))                 ; a question's unit, e.g. "weeks"
+  (slot one (type STRING) (default ""))     ; the unit for 1 of it: "week"
   (multislot words (type STRING))           ; "d" "day" "days", lower case
   (slot factor (type NUMBER) (default 1))   ; one of these words is
   (slot per (type NUMBER) (default 1)))     ; factor / per of unit

@@ -767,6 +767,10 @@ static void test_unit_conversion(void **state)
 	convert_is(e, "morning_stiffness_minutes", "1.5 h", ENGINE_CONVERT_DONE,
 		   "90");
 	convert_is(e, "sitting_hours", "90 min", ENGINE_CONVERT_DONE, "2");
+	/* the unit's own word for one of it */
+	assert_string_equal(engine_unit_word(e, w, "1"), "week");
+	assert_string_equal(engine_unit_word(e, w, "104"), "weeks");
+	assert_string_equal(engine_unit_word(e, "age", "1"), "years");
 	engine_free(e);
 
 	/* a rule base without unit-def facts converts nothing */
