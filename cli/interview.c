@@ -6,7 +6,9 @@
  *
  * One loop asks the engine's next question in clinician wording and takes
  * either an answer (short forms mapped here to the canonical text) or a
- * command (why, how, back, change, skip, summary, note, help, quit).
+ * command (why, how, whynot, back, change, set, skip, summary, note, help,
+ * quit). An amount typed in another unit ("18 months" where weeks are
+ * asked) is converted with the rule base's unit words and echoed.
  * Keeping the engine and the store in step is the interview core's
  * (cli/session.h): this file shows what each action changed and asks the
  * clinician what to do when the store cannot take an answer (retry, or keep
@@ -1411,9 +1413,10 @@ static const char interview_usage[] =
 	"       msktriage [--rules DIR] [--db PATH] resume [ID|CODE] --answers FILE\n"
 	"\n"
 	"Interview a patient at the terminal: the rule base's questions in order,\n"
-	"red flags first, with 'why', 'how', 'back', 'change ID', 'skip',\n"
-	"'summary', 'note TEXT', 'help' and 'quit' at any prompt. Every answer is\n"
-	"saved as it is given; 'quit' (or Ctrl-D) leaves a session to resume.\n"
+	"red flags first, with 'why', 'how', 'whynot', 'back', 'change ID',\n"
+	"'set ID VALUE', 'skip', 'summary', 'note TEXT', 'help' and 'quit' at\n"
+	"any prompt. Every answer is saved as it is given; 'quit' (or Ctrl-D)\n"
+	"leaves a session to resume.\n"
 	"One interview at a time holds a session; resuming a finished session and\n"
 	"leaving without a change keeps its status; a signed-off one no longer\n"
 	"changes, and resuming it at a terminal offers addenda instead.\n"
