@@ -32,6 +32,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1275,6 +1276,265 @@ static void test_finished_stays_finished(void **state)
 			    "entered for the wrong patient");
 }
 
+/* ------------------------------------------------------------- widths */
+
+/* What the rule base says, from 'rules list --format json': the texts a
+ * screen must show whole, and the words it may not break. */
+struct rulebase {
+	json_t *list;
+	const char **words;     /* NULL-terminated, borrowed from list */
+	size_t n_words;
+};
+
+static void words_add(struct rulebase *rb, const char *text, size_t *cap)
+{
+	char *copy = strdup(text);
+	assert_non_null(copy);
+	for (char *t = strtok(copy, " \t\n"); t; t = strtok(NULL, " \t\n")) {
+		size_t a = 0, b = strlen(t);
+		while (a < b && !isalnum((unsigned char)t[a]) &&
+		       !((unsigned char)t[a] & 0x80))
+			a++;
+		while (b > a && !isalnum((unsigned char)t[b - 1]) &&
+		       !((unsigned char)t[b - 1] & 0x80))
+			b--;
+		/* A word longer than a line (a checksum) is the one that may
+		 * be broken. */
+		if (b - a < 2 || b - a > 40)
+			continue;
+		if (rb->n_words + 2 > *cap) {
+			*cap = *cap ? *cap * 2 : 1024;
+			rb->words = realloc(rb->words, *cap * sizeof(*rb->words));
+			assert_non_null(rb->words);
+		}
+		rb->words[rb->n_words++] = strndup(t + a, b - a);
+		rb->words[rb->n_words] = NULL;
+	}
+	free(copy);
+}
+
+static void words_walk(struct rulebase *rb, json_t *j, size_t *cap)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	if (json_is_string(j))
+		words_add(rb, json_string_value(j), cap);
+	else if (json_is_object(j))
+		json_object_foreach(j, key, v)
+			words_walk(rb, v, cap);
+	else if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			words_walk(rb, v, cap);
+}
+
+static void rulebase_load(struct rulebase *rb)
+{
+	char *out = NULL;
+	const char *const args[] = { "rules", "list", "--format", "json", NULL };
+	memset(rb, 0, sizeof(*rb));
+	assert_int_equal(run_plain(args, "", &out), 0);
+	rb->list = json_loads(out, 0, NULL);
+	free(out);
+	assert_non_null(rb->list);
+	size_t cap = 0;
+	words_walk(rb, rb->list, &cap);
+	assert_true(rb->n_words > 50);
+}
+
+static void rulebase_free(struct rulebase *rb)
+{
+	for (size_t i = 0; i < rb->n_words; i++)
+		free((char *)rb->words[i]);
+	free(rb->words);
+	json_decref(rb->list);
+}
+
+/* The member text of the item of array (questions, findings) with id. */
+static const char *rule_text(const struct rulebase *rb, const char *array,
+			     const char *id, const char *member)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(rb->list, array), i, item)
+		if (strcmp(json_string_value(json_object_get(item, "id")), id) == 0)
+			return json_string_value(json_object_get(item, member));
+	return NULL;
+}
+
+/*
+ * The screen so far fits cols columns; the wording of every question in
+ * asked[] and the title of every finding named on it ("[id]") shows whole;
+ * no word of the rule base is broken across two lines.
+ */
+static void assert_screen_fits(struct pty *p, const struct rulebase *rb,
+			       int cols, const char *const *asked, size_t n_asked)
+{
+	char what[64];
+	pty_pump(p, 0);
+	snprintf(what, sizeof(what), "the interview at %d columns", cols);
+	pty_assert_fits(what, p->raw, p->len, cols, NULL);
+	for (size_t i = 0; i < n_asked; i++) {
+		const char *t = rule_text(rb, "questions", asked[i], "clinician_text");
+		assert_non_null(t);
+		pty_assert_whole(what, p->raw, p->len, t);
+	}
+	size_t i, shown = 0;
+	json_t *f;
+	char *norm = pty_normalise(p->raw, p->len);
+	json_array_foreach(json_object_get(rb->list, "findings"), i, f) {
+		char tag[160];
+		snprintf(tag, sizeof(tag), "[%s]",
+			 json_string_value(json_object_get(f, "id")));
+		if (!strstr(norm, tag))
+			continue;
+		pty_assert_whole(what, p->raw, p->len,
+				 json_string_value(json_object_get(f, "title")));
+		shown++;
+	}
+	free(norm);
+	assert_true(shown > 0);
+	pty_assert_no_split(what, p->raw, p->len, rb->words);
+}
+
+/*
+ * A whole interview at a terminal of cols columns, every screen on the
+ * way: help, why, the how table and one finding's reasons, the change
+ * list, the summary, the conclusions; then a red-flag stop with its
+ * banners; then assess --format text and the text report.
+ */
+static void interview_at(int cols)
+{
+	struct pty p;
+	struct rulebase rb;
+	const char *asked[64];
+	size_t n_asked = 0;
+	char code[16];
+
+	rulebase_load(&rb);
+	columns = cols;
+	const char *const args[] = { "interview", "--label", "bed 4", NULL };
+	pty_start(&p, args);
+	const char *line = next_prompt(&p);
+	assert_string_equal(line, "age>");
+	pty_type(&p, "help\n");
+	pty_expect(&p, "change ID");
+	pty_expect(&p, "Ctrl-D offers to save and quit");
+	next_prompt(&p);
+	pty_type(&p, "why\n");
+	pty_expect(&p, "why 'age':");
+	line = next_prompt(&p);
+	for (int guard = 0; guard < 60; guard++) {
+		const char *id = prompt_id(line);
+		assert_non_null(id);
+		if (strcmp(id, "finish") == 0)
+			break;
+		const char *qid = rule_text(&rb, "questions", id, "id");
+		assert_non_null(qid);
+		asked[n_asked++] = qid;
+		char keys[64];
+		snprintf(keys, sizeof(keys), "%s\n", lookup(knee_and_back, qid));
+		pty_type(&p, keys);
+		line = next_prompt(&p);
+		const char *again = prompt_id(line);
+		if (again && strcmp(again, qid) == 0 && pty_seen(&p, "must be")) {
+			pty_type(&p, "skip\n");
+			line = next_prompt(&p);
+		}
+	}
+	assert_string_equal(line, "finish>");
+	read_code(&p, code);
+	pty_type(&p, "how\n");
+	pty_expect(&p, "current findings");
+	pty_expect(&p, "knee_back_comorbidity");
+	next_prompt(&p);
+	pty_type(&p, "how knee_back_comorbidity\n");
+	pty_expect(&p, "because:");
+	pty_expect(&p, "source:");
+	next_prompt(&p);
+	pty_type(&p, "change\n");
+	pty_expect(&p, "usage: change ID, one of the questions answered so far:");
+	pty_expect(&p, "low_back_pain");
+	next_prompt(&p);
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "Triage level");
+	next_prompt(&p);
+	pty_type(&p, "\n");
+	pty_expect(&p, "Summary of session");
+	pty_expect(&p, "Safety-netting");
+	pty_expect(&p, "sign off as");
+	pty_type(&p, "\n");
+	pty_expect(&p, "not signed off");
+	pty_expect(&p, "write a plain-text report?");
+	pty_type(&p, "\n");
+	pty_expect(&p, "Goodbye");
+	assert_screen_fits(&p, &rb, cols, asked, n_asked);
+	assert_int_equal(pty_finish(&p), 0);
+
+	/* A red flag: its banner, the stop, the summary. */
+	static const struct answer stop[] = {
+		{ "age", "45" }, { "knee_pain", "n" }, { "hip_pain", "n" },
+		{ "low_back_pain", "y" }, { "saddle_numbness", "y" },
+		{ NULL, NULL },
+	};
+	pty_start(&p, args);
+	drive(&p, stop, NULL, "INTERVIEW STOPPED", NULL, 0);
+	pty_expect(&p, "RED FLAG");
+	pty_expect(&p, "sign off as");
+	pty_type(&p, "\n");
+	pty_expect(&p, "write a plain-text report?");
+	pty_type(&p, "\n");
+	pty_expect(&p, "Goodbye");
+	const char *red[] = { "saddle_numbness" };
+	assert_screen_fits(&p, &rb, cols, red, 1);
+	assert_int_equal(pty_finish(&p), 0);
+
+	/* assess --format text at $COLUMNS; the text report at its own 80. */
+	char *out = NULL, what[64], cols_s[16];
+	snprintf(cols_s, sizeof(cols_s), "%d", cols);
+	setenv("COLUMNS", cols_s, 1);
+	const char *const assess[] = { "assess", "--answers", "-", "--format",
+				       "text", NULL };
+	assert_int_equal(run_plain(assess, "{\"answers\": {\"age\": 45, "
+				   "\"knee_pain\": \"yes\", \"low_back_pain\": "
+				   "\"yes\", \"saddle_numbness\": \"yes\"}}\n",
+				   &out), 0);
+	unsetenv("COLUMNS");
+	snprintf(what, sizeof(what), "assess --format text at %d columns", cols);
+	assert_non_null(strstr(out, "Findings ("));
+	pty_assert_fits(what, out, strlen(out), cols, NULL);
+	pty_assert_no_split(what, out, strlen(out), rb.words);
+	pty_assert_whole(what, out, strlen(out),
+			 rule_text(&rb, "findings", "cauda_equina_suspected", "title"));
+	free(out);
+	const char *const rep[] = { "report", code, NULL };
+	assert_int_equal(run_plain(rep, "", &out), 0);
+	pty_assert_fits("the text report", out, strlen(out), 80, NULL);
+	pty_assert_no_split("the text report", out, strlen(out), rb.words);
+	free(out);
+
+	columns = 80;
+	rulebase_free(&rb);
+}
+
+static void test_at_60_columns(void **state)
+{
+	(void)state;
+	interview_at(60);
+}
+
+static void test_at_80_columns(void **state)
+{
+	(void)state;
+	interview_at(80);
+}
+
+static void test_at_120_columns(void **state)
+{
+	(void)state;
+	interview_at(120);
+}
+
 /* ------------------------------------------------------------------ main */
 
 /* Assemble the fixture rule base: the real schema, flow and levels with
@@ -1352,6 +1612,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_one_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finished_stays_finished,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_60_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_80_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_120_columns, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name(
 		builtin ? "interview (built-in rules)" : "interview (fixture)",
