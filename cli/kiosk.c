@@ -274,7 +274,7 @@ static void screen_clear(struct kiosk *k)
 	k->n_lines = 0;
 }
 
-static void screen_line(struct kiosk *k, const char *text)
+static void screen_add(struct kiosk *k, const char *text)
 {
 	if (k->n_lines >= (int)(sizeof(k->lines) / sizeof(k->lines[0])))
 		return;
@@ -285,12 +285,38 @@ static void screen_line(struct kiosk *k, const char *text)
 	k->lines[k->n_lines++][n] = '\0';
 }
 
+/*
+ * One line of the screen; wider than the screen, it is wrapped between
+ * words (term_wrap_text()), its continuation lines under its text: under
+ * the text of a numbered answer ("  2   Yes"), else at its indent.
+ */
+static void screen_line(struct kiosk *k, const char *text)
+{
+	if (term_columns(text) <= k->width) {
+		screen_add(k, text);
+		return;
+	}
+	int lead = (int)strspn(text, " ");
+	int hang = lead;
+	size_t digits = strspn(text + lead, "0123456789");
+	if (digits && text[lead + digits] == ' ')
+		hang += (int)(digits + strspn(text + lead + digits, " "));
+	char *lines = term_wrap_text(k->width + 1, lead, hang, text + lead);
+	if (!lines)
+		return;
+	for (char *p = lines, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		screen_add(k, p);
+	}
+	free(lines);
+}
+
 static void screen_printf(struct kiosk *k, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void screen_printf(struct kiosk *k, const char *fmt, ...)
 {
-	char buf[WIDTH_MAX + 8];
+	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -309,7 +335,7 @@ static void screen_wrap(struct kiosk *k, int indent, const char *text)
 	for (char *p = lines, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
 		*nl = '\0';
 		if (p[strspn(p, " ")])
-			screen_line(k, p);
+			screen_add(k, p);
 	}
 	free(lines);
 }
@@ -746,7 +772,11 @@ static enum next emergency_screen(struct kiosk *k, bool saved)
 	}
 	screen_clear(k);
 	screen_line(k, "");
-	screen_line(k, "   !!!!!!!!!!!!!!!!!!!!   PLEASE ACT NOW   !!!!!!!!!!!!!!!!!!!!");
+	/* as many marks either side as the screen has room for, up to 20 */
+	int marks = (k->width - 3 - 20) / 2;
+	marks = marks > 20 ? 20 : marks < 3 ? 3 : marks;
+	screen_printf(k, "   %.*s   PLEASE ACT NOW   %.*s", marks,
+		      "!!!!!!!!!!!!!!!!!!!!", marks, "!!!!!!!!!!!!!!!!!!!!");
 	screen_line(k, "");
 	screen_wrap(k, 3, l->patient_text);
 	screen_line(k, "");

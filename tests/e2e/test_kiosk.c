@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "e2e_pty.h"
 
 #define PIN "2468"
@@ -239,6 +241,39 @@ static int run_plain(const char *const *args, const char *input, char **out)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/*
+ * Every question's patient wording that a screen began to show is shown
+ * whole: as the screen reads, so a line break inside it is fine but a
+ * break inside a word (which adds a space) is not.
+ */
+static void assert_patient_texts_whole(struct pty *p)
+{
+	char *out = NULL;
+	const char *const args[] = { "rules", "list", "--format", "json", NULL };
+	assert_int_equal(run_plain(args, "", &out), 0);
+	json_t *list = json_loads(out, 0, NULL);
+	free(out);
+	assert_non_null(list);
+	char *norm = pty_normalise(p->raw, p->len);
+	size_t i, shown = 0;
+	json_t *q;
+	json_array_foreach(json_object_get(list, "questions"), i, q) {
+		const char *t = json_string_value(json_object_get(q, "patient_text"));
+		char start[40];
+		if (!t || strlen(t) < sizeof(start))
+			continue;
+		memcpy(start, t, sizeof(start) - 1);
+		start[sizeof(start) - 1] = '\0';
+		if (!strstr(norm, start))
+			continue;
+		pty_assert_whole("the kiosk", p->raw, p->len, t);
+		shown++;
+	}
+	assert_true(shown > 0);
+	free(norm);
+	json_decref(list);
+}
+
 static void set_pin(void)
 {
 	char *out = NULL;
@@ -431,10 +466,24 @@ static int setup(void **state)
 	return 0;
 }
 
+/* The same in a terminal 60 or 120 columns wide. */
+static int setup_60(void **state)
+{
+	columns = 60;
+	return setup(state);
+}
+
+static int setup_120(void **state)
+{
+	columns = 120;
+	return setup(state);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
 	char cmd[600];
+	columns = 80;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -497,6 +546,7 @@ static void test_complete_check_in(void **state)
 	assert_non_null(strstr(s, "Press Enter to start"));
 	free(s);
 	assert_screens_fit(&p);
+	assert_patient_texts_whole(&p);
 	assert_alive(&p);
 	pty_stop(&p);
 
@@ -608,6 +658,7 @@ static void test_emergency_stop(void **state)
 	pty_type(&p, PIN "\r");
 	pty_expect(&p, "Press Enter to start");
 	assert_screens_fit(&p);
+	assert_patient_texts_whole(&p);
 	pty_stop(&p);
 
 	char *out = NULL;
@@ -821,6 +872,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_idle_patient, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_assess_kiosk_refuses_examination,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complete_check_in, setup_60,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_emergency_stop, setup_60,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_complete_check_in, setup_120,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_emergency_stop, setup_120,
+						teardown),
 	};
 	return cmocka_run_group_tests_name("kiosk (built-in rules)", tests,
 					   NULL, NULL);
