@@ -613,9 +613,13 @@ static void save_line(struct writer *wr, struct line *l)
 		if (!l->out)
 			l->fatal = true;
 	} else {
+		/* The store's message says what it could not do already. */
 		char msg[600];
-		snprintf(msg, sizeof(msg), "cannot save the session: %s",
-			 db_errmsg(wr->d));
+		const char *why = db_errmsg(wr->d);
+		snprintf(msg, sizeof(msg), "%s%s",
+			 strncmp(why, "cannot ", 7) == 0 ? ""
+							: "cannot save the session: ",
+			 why);
 		char shown[1024];
 		if (!wr->save_failed)
 			fprintf(stderr, "msktriage: line %lu: %s\n", l->no,

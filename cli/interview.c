@@ -353,12 +353,32 @@ static enum outcome failed(struct iv *v)
 	return FAILED;
 }
 
+/*
+ * The reason in a message "cannot VERB THING: reason" (the store's), so
+ * that it can follow a "cannot save ...: " of our own without saying
+ * "cannot" twice; any other message as it is. Quoted names are skipped.
+ */
+static const char *reason(const char *msg)
+{
+	if (strncmp(msg, "cannot ", 7) != 0)
+		return msg;
+	bool quoted = false;
+	for (const char *p = msg; *p; p++) {
+		if (*p == '\'')
+			quoted = !quoted;
+		else if (!quoted && p[0] == ':' && p[1] == ' ' && p[2])
+			return p + 2;
+	}
+	return msg;
+}
+
 /* Ask whether to retry a store write that failed. */
 static bool store_retry(struct iv *v, const char *what, const char *why)
 {
 	char msg[1024];
 	int code = db_errcode(v->d);
-	say_in(v, TERM_YELLOW, "cannot save %s: %s\n", what, TERM_SAFE(msg, why));
+	say_in(v, TERM_YELLOW, "cannot save %s: %s\n", what,
+	       TERM_SAFE(msg, reason(why)));
 	/* Another interview has the session now, or it refuses the change:
 	 * trying again cannot help. */
 	if (code == DB_EHELD || code == DB_EINVAL)

@@ -170,6 +170,7 @@ int pty_finish(struct pty *p)
 	}
 	waitpid(p->pid, &st, 0);
 	close(p->fd);
+	pty_assert_one_prefix("the screen", p->raw, p->len);
 	free(p->raw);
 	p->raw = NULL;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -288,4 +289,84 @@ void pty_assert_no_split(const char *what, const char *out, size_t len,
 		prev_n = n;
 		l = nl ? nl + 1 : out + len;
 	}
+}
+
+/* Up to max words of s (lower case, letters and digits) into w[]. */
+static size_t words_in(const char *s, size_t n, char w[][32], size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < max;) {
+		/* what is quoted is a name, not words of the message */
+		if (s[i] == '\'') {
+			const char *q = memchr(s + i + 1, '\'', n - i - 1);
+			i = q ? (size_t)(q - s) + 1 : n;
+			continue;
+		}
+		if (!isalnum((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		size_t j = 0;
+		while (i < n && isalnum((unsigned char)s[i])) {
+			if (j + 1 < 32)
+				w[k][j++] = (char)tolower((unsigned char)s[i]);
+			i++;
+		}
+		if (j) {
+			w[k][j] = '\0';
+			k++;
+		}
+	}
+	return k;
+}
+
+void pty_assert_one_prefix(const char *what, const char *out, size_t len)
+{
+	char *norm = malloc(len + 1);
+	assert_non_null(norm);
+	/* as shown: escapes and carriage returns gone */
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (out[i] == 0x1b) {
+			i += escape_len(out, i, len) - 1;
+			continue;
+		}
+		if (out[i] != '\r')
+			norm[n++] = out[i];
+	}
+	norm[n] = '\0';
+	for (char *l = norm; l && *l;) {
+		char *nl = strchr(l, '\n');
+		if (nl)
+			*nl = '\0';
+		/* the prefixes: what ends in ": " before the message */
+		const char *pre[8];
+		size_t pre_len[8], n_pre = 0;
+		for (const char *s = l, *c; n_pre < 8 && (c = strstr(s, ": "));
+		     s = c + 2) {
+			pre[n_pre] = s;
+			pre_len[n_pre++] = (size_t)(c - s);
+		}
+		for (size_t i = 0; i < n_pre; i++) {
+			char wi[8][32];
+			size_t ni = words_in(pre[i], pre_len[i], wi, 8);
+			for (size_t j = i + 1; j < n_pre && ni; j++) {
+				char wj[8][32];
+				size_t nj = words_in(pre[j], pre_len[j], wj, 8);
+				bool same = ni == nj;
+				for (size_t k = 0; same && k < ni; k++)
+					same = strcmp(wi[k], wj[k]) == 0;
+				bool two = ni >= 2 && nj >= 2 &&
+					   strcmp(wi[0], wj[0]) == 0 &&
+					   strcmp(wi[1], wj[1]) == 0;
+				bool back = false;
+				for (size_t k = 0; ni == 1 && k < nj; k++)
+					back |= strcmp(wi[0], wj[k]) == 0;
+				if (same || two || back)
+					fail_msg("%s: a repeated prefix: \"%s\"", what, l);
+			}
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	free(norm);
 }

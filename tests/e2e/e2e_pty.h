@@ -60,8 +60,9 @@ bool pty_seen(struct pty *p, const char *text);
 /* Type keys one at a time; the mark moves to the end of the screen. */
 void pty_type(struct pty *p, const char *keys);
 
-/* Wait for the program to end (at most PTY_WAIT_S, then SIGKILL); frees
- * the output. Returns the exit status, or 128 + the signal. */
+/* Wait for the program to end (at most PTY_WAIT_S, then SIGKILL); check
+ * that no message on the screen repeats its prefix (pty_assert_one_prefix());
+ * free the output. Returns the exit status, or 128 + the signal. */
 int pty_finish(struct pty *p);
 
 /*
@@ -89,5 +90,15 @@ void pty_assert_whole(const char *what, const char *out, size_t len,
  */
 void pty_assert_no_split(const char *what, const char *out, size_t len,
 			 const char *const *words);
+
+/*
+ * No line of out says the same prefix twice, as "msktriage: msktriage: ",
+ * "error: error: ", "answer: invalid answer: ..." or "cannot save the
+ * answer to 'age': cannot save the answer: ..." would: of the prefixes
+ * ending in ": " before a line's message, no two are the same, no two
+ * start with the same two words, and no one-word prefix comes back as a
+ * word of a later one. pty_finish() checks every screen with it.
+ */
+void pty_assert_one_prefix(const char *what, const char *out, size_t len);
 
 #endif

@@ -208,6 +208,8 @@ static int run_plain(const char *const *args, const char *input, char **out)
 	fputs(input, f);
 	fclose(f);
 	int pipefd[2];
+	FILE *errf = tmpfile();
+	assert_non_null(errf);
 	assert_int_equal(pipe(pipefd), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -216,7 +218,7 @@ static int run_plain(const char *const *args, const char *input, char **out)
 		int in = open(path, O_RDONLY);
 		dup2(in, 0);
 		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
+		dup2(fileno(errf), 2);
 		close(pipefd[0]);
 		set_env();
 		build_argv(argv, db, args);
@@ -237,6 +239,17 @@ static int run_plain(const char *const *args, const char *input, char **out)
 	unlink(path);
 	int st;
 	waitpid(pid, &st, 0);
+	/* stderr after stdout: checked for repeated prefixes on its own */
+	rewind(errf);
+	size_t at = n;
+	while ((got = read(fileno(errf), buf + n, cap - n - 1)) > 0) {
+		n += (size_t)got;
+		if (n + 1 >= cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[n] = '\0';
+	fclose(errf);
+	pty_assert_one_prefix("stderr", buf + at, n - at);
 	*out = buf;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

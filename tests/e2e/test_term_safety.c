@@ -187,6 +187,7 @@ static struct run run(const char *const *args, const char *input)
 	/* stderr is small: read stdout first, then stderr. */
 	r.out = drain(o[0]);
 	r.err = drain(e[0]);
+	pty_assert_one_prefix("stderr", r.err, strlen(r.err));
 	int st;
 	waitpid(pid, &st, 0);
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
