@@ -483,18 +483,25 @@ static void test_back_and_change(void **state)
 	drive(&p, knee_and_back, NULL, "new finding: Knee", last, sizeof(last));
 	pty_expect(&p, "[knee_back_comorbidity]");
 
-	/* back: the question answered last, its finding withdrawn. */
+	/* back: the question answered last, its answer (and the finding
+	 * resting on it) kept until a new answer is given; Enter keeps it. */
 	pty_type(&p, "back\n");
 	char want[256];
-	snprintf(want, sizeof(want), "back to '%s'", last);
+	snprintf(want, sizeof(want), "back to '%s' (now yes; Enter keeps it)",
+		 last);
 	pty_expect(&p, want);
-	pty_expect(&p, "withdrawn:");
-	pty_expect(&p, "[knee_back_comorbidity]");
 	snprintf(want, sizeof(want), "%s>", last);
 	assert_string_equal(next_prompt(&p), want);
-	pty_type(&p, "y\n");
-	pty_expect(&p, "new finding:");
-	pty_expect(&p, "[knee_back_comorbidity]");
+	assert_false(pty_seen(&p, "withdrawn:"));
+	pty_type(&p, "\n");
+	snprintf(want, sizeof(want), "kept '%s' = yes", last);
+	pty_expect(&p, want);
+	const char *after = next_prompt(&p);
+	assert_non_null(prompt_id(after));
+	assert_string_not_equal(after, last);
+	assert_false(pty_seen(&p, "withdrawn:"));
+	pty_type(&p, "how knee_back_comorbidity\n");
+	pty_expect(&p, "because:");
 	next_prompt(&p);
 
 	/* change: re-answer an earlier question; what hung on it goes. */

@@ -528,7 +528,7 @@ static void test_complete_check_in(void **state)
 	pty_expect(&p, "How old are you");
 	pty_type(&p, "44\r");
 	pty_expect(&p, "question 2 of about");
-	/* back: the age again, as if not answered. */
+	/* back: the age again (its answer kept until a new one is given). */
 	pty_type(&p, "back\r");
 	pty_expect(&p, "question 1 of about");
 	pty_expect(&p, "How old are you");
