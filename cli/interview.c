@@ -340,10 +340,14 @@ static void show_stop(struct iv *v, const char *stop)
 		term_wrap(&v->out, 0, 0, TERM_RED, l->clinician_text);
 	if (f)
 		term_wrap(&v->out, 0, 0, TERM_RESET, f->clinician_text);
+	/* the rule base's safety-netting speaks to the patient */
+	if ((f && f->safety_net && *f->safety_net) ||
+	    (l && l->safety_net && *l->safety_net))
+		SAY(v, "advice to give the patient:\n");
 	if (f && f->safety_net && *f->safety_net)
-		term_wrap(&v->out, 0, 0, TERM_RESET, f->safety_net);
+		term_wrap(&v->out, 2, 2, TERM_RESET, f->safety_net);
 	if (l && l->safety_net && *l->safety_net)
-		term_wrap(&v->out, 0, 0, TERM_RESET, l->safety_net);
+		term_wrap(&v->out, 2, 2, TERM_RESET, l->safety_net);
 	SAY(v, "%s========================================%s\n",
 	    term_sgr(&v->out, TERM_RED), term_sgr(&v->out, TERM_RESET));
 }

@@ -178,8 +178,10 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 	}
 
 	if (show & CLI_SHOW_SAFETY_NET) {
-		fprintf(o->f, "\n%sSafety-netting%s\n", term_sgr(o, TERM_BOLD),
-			term_sgr(o, TERM_RESET));
+		/* the rule base's safety-netting speaks to the patient: said
+		 * so, on a clinician's screen */
+		fprintf(o->f, "\n%sSafety-netting (advice to give the patient)%s\n",
+			term_sgr(o, TERM_BOLD), term_sgr(o, TERM_RESET));
 		term_wrap(o, 2, 2, TERM_RESET, jstr(triage, "safety_net"));
 		json_array_foreach(findings, i, f) {
 			const struct engine_finding *d = engine_finding_def_find(e, jstr(f, "id"));
