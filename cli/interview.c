@@ -1802,9 +1802,10 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
 	json_object_foreach(answers, id, value) {
 		if (db_answer_put(v->d, session_id(v->s), id,
 				  engine_answer_text(v->e, id)) != DB_OK) {
-			fprintf(stderr, "msktriage: %s\nmsktriage: %zu of %zu answers "
+			fprintf(stderr, "msktriage: %s\nmsktriage: %zu of %zu answer%s "
 				"restored; run the same command again for the "
-				"rest\n", TERM_SAFE(msg, db_errmsg(v->d)), n, total);
+				"rest\n", TERM_SAFE(msg, db_errmsg(v->d)), n, total,
+				total == 1 ? "" : "s");
 			return 1;
 		}
 		n++;
@@ -1818,8 +1819,9 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
 			"conclusions not: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
 		return 1;
 	}
-	printf("%zu answers from '%s' restored to session %s (%s); continue "
-	       "with 'msktriage resume %s'\n", n, TERM_SAFE(shown, path), session_code(v->s),
+	printf("%zu answer%s from '%s' restored to session %s (%s); continue "
+	       "with 'msktriage resume %s'\n", n, n == 1 ? "" : "s",
+	       TERM_SAFE(shown, path), session_code(v->s),
 	       cli_session_status(v->e), session_code(v->s));
 	return 0;
 }
