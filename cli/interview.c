@@ -1098,9 +1098,7 @@ static void cmd_change(struct iv *v, const char *arg)
 	}
 	const struct engine_question *q = engine_question_find(v->e, arg);
 	if (!q) {
-		char shown[512];
-		SAY(v, "unknown question '%s'\n",
-		    term_escape(shown, sizeof(shown), arg, 64));
+		unknown_question_id(v, arg);
 		return;
 	}
 	if (!engine_answer_text(v->e, q->id)) {
