@@ -958,9 +958,9 @@ static void how_absent(struct iv *v, const char *id)
 		term_wrap(&v->out, 4, 6, TERM_RESET, line);
 	}
 	if (!against)
-		term_wrap(&v->out, 2, 4, TERM_RESET, "nothing argued against it: "
-			  "no rule that supports it holds with the answers so "
-			  "far");
+		term_wrap(&v->out, 2, 4, TERM_RESET, "nothing argued against it; it is absent "
+			  "because none of the rules above holds with the "
+			  "answers so far");
 }
 
 static void cmd_how(struct iv *v, const char *arg)
