@@ -892,11 +892,13 @@ static int read_sections(engine *e)
 		c->patient_title = slot_str(e, f, "patient-title");
 	}
 	qsort(e->secs, e->n_secs, sizeof(*e->secs), cmp_section);
-	for (size_t i = 1; i < e->n_secs; i++)
-		if (strcmp(e->secs[i - 1].id, e->secs[i].id) == 0) {
-			set_error(e, "section '%s' is defined twice", e->secs[i].id);
-			return ENGINE_ELOAD;
-		}
+	for (size_t i = 0; i < e->n_secs; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(e->secs[j].id, e->secs[i].id) == 0) {
+				set_error(e, "section '%s' is defined twice",
+					  e->secs[i].id);
+				return ENGINE_ELOAD;
+			}
 	return 0;
 }
 
