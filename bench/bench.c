@@ -648,6 +648,7 @@ static int bench_interview(long n, const char *bin, const char *store)
 	engine_free(e);
 	double *first = calloc((size_t)n, sizeof(*first));
 	double *whole = calloc((size_t)n, sizeof(*whole));
+	double *hwm = calloc((size_t)n, sizeof(*hwm));
 	struct rusage ru0, ru1;
 	getrusage(RUSAGE_CHILDREN, &ru0);
 	for (long i = -1; i < n; i++) {
@@ -667,6 +668,20 @@ static int bench_interview(long n, const char *bin, const char *store)
 		}
 		bool seen = pty_wait(fd, prompt);
 		double t1 = now_us();
+		/* Its peak memory so far, read while it waits for the answer
+		 * (getrusage would count the forked copy of this process). */
+		char status[64];
+		snprintf(status, sizeof(status), "/proc/%d/status", (int)pid);
+		FILE *sf = fopen(status, "r");
+		char row[256];
+		long kb = 0;
+		while (sf && fgets(row, sizeof(row), sf))
+			if (sscanf(row, "VmHWM: %ld", &kb) == 1)
+				break;
+		if (sf)
+			fclose(sf);
+		if (i >= 0)
+			hwm[i] = (double)kb;
 		if (!seen || write(fd, "quit\r", 5) != 5) {
 			fprintf(stderr, "bench: no first question ('%s') on the "
 				"terminal\n", prompt);
@@ -692,9 +707,12 @@ static int bench_interview(long n, const char *bin, const char *store)
 			      ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
 	report_ms("interview: start to first question on a terminal", first, n);
 	report_ms("interview: start, first question, quit, exit", whole, n);
-	printf("interview: CPU time per process (user + system) %.2f ms, "
-	       "peak RSS of the largest %ld KiB\n", cpu / (double)n / 1e3,
-	       ru1.ru_maxrss);
+	qsort(hwm, (size_t)n, sizeof(*hwm), cmp_double);
+	printf("interview: CPU time per process (user + system) %.2f ms; "
+	       "peak RSS at the first question (VmHWM) median %.0f KiB, "
+	       "largest %.0f KiB\n", cpu / (double)n / 1e3, hwm[n / 2],
+	       hwm[n - 1]);
+	free(hwm);
 	free(first);
 	free(whole);
 	return 0;
