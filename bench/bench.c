@@ -773,6 +773,8 @@ static int bench_answer(long n, const char *where)
 	double *first = calloc((size_t)n, sizeof(*first));
 	unsigned seed = 20261122;
 	const struct db_session_new info = { .program_version = "bench" };
+	struct rusage ru0, ru1;
+	double cpu = 0;
 	for (long i = 0; i < n; i++) {
 		if (session_start_later(s, &info) != SESSION_OK) {
 			fprintf(stderr, "bench: %s\n", session_errmsg(s));
@@ -792,6 +794,7 @@ static int bench_answer(long n, const char *where)
 					snprintf(buf, sizeof(buf), "%.1f", json_real_value(v));
 				text = buf;
 			}
+			getrusage(RUSAGE_SELF, &ru0);
 			double t0 = now_us();
 			if (session_answer(s, q->id, text) != SESSION_OK) {
 				fprintf(stderr, "bench: %s\n", session_errmsg(s));
@@ -799,7 +802,13 @@ static int bench_answer(long n, const char *where)
 			}
 			q = session_next_question(s);
 			double dt = now_us() - t0;
+			getrusage(RUSAGE_SELF, &ru1);
 			json_decref(v);
+			if (!is_first)
+				cpu += (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec +
+						ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e6 +
+				       (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
+						ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
 			if (is_first) {
 				first[k1++] = dt;
 				is_first = false;
@@ -820,9 +829,10 @@ static int bench_answer(long n, const char *where)
 	qsort(first, k1, sizeof(*first), cmp_double);
 	printf("answer -> next question (session core) on %s: %zu answers in "
 	       "%ld interviews: median %.0f us, 90th percentile %.0f us, 99th "
-	       "%.0f us; first answers (the session created too): median %.0f "
-	       "us\n", db_path(d), k, n, t[k / 2], t[k * 9 / 10],
-	       t[k * 99 / 100], k1 ? first[k1 / 2] : 0.0);
+	       "%.0f us; CPU time %.0f us per answer on average; first answers "
+	       "(the session created too): median %.0f us\n", db_path(d), k, n,
+	       t[k / 2], t[k * 9 / 10], t[k * 99 / 100], k ? cpu / (double)k : 0.0,
+	       k1 ? first[k1 / 2] : 0.0);
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s", where);
 	char *slash = strrchr(dir, '/');
