@@ -11,6 +11,8 @@
 #      throwaway PostgreSQL server (pg_virtualenv, when installed); then
 #      through the session core (session_answer) on a SQLite file, with
 #      the disk's fsync time
+#   5. instructions per case under callgrind
+#   6. questions per interview, replayed from the clinical cases
 set -euo pipefail
 build=${1:-build}
 bin=$build/msktriage
@@ -73,3 +75,6 @@ if command -v valgrind > /dev/null; then
 else
 	echo "valgrind not installed: no instruction counts (bench/callgrind.sh)"
 fi
+
+# 6. questions per interview on the clinical cases.
+"$build/bench/bench" questions tests/cases
