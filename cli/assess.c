@@ -822,13 +822,6 @@ static enum read_status read_line(struct reader *r, struct line *l,
 	return READ_LINE;
 }
 
-/*
- * Fill b from r: up to BLOCK_LINES lines and BLOCK_BYTES bytes, or fewer
- * when the input has no more for now (READ_WAIT: evaluate what is there
- * rather than keep results back). READ_EOF at the end of input, READ_ERROR
- * or READ_NOMEM when reading must stop (the lines read so far are in b).
- * *long_lines counts lines over the limit.
- */
 /* Read one line into the block's next place. */
 static enum read_status block_read_line(struct reader *r, struct block *b,
 					unsigned long *no,
@@ -854,7 +847,14 @@ static enum read_status block_read_line(struct reader *r, struct block *b,
 	return READ_LINE;
 }
 
-/* Fill b from r, going on from what it holds already (see read_ahead). */
+/*
+ * Fill b from r, going on from the lines it holds (see read_ahead): up to
+ * BLOCK_LINES lines and BLOCK_BYTES bytes, or fewer when the input has no
+ * more for now (READ_WAIT: evaluate what is there rather than keep results
+ * back). READ_EOF at the end of input, READ_ERROR
+ * or READ_NOMEM when reading must stop (the lines read so far are in b).
+ * *long_lines counts lines over the limit.
+ */
 static enum read_status read_block(struct reader *r, struct block *b,
 				   unsigned long *no, unsigned long *long_lines)
 {
@@ -910,6 +910,7 @@ struct ahead {
 	struct block *b;
 	unsigned long *no, *long_lines;
 	enum read_status rs;  /* READ_LINE until reading had to stop */
+	bool stuck;           /* a line longer than the buffer: read_block's */
 };
 
 /*
@@ -919,9 +920,13 @@ struct ahead {
  */
 static bool read_ahead(struct ahead *a, const struct block *running)
 {
-	if (a->rs != READ_LINE || a->b->n >= BLOCK_LINES ||
-	    a->b->bytes + running->bytes >= BLOCK_BYTES || !line_ready(a->r))
+	if (a->rs != READ_LINE || a->stuck || a->b->n >= BLOCK_LINES ||
+	    a->b->bytes + running->bytes >= BLOCK_BYTES)
 		return false;
+	if (!line_ready(a->r)) {
+		a->stuck = a->r->end - a->r->pos == sizeof(a->r->buf);
+		return false;
+	}
 	a->rs = block_read_line(a->r, a->b, a->no, a->long_lines);
 	return a->rs == READ_LINE;
 }
