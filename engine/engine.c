@@ -37,6 +37,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <link.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -48,6 +50,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,8 +148,9 @@ struct engine {
 	enum engine_mode mode;
 
 	struct qslot *qs;        size_t n_qs;
-	struct id_index qix, fix, rix, ruleix; /* questions, findings,
-						  recommendations, rules */
+	struct id_index qix, fix, rix, ruleix, cix; /* questions, findings,
+						  recommendations, rules,
+						  citations */
 	struct engine_level *levels; size_t n_levels;
 	const struct engine_level *default_level;
 	struct fslot *fs;        size_t n_fs;
@@ -154,6 +158,9 @@ struct engine {
 	struct rec_for *recfor;  size_t n_recfor;
 	struct rule_info *rules; size_t n_rules;
 	struct engine_citation *cits; size_t n_cits;
+	/* Slot positions while the catalogue is read: (template, name) ->
+	 * position, direct-mapped on the addresses (names are literals). */
+	struct { const void *tmpl; const char *name; int pos; } slot_pos[128];
 	struct engine_section *secs; size_t n_secs; /* in order */
 	double threshold;        /* rulebase report-threshold */
 
@@ -609,9 +616,41 @@ static void hash_hex(engine *e, const unsigned char *digest)
 
 /* --------------------------------------------------- reading the catalogue */
 
+static int slot_position(void *tmpl, const char *name);
+
+/*
+ * A slot of a catalogue fact, as EnvGetFactSlot() gives it, but found by
+ * its position in the template: EnvGetFactSlot() interns the slot's name as
+ * a symbol on every call, which made up a third of reading the catalogue.
+ */
 static bool slot(engine *e, void *fact, const char *name, DATA_OBJECT *out)
 {
-	return EnvGetFactSlot(e->env, fact, name, out) != 0;
+	struct fact *f = fact;
+	if (f->whichDeftemplate->implied)
+		return EnvGetFactSlot(e->env, fact, name, out) != 0;
+	uintptr_t h = ((uintptr_t)f->whichDeftemplate >> 4) ^
+		      ((uintptr_t)name >> 2);
+	h = (h ^ (h >> 7)) & 127;
+	int pos;
+	if (e->slot_pos[h].tmpl == f->whichDeftemplate &&
+	    e->slot_pos[h].name == name) {
+		pos = e->slot_pos[h].pos;
+	} else {
+		pos = slot_position(f->whichDeftemplate, name);
+		e->slot_pos[h].tmpl = f->whichDeftemplate;
+		e->slot_pos[h].name = name;
+		e->slot_pos[h].pos = pos;
+	}
+	if (pos < 0 || pos >= f->theProposition.multifieldLength)
+		return false;
+	const struct field *v = &f->theProposition.theFields[pos];
+	SetpType(out, v->type);
+	SetpValue(out, v->value);
+	if (v->type == MULTIFIELD) {
+		SetpDOBegin(out, 1);
+		SetpDOEnd(out, ((struct multifield *)v->value)->multifieldLength);
+	}
+	return true;
 }
 
 static char *slot_str(engine *e, void *fact, const char *name)
@@ -769,6 +808,7 @@ static const char *question_id_at(const engine *e, size_t i) { return e->qs[i].q
 static const char *finding_id_at(const engine *e, size_t i) { return e->fs[i].f.id; }
 static const char *recommendation_id_at(const engine *e, size_t i) { return e->rs[i].r.id; }
 static const char *rule_name_at(const engine *e, size_t i) { return e->rules[i].name; }
+static const char *citation_id_at(const engine *e, size_t i) { return e->cits[i].id; }
 
 static int index_build(struct id_index *ix, const engine *e, size_t n,
 		       id_at_fn *id_at)
@@ -865,11 +905,21 @@ static int read_questions(engine *e)
 			return ENGINE_ELOAD;
 		}
 		s->symbol = intern(e, s->q.id);
-		/* An implied deftemplate exists once any rule pattern names
-		 * the question; with none, the answer is kept in C only. */
-		s->tmpl = template_named(e, s->q.id);
 	}
-	return index_build(&e->qix, e, e->n_qs, question_id_at);
+	int rv = index_build(&e->qix, e, e->n_qs, question_id_at);
+	if (rv != 0)
+		return rv;
+	/* An implied deftemplate exists once any rule pattern names the
+	 * question; with none, the answer is kept in C only. One pass over
+	 * the templates instead of a search by name for each question. */
+	for (void *tm = EnvGetNextDeftemplate(e->env, NULL); tm;
+	     tm = EnvGetNextDeftemplate(e->env, tm)) {
+		size_t i = index_find(&e->qix, e, question_id_at,
+				      EnvGetDeftemplateName(e->env, tm));
+		if (i != SIZE_MAX)
+			e->qs[i].tmpl = tm;
+	}
+	return 0;
 }
 
 /* The interview's sections (section-def facts), in their order. A rule
@@ -892,11 +942,13 @@ static int read_sections(engine *e)
 		c->patient_title = slot_str(e, f, "patient-title");
 	}
 	qsort(e->secs, e->n_secs, sizeof(*e->secs), cmp_section);
-	for (size_t i = 1; i < e->n_secs; i++)
-		if (strcmp(e->secs[i - 1].id, e->secs[i].id) == 0) {
-			set_error(e, "section '%s' is defined twice", e->secs[i].id);
-			return ENGINE_ELOAD;
-		}
+	for (size_t i = 0; i < e->n_secs; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(e->secs[j].id, e->secs[i].id) == 0) {
+				set_error(e, "section '%s' is defined twice",
+					  e->secs[i].id);
+				return ENGINE_ELOAD;
+			}
 	return 0;
 }
 
@@ -981,7 +1033,7 @@ static int read_citations(engine *e)
 		    !c->note || !c->text)
 			return ENGINE_ENOMEM;
 	}
-	return 0;
+	return index_build(&e->cix, e, e->n_cits, citation_id_at);
 }
 
 /* What a user reads as the source of a finding or recommendation: the texts
@@ -1232,17 +1284,85 @@ static void env_setup(engine *e)
 	EnvAddPeriodicFunction(e->env, "msk-watchdog", watchdog, 0);
 }
 
+struct image_place {
+	uintptr_t addr;     /* in: where the image is in memory */
+	const char *file;   /* out: the file it was mapped from ("" the program) */
+	off_t offset;       /* out: its offset there */
+	bool found;
+};
+
+static int image_find(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	(void)size;
+	struct image_place *p = ctx;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD || p->addr < start ||
+		    p->addr + rules_image_len > start + ph->p_filesz)
+			continue;
+		p->file = info->dlpi_name;
+		p->offset = (off_t)(ph->p_offset + (p->addr - start));
+		p->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Copy the image into fd from the executable file itself, inside the
+ * kernel: the image's pages are never touched through the process's own
+ * mapping, so they do not count in its memory (peak RSS −0.4 MB). False
+ * when that cannot be done; the caller then copies from memory.
+ */
+static bool image_copy_from_file(int fd)
+{
+	struct image_place p = { .addr = (uintptr_t)rules_image };
+	dl_iterate_phdr(image_find, &p);
+	if (!p.found)
+		return false;
+	int in = open(p.file && p.file[0] ? p.file : "/proc/self/exe",
+		      O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return false;
+	off_t off = p.offset;
+	size_t left = rules_image_len;
+	while (left > 0) {
+		ssize_t n = sendfile(fd, in, &off, left);
+		if (n <= 0)
+			break;
+		left -= (size_t)n;
+	}
+	close(in);
+	/* The same bytes at both ends of the image, or copy from memory. */
+	unsigned char head[16], tail[16];
+	size_t k = rules_image_len < 16 ? rules_image_len : 16;
+	if (left != 0 ||
+	    pread(fd, head, k, 0) != (ssize_t)k ||
+	    pread(fd, tail, k, (off_t)(rules_image_len - k)) != (ssize_t)k ||
+	    memcmp(head, rules_image, k) != 0 ||
+	    memcmp(tail, rules_image + rules_image_len - k, k) != 0)
+		return false;
+	return true;
+}
+
 /* Load the built-in binary image through a memory file. */
 static int load_image(engine *e)
 {
 	int rv = ENGINE_ELOAD;
 	int fd = memfd_create("msktriage-rules", MFD_CLOEXEC);
+	size_t off = 0;
+	if (fd >= 0 && image_copy_from_file(fd)) {
+		off = rules_image_len;
+	} else if (fd >= 0) { /* from memory, into a fresh file */
+		close(fd);
+		fd = memfd_create("msktriage-rules", MFD_CLOEXEC);
+	}
 	if (fd < 0) {
 		set_error(e, "cannot load the built-in rule base: %s",
 			  strerror(errno));
 		return ENGINE_ELOAD;
 	}
-	size_t off = 0;
 	while (off < rules_image_len) {
 		ssize_t w = write(fd, rules_image + off, rules_image_len - off);
 		if (w <= 0) {
@@ -1438,6 +1558,7 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 	free(e->fix.slot);
 	free(e->rix.slot);
 	free(e->ruleix.slot);
+	free(e->cix.slot);
 	for (size_t i = 0; i < e->n_levels; i++) {
 		struct engine_level *l = &e->levels[i];
 		free((char *)l->id);
@@ -1639,10 +1760,8 @@ const struct engine_citation *engine_citation_at(const engine *e, size_t i)
 const struct engine_citation *engine_citation_find(const engine *e,
 						   const char *id)
 {
-	for (size_t i = 0; id && i < e->n_cits; i++)
-		if (strcmp(e->cits[i].id, id) == 0)
-			return &e->cits[i];
-	return NULL;
+	size_t i = index_find(&e->cix, e, citation_id_at, id);
+	return i == SIZE_MAX ? NULL : &e->cits[i];
 }
 
 double engine_report_threshold(const engine *e) { return e->threshold; }

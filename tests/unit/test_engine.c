@@ -904,6 +904,42 @@ static void test_sections_read_in_order(void **state)
 	engine_free(e);
 }
 
+static void test_section_defined_twice_refused(void **state)
+{
+	(void)state;
+	char tmp[] = "/tmp/msk-test-sections-XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	static const char *const files[] = { "schema.clp", "flow.clp",
+					     "levels.clp", "questions.clp" };
+	char src[600], dst[600];
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(src, sizeof(src), "%s/%s", FIX("sections"), files[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", tmp, files[i]);
+		assert_int_equal(symlink(src, dst), 0);
+	}
+	snprintf(dst, sizeof(dst), "%s/zz-twice.clp", tmp);
+	FILE *f = fopen(dst, "w");
+	assert_non_null(f);
+	/* the same id at another order: not next to its twin once sorted */
+	fputs("(deffacts twice (section-def (id about) (order 99) "
+	      "(clinician-title \"c\") (patient-title \"p\")))\n", f);
+	fclose(f);
+	char *msg = NULL;
+	engine *e = engine_new(tmp, &msg);
+	assert_null(e);
+	assert_non_null(msg);
+	if (!strstr(msg, "section 'about' is defined twice"))
+		fail_msg("load said: %s", msg);
+	free(msg);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(dst, sizeof(dst), "%s/%s", tmp, files[i]);
+		unlink(dst);
+	}
+	snprintf(dst, sizeof(dst), "%s/zz-twice.clp", tmp);
+	unlink(dst);
+	rmdir(tmp);
+}
+
 static void test_sections_order_the_interview(void **state)
 {
 	(void)state;
@@ -1016,6 +1052,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sections_read_in_order),
+		cmocka_unit_test(test_section_defined_twice_refused),
 		cmocka_unit_test(test_sections_order_the_interview),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_catalogue),
