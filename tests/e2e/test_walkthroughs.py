@@ -249,7 +249,7 @@ WALKS["older-weakness-falls"] = {
     ],
     "expect": [
         "= 156 weeks",
-        "new finding: Risk of falls [fall_risk] (consultation, confidence "
+        "knee_stairs_difficulty> y new finding: Risk of falls [fall_risk] (consultation, confidence "
         "0.40)",
         "new finding: Risk of sarcopenia [sarcopenia_risk]",
         "current findings (most urgent first):",
