@@ -48,7 +48,8 @@ WALKS["knee-oa-hip-after-knee"] = {
         ("morning_stiffness_minutes>", "20"), ("hip_side>", "2"),
         ("hip_onset>", "why"), ("hip_onset>", "1"),
         ("hip_pain_score>", "5"), ("thigh_weakness>", "y"),
-        ("muscle_loss_noticed>", "n"), ("activity_level>", "2"),
+        ("muscle_loss_noticed>", "n"), ("activity_level>", "n"),
+        ("activity_level>", "2"),
         ("hamstring_tightness>", "n"), ("limp>", "y"),
         ("offloading>", "y"),
         ("stumbling>", "how knee_hip_gait_compensation"),
@@ -61,11 +62,14 @@ WALKS["knee-oa-hip-after-knee"] = {
         ("write a plain-text report?", "n"),
     ],
     "expect": [
-        "knee_duration_weeks> 18 months",
+        "answer: a whole number from 0 to 2600 weeks, or in another unit "
+        "(converted); or skip, why, help knee_duration_weeks> 18 months",
         "= 78 weeks",
         "set 'exam_quadriceps_wasting' to yes",
         "Hip pain that began after the knee pain supports a knee-driven gait "
         "compensation",
+        "activity_level> n 'activity_level' must be one of active, reduced, "
+        "inactive (or skip) or type its number, 1 to 3 activity_level> 2",
         "new finding: Hip pain from gait compensation "
         "[knee_hip_gait_compensation] (consultation, confidence 0.58)",
         "relationship, level consultation, confidence 0.75",
