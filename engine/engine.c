@@ -78,11 +78,16 @@ struct fslot {
 	bool red_flag;  /* kind red_flag: negative evidence is ignored */
 	double p, n;    /* combined positive and negative evidence */
 	bool has_pos, has_neg;
+	bool supported; /* some evidence with cf > 0: the finding holds, as
+			   the rules see it (a rule reads it as positive
+			   evidence) */
 	bool present;   /* any evidence at all */
+	bool gives_way_to_firm; /* finding-def gives-way-to-firm yes */
 	bool candidate; /* passes the evidence test (reported but for
 			   gives-way-to and when-complete) */
 	bool reported;
-	bool stops;     /* an interview-stop fact names it */
+	bool stops_def; /* its level or its finding-def ends the interview */
+	bool stops;     /* it stops the interview in this run */
 	const char **because; size_t n_because, cap_because;
 	const char **against; size_t n_against, cap_against;
 	const char **rules; size_t n_rules, cap_rules;
@@ -97,7 +102,8 @@ struct rslot {
 /* A recommendation-for fact: finding leads to recommendation unless a
  * fact of one of the unless relations holds. Read once at load. */
 struct rec_for {
-	size_t finding, rec;     /* catalogue positions */
+	size_t finding, rec;     /* catalogue positions; finding SIZE_MAX:
+				    every finding (every-finding yes) */
 	void **unless;           /* implied deftemplates */
 	size_t n_unless;
 };
@@ -962,6 +968,11 @@ static int read_findings(engine *e)
 			return ENGINE_ELOAD;
 		}
 		d->level_rank = l->rank;
+		/* The stop is data (level-def and finding-def stops): a
+		 * finding with positive evidence stops the interview when
+		 * either says so, with no fact derived per case. */
+		s->stops_def = l->stops || slot_yes(e, f, "stops");
+		s->gives_way_to_firm = slot_yes(e, f, "gives-way-to-firm");
 	}
 	return index_build(&e->fix, e, e->n_fs, finding_id_at);
 }
@@ -1004,8 +1015,15 @@ static int read_recommendation_table(engine *e)
 		DATA_OBJECT v;
 		const char *fid = slot(e, f, "finding", &v) && GetType(v) == SYMBOL
 					  ? DOToString(v) : "";
+		bool every = slot_position(t, "every-finding") >= 0 &&
+			     slot_yes(e, f, "every-finding");
 		size_t fi = index_find(&e->fix, e, finding_id_at, fid);
-		if (fi == SIZE_MAX) {
+		if (every && strcmp(fid, "nil") != 0) {
+			anomaly(e, "recommendation-for names finding '%s' and "
+				"every finding", fid);
+			continue;
+		}
+		if (fi == SIZE_MAX && !every) {
 			anomaly(e, "recommendation-for names undefined finding "
 				"'%s'", fid);
 			continue;
@@ -1982,6 +2000,8 @@ static int read_evidence(engine *e)
 		} else {
 			s->p = s->p + cf * (1 - s->p);
 			s->has_pos = true;
+			if (cf > 0)
+				s->supported = true;
 		}
 		s->present = true;
 		if ((v = fact_slot(f, e->ev_rule)) && v->type == SYMBOL) {
@@ -2056,19 +2076,29 @@ static int apply_recommendation_table(engine *e)
 {
 	for (size_t i = 0; i < e->n_recfor; i++) {
 		const struct rec_for *x = &e->recfor[i];
-		if (!e->fs[x->finding].present)
-			continue;
-		bool withheld = false;
-		for (size_t j = 0; j < x->n_unless && !withheld; j++)
-			withheld = EnvGetNextFactInTemplate(e->env, x->unless[j],
-							    NULL) != NULL;
-		if (withheld)
-			continue;
-		struct rslot *s = &e->rs[x->rec];
-		s->present = true;
-		if (!add_unique(&s->because, &s->n_because, &s->cap_because,
-				e->fs[x->finding].f.id))
-			return ENGINE_ENOMEM;
+		size_t from = x->finding, to = x->finding + 1;
+		if (x->finding == SIZE_MAX) {
+			from = 0;
+			to = e->n_fs;
+		}
+		bool withheld = false, checked = false;
+		for (size_t i_f = from; i_f < to; i_f++) {
+			if (!e->fs[i_f].supported)
+				continue;
+			if (!checked) {
+				for (size_t j = 0; j < x->n_unless && !withheld; j++)
+					withheld = EnvGetNextFactInTemplate(
+						e->env, x->unless[j], NULL) != NULL;
+				checked = true;
+			}
+			if (withheld)
+				break;
+			struct rslot *s = &e->rs[x->rec];
+			s->present = true;
+			if (!add_unique(&s->because, &s->n_because,
+					&s->cap_because, e->fs[i_f].f.id))
+				return ENGINE_ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -2140,7 +2170,7 @@ static void reset_snapshot(engine *e)
 	for (size_t i = 0; i < e->n_fs; i++) {
 		struct fslot *s = &e->fs[i];
 		s->present = s->candidate = s->reported = false;
-		s->has_pos = s->has_neg = false;
+		s->has_pos = s->has_neg = s->supported = false;
 		s->stops = false;
 		s->p = s->n = 0;
 		s->n_because = s->n_against = s->n_rules = 0;
@@ -2289,6 +2319,16 @@ static const struct engine_question *next_question(const engine *e)
 	return first;
 }
 
+/* Whether a finding other than s holds with nothing against it: a
+ * gives-way-to-firm finding (no_specific_concern) is not given then. */
+static bool firm_besides(const engine *e, const struct fslot *s)
+{
+	for (size_t i = 0; i < e->n_fs; i++)
+		if (&e->fs[i] != s && e->fs[i].supported && !e->fs[i].has_neg)
+			return true;
+	return false;
+}
+
 static int snapshot(engine *e)
 {
 	int rv;
@@ -2315,7 +2355,8 @@ static int snapshot(engine *e)
 			continue;
 		double cf = combine(s);
 		s->f.confidence = round(cf * 1000) / 1000;
-		s->candidate = passes_evidence(e, s, cf);
+		s->candidate = passes_evidence(e, s, cf) && !(s->gives_way_to_firm &&
+							      firm_besides(e, s));
 		if (!sort_by_rank(e, s->because, s->n_because, because_rank) ||
 		    !sort_by_rank(e, s->against, s->n_against, because_rank) ||
 		    !sort_by_rank(e, s->rules, s->n_rules, rule_rank))
@@ -2328,6 +2369,9 @@ static int snapshot(engine *e)
 		s->f.n_rules = s->n_rules;
 	}
 
+	for (size_t i = 0; i < e->n_fs; i++)
+		e->fs[i].stops = e->fs[i].supported && e->fs[i].stops_def;
+	/* A rule base may still derive the stop itself. */
 	if (e->tmpl_stop)
 		for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_stop, NULL);
 		     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_stop, f)) {

@@ -1,7 +1,7 @@
 ;;; recommendations.clp — what to do (SPEC section 5), each linked to the
 ;;; findings that lead to it.
 ;;;
-;;; Reads:  (finding <id>), finding-def, (interview-stop <id>)
+;;; Reads:  evidence (a finding's positive evidence), finding-def, level-def
 ;;;
 ;;; Referral and imaging (rheumatology_referral, same_day_imaging) are not
 ;;; routine advice: they are given beside any red flag. safety_netting's own
@@ -104,32 +104,37 @@
 
 (defrule urgent-first-red-flag
   "A red flag at same-day or emergency level is present."
-  (logical (finding ?f)
+  (logical (evidence (finding ?f) (cf ?p&:(> ?p 0.0)))
            (finding-def (id ?f) (kind red_flag)
                         (level emergency_ambulance|emergency|consultation_24)))
   =>
   (assert (urgent-first)))
 
-(defrule urgent-first-stopped
-  "The interview has stopped (emergency or out of scope)."
-  (logical (interview-stop ?))
+(defrule urgent-first-stopping-level
+  "A finding at a level that ends the interview (the emergency levels)."
+  (logical (evidence (finding ?f) (cf ?p&:(> ?p 0.0)))
+           (finding-def (id ?f) (level ?l))
+           (level-def (id ?l) (stops yes)))
   =>
   (assert (urgent-first)))
 
-(defrule recommend-safety-netting
-  "Safety-netting goes with every finding. Source: standard triage practice."
-  (logical (finding ?f))
+(defrule urgent-first-stopping-finding
+  "A finding that ends the interview whatever its level (out of scope)."
+  (logical (evidence (finding ?f) (cf ?p&:(> ?p 0.0)))
+           (finding-def (id ?f) (stops yes)))
   =>
-  (assert (recommend (id safety_netting) (because ?f))))
+  (assert (urgent-first)))
 
 ;;; Which recommendation each finding leads to: data the engine reads once
 ;;; at load (recommendation-for in schema.clp), so no rule derives a fact
 ;;; per case for them. Each entry holds while its finding does and no fact
 ;;; of an `unless` relation does: routine advice waits while (urgent-first)
-;;; holds; referral and imaging have no `unless`. Safety-netting, which goes
-;;; with every finding, stays a rule.
+;;; holds; referral and imaging have no `unless`. Safety-netting goes with
+;;; every finding (every-finding yes).
 
 (deffacts recommendation-table
+  ;; Safety-netting goes with every finding. Source: standard triage practice.
+  (recommendation-for (every-finding yes) (recommendation safety_netting))
   ;; Strengthen the quadriceps and glutei for atrophy, instability, sarcopenia, falls or late rehabilitation. Source: CT study of 89 knee-OA patients; NICE NG226; REPAIR SI article.
   (recommendation-for (finding quad_glute_atrophy_risk) (recommendation quadriceps_gluteal_strengthening) (unless urgent-first))
   (recommendation-for (finding knee_hip_muscle_instability) (recommendation quadriceps_gluteal_strengthening) (unless urgent-first))

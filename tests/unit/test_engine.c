@@ -680,6 +680,66 @@ static void test_deferred_stop(void **state)
 	engine_free(e);
 }
 
+/* The flow as data (flow.clp): stops, every-finding recommendations and
+ * gives-way-to-firm, with no rule deriving a fact for them. */
+static void test_flow_as_data(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("flow-data"));
+
+	/* Nothing holds: the gives-way-to-firm finding is given, and the
+	 * every-finding recommendation goes with it. */
+	answers(e, NULL);
+	assert_int_equal(engine_finding_count(e), 1);
+	assert_string_equal(engine_finding_at(e, 0)->id, "nothing_firm");
+	assert_int_equal(engine_recommendation_count(e), 1);
+	const struct engine_recommendation *r = engine_recommendation_at(e, 0);
+	assert_string_equal(r->id, "rec_every");
+	assert_int_equal(r->n_because, 1);
+	assert_string_equal(r->because[0], "nothing_firm");
+	assert_null(engine_stop_reason(e));
+
+	/* A firm finding: nothing_firm gives way; both recommendations. */
+	answers(e, "a", "yes", NULL);
+	assert_int_equal(engine_finding_count(e), 1);
+	assert_string_equal(engine_finding_at(e, 0)->id, "rel");
+	assert_int_equal(engine_recommendation_count(e), 2);
+	assert_string_equal(engine_recommendation_at(e, 0)->id, "rec_every");
+	assert_string_equal(engine_recommendation_at(e, 0)->because[0], "rel");
+	assert_string_equal(engine_recommendation_at(e, 1)->id, "rec_rel");
+
+	/* Something argues against it: reported (0.75), but not firm, so
+	 * nothing_firm is given too, and every-finding rests on both. */
+	answers(e, "a", "yes", "b", "no", NULL);
+	assert_int_equal(engine_finding_count(e), 2);
+	assert_string_equal(engine_finding_at(e, 0)->id, "rel");
+	assert_string_equal(engine_finding_at(e, 1)->id, "nothing_firm");
+	r = engine_recommendation_at(e, 0);
+	assert_string_equal(r->id, "rec_every");
+	assert_int_equal(r->n_because, 2);
+	assert_string_equal(r->because[0], "rel");
+	assert_string_equal(r->because[1], "nothing_firm");
+
+	/* Evidence against alone: rel does not hold, nor its table entry. */
+	answers(e, "d", "no", NULL);
+	assert_int_equal(engine_finding_count(e), 1);
+	assert_string_equal(engine_finding_at(e, 0)->id, "nothing_firm");
+	assert_int_equal(engine_recommendation_count(e), 1);
+
+	/* A finding-def that stops, at a level that does not: it stops. */
+	answers(e, "c", "yes", NULL);
+	assert_non_null(engine_stop_reason(e));
+	assert_string_equal(engine_stop_reason(e), "outside");
+	assert_true(engine_is_complete(e));
+	assert_null(engine_finding_find(e, "nothing_firm"));
+
+	/* Changed back: the stop goes with the answer. */
+	answers(e, "c", "no", NULL);
+	assert_null(engine_stop_reason(e));
+	assert_false(engine_is_complete(e));
+	engine_free(e);
+}
+
 static void test_citations(void **state)
 {
 	(void)state;
@@ -815,6 +875,7 @@ int main(void)
 		cmocka_unit_test(test_when_complete),
 		cmocka_unit_test(test_red_flags_screened),
 		cmocka_unit_test(test_deferred_stop),
+		cmocka_unit_test(test_flow_as_data),
 		cmocka_unit_test(test_citations),
 		cmocka_unit_test(test_check_reports_each_defect),
 	};
