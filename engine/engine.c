@@ -119,6 +119,20 @@ struct id_index {
 	size_t mask;
 };
 
+/* Catalogue positions by pointer: each id's CLIPS symbol (what a fact
+ * read after a run holds) and the engine's own copy of the id (what a
+ * finding's because and rules lists hold), so that reading results looks
+ * nothing up by its text. NONE where the id is not of that kind. */
+#define NONE UINT32_MAX
+struct ptr_entry {
+	const void *key;
+	uint32_t q, f, r, rule;
+};
+struct ptr_index {
+	struct ptr_entry *slot; /* key NULL: empty */
+	size_t mask;
+};
+
 struct engine {
 	void *env;
 	char errmsg[1024];
@@ -127,6 +141,7 @@ struct engine {
 	enum engine_mode mode;
 
 	struct qslot *qs;        size_t n_qs;
+	struct ptr_index pix;    /* by symbol or id pointer, see ptr_entry */
 	struct id_index qix, fix, rix, ruleix; /* questions, findings,
 						  recommendations, rules */
 	struct engine_level *levels; size_t n_levels;
@@ -761,6 +776,38 @@ static size_t index_find(const struct id_index *ix, const engine *e,
 	return SIZE_MAX;
 }
 
+static size_t ptr_hash(const void *p)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull;
+	return (size_t)(x ^ (x >> 32));
+}
+
+static const struct ptr_entry *ptr_find(const engine *e, const void *key)
+{
+	const struct ptr_index *ix = &e->pix;
+	if (!key || !ix->slot)
+		return NULL;
+	for (size_t h = ptr_hash(key) & ix->mask; ix->slot[h].key;
+	     h = (h + 1) & ix->mask)
+		if (ix->slot[h].key == key)
+			return &ix->slot[h];
+	return NULL;
+}
+
+/* The entry for key, added when absent (the table is sized at build). */
+static struct ptr_entry *ptr_add(engine *e, const void *key)
+{
+	struct ptr_index *ix = &e->pix;
+	size_t h = ptr_hash(key) & ix->mask;
+	for (; ix->slot[h].key; h = (h + 1) & ix->mask)
+		if (ix->slot[h].key == key)
+			return &ix->slot[h];
+	ix->slot[h] = (struct ptr_entry){ key, NONE, NONE, NONE, NONE };
+	return &ix->slot[h];
+}
+
 static int read_questions(engine *e)
 {
 	void *t = template_named(e, "question");
@@ -1077,6 +1124,45 @@ static int read_rules(engine *e)
 	return index_build(&e->ruleix, e, e->n_rules, rule_name_at);
 }
 
+/* The pointer index (ptr_entry): every question, finding and
+ * recommendation id and rule name, as a CLIPS symbol (held, so that it
+ * stays the same symbol) and as the engine's own copy. */
+static int ptr_index_build(engine *e)
+{
+	size_t keys = 2 * (e->n_qs + e->n_fs + e->n_rs + e->n_rules);
+	size_t size = 16;
+	while (size < keys * 2)
+		size *= 2;
+	e->pix.slot = calloc(size, sizeof(*e->pix.slot));
+	if (!e->pix.slot)
+		return ENGINE_ENOMEM;
+	e->pix.mask = size - 1;
+	for (size_t i = 0; i < e->n_qs; i++) {
+		ptr_add(e, e->qs[i].symbol)->q = (uint32_t)i;
+		ptr_add(e, e->qs[i].q.id)->q = (uint32_t)i;
+	}
+	for (size_t i = 0; i < e->n_fs; i++) {
+		ptr_add(e, intern(e, e->fs[i].f.id))->f = (uint32_t)i;
+		ptr_add(e, e->fs[i].f.id)->f = (uint32_t)i;
+	}
+	for (size_t i = 0; i < e->n_rs; i++) {
+		ptr_add(e, intern(e, e->rs[i].r.id))->r = (uint32_t)i;
+		ptr_add(e, e->rs[i].r.id)->r = (uint32_t)i;
+	}
+	for (size_t i = 0; i < e->n_rules; i++) {
+		ptr_add(e, intern(e, e->rules[i].name))->rule = (uint32_t)i;
+		ptr_add(e, e->rules[i].name)->rule = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* A symbol's catalogue entry, or NULL (not a symbol, or not an id). */
+static const struct ptr_entry *symbol_entry(const engine *e,
+					    const struct field *v)
+{
+	return v && v->type == SYMBOL ? ptr_find(e, v->value) : NULL;
+}
+
 static int read_catalogue(engine *e)
 {
 	int rv;
@@ -1091,7 +1177,7 @@ static int read_catalogue(engine *e)
 	    (rv = read_findings(e)) != 0 ||
 	    (rv = read_recommendations(e)) != 0 ||
 	    (rv = read_recommendation_table(e)) != 0 ||
-	    (rv = read_rules(e)) != 0)
+	    (rv = read_rules(e)) != 0 || (rv = ptr_index_build(e)) != 0)
 		return rv;
 	e->tmpl_declined = template_named(e, "declined");
 	e->tmpl_relevant = template_named(e, "relevant");
@@ -1357,6 +1443,7 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 		free(e->qs[i].ans.text);
 	}
 	free(e->qs);
+	free(e->pix.slot);
 	free(e->qix.slot);
 	free(e->fix.slot);
 	free(e->rix.slot);
@@ -1454,12 +1541,6 @@ static struct fslot *fslot_find(const engine *e, const char *id)
 {
 	size_t i = index_find(&e->fix, e, finding_id_at, id);
 	return i == SIZE_MAX ? NULL : &e->fs[i];
-}
-
-static struct rslot *rslot_find(const engine *e, const char *id)
-{
-	size_t i = index_find(&e->rix, e, recommendation_id_at, id);
-	return i == SIZE_MAX ? NULL : &e->rs[i];
 }
 
 static size_t rule_find(const engine *e, const char *name)
@@ -1942,13 +2023,12 @@ static bool add_unique(const char ***arr, size_t *n, size_t *cap,
 
 /* A name from a because slot: a question or finding id, as the engine's own
  * copy so it outlives CLIPS garbage collection. */
-static const char *because_name(const engine *e, const char *name)
+static const char *because_name(const engine *e, const struct field *v)
 {
-	struct qslot *q = qslot_find(e, name);
-	if (q)
-		return q->q.id;
-	struct fslot *f = fslot_find(e, name);
-	return f ? f->f.id : NULL;
+	const struct ptr_entry *x = symbol_entry(e, v);
+	if (x && x->q != NONE)
+		return e->qs[x->q].q.id;
+	return x && x->f != NONE ? e->fs[x->f].f.id : NULL;
 }
 
 /* Slot pos of a template fact, or NULL when the template has none. */
@@ -1969,7 +2049,8 @@ static int read_evidence(engine *e)
 		const struct field *v = fact_slot(f, e->ev_finding);
 		if (!v || v->type != SYMBOL)
 			continue;
-		struct fslot *s = fslot_find(e, ValueToString(v->value));
+		const struct ptr_entry *x = symbol_entry(e, v);
+		struct fslot *s = x && x->f != NONE ? &e->fs[x->f] : NULL;
 		if (!s) {
 			anomaly(e, "evidence names undefined finding '%s'",
 				ValueToString(v->value));
@@ -2005,8 +2086,9 @@ static int read_evidence(engine *e)
 		}
 		s->present = true;
 		if ((v = fact_slot(f, e->ev_rule)) && v->type == SYMBOL) {
-			size_t r = rule_find(e, ValueToString(v->value));
-			const char *name = r == SIZE_MAX ? NULL : e->rules[r].name;
+			x = symbol_entry(e, v);
+			const char *name = x && x->rule != NONE
+						   ? e->rules[x->rule].name : NULL;
 			if (!name)
 				anomaly(e, "evidence names undefined rule '%s'",
 					ValueToString(v->value));
@@ -2020,8 +2102,7 @@ static int read_evidence(engine *e)
 				const struct field *x = &mf->theFields[i];
 				if (x->type != SYMBOL)
 					continue;
-				const char *name = because_name(
-					e, ValueToString(x->value));
+				const char *name = because_name(e, x);
 				if (!name)
 					anomaly(e, "evidence rests on '%s', which is "
 						"neither a question nor a finding",
@@ -2049,7 +2130,8 @@ static int read_recommends(engine *e)
 		const struct field *v = fact_slot(f, e->rec_id);
 		if (!v || v->type != SYMBOL)
 			continue;
-		struct rslot *s = rslot_find(e, ValueToString(v->value));
+		const struct ptr_entry *x = symbol_entry(e, v);
+		struct rslot *s = x && x->r != NONE ? &e->rs[x->r] : NULL;
 		if (!s) {
 			anomaly(e, "a rule recommends undefined '%s'",
 				ValueToString(v->value));
@@ -2057,7 +2139,8 @@ static int read_recommends(engine *e)
 		}
 		s->present = true;
 		if ((v = fact_slot(f, e->rec_because)) && v->type == SYMBOL) {
-			struct fslot *fs = fslot_find(e, ValueToString(v->value));
+			x = symbol_entry(e, v);
+			struct fslot *fs = x && x->f != NONE ? &e->fs[x->f] : NULL;
 			if (!fs)
 				anomaly(e, "recommendation rests on undefined "
 					"finding '%s'", ValueToString(v->value));
@@ -2108,6 +2191,12 @@ static int apply_recommendation_table(engine *e)
  * defined) whatever order the facts were asserted in. */
 static size_t because_rank(const engine *e, const char *name)
 {
+	/* names are the engine's own copies of the ids: by pointer */
+	const struct ptr_entry *x = ptr_find(e, name);
+	if (x && x->q != NONE)
+		return x->q;
+	if (x && x->f != NONE)
+		return e->n_qs + x->f;
 	size_t i = index_find(&e->qix, e, question_id_at, name);
 	if (i != SIZE_MAX)
 		return i;
@@ -2117,7 +2206,8 @@ static size_t because_rank(const engine *e, const char *name)
 
 static size_t rule_rank(const engine *e, const char *name)
 {
-	return rule_find(e, name);
+	const struct ptr_entry *x = ptr_find(e, name);
+	return x && x->rule != NONE ? x->rule : rule_find(e, name);
 }
 
 /*
@@ -2339,10 +2429,10 @@ static int snapshot(engine *e)
 		     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_relevant, f)) {
 			int type;
 			void *sym = ordered_value(e, f, &type);
-			struct qslot *s = sym && type == SYMBOL
-						  ? qslot_find(e, ValueToString(sym)) : NULL;
-			if (s)
-				s->relevant = true;
+			const struct ptr_entry *x = sym && type == SYMBOL
+							    ? ptr_find(e, sym) : NULL;
+			if (x && x->q != NONE)
+				e->qs[x->q].relevant = true;
 		}
 
 	if ((rv = read_evidence(e)) != 0 || (rv = read_recommends(e)) != 0 ||
@@ -2416,7 +2506,9 @@ static int snapshot(engine *e)
 			continue;
 		size_t had = s->n_because, kept = 0;
 		for (size_t j = 0; j < had; j++) {
-			const struct fslot *f = fslot_find(e, s->because[j]);
+			const struct ptr_entry *x = ptr_find(e, s->because[j]);
+			const struct fslot *f = x && x->f != NONE ? &e->fs[x->f]
+						  : fslot_find(e, s->because[j]);
 			if (f && f->reported)
 				s->because[kept++] = s->because[j];
 		}
