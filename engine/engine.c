@@ -99,12 +99,28 @@ struct rslot {
 	const char **because; size_t n_because, cap_because;
 };
 
-/* A recommendation-for fact: finding leads to recommendation unless a
- * fact of one of the unless relations holds. Read once at load. */
+/* A finding-condition fact: a relation that holds while a finding holds
+ * whose kind and level it lists (or, with stopping yes, one that stops the
+ * interview). Read once at load, worked out after each run. */
+struct finding_condition {
+	char *id;
+	bool *member;            /* by finding position */
+	bool holds;              /* in this run */
+};
+
+/* What withholds a recommendation-for entry: a fact of a relation some
+ * rule asserts (tmpl), or a finding condition (cond). */
+struct unless {
+	void *tmpl;
+	const struct finding_condition *cond;
+};
+
+/* A recommendation-for fact: finding leads to recommendation unless one
+ * of the unless relations holds. Read once at load. */
 struct rec_for {
 	size_t finding, rec;     /* catalogue positions; finding SIZE_MAX:
 				    every finding (every-finding yes) */
-	void **unless;           /* implied deftemplates */
+	struct unless *unless;
 	size_t n_unless;
 };
 
@@ -149,6 +165,7 @@ struct engine {
 	struct fslot *fs;        size_t n_fs;
 	struct rslot *rs;        size_t n_rs;
 	struct rec_for *recfor;  size_t n_recfor;
+	struct finding_condition *conds; size_t n_conds;
 	struct rule_info *rules; size_t n_rules;
 	struct engine_citation *cits; size_t n_cits;
 	double threshold;        /* rulebase report-threshold */
@@ -1046,6 +1063,55 @@ static int read_recommendations(engine *e)
 	return index_build(&e->rix, e, e->n_rs, recommendation_id_at);
 }
 
+/* Whether list (a symbol multifield slot) holds name. */
+static bool slot_has(engine *e, void *fact, const char *name, const char *s)
+{
+	DATA_OBJECT v;
+	if (!slot(e, fact, name, &v) || GetType(v) != MULTIFIELD)
+		return false;
+	void *mf = GetValue(v);
+	for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++)
+		if (GetMFType(mf, i) == SYMBOL &&
+		    strcmp(ValueToString(GetMFValue(mf, i)), s) == 0)
+			return true;
+	return false;
+}
+
+/* The finding conditions (finding-condition facts): which findings make
+ * each hold, worked out once from the finding definitions. */
+static int read_finding_conditions(engine *e)
+{
+	void *t = template_named(e, "finding-condition");
+	size_t n = t ? count_facts(e, t) : 0;
+	e->conds = calloc(n ? n : 1, sizeof(*e->conds));
+	if (!e->conds)
+		return ENGINE_ENOMEM;
+	for (void *f = t ? EnvGetNextFactInTemplate(e->env, t, NULL) : NULL; f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		struct finding_condition *c = &e->conds[e->n_conds++];
+		c->id = slot_str(e, f, "id");
+		c->member = calloc(e->n_fs ? e->n_fs : 1, sizeof(*c->member));
+		if (!c->id || !c->member)
+			return ENGINE_ENOMEM;
+		bool stopping = slot_yes(e, f, "or-stopping");
+		for (size_t i = 0; i < e->n_fs; i++) {
+			const struct fslot *s = &e->fs[i];
+			c->member[i] = (stopping && s->stops_def) ||
+				       (slot_has(e, f, "kinds", s->f.kind) &&
+					slot_has(e, f, "levels", s->f.level));
+		}
+		DATA_OBJECT v;
+		if (slot(e, f, "levels", &v) && GetType(v) == MULTIFIELD)
+			for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
+				const char *l = ValueToString(GetMFValue(GetValue(v), i));
+				if (!engine_level_find(e, l))
+					anomaly(e, "finding-condition names undefined "
+						"level '%s'", l);
+			}
+	}
+	return 0;
+}
+
 /* The finding-to-recommendation table (recommendation-for facts): the
  * engine gives these recommendations itself after each run, so no rule
  * derives a fact for them. A name the catalogue does not know is an
@@ -1088,18 +1154,24 @@ static int read_recommendation_table(engine *e)
 		*x = (struct rec_for){ .finding = fi, .rec = ri };
 		if (slot(e, f, "unless", &v) && GetType(v) == MULTIFIELD &&
 		    GetDOLength(v) > 0) {
-			x->unless = calloc((size_t)GetDOLength(v), sizeof(void *));
+			x->unless = calloc((size_t)GetDOLength(v),
+					   sizeof(*x->unless));
 			if (!x->unless)
 				return ENGINE_ENOMEM;
 			void *mf = GetValue(v);
 			for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
 				const char *rel = ValueToString(GetMFValue(mf, i));
-				void *tm = template_named(e, rel);
-				if (!tm)
+				const struct finding_condition *c = NULL;
+				for (size_t k = 0; k < e->n_conds && !c; k++)
+					if (strcmp(e->conds[k].id, rel) == 0)
+						c = &e->conds[k];
+				void *tm = c ? NULL : template_named(e, rel);
+				if (!c && !tm)
 					anomaly(e, "recommendation-for is withheld by "
 						"'%s', which no rule asserts", rel);
 				else
-					x->unless[x->n_unless++] = tm;
+					x->unless[x->n_unless++] =
+						(struct unless){ tm, c };
 			}
 		}
 		e->n_recfor++;
@@ -1176,6 +1248,7 @@ static int read_catalogue(engine *e)
 	    (rv = read_questions(e)) != 0 ||
 	    (rv = read_findings(e)) != 0 ||
 	    (rv = read_recommendations(e)) != 0 ||
+	    (rv = read_finding_conditions(e)) != 0 ||
 	    (rv = read_recommendation_table(e)) != 0 ||
 	    (rv = read_rules(e)) != 0 || (rv = ptr_index_build(e)) != 0)
 		return rv;
@@ -1487,6 +1560,11 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 	for (size_t i = 0; i < e->n_recfor; i++)
 		free(e->recfor[i].unless);
 	free(e->recfor);
+	for (size_t i = 0; i < e->n_conds; i++) {
+		free(e->conds[i].id);
+		free(e->conds[i].member);
+	}
+	free(e->conds);
 	for (size_t i = 0; i < e->n_cits; i++) {
 		struct engine_citation *c = &e->cits[i];
 		free((char *)c->id);
@@ -2157,6 +2235,12 @@ static int read_recommends(engine *e)
  * (not (U)) ...) for each of its unless relations U. */
 static int apply_recommendation_table(engine *e)
 {
+	for (size_t k = 0; k < e->n_conds; k++) {
+		struct finding_condition *c = &e->conds[k];
+		c->holds = false;
+		for (size_t i = 0; i < e->n_fs && !c->holds; i++)
+			c->holds = c->member[i] && e->fs[i].supported;
+	}
 	for (size_t i = 0; i < e->n_recfor; i++) {
 		const struct rec_for *x = &e->recfor[i];
 		size_t from = x->finding, to = x->finding + 1;
@@ -2169,9 +2253,12 @@ static int apply_recommendation_table(engine *e)
 			if (!e->fs[i_f].supported)
 				continue;
 			if (!checked) {
-				for (size_t j = 0; j < x->n_unless && !withheld; j++)
-					withheld = EnvGetNextFactInTemplate(
-						e->env, x->unless[j], NULL) != NULL;
+				for (size_t j = 0; j < x->n_unless && !withheld; j++) {
+					const struct unless *u = &x->unless[j];
+					withheld = u->cond ? u->cond->holds
+						: EnvGetNextFactInTemplate(
+							  e->env, u->tmpl, NULL) != NULL;
+				}
 				checked = true;
 			}
 			if (withheld)

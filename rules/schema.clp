@@ -134,6 +134,16 @@
   (slot recommendation (type SYMBOL))
   (multislot unless (type SYMBOL)))
 
+;;; A relation the engine works out from the findings, for a
+;;; recommendation-for's `unless`: it holds while a finding holds whose kind
+;;; is one of kinds and whose level is one of levels, or (or-stopping yes)
+;;; one that stops the interview. Read once at load; no fact is derived.
+(deftemplate finding-condition
+  (slot id (type SYMBOL))
+  (multislot kinds (type SYMBOL))
+  (multislot levels (type SYMBOL))
+  (slot or-stopping (type SYMBOL) (allowed-symbols no yes) (default no)))
+
 ;;; Every ordered fact a rule may use that is not a question id must be
 ;;; declared here, with what it means. `msktriage rules check` refuses any
 ;;; other relation, so a misspelt question id in a rule is caught.

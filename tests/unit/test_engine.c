@@ -737,6 +737,22 @@ static void test_flow_as_data(void **state)
 	answers(e, "c", "no", NULL);
 	assert_null(engine_stop_reason(e));
 	assert_false(engine_is_complete(e));
+
+	/* A finding condition withholds rec_rel: while a red flag at a
+	 * listed level holds ... */
+	answers(e, "a", "yes", "e", "yes", NULL);
+	assert_non_null(engine_finding_find(e, "rel"));
+	assert_non_null(engine_finding_find(e, "flag"));
+	assert_int_equal(engine_recommendation_count(e), 1);
+	assert_string_equal(engine_recommendation_at(e, 0)->id, "rec_every");
+	/* ... or a finding that stops the interview holds ... */
+	answers(e, "a", "yes", "c", "yes", NULL);
+	assert_non_null(engine_finding_find(e, "rel"));
+	assert_int_equal(engine_recommendation_count(e), 1);
+	/* ... and only then. */
+	answers(e, "a", "yes", "e", "no", "c", "no", NULL);
+	assert_int_equal(engine_recommendation_count(e), 2);
+	assert_string_equal(engine_recommendation_at(e, 1)->id, "rec_rel");
 	engine_free(e);
 }
 
