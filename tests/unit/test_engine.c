@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -756,6 +757,74 @@ static void test_flow_as_data(void **state)
 	engine_free(e);
 }
 
+/* The text of a number answer: the shortest plain decimal that reads back
+ * as the same double, as the snprintf and strtod search below finds it. */
+static void reference_number(double x, char *buf, size_t size)
+{
+	for (int prec = 0; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*f", prec, x);
+		if (strtod(buf, NULL) == x)
+			return;
+	}
+}
+
+static void check_number_text(engine *e, const char *id, double x)
+{
+	struct engine_value v = { .kind = ENGINE_VALUE_NUMBER, .number = x };
+	char want[64];
+	reference_number(x, want, sizeof(want));
+	if (engine_answer_set(e, id, &v) != 0)
+		fail_msg("%.17g: %s", x, engine_errmsg(e));
+	const char *got = engine_answer_text(e, id);
+	assert_non_null(got);
+	if (strcmp(got, want) != 0)
+		fail_msg("%.17g: '%s', expected '%s'", x, got, want);
+}
+
+static void test_number_text(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("mini"));
+	unsigned seed = 14;
+	double edges[] = { 100, 250, 172.5, 100.1, 249.99, 180.3, 0x1.9p+7,
+			   nextafter(100, 200), nextafter(250, 0),
+			   nextafter(172.5, 0), 500.0 / 3, 123.456789012345 };
+	for (size_t i = 0; i < sizeof(edges) / sizeof(*edges); i++)
+		check_number_text(e, "height_cm", edges[i]);
+	for (int i = 0; i < 20000; i++) {
+		/* a decimal with 0-6 places, then any double in range */
+		int places = rand_r(&seed) % 7;
+		double scale = 1;
+		for (int p = 0; p < places; p++)
+			scale *= 10;
+		long long k = (long long)((100 + rand_r(&seed) % 150) * scale) +
+			      rand_r(&seed) % (long long)scale;
+		check_number_text(e, "height_cm", (double)k / scale);
+		check_number_text(e, "height_cm",
+				  100 + 150 * ((double)rand_r(&seed) / RAND_MAX));
+	}
+	engine_free(e);
+
+	/* Below 1 and below 0 (flow-data's n runs from -5 to 5). */
+	e = load(FIX("flow-data"));
+	double small[] = { 0, -0.0, 0.05, -0.05, 0.5, -4.25, 1e-9, -1e-9,
+			   0.1 + 0.2, 5, -5, 1.0 / 3 };
+	for (size_t i = 0; i < sizeof(small) / sizeof(*small); i++)
+		check_number_text(e, "n", small[i]);
+	for (int i = 0; i < 20000; i++) {
+		int places = rand_r(&seed) % 7;
+		double scale = 1;
+		for (int p = 0; p < places; p++)
+			scale *= 10;
+		long long k = rand_r(&seed) % (long long)(10 * scale + 1) -
+			      (long long)(5 * scale);
+		check_number_text(e, "n", (double)k / scale);
+		check_number_text(e, "n",
+				  -5 + 10 * ((double)rand_r(&seed) / RAND_MAX));
+	}
+	engine_free(e);
+}
+
 static void test_citations(void **state)
 {
 	(void)state;
@@ -892,6 +961,7 @@ int main(void)
 		cmocka_unit_test(test_red_flags_screened),
 		cmocka_unit_test(test_deferred_stop),
 		cmocka_unit_test(test_flow_as_data),
+		cmocka_unit_test(test_number_text),
 		cmocka_unit_test(test_citations),
 		cmocka_unit_test(test_check_reports_each_defect),
 	};
