@@ -65,13 +65,38 @@ struct engine_question {
 	const char *unit;               /* "" when none */
 	bool clinician_only;            /* audience clinician: never in a kiosk */
 	bool red_flag;                  /* a red-flag screening question */
-	const char *section;
-	int priority;
+	const char *section;            /* its own section (section-def id) */
+	/* sections it may be asked in instead: the first, in section order,
+	 * of its own and these that holds another relevant question */
+	const char *const *also_in;
+	size_t n_also_in;
+	int priority;                   /* order within its section */
 	const char *clinician_text;
 	const char *patient_text;
 	const char *why;                /* why a clinician would ask it */
 	const char *const *informs;     /* finding ids it can confirm or rule out */
 	size_t n_informs;
+};
+
+/* A section of the interview (section-def), e.g. the knee questions. */
+struct engine_section {
+	const char *id;
+	int order;                      /* sections are asked in this order */
+	const char *clinician_title;
+	const char *patient_title;
+};
+
+/* Where the interview stands, after engine_run(). */
+struct engine_progress {
+	/* the next question's section: its position (from 1) among the
+	 * sections that hold a relevant question the mode allows; 0 when
+	 * nothing is left to ask */
+	size_t section;
+	size_t sections;                /* how many such sections */
+	/* relevant, unanswered questions the mode allows that the interview
+	 * would still ask (after a stop: the deferred red-flag questions);
+	 * the next question included. "About": answers open or close others */
+	size_t left;
 };
 
 /* A triage level. rank 1 is the most urgent. */
@@ -195,11 +220,26 @@ const char *engine_errmsg(const engine *e);
 const char *engine_rulebase_sha256(const engine *e);
 const char *engine_rulebase_version(const engine *e);
 
-/* The question catalogue, in priority order. */
+/* The question catalogue, in its own section's order, then priority. */
 size_t engine_question_count(const engine *e);
 const struct engine_question *engine_question_at(const engine *e, size_t i);
 const struct engine_question *engine_question_find(const engine *e,
 						   const char *id);
+
+/* The interview's sections, in order (none when the rule base defines no
+ * section-def). A question whose section has no section-def is asked after
+ * every section's questions. */
+size_t engine_section_count(const engine *e);
+const struct engine_section *engine_section_at(const engine *e, size_t i);
+const struct engine_section *engine_section_find(const engine *e,
+						 const char *id);
+
+/* The index (for engine_section_at) of the section question q is asked in:
+ * after engine_run() its own or one of its also-in sections, before any
+ * run its own; SIZE_MAX when that has no section-def or q is not the
+ * engine's. */
+size_t engine_question_section_index(const engine *e,
+				     const struct engine_question *q);
 
 /* The triage levels, most urgent first. */
 size_t engine_level_count(const engine *e);
@@ -250,6 +290,40 @@ int engine_answer_set(engine *e, const char *id, const struct engine_value *v);
  * engine_answer_text() gives ("yes", "67", "72.5", "left", "skip"). */
 int engine_answer_set_text(engine *e, const char *id, const char *text);
 
+/*
+ * An amount as people say it ("2y", "18 months", "6 wk", "10 days") in
+ * question id's own unit, with the rule base's unit-def facts for that unit
+ * (the words, and the factor into the unit). Integer and number questions
+ * only. Rounded to the nearest whole unit (a hundredth for a number
+ * question), halves away from zero; an amount that is not 0 never becomes
+ * 0. Writes the canonical text to buf ("104") and returns:
+ *   ENGINE_CONVERT_NONE  not an amount with a word, or the unit has no
+ *                        conversions: buf holds text as it is, to be
+ *                        validated as typed;
+ *   ENGINE_CONVERT_OWN   the question's own unit ("6 weeks"): buf holds 6;
+ *   ENGINE_CONVERT_DONE  converted or rounded: buf holds the new amount;
+ *   ENGINE_EINVAL        a word the unit does not know (the message names
+ *                        the question and the words it takes), or an
+ *                        amount out of any range.
+ * The range is not checked here: engine_answer_set_text() does that.
+ */
+enum {
+	ENGINE_CONVERT_NONE = 0,
+	ENGINE_CONVERT_OWN = 1,
+	ENGINE_CONVERT_DONE = 2,
+};
+int engine_answer_convert(engine *e, const char *id, const char *text,
+			  char *buf, size_t size);
+
+/* The unit of question id for an amount (canonical text): the unit-def's
+ * word for one ("week") when amount is "1", else the question's unit.
+ * Borrowed. */
+const char *engine_unit_word(const engine *e, const char *id,
+			     const char *amount);
+
+/* True if question id's unit has unit-def conversions. */
+bool engine_unit_has_conversions(const engine *e, const char *id);
+
 /* Decline (skip) question id: unknown, never asked again. */
 int engine_answer_decline(engine *e, const char *id);
 
@@ -280,7 +354,8 @@ int engine_run(engine *e);
 
 /*
  * The next question to ask (relevant, unanswered, allowed for the mode; red
- * flags first), or NULL when the interview is complete.
+ * flags first; then in section order, then priority), or NULL when the
+ * interview is complete.
  *
  * A stop defers: while a reported finding stops the interview, the next
  * question is the first relevant, unanswered, allowed red-flag question
@@ -288,6 +363,11 @@ int engine_run(engine *e);
  * NULL when there is none.
  */
 const struct engine_question *engine_next_question(const engine *e);
+
+/* Where the interview stands: the next question's section among the
+ * sections with relevant questions, and about how many questions are left.
+ * All zero before the first run. */
+void engine_progress(const engine *e, struct engine_progress *p);
 
 /* True when there is nothing more to ask or a finding ended the interview
  * (and no deferred question is left). */
@@ -310,6 +390,36 @@ size_t engine_finding_count(const engine *e);
 const struct engine_finding *engine_finding_at(const engine *e, size_t i);
 const struct engine_finding *engine_finding_find(const engine *e,
 						 const char *id);
+
+/*
+ * A finding's state after the last run whether it is reported or not:
+ * confidence, because, against and rules as for a reported finding (all
+ * empty when no rule gave it evidence). NULL for an unknown id.
+ */
+const struct engine_finding *engine_finding_state(const engine *e,
+						  const char *id);
+
+/* A rule that can give a finding evidence, as the rule's source says. */
+struct engine_rule_use {
+	const char *rule;          /* defrule name */
+	const char *doc;           /* its comment string; "" when none */
+	int sign;                  /* 1 for, -1 against, 0 either (computed) */
+	const char *const *reads;  /* question ids its conditions name,
+				      catalogue order */
+	size_t n_reads;
+	bool fired;                /* it gave the finding evidence in the
+				      last run */
+};
+
+/*
+ * The rules that can give finding id evidence (each evidence fact a rule
+ * asserts for it, read from the rule sources the first time it is asked:
+ * the built-in ones, or the directory's, kept since engine_new()), for
+ * explaining a finding that is absent. *uses is borrowed until the next
+ * call. ENGINE_EINVAL for an unknown finding.
+ */
+int engine_finding_rules(engine *e, const char *id,
+			 const struct engine_rule_use **uses, size_t *n);
 
 /* Present recommendations, in catalogue order; each keeps only the
  * reported findings behind it, and one with none left is absent. */

@@ -2,9 +2,10 @@
 ;;;
 ;;; Loaded first. The engine (engine/engine.c) reads the static catalogue
 ;;; facts (rulebase, question, level-def, finding-def, recommendation-def)
+;;; (and unit-def, section-def, finding-condition and recommendation-for)
 ;;; once after reset, and reads the dynamic facts (relevant, evidence,
-;;; recommend, urgent-first and any other `unless` relation of the
-;;; recommendation table, interview-stop) after every run. Nothing else is read by C.
+;;; recommend, any `unless` relation a rule asserts, interview-stop) after
+;;; every run. Nothing else is read by C.
 ;;;
 ;;; Facts the engine asserts (through the fact API, never as source text):
 ;;;   (<question-id> <value>)   one ordered fact per known answer, e.g.
@@ -45,9 +46,21 @@
   (slot year (type STRING) (default ""))       ; "" where not known
   (slot note (type STRING) (default "")))      ; what it is, in a few words
 
-;;; One fact per question (SPEC §2). The engine asks, among the relevant,
-;;; unanswered questions allowed for the mode, a red-flag question first,
-;;; then the lowest priority number.
+;;; One section of the interview (sections.clp). The engine asks, among the
+;;; relevant, unanswered questions allowed for the mode, a red-flag question
+;;; first, then by section order, then by the question's priority within its
+;;; section. Front ends show the section's title and where the interview
+;;; stands ("section 3 of 6").
+(deftemplate section-def
+  (slot id (type SYMBOL))
+  (slot order (type INTEGER))
+  (slot clinician-title (type STRING))
+  (slot patient-title (type STRING)))
+
+;;; One fact per question (SPEC §2). section names a section-def; a question
+;;; that belongs with more than one region (morning stiffness: knee or back)
+;;; lists the others in also-in and is asked in the first of its sections,
+;;; in section order, that holds another relevant question.
 (deftemplate question
   (slot id (type SYMBOL))
   (slot type (type SYMBOL) (allowed-symbols yesno integer number scale choice))
@@ -58,12 +71,28 @@
   (slot unit (type STRING) (default ""))
   (slot audience (type SYMBOL) (allowed-symbols all clinician) (default all))
   (slot section (type SYMBOL))
-  (slot priority (type INTEGER))
+  (multislot also-in (type SYMBOL))
+  (slot priority (type INTEGER))                ; order within the section
   (slot red-flag (type SYMBOL) (allowed-symbols no yes) (default no))
   (slot clinician-text (type STRING))
   (slot patient-text (type STRING))
   (slot why (type STRING))                 ; why a clinician would ask it
   (multislot informs (type SYMBOL)))       ; findings it can confirm or rule out
+
+;;; Amounts in other units (units.clp): where a question's unit has
+;;; unit-def facts, an answer may be given as an amount with one of their
+;;; words ("18 months" where weeks are asked). The amount times factor / per
+;;; is the answer in the question's unit, rounded to the nearest whole unit
+;;; for an integer question (a hundredth for a number question), and never 0
+;;; for an amount that is not 0 ("3 days" is 1 week). The question's own unit
+;;; has a unit-def too (factor 1, per 1) so that its words are accepted. A
+;;; bare number is always in the question's own unit.
+(deftemplate unit-def
+  (slot unit (type STRING))                 ; a question's unit, e.g. "weeks"
+  (slot one (type STRING) (default ""))     ; the unit for 1 of it: "week"
+  (multislot words (type STRING))           ; "d" "day" "days", lower case
+  (slot factor (type NUMBER) (default 1))   ; one of these words is
+  (slot per (type NUMBER) (default 1)))     ; factor / per of unit
 
 ;;; The five triage levels. rank 1 is the most urgent. Exactly one level is
 ;;; the default: the level of a case with no finding.

@@ -624,18 +624,25 @@ static void test_back_and_change(void **state)
 	drive(&p, knee_and_back, NULL, "new finding: Knee", last, sizeof(last));
 	expect(&p, "[knee_back_comorbidity]");
 
-	/* back: the question answered last, its finding withdrawn. */
+	/* back: the question answered last, its answer (and the finding
+	 * resting on it) kept until a new answer is given; Enter keeps it. */
 	type(&p, "back\n");
 	char want[256];
-	snprintf(want, sizeof(want), "back to '%s'", last);
+	snprintf(want, sizeof(want), "back to '%s' (now yes; Enter keeps it)",
+		 last);
 	expect(&p, want);
-	expect(&p, "withdrawn:");
-	expect(&p, "[knee_back_comorbidity]");
 	snprintf(want, sizeof(want), "%s>", last);
 	assert_string_equal(next_prompt(&p), want);
-	type(&p, "y\n");
-	expect(&p, "new finding:");
-	expect(&p, "[knee_back_comorbidity]");
+	assert_false(seen(&p, "withdrawn:"));
+	type(&p, "\n");
+	snprintf(want, sizeof(want), "kept '%s' = yes", last);
+	expect(&p, want);
+	const char *after = next_prompt(&p);
+	assert_non_null(prompt_id(after));
+	assert_string_not_equal(after, last);
+	assert_false(seen(&p, "withdrawn:"));
+	type(&p, "how knee_back_comorbidity\n");
+	expect(&p, "because:");
 	next_prompt(&p);
 
 	/* change: re-answer an earlier question; what hung on it goes. */
