@@ -1883,45 +1883,43 @@ static void format_number(double x, char *buf, size_t size)
 		1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17 };
 	for (int prec = 0; prec <= 17; prec++) {
 		/*
-		 * Where x * 10^prec is a whole number n below 2^52 (and x is
-		 * not -0), "%.*f" writes n's digits (the exact product is
-		 * within half a unit of n), and they read back as x exactly
-		 * when n / 10^prec, a correctly rounded division of two exact
-		 * values, is x: the answer snprintf and strtod give, without
-		 * them. The last precision stands whether or not it reads
-		 * back, as snprintf writes it.
+		 * Without snprintf where x * 10^prec is below 2^51 (and x is
+		 * not -0): "%.*f" writes the digits of m, the whole number
+		 * nearest x * 10^prec, and they read back as x exactly when
+		 * m / 10^prec, a correctly rounded division of two exact
+		 * values, is x. (Were they to read back as x, x * 10^prec
+		 * would lie within m * 2^-53 of m, far nearer than half a
+		 * unit, so m is the nearest whole number either way.) The
+		 * last precision stands whether or not it reads back, as
+		 * snprintf writes it.
 		 */
 		double y = x * pow10[prec];
-		bool whole = fabs(y) < 4503599627370496.0 && y == nearbyint(y) &&
-			     !(y == 0 && signbit(x));
-		if (whole && y / pow10[prec] == x) {
-			char digits[24];
-			long long n = llabs((long long)y);
-			int len = 0;
-			do {
-				digits[len++] = (char)('0' + n % 10);
-				n /= 10;
-			} while (n);
-			while (len <= prec)
-				digits[len++] = '0';
-			size_t o = 0;
-			if (y < 0 && o + 1 < size)
-				buf[o++] = '-';
-			for (int i = len - 1; i >= 0 && o + 1 < size; i--) {
-				buf[o++] = digits[i];
-				if (i == prec && prec > 0 && o + 1 < size)
-					buf[o++] = '.';
+		if (fabs(y) < 2251799813685248.0 && !(x == 0 && signbit(x))) {
+			double m = nearbyint(y);
+			if (m / pow10[prec] == x) {
+				char digits[24];
+				long long n = llabs((long long)m);
+				int len = 0;
+				do {
+					digits[len++] = (char)('0' + n % 10);
+					n /= 10;
+				} while (n);
+				while (len <= prec)
+					digits[len++] = '0';
+				size_t o = 0;
+				if (m < 0 && o + 1 < size)
+					buf[o++] = '-';
+				for (int i = len - 1; i >= 0 && o + 1 < size; i--) {
+					buf[o++] = digits[i];
+					if (i == prec && prec > 0 && o + 1 < size)
+						buf[o++] = '.';
+				}
+				buf[o] = '\0';
+				return;
 			}
-			buf[o] = '\0';
-			return;
+			if (prec < 17)
+				continue;
 		}
-		/* A whole n whose digits do not read back as x: nor does
-		 * "%.*f", which writes the same digits. "%.0f" of an x with
-		 * a fraction writes a whole number, which cannot read back
-		 * as x. */
-		if ((whole && prec < 17) ||
-		    (prec == 0 && fabs(x) < 4503599627370496.0 && x != nearbyint(x)))
-			continue;
 		snprintf(buf, size, "%.*f", prec, x);
 		if (strtod(buf, NULL) == x)
 			return;
