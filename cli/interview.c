@@ -107,6 +107,19 @@ static void format_num(char *buf, size_t size, double x)
 	snprintf(buf, size, "%g", x);
 }
 
+/* True if a choice's label is its value in words: the same letters, case
+ * aside, with spaces for the underscores ("Very much", very_much). */
+static bool same_words(const char *label, const char *value)
+{
+	for (; *label && *value; label++, value++) {
+		char a = (char)tolower((unsigned char)*label);
+		char b = *value == '_' ? ' ' : (char)tolower((unsigned char)*value);
+		if (a != b)
+			return false;
+	}
+	return !*label && !*value;
+}
+
 /* The allowed answers of q in one line, e.g. "yes, no, unsure (y, n, u)". */
 static void allowed(const struct engine_question *q, char *buf, size_t size)
 {
@@ -134,12 +147,17 @@ static void allowed(const struct engine_question *q, char *buf, size_t size)
 		for (size_t i = 0; i < q->n_choices; i++) {
 			const char *label = q->choice_labels && i < q->n_choices
 						    ? q->choice_labels[i] : NULL;
-			bool plain = !label || !*label ||
-				     strcasecmp(label, q->choices[i]) == 0;
+			/* Every option in words: the label alone where it
+			 * says the value ("Very much" for very_much), else
+			 * the value and its label. */
+			bool none = !label || !*label;
+			bool same = !none && same_words(label, q->choices[i]);
 			int w = snprintf(buf + used, size - used, "%s%zu %s%s%s%s",
-					 i ? ", " : "", i + 1, q->choices[i],
-					 plain ? "" : " (", plain ? "" : label,
-					 plain ? "" : ")");
+					 i ? ", " : "", i + 1,
+					 same ? label : q->choices[i],
+					 none || same ? "" : " (",
+					 none || same ? "" : label,
+					 none || same ? "" : ")");
 			if (w < 0 || (size_t)w >= size - used)
 				return;
 			used += (size_t)w;
@@ -149,10 +167,38 @@ static void allowed(const struct engine_question *q, char *buf, size_t size)
 	snprintf(buf, size, "?");
 }
 
+/*
+ * Where the interview stands, above the next question: its section's title
+ * and position among the sections with relevant questions, and about how
+ * many questions are left ("Knee · section 5 of 9 · about 14 questions
+ * left"). Everything comes from the engine (section-def, relevance).
+ */
+static void show_progress(struct iv *v, const struct engine_question *q)
+{
+	struct engine_progress p;
+	engine_progress(v->e, &p);
+	if (!p.section || engine_next_question(v->e) != q)
+		return;
+	const struct engine_section *c = engine_section_at(
+		v->e, engine_question_section_index(v->e, q));
+	char line[512];
+	if (c)
+		snprintf(line, sizeof(line), "%s \u00b7 section %zu of %zu \u00b7 "
+			 "about %zu question%s left", c->clinician_title,
+			 p.section, p.sections, p.left, p.left == 1 ? "" : "s");
+	else /* a rule base without sections */
+		snprintf(line, sizeof(line), "about %zu question%s left", p.left,
+			 p.left == 1 ? "" : "s");
+	SAY(v, "\n");
+	term_wrap(&v->out, 0, 2, TERM_DIM, line);
+}
+
 static void show_question(struct iv *v, const struct engine_question *q)
 {
 	char line[1024];
 	const char *now = engine_answer_text(v->e, q->id);
+	if (v->changing != q)
+		show_progress(v, q);
 	SAY(v, "\n%s%s%s%s", term_sgr(&v->out, TERM_CYAN), q->id,
 	    term_sgr(&v->out, TERM_RESET), q->red_flag ? "  (red-flag screen)" : "");
 	if (q->clinician_only)

@@ -711,21 +711,14 @@ const char *session_answered_at(const session *s, size_t i)
 
 void session_progress(const session *s, size_t *answered, size_t *remaining)
 {
-	size_t left = 0;
-	for (size_t i = 0; i < engine_question_count(s->e); i++) {
-		const struct engine_question *q = engine_question_at(s->e, i);
-		if (engine_answer_text(s->e, q->id) ||
-		    (s->mode == SESSION_KIOSK && q->clinician_only) ||
-		    !engine_question_is_relevant(s->e, q->id))
-			continue;
-		left++;
-	}
+	struct engine_progress p;
+	engine_progress(s->e, &p);
 	*answered = s->order.n;
-	*remaining = left;
+	*remaining = p.left;
 	if (revisiting(s)) {
 		/* back at an earlier question: counted from there */
 		*answered = s->revisit;
-		*remaining = left + s->order.n - s->revisit;
+		*remaining = p.left + s->order.n - s->revisit;
 	}
 }
 

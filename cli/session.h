@@ -196,7 +196,8 @@ const char *session_answered_at(const session *s, size_t i);
 
 /*
  * Progress: questions answered so far, and the questions that may still be
- * asked now (relevant, unanswered, allowed in this mode). Both change as
+ * asked now (engine_progress: relevant, unanswered, allowed in this mode;
+ * after a stop, only the deferred red-flag questions). Both change as
  * answers make questions relevant or not. After session_back(), counted
  * from the question revisited: those answered before it, and the rest.
  */

@@ -3209,6 +3209,36 @@ static void check_cites(const engine *e, struct checker *c, const char *what,
 				id, cites[i]);
 }
 
+/* unit-def facts: for a unit some question asks in, each word once. */
+static void check_units(const engine *e, struct checker *c)
+{
+	for (size_t i = 0; i < e->n_units; i++) {
+		const struct unit_def *u = &e->units[i];
+		bool asked = false;
+		for (size_t q = 0; q < e->n_qs && !asked; q++)
+			asked = strcmp(e->qs[q].q.unit, u->unit) == 0;
+		if (!asked && (i == 0 || strcmp(e->units[i - 1].unit, u->unit)))
+			problem(c, "unit-def names unit '%s', which no question "
+				"asks in", u->unit);
+		for (size_t w = 0; w < u->n_words; w++)
+			for (size_t j = 0; j <= i; j++) {
+				const struct unit_def *o = &e->units[j];
+				if (strcmp(o->unit, u->unit) != 0)
+					continue;
+				size_t last = j == i ? w : o->n_words;
+				size_t k = 0;
+				while (k < last &&
+				       strcasecmp(o->words[k], u->words[w]) != 0)
+					k++;
+				if (k < last) {
+					problem(c, "unit word '%s' of '%s' is "
+						"given twice", u->words[w], u->unit);
+					j = i;
+				}
+			}
+	}
+}
+
 size_t engine_check(const engine *e,
 		    void (*report)(void *ctx, const char *problem), void *ctx)
 {
@@ -3328,6 +3358,7 @@ size_t engine_check(const engine *e,
 	}
 	check_citations(e, &c);
 	check_red_flag_evidence(e, &c);
+	check_units(e, &c);
 
 	for (size_t i = 0; i < e->n_levels; i++) {
 		const struct engine_level *l = &e->levels[i];
@@ -3657,7 +3688,8 @@ static int parse_rule(engine *e, const char *p, const char *end,
 	}
 	if (!arrow)
 		goto out_free;
-	qsort(qs, n_qs, sizeof(*qs), cmp_size);
+	if (n_qs)
+		qsort(qs, n_qs, sizeof(*qs), cmp_size);
 	/* The actions: (evidence ... (finding X) ... (cf N) ...). */
 	for (const char *c = arrow; c < end;) {
 		if (*c == '"') {

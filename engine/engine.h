@@ -447,7 +447,8 @@ bool engine_rule_exists(const engine *e, const char *name);
  * id or a declared relation; every question, finding, recommendation and
  * level has its wording, source and a valid definition; every id a question
  * informs or a finding gives way to exists (and none gives way to itself
- * or in a circle); no rule gives a red flag negative evidence; once the
+ * or in a circle); no rule gives a red flag negative evidence; every
+ * unit-def is for a unit some question asks in, each word once; once the
  * rule base has citations, every finding and recommendation cites existing
  * ones and every citation is cited; no user-facing text names the
  * specification or a seed file; and whatever

@@ -7,8 +7,9 @@
  * "10 days") converted and echoed, how/whynot for a finding that is absent,
  * the recap on resume, and back that keeps the stored answer.
  *
- * Each flow takes the terminal width (80 columns here; other widths can
- * call the same flows) and checks that no line is wider. Each test has its
+ * Each flow takes the terminal width (80 and 120 columns here; 60 waits
+ * for the interview's other screens to fit it) and checks that no line is
+ * wider. Each test has its
  * own store, HOME and XDG_STATE_HOME in a fresh temporary directory. A
  * wait for screen text that times out is a failure, not a measurement.
  */
@@ -715,6 +716,8 @@ static void test_durations_80(void **state) { (void)state; flow_durations(80); }
 static void test_how_absent_80(void **state) { (void)state; flow_how_absent(80); }
 static void test_resume_recap_80(void **state) { (void)state; flow_resume_recap(80); }
 static void test_back_keeps_80(void **state) { (void)state; flow_back_keeps(80); }
+static void test_set_120(void **state) { (void)state; flow_set(120); }
+static void test_how_absent_120(void **state) { (void)state; flow_how_absent(120); }
 static void test_tab_completes_ids(void **state)
 {
 	(void)state;
@@ -732,6 +735,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resume_recap_80, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_back_keeps_80, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_120, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_how_absent_120, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tab_completes_ids, setup,
 						teardown),
 	};
