@@ -10,7 +10,7 @@
 ;;; Writes: recommendation-def, recommendation-for and finding-condition
 ;;;         (static)
 ;;;
-;;; One recommend fact (or table entry) per supporting finding. safety_netting goes with
+;;; One table entry per supporting finding. safety_netting goes with
 ;;; every finding, and every result has at least one finding (scope.clp), so
 ;;; every result carries it. Routine advice (exercise, weight, posture ...)
 ;;; is withheld while a red flag needs same-day or emergency care, or the
@@ -107,9 +107,9 @@
 
 ;;; Which recommendation each finding leads to: data the engine reads once
 ;;; at load (recommendation-for in schema.clp), so no rule derives a fact
-;;; per case for them. Each entry holds while its finding does and no fact
-;;; of an `unless` relation does: routine advice waits while (urgent-first)
-;;; holds; referral and imaging have no `unless`. Safety-netting goes with
+;;; per case for them. Each entry holds while its finding does and no
+;;; `unless` relation does: routine advice waits while urgent-first (a
+;;; finding-condition, above) holds; referral and imaging have no `unless`. Safety-netting goes with
 ;;; every finding (every-finding yes).
 
 (deffacts recommendation-table
