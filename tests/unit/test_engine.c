@@ -968,6 +968,8 @@ static void test_check_reports_each_defect(void **state)
 		"recommendation-for names undefined finding 'nowhere_found'",
 		"recommendation-for names undefined recommendation 'no_such_rec'",
 		"recommendation-for is withheld by 'never-asserted', which no rule asserts",
+		"recommendation-for names finding 'good' and every finding",
+		"finding-condition names undefined level 'nowhere_level'",
 		/* revealed by runs */
 		"evidence names undefined finding 'phantom'",
 		"evidence names undefined rule 'no-such-rule'",
