@@ -16,6 +16,10 @@
  *   bench start N BIN       whole process: spawn `BIN assess` with an empty
  *                           answer set until it has printed the first
  *                           question and exited, N times
+ *   bench questions DIR     interview length: replay each clinical case of
+ *                           DIR (tests/cases) through the interview's order
+ *                           and report questions asked per interview (see
+ *                           bench_questions for the rule)
  *
  * Process start to first question and batch throughput are measured by
  * bench/run.sh around the real binary.
@@ -35,6 +39,7 @@
 #define MEASURE_TOGGLE() ((void)0)
 #endif
 
+#include <glob.h>
 #include <jansson.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -586,6 +591,104 @@ static int bench_start(long n, const char *bin)
 	return 0;
 }
 
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Interview length on the clinical cases. Each case with an "answers"
+ * object is replayed in its mode: ask the engine's next question; answer it
+ * from the case when the case answers it; otherwise answer a yes/no
+ * question "no" (a case lists what the patient has, so a sign it does not
+ * name is taken as absent) and skip any other. Every question put counts,
+ * until the engine has nothing more to ask. Cases that compare two answer
+ * sets have no single interview and are left out.
+ */
+static int bench_questions(const char *dir)
+{
+	engine *e = load();
+	char pattern[4096];
+	snprintf(pattern, sizeof(pattern), "%s/*.json", dir);
+	glob_t g;
+	if (glob(pattern, 0, NULL, &g) != 0) {
+		fprintf(stderr, "bench: no case in %s\n", dir);
+		return 1;
+	}
+	long *counts = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t k = 0; k < g.gl_pathc; k++) {
+		const char *path = g.gl_pathv[k];
+		json_error_t je;
+		json_t *root = json_load_file(path, 0, &je);
+		json_t *answers = root ? json_object_get(root, "answers") : NULL;
+		if (!json_is_object(answers)) {
+			json_decref(root);
+			continue;
+		}
+		const char *mode = json_string_value(json_object_get(root, "mode"));
+		engine_answers_clear(e);
+		engine_mode_set(e, mode && strcmp(mode, "kiosk") == 0
+					   ? ENGINE_MODE_KIOSK
+					   : ENGINE_MODE_CLINICIAN);
+		long asked = 0;
+		for (;;) {
+			if (engine_run(e) != 0) {
+				fprintf(stderr, "bench: %s: %s\n", path, engine_errmsg(e));
+				return 1;
+			}
+			const struct engine_question *q = engine_next_question(e);
+			if (!q)
+				break;
+			asked++;
+			json_t *one = json_object();
+			json_t *v = json_object_get(answers, q->id);
+			json_object_set_new(one, q->id,
+					    v ? json_incref(v)
+					      : json_string(q->type == ENGINE_TYPE_YESNO
+								    ? "no" : "skip"));
+			char err[256];
+			if (cli_answers_apply(e, one, err, sizeof(err)) != 0) {
+				fprintf(stderr, "bench: %s: %s\n", path, err);
+				return 1;
+			}
+			json_decref(one);
+			if (asked > 1000) {
+				fprintf(stderr, "bench: %s: no end to the interview\n", path);
+				return 1;
+			}
+		}
+		json_decref(root);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			long *more = realloc(counts, cap * sizeof(*counts));
+			if (!more) {
+				perror("realloc");
+				return 1;
+			}
+			counts = more;
+		}
+		counts[n++] = asked;
+	}
+	globfree(&g);
+	if (n == 0) {
+		fprintf(stderr, "bench: no case with answers in %s\n", dir);
+		return 1;
+	}
+	qsort(counts, n, sizeof(*counts), cmp_long);
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)counts[i];
+	double median = n % 2 ? (double)counts[n / 2]
+			      : ((double)counts[n / 2 - 1] + (double)counts[n / 2]) / 2;
+	printf("%zu interviews: median %.1f questions, mean %.1f, fewest %ld, "
+	       "most %ld\n", n, median, sum / (double)n, counts[0], counts[n - 1]);
+	free(counts);
+	engine_free(e);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "gen") == 0)
@@ -600,6 +703,8 @@ int main(int argc, char **argv)
 		return bench_load(atol(argv[2]));
 	if (argc >= 4 && strcmp(argv[1], "start") == 0)
 		return bench_start(atol(argv[2]), argv[3]);
+	if (argc >= 3 && strcmp(argv[1], "questions") == 0)
+		return bench_questions(argv[2]);
 	if (argc >= 4 && strcmp(argv[1], "store") == 0)
 		return bench_store(argv[2], atol(argv[3]));
 	fprintf(stderr, "usage: bench gen N FILE | bench engine FILE [R] | "

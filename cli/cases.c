@@ -54,7 +54,8 @@ static const char *const order_keys[] = {
 static const char *const expect_keys[] = {
 	"level", "min_level", "findings", "absent", "recommendations",
 	"absent_recommendations", "complete", "red_flags_screened",
-	"next_question", "confidence", "because", "against", NULL,
+	"next_question", "confidence", "because", "against", "relevant",
+	"not_relevant", NULL,
 };
 
 static bool listed(const char *const *list, const char *key)
@@ -259,6 +260,10 @@ static bool expect_valid(struct cli_case_ctx *c, engine *e, const char *name,
 		      recommendation_exists, "recommendation");
 	ok &= id_list(c, e, name, expect, "absent_recommendations",
 		      recommendation_exists, "recommendation");
+	ok &= id_list(c, e, name, expect, "relevant", question_exists,
+		      "question");
+	ok &= id_list(c, e, name, expect, "not_relevant", question_exists,
+		      "question");
 
 	static const char *const flags[] = { "complete", "red_flags_screened",
 					      NULL };
@@ -369,6 +374,15 @@ static void check_expect(struct cli_case_ctx *c, engine *e, const char *name,
 	json_array_foreach(json_object_get(expect, "absent"), i, item)
 		if (engine_finding_find(e, json_string_value(item)))
 			fail(c, name, "finding %s present but must not be",
+			     json_string_value(item));
+
+	json_array_foreach(json_object_get(expect, "relevant"), i, item)
+		if (!engine_question_is_relevant(e, json_string_value(item)))
+			fail(c, name, "question %s not relevant but must be",
+			     json_string_value(item));
+	json_array_foreach(json_object_get(expect, "not_relevant"), i, item)
+		if (engine_question_is_relevant(e, json_string_value(item)))
+			fail(c, name, "question %s relevant but must not be",
 			     json_string_value(item));
 
 	json_t *recs = json_object_get(expect, "recommendations");

@@ -37,6 +37,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <sodium.h>
@@ -71,6 +72,9 @@ struct qslot {
 	void *tmpl;     /* implied deftemplate, NULL when no rule reads it */
 	struct answer ans;
 	bool relevant;
+	size_t home;    /* index of its own section, SIZE_MAX without one */
+	int home_order; /* that section's order (INT_MAX without one) */
+	size_t sec;     /* the section it is asked in after the last run */
 };
 
 struct fslot {
@@ -132,6 +136,7 @@ struct engine {
 	struct rec_for *recfor;  size_t n_recfor;
 	struct rule_info *rules; size_t n_rules;
 	struct engine_citation *cits; size_t n_cits;
+	struct engine_section *secs; size_t n_secs; /* in order */
 	double threshold;        /* rulebase report-threshold */
 
 	/* slot positions of the facts read after every run (-1: absent) */
@@ -691,9 +696,19 @@ static enum engine_type parse_type(const char *s)
 static int cmp_question(const void *a, const void *b)
 {
 	const struct qslot *x = a, *y = b;
+	if (x->home_order != y->home_order)
+		return x->home_order < y->home_order ? -1 : 1;
 	if (x->q.priority != y->q.priority)
 		return x->q.priority < y->q.priority ? -1 : 1;
 	return strcmp(x->q.id, y->q.id);
+}
+
+static int cmp_section(const void *a, const void *b)
+{
+	const struct engine_section *x = a, *y = b;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->id, y->id);
 }
 
 static int cmp_level(const void *a, const void *b)
@@ -791,7 +806,16 @@ static int read_questions(engine *e)
 		free(aud);
 		q->red_flag = slot_yes(e, f, "red-flag");
 		q->section = slot_str(e, f, "section");
+		q->also_in = slot_list(e, f, "also-in", &q->n_also_in);
 		q->priority = (int)slot_num(e, f, "priority");
+		s->home = SIZE_MAX;
+		s->home_order = INT_MAX;
+		for (size_t k = 0; k < e->n_secs; k++)
+			if (strcmp(e->secs[k].id, q->section) == 0) {
+				s->home = k;
+				s->home_order = e->secs[k].order;
+			}
+		s->sec = s->home;
 		q->clinician_text = slot_str(e, f, "clinician-text");
 		q->patient_text = slot_str(e, f, "patient-text");
 		q->why = slot_str(e, f, "why");
@@ -817,6 +841,34 @@ static int read_questions(engine *e)
 		s->tmpl = template_named(e, s->q.id);
 	}
 	return index_build(&e->qix, e, e->n_qs, question_id_at);
+}
+
+/* The interview's sections (section-def facts), in their order. A rule
+ * base without any has none: its questions are asked by priority. */
+static int read_sections(engine *e)
+{
+	void *t = template_named(e, "section-def");
+	size_t n = t ? count_facts(e, t) : 0;
+	if (n == 0)
+		return 0;
+	e->secs = calloc(n, sizeof(*e->secs));
+	if (!e->secs)
+		return ENGINE_ENOMEM;
+	for (void *f = EnvGetNextFactInTemplate(e->env, t, NULL); f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		struct engine_section *c = &e->secs[e->n_secs++];
+		c->id = slot_str(e, f, "id");
+		c->order = (int)slot_num(e, f, "order");
+		c->clinician_title = slot_str(e, f, "clinician-title");
+		c->patient_title = slot_str(e, f, "patient-title");
+	}
+	qsort(e->secs, e->n_secs, sizeof(*e->secs), cmp_section);
+	for (size_t i = 1; i < e->n_secs; i++)
+		if (strcmp(e->secs[i - 1].id, e->secs[i].id) == 0) {
+			set_error(e, "section '%s' is defined twice", e->secs[i].id);
+			return ENGINE_ELOAD;
+		}
+	return 0;
 }
 
 static int read_levels(engine *e)
@@ -1071,7 +1123,7 @@ static int read_catalogue(engine *e)
 	 * fact at all. */
 	e->threshold = f ? slot_num(e, f, "report-threshold") : 0.2;
 	if ((rv = read_levels(e)) != 0 || (rv = read_citations(e)) != 0 ||
-	    (rv = read_questions(e)) != 0 ||
+	    (rv = read_sections(e)) != 0 || (rv = read_questions(e)) != 0 ||
 	    (rv = read_findings(e)) != 0 ||
 	    (rv = read_recommendations(e)) != 0 ||
 	    (rv = read_recommendation_table(e)) != 0 ||
@@ -1334,6 +1386,7 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 		list_free(q->choice_labels, q->choice_labels ? q->n_choices : 0);
 		free((char *)q->unit);
 		free((char *)q->section);
+		list_free(q->also_in, q->n_also_in);
 		free((char *)q->clinician_text);
 		free((char *)q->patient_text);
 		free((char *)q->why);
@@ -1341,6 +1394,12 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 		free(e->qs[i].ans.text);
 	}
 	free(e->qs);
+	for (size_t i = 0; i < e->n_secs; i++) {
+		free((char *)e->secs[i].id);
+		free((char *)e->secs[i].clinician_title);
+		free((char *)e->secs[i].patient_title);
+	}
+	free(e->secs);
 	free(e->qix.slot);
 	free(e->fix.slot);
 	free(e->rix.slot);
@@ -2319,30 +2378,93 @@ static void settle_reported(engine *e, bool complete)
  * relevant, unanswered, allowed red-flag question that informs a finding
  * more urgent than the level reported now, else none.
  */
+static int section_order(const engine *e, size_t sec)
+{
+	return sec < e->n_secs ? e->secs[sec].order : INT_MAX;
+}
+
+/*
+ * The section each question is asked in now: its own, or, for a question
+ * with also-in sections, the first of its sections in section order that
+ * holds another relevant question the mode allows (morning stiffness is
+ * asked with the knee for knee pain, with the back for back pain alone).
+ */
+static void place_questions(engine *e)
+{
+	for (size_t i = 0; i < e->n_qs; i++) {
+		struct qslot *s = &e->qs[i];
+		s->sec = s->home;
+		if (!s->q.n_also_in)
+			continue;
+		size_t best = SIZE_MAX;
+		for (size_t k = 0; k <= s->q.n_also_in; k++) {
+			const char *id = k ? s->q.also_in[k - 1] : s->q.section;
+			size_t sec = SIZE_MAX;
+			for (size_t c = 0; c < e->n_secs; c++)
+				if (strcmp(e->secs[c].id, id) == 0)
+					sec = c;
+			if (sec == SIZE_MAX ||
+			    (best != SIZE_MAX && sec >= best))
+				continue;
+			for (size_t j = 0; j < e->n_qs; j++) {
+				const struct qslot *o = &e->qs[j];
+				if (j != i && o->home == sec && o->relevant &&
+				    allowed(e, &o->q)) {
+					best = sec;
+					break;
+				}
+			}
+		}
+		if (best != SIZE_MAX)
+			s->sec = best;
+	}
+}
+
+/* x is asked before y (both relevant, unanswered, allowed). */
+static bool asked_before(const engine *e, const struct qslot *x,
+			 const struct qslot *y)
+{
+	int ox = section_order(e, x->sec), oy = section_order(e, y->sec);
+	if (ox != oy)
+		return ox < oy;
+	if (x->q.priority != y->q.priority)
+		return x->q.priority < y->q.priority;
+	return x < y;
+}
+
+/* Would the interview still ask s (relevant, unanswered, allowed)? With a
+ * stop, only a red flag that informs a more urgent finding. */
+static bool still_asked(const engine *e, const struct qslot *s)
+{
+	if (!s->relevant || s->ans.text || !allowed(e, &s->q))
+		return false;
+	if (!e->stop)
+		return true;
+	if (!s->q.red_flag)
+		return false;
+	for (size_t j = 0; j < s->q.n_informs; j++) {
+		const struct fslot *f = fslot_find(e, s->q.informs[j]);
+		if (f && f->f.level_rank < e->level->rank)
+			return true;
+	}
+	return false;
+}
+
 static const struct engine_question *next_question(const engine *e)
 {
-	const struct engine_question *first = NULL;
+	const struct qslot *flag = NULL, *first = NULL;
 	for (size_t i = 0; i < e->n_qs; i++) {
 		const struct qslot *s = &e->qs[i];
-		if (!s->relevant || s->ans.text || !allowed(e, &s->q))
+		if (!still_asked(e, s))
 			continue;
-		if (e->stop) {
-			if (!s->q.red_flag)
-				continue;
-			for (size_t j = 0; j < s->q.n_informs; j++) {
-				const struct fslot *f =
-					fslot_find(e, s->q.informs[j]);
-				if (f && f->f.level_rank < e->level->rank)
-					return &s->q;
-			}
-			continue;
+		if (s->q.red_flag) {
+			if (!flag || asked_before(e, s, flag))
+				flag = s;
+		} else if (!first || asked_before(e, s, first)) {
+			first = s;
 		}
-		if (s->q.red_flag)
-			return &s->q;
-		if (!first)
-			first = &s->q;
 	}
-	return first;
+	return flag ? &flag->q : first ? &first->q : NULL;
 }
 
 static int snapshot(engine *e)
@@ -2409,6 +2531,7 @@ static int snapshot(engine *e)
 		if (s->stops && (!hold || s->f.level_rank < hold->rank))
 			e->stop = s->f.id;
 	}
+	place_questions(e);
 	e->next = next_question(e);
 	/* A when-complete finding joins once nothing is left to ask; it does
 	 * not reopen the interview. */
@@ -2503,6 +2626,61 @@ int engine_run(engine *e)
 const struct engine_question *engine_next_question(const engine *e)
 {
 	return e->have_run ? e->next : NULL;
+}
+
+size_t engine_section_count(const engine *e)
+{
+	return e->n_secs;
+}
+
+const struct engine_section *engine_section_at(const engine *e, size_t i)
+{
+	return i < e->n_secs ? &e->secs[i] : NULL;
+}
+
+const struct engine_section *engine_section_find(const engine *e,
+						 const char *id)
+{
+	for (size_t i = 0; id && i < e->n_secs; i++)
+		if (strcmp(e->secs[i].id, id) == 0)
+			return &e->secs[i];
+	return NULL;
+}
+
+size_t engine_question_section_index(const engine *e,
+				     const struct engine_question *q)
+{
+	size_t i = engine_question_index(e, q);
+	if (i == SIZE_MAX)
+		return SIZE_MAX;
+	return e->have_run ? e->qs[i].sec : e->qs[i].home;
+}
+
+void engine_progress(const engine *e, struct engine_progress *p)
+{
+	*p = (struct engine_progress){ 0 };
+	if (!e->have_run)
+		return;
+	size_t next_sec = e->next ? engine_question_section_index(e, e->next)
+				  : SIZE_MAX;
+	/* sections holding a relevant question the mode allows; questions
+	 * without a section-def count as one section after all others */
+	for (size_t c = 0; c <= e->n_secs; c++) {
+		size_t sec = c < e->n_secs ? c : SIZE_MAX;
+		bool any = false;
+		for (size_t i = 0; i < e->n_qs && !any; i++) {
+			const struct qslot *s = &e->qs[i];
+			any = s->sec == sec && s->relevant && allowed(e, &s->q);
+		}
+		if (!any)
+			continue;
+		p->sections++;
+		if (e->next && sec == next_sec)
+			p->section = p->sections;
+	}
+	for (size_t i = 0; i < e->n_qs; i++)
+		if (still_asked(e, &e->qs[i]))
+			p->left++;
 }
 
 bool engine_is_complete(const engine *e)
@@ -2807,6 +2985,16 @@ size_t engine_check(const engine *e,
 		/* (a symbol slot left out reads as nil) */
 		if (blank(q->section) || strcmp(q->section, "nil") == 0)
 			problem(&c, "question '%s' has no section", q->id);
+		/* Once the rule base orders its sections, every section a
+		 * question names must be one of them. */
+		else if (e->n_secs && !engine_section_find(e, q->section))
+			problem(&c, "question '%s' names section '%s', which "
+				"has no section-def", q->id, q->section);
+		for (size_t k = 0; e->n_secs && k < q->n_also_in; k++)
+			if (!engine_section_find(e, q->also_in[k]))
+				problem(&c, "question '%s' is also in section "
+					"'%s', which has no section-def", q->id,
+					q->also_in[k]);
 		if (q->type != ENGINE_TYPE_YESNO && q->type != ENGINE_TYPE_CHOICE &&
 		    !(q->min < q->max))
 			problem(&c, "question '%s' has an empty range", q->id);

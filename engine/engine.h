@@ -65,13 +65,38 @@ struct engine_question {
 	const char *unit;               /* "" when none */
 	bool clinician_only;            /* audience clinician: never in a kiosk */
 	bool red_flag;                  /* a red-flag screening question */
-	const char *section;
-	int priority;
+	const char *section;            /* its own section (section-def id) */
+	/* sections it may be asked in instead: the first, in section order,
+	 * of its own and these that holds another relevant question */
+	const char *const *also_in;
+	size_t n_also_in;
+	int priority;                   /* order within its section */
 	const char *clinician_text;
 	const char *patient_text;
 	const char *why;                /* why a clinician would ask it */
 	const char *const *informs;     /* finding ids it can confirm or rule out */
 	size_t n_informs;
+};
+
+/* A section of the interview (section-def), e.g. the knee questions. */
+struct engine_section {
+	const char *id;
+	int order;                      /* sections are asked in this order */
+	const char *clinician_title;
+	const char *patient_title;
+};
+
+/* Where the interview stands, after engine_run(). */
+struct engine_progress {
+	/* the next question's section: its position (from 1) among the
+	 * sections that hold a relevant question the mode allows; 0 when
+	 * nothing is left to ask */
+	size_t section;
+	size_t sections;                /* how many such sections */
+	/* relevant, unanswered questions the mode allows that the interview
+	 * would still ask (after a stop: the deferred red-flag questions);
+	 * the next question included. "About": answers open or close others */
+	size_t left;
 };
 
 /* A triage level. rank 1 is the most urgent. */
@@ -195,11 +220,26 @@ const char *engine_errmsg(const engine *e);
 const char *engine_rulebase_sha256(const engine *e);
 const char *engine_rulebase_version(const engine *e);
 
-/* The question catalogue, in priority order. */
+/* The question catalogue, in its own section's order, then priority. */
 size_t engine_question_count(const engine *e);
 const struct engine_question *engine_question_at(const engine *e, size_t i);
 const struct engine_question *engine_question_find(const engine *e,
 						   const char *id);
+
+/* The interview's sections, in order (none when the rule base defines no
+ * section-def). A question whose section has no section-def is asked after
+ * every section's questions. */
+size_t engine_section_count(const engine *e);
+const struct engine_section *engine_section_at(const engine *e, size_t i);
+const struct engine_section *engine_section_find(const engine *e,
+						 const char *id);
+
+/* The index (for engine_section_at) of the section question q is asked in:
+ * after engine_run() its own or one of its also-in sections, before any
+ * run its own; SIZE_MAX when that has no section-def or q is not the
+ * engine's. */
+size_t engine_question_section_index(const engine *e,
+				     const struct engine_question *q);
 
 /* The triage levels, most urgent first. */
 size_t engine_level_count(const engine *e);
@@ -280,7 +320,8 @@ int engine_run(engine *e);
 
 /*
  * The next question to ask (relevant, unanswered, allowed for the mode; red
- * flags first), or NULL when the interview is complete.
+ * flags first; then in section order, then priority), or NULL when the
+ * interview is complete.
  *
  * A stop defers: while a reported finding stops the interview, the next
  * question is the first relevant, unanswered, allowed red-flag question
@@ -288,6 +329,11 @@ int engine_run(engine *e);
  * NULL when there is none.
  */
 const struct engine_question *engine_next_question(const engine *e);
+
+/* Where the interview stands: the next question's section among the
+ * sections with relevant questions, and about how many questions are left.
+ * All zero before the first run. */
+void engine_progress(const engine *e, struct engine_progress *p);
 
 /* True when there is nothing more to ask or a finding ended the interview
  * (and no deferred question is left). */

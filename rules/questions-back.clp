@@ -19,7 +19,7 @@
     (why "Severe pain (7 or more) needs prompt pain control.")
     (informs severe_pain))
   (question (id morning_stiffness_minutes) (type integer) (min 0) (max 720) (unit "minutes")
-    (section back) (priority 47)
+    (section knee) (also-in back) (priority 47)
     (clinician-text "Duration of early-morning stiffness, in minutes.")
     (patient-text "After you wake up, for how many minutes do your joints or back stay stiff? Write 0 if they are not stiff.")
     (why "Morning stiffness over 30 minutes points to inflammatory rather than mechanical pain.")

@@ -2,23 +2,24 @@
 ;;;
 ;;; Writes: question (static)
 ;;; (audience clinician): the kiosk never asks these. The three Ottawa knee
-;;; rule items are red-flag questions, asked as soon as knee trauma is known.
+;;; rule items are red-flag questions, asked as soon as knee trauma is known,
+;;; in the red-flag screen (section urgent_signs).
 
 (deffacts questions-exam
   (question (id exam_patellar_tenderness) (type yesno) (audience clinician)
-    (section examination) (priority 22) (red-flag yes)
+    (section urgent_signs) (priority 22) (red-flag yes)
     (clinician-text "Examination: isolated tenderness of the patella?")
     (patient-text "The clinician checks whether your kneecap is tender when pressed.")
     (why "Ottawa knee rule criterion: isolated patellar tenderness after injury calls for an X-ray.")
     (informs fracture_suspected fracture_unconfirmed))
   (question (id exam_fibular_head_tenderness) (type yesno) (audience clinician)
-    (section examination) (priority 23) (red-flag yes)
+    (section urgent_signs) (priority 23) (red-flag yes)
     (clinician-text "Examination: tenderness at the head of the fibula?")
     (patient-text "The clinician checks whether the bony bump on the outer side of your knee is tender.")
     (why "Ottawa knee rule criterion: fibular head tenderness after injury calls for an X-ray.")
     (informs fracture_suspected fracture_unconfirmed))
   (question (id exam_knee_flexion_below_90) (type yesno) (audience clinician)
-    (section examination) (priority 24) (red-flag yes)
+    (section urgent_signs) (priority 24) (red-flag yes)
     (clinician-text "Examination: unable to flex the knee to 90 degrees?")
     (patient-text "The clinician checks how far you can bend your knee.")
     (why "Ottawa knee rule criterion: inability to flex to 90 degrees after injury calls for an X-ray.")

@@ -16,6 +16,29 @@
 ;;; Tightened against SPEC where the question cannot change the result:
 ;;;   sitting_hours and physio_tried need knee or back pain
 ;;;   (prolonged_sitting and rehabilitation_not_started concern those).
+;;;   knee_replacement_considered needs knee pain with low back pain, radiating
+;;;   leg pain or leg numbness (yes or unsure): back_exam_before_knee_replacement
+;;;   is the only finding that reads it, and only beside one of those (a
+;;;   young patient with an acute knee injury alone is not asked).
+;;;   back_better_with_exercise needs low back pain (yes or unsure) at an age
+;;;   under 45, for 12 weeks or more, with morning stiffness over 30 minutes:
+;;;   red-flag-inflammatory-back-pain reads it only then, and nothing else
+;;;   reads it.
+;;;   exam_quadriceps_wasting needs knee pain with knee osteoarthritis (yes or
+;;;   unsure) or knee pain for 12 weeks or more: quad_glute_atrophy_risk reads
+;;;   it only then (knee-oa-or-chronic).
+;;;   exam_trendelenburg needs hip and knee pain: the knee-hip findings are
+;;;   the only ones that read it.
+;;;   limp and offloading need hip and knee pain: knee_hip_gait_compensation
+;;;   is the only finding that reads them.
+;;;   stumbling needs stair difficulty or thigh weakness (yes or unsure):
+;;;   fall_risk reads it only beside one of them.
+;;;   poor_posture needs low back or neck pain with muscle loss (yes or
+;;;   unsure) or an inactive lifestyle: the atrophy-posture rules read it
+;;;   only then.
+;;;   physio_tried needs knee pain for 12 weeks or more, knee osteoarthritis
+;;;   (yes or unsure), or low back pain for 12 weeks or more: the
+;;;   rehabilitation_not_started rules read it only then.
 
 (deffacts relevance-relations
   (relation (id back-or-sciatica)
@@ -60,10 +83,17 @@
   (assert (relevant leg_radiating_pain) (relevant leg_numbness_tingling)))
 
 (defrule relevant-falls
-  "Stumbling and falls: any pain or thigh weakness (SPEC section 2)."
+  "Falls: any pain or thigh weakness (SPEC section 2)."
   (logical (or (any-pain) (thigh_weakness yes) (thigh_weakness unsure)))
   =>
-  (assert (relevant stumbling) (relevant falls_12m)))
+  (assert (relevant falls_12m)))
+
+(defrule relevant-stumbling
+  "Stumbling: stair difficulty or thigh weakness (yes or unsure)."
+  (logical (or (knee_stairs_difficulty yes) (knee_stairs_difficulty unsure)
+               (thigh_weakness yes) (thigh_weakness unsure)))
+  =>
+  (assert (relevant stumbling)))
 
 ;;; --- knee and hip -------------------------------------------------------
 
@@ -71,8 +101,7 @@
   "Weight bearing, calf, limp and offloading: knee or hip pain."
   (logical (or (pain-site knee) (pain-site hip)))
   =>
-  (assert (relevant unable_to_bear_weight) (relevant calf_swelling)
-          (relevant limp) (relevant offloading)))
+  (assert (relevant unable_to_bear_weight) (relevant calf_swelling)))
 
 (defrule relevant-knee-pain
   "The knee questions: knee pain."
@@ -82,29 +111,58 @@
           (relevant knee_duration_weeks) (relevant knee_pain_score)
           (relevant knee_oa_diagnosed) (relevant knee_stairs_difficulty)
           (relevant knee_giving_way) (relevant knee_locking)
-          (relevant knee_swelling) (relevant other_joints_swollen)
-          (relevant knee_replacement_considered)
-          (relevant exam_quadriceps_wasting)))
+          (relevant knee_swelling) (relevant other_joints_swollen)))
+
+(defrule relevant-quadriceps-wasting-exam
+  "Examined quadriceps wasting: knee pain with knee osteoarthritis (yes or unsure) or for 12 weeks or more."
+  (logical (pain-site knee)
+           (or (knee_oa_diagnosed yes) (knee_oa_diagnosed unsure)
+               (knee_duration_weeks ?w&:(>= ?w 12))))
+  =>
+  (assert (relevant exam_quadriceps_wasting)))
+
+(defrule relevant-knee-replacement
+  "Knee replacement: knee pain with low back pain, radiating leg pain or leg numbness (yes or unsure)."
+  (logical (pain-site knee)
+           (or (pain-site back)
+               (leg_radiating_pain yes) (leg_radiating_pain unsure)
+               (leg_numbness_tingling yes) (leg_numbness_tingling unsure)))
+  =>
+  (assert (relevant knee_replacement_considered)))
 
 (defrule relevant-hip-pain
   "The hip questions: hip pain."
   (logical (pain-site hip))
   =>
-  (assert (relevant hip_side) (relevant hip_pain_score)
-          (relevant exam_trendelenburg)))
+  (assert (relevant hip_side) (relevant hip_pain_score)))
 
 (defrule relevant-hip-onset
-  "When the hip pain began relative to the knee pain: hip and knee pain."
+  "When the hip pain began relative to the knee pain, and the Trendelenburg sign: hip and knee pain."
   (logical (pain-site hip) (pain-site knee))
   =>
-  (assert (relevant hip_onset)))
+  (assert (relevant hip_onset) (relevant exam_trendelenburg)
+          (relevant limp) (relevant offloading)))
 
 (defrule relevant-knee-or-back-pain
   "Morning stiffness, hamstrings, sitting and physiotherapy: knee or low back pain."
   (logical (or (pain-site knee) (pain-site back)))
   =>
   (assert (relevant morning_stiffness_minutes) (relevant hamstring_tightness)
-          (relevant sitting_hours) (relevant physio_tried)))
+          (relevant sitting_hours)))
+
+(defrule relevant-physio-knee
+  "Physiotherapy tried: knee pain for 12 weeks or more, or with osteoarthritis (yes or unsure)."
+  (logical (pain-site knee)
+           (or (knee_duration_weeks ?w&:(>= ?w 12))
+               (knee_oa_diagnosed yes) (knee_oa_diagnosed unsure)))
+  =>
+  (assert (relevant physio_tried)))
+
+(defrule relevant-physio-back
+  "Physiotherapy tried: low back pain for 12 weeks or more."
+  (logical (pain-site back) (back_duration_weeks ?w&:(>= ?w 12)))
+  =>
+  (assert (relevant physio_tried)))
 
 ;;; --- back ---------------------------------------------------------------
 
@@ -113,15 +171,25 @@
   (logical (pain-site back))
   =>
   (assert (relevant back_pain_score) (relevant back_duration_weeks)
-          (relevant back_better_with_exercise)
           (relevant sbt_walk_short) (relevant sbt_dress_slowly)
           (relevant sbt_fear_activity) (relevant sbt_worry)
           (relevant sbt_catastrophise) (relevant sbt_low_mood)
           (relevant sbt_bothersome)))
 
+(defrule relevant-back-better-with-exercise
+  "Better with exercise: low back pain for 12 weeks or more, under 45, morning stiffness over 30 minutes (the inflammatory back pain pattern)."
+  (logical (pain-site back)
+           (age ?a&:(< ?a 45))
+           (back_duration_weeks ?w&:(>= ?w 12))
+           (morning_stiffness_minutes ?m&:(> ?m 30)))
+  =>
+  (assert (relevant back_better_with_exercise)))
+
 (defrule relevant-back-or-neck-pain
-  "Posture: low back or neck pain."
-  (logical (or (pain-site back) (pain-site neck)))
+  "Posture: low back or neck pain with muscle loss (yes or unsure) or an inactive lifestyle."
+  (logical (or (pain-site back) (pain-site neck))
+           (or (muscle_loss_noticed yes) (muscle_loss_noticed unsure)
+               (activity_level inactive)))
   =>
   (assert (relevant poor_posture)))
 

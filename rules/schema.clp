@@ -41,9 +41,21 @@
   (slot year (type STRING) (default ""))       ; "" where not known
   (slot note (type STRING) (default "")))      ; what it is, in a few words
 
-;;; One fact per question (SPEC §2). The engine asks, among the relevant,
-;;; unanswered questions allowed for the mode, a red-flag question first,
-;;; then the lowest priority number.
+;;; One section of the interview (sections.clp). The engine asks, among the
+;;; relevant, unanswered questions allowed for the mode, a red-flag question
+;;; first, then by section order, then by the question's priority within its
+;;; section. Front ends show the section's title and where the interview
+;;; stands ("section 3 of 6").
+(deftemplate section-def
+  (slot id (type SYMBOL))
+  (slot order (type INTEGER))
+  (slot clinician-title (type STRING))
+  (slot patient-title (type STRING)))
+
+;;; One fact per question (SPEC §2). section names a section-def; a question
+;;; that belongs with more than one region (morning stiffness: knee or back)
+;;; lists the others in also-in and is asked in the first of its sections,
+;;; in section order, that holds another relevant question.
 (deftemplate question
   (slot id (type SYMBOL))
   (slot type (type SYMBOL) (allowed-symbols yesno integer number scale choice))
@@ -54,7 +66,8 @@
   (slot unit (type STRING) (default ""))
   (slot audience (type SYMBOL) (allowed-symbols all clinician) (default all))
   (slot section (type SYMBOL))
-  (slot priority (type INTEGER))
+  (multislot also-in (type SYMBOL))
+  (slot priority (type INTEGER))                ; order within the section
   (slot red-flag (type SYMBOL) (allowed-symbols no yes) (default no))
   (slot clinician-text (type STRING))
   (slot patient-text (type STRING))

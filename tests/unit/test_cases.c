@@ -272,6 +272,34 @@ static void test_against_and_screening(void **state)
 			       "'against' of 'rel' names something that is neither");
 }
 
+static void test_relevance_expectations(void **state)
+{
+	(void)state;
+	/* numb is asked only with low back pain. */
+	assert_passes("numb-asked.json", "{\"answers\": {\"low_back_pain\": "
+		      "\"yes\"}, \"expect\": {\"level\": \"self_care\", "
+		      "\"relevant\": [\"numb\", \"age\"]}}");
+	assert_passes("numb-not-asked.json", "{\"answers\": {\"low_back_pain\": "
+		      "\"no\"}, \"expect\": {\"level\": \"self_care\", "
+		      "\"not_relevant\": [\"numb\", \"side\"]}}");
+	assert_fails_saying("numb-wrongly-asked.json", "{\"answers\": "
+			    "{\"low_back_pain\": \"yes\"}, \"expect\": "
+			    "{\"level\": \"self_care\", \"not_relevant\": "
+			    "[\"numb\"]}}",
+			    "question numb relevant but must not be");
+	assert_fails_saying("numb-wrongly-silent.json", "{\"answers\": "
+			    "{\"low_back_pain\": \"no\"}, \"expect\": "
+			    "{\"level\": \"self_care\", \"relevant\": "
+			    "[\"numb\"]}}",
+			    "question numb not relevant but must be");
+	assert_fails_saying("ghost-relevant.json", "{\"answers\": "
+			    "{\"low_back_pain\": \"no\"}, \"expect\": "
+			    "{\"level\": \"self_care\", \"not_relevant\": "
+			    "[\"nmub\"]}}",
+			    "'not_relevant' in 'expect' names unknown question "
+			    "'nmub'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_ids_refused),
 		cmocka_unit_test(test_order_cases_state_a_level),
 		cmocka_unit_test(test_against_and_screening),
+		cmocka_unit_test(test_relevance_expectations),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

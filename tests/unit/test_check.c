@@ -10,6 +10,9 @@
  * or recommendations naming what does not exist) must be absent before the
  * run and present after it.
  *
+ * tests/unit/fixtures/check-sections does the same for the sections a
+ * question names, once the rule base orders its sections (section-def).
+ *
  * tests/unit/fixtures/check-citations does the same for the checks that
  * need a bibliography: citations, giving way, negative evidence for a red
  * flag, and user-facing text that names the specification or a seed file.
@@ -247,6 +250,30 @@ static void test_each_citation_defect_reported(void **state)
 	engine_free(e);
 }
 
+static const char *const section_defects[] = {
+	"question 'homeless_question' names section 'nowhere', which has no section-def",
+	"question 'straying_question' is also in section 'elsewhere', which has no section-def",
+};
+
+static void test_each_section_defect_reported(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("check-sections"));
+	struct reported r = { 0 };
+	size_t count = engine_check(e, collect, &r);
+	const char *const *sets[] = { section_defects };
+	const size_t sizes[] = { sizeof(section_defects) / sizeof(*section_defects) };
+	assert_reports_exactly(&r, count, sets, sizes, 1);
+	reported_free(&r);
+	engine_free(e);
+
+	/* The same rule base without the defects reports nothing. */
+	e = load(FIX("sections"));
+	assert_int_equal(engine_check(e, collect, &r), 0);
+	reported_free(&r);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_each_run_defect_reported),
 		cmocka_unit_test(test_clean_rule_base_reports_none),
 		cmocka_unit_test(test_each_citation_defect_reported),
+		cmocka_unit_test(test_each_section_defect_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -840,9 +840,173 @@ static void test_check_reports_each_defect(void **state)
 	engine_free(e);
 }
 
+/* ---------------------------------------------- sections and progress */
+
+static const char *next_id(engine *e)
+{
+	assert_int_equal(engine_run(e), 0);
+	const struct engine_question *q = engine_next_question(e);
+	return q ? q->id : "(none)";
+}
+
+static const char *section_of(engine *e, const char *id)
+{
+	size_t i = engine_question_section_index(e, engine_question_find(e, id));
+	const struct engine_section *c = engine_section_at(e, i);
+	return c ? c->id : "(none)";
+}
+
+static void test_sections_read_in_order(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("sections"));
+	assert_int_equal(engine_section_count(e), 6);
+	static const char *const want[] = { "about", "sites", "red", "knee",
+					    "back", "exam" };
+	for (size_t i = 0; i < 6; i++)
+		assert_string_equal(engine_section_at(e, i)->id, want[i]);
+	assert_null(engine_section_at(e, 6));
+	const struct engine_section *c = engine_section_find(e, "back");
+	assert_non_null(c);
+	assert_int_equal(c->order, 50);
+	assert_string_equal(c->clinician_title, "Low back");
+	assert_string_equal(c->patient_title, "Your back");
+	assert_null(engine_section_find(e, "nowhere"));
+	/* Before any run a question is in its own section. */
+	assert_string_equal(section_of(e, "stiff"), "knee");
+	assert_int_equal(engine_question_section_index(e, NULL), SIZE_MAX);
+	const struct engine_question *stiff = engine_question_find(e, "stiff");
+	assert_int_equal(stiff->n_also_in, 1);
+	assert_string_equal(stiff->also_in[0], "back");
+	/* The catalogue follows the sections, then priority: back_score
+	 * (priority 1) comes after knee_score (priority 9). */
+	size_t ks = engine_question_index(e, engine_question_find(e, "knee_score"));
+	size_t bs = engine_question_index(e, engine_question_find(e, "back_score"));
+	assert_true(ks < bs);
+	/* The real rule base orders its sections too. */
+	engine *real = load(RULES_DIR);
+	assert_true(engine_section_count(real) > 0);
+	for (size_t i = 0; i < engine_question_count(real); i++)
+		assert_non_null(engine_section_find(
+			real, engine_question_at(real, i)->section));
+	engine_free(real);
+	engine_free(e);
+}
+
+static void test_sections_order_the_interview(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("sections"));
+	assert_string_equal(next_id(e), "age");
+	set_text(e, "age", "40");
+	assert_string_equal(next_id(e), "knee");
+	set_text(e, "knee", "yes");
+	assert_string_equal(next_id(e), "back");
+	set_text(e, "back", "yes");
+	/* a red flag first, whatever its section */
+	assert_string_equal(next_id(e), "numb");
+	set_text(e, "numb", "no");
+	/* the knee section before the back section, priority notwithstanding;
+	 * stiffness with the knee, the first painful region */
+	assert_string_equal(next_id(e), "knee_score");
+	assert_string_equal(section_of(e, "stiff"), "knee");
+	set_text(e, "knee_score", "3");
+	assert_string_equal(next_id(e), "stiff");
+	set_text(e, "stiff", "10");
+	assert_string_equal(next_id(e), "back_score");
+	set_text(e, "back_score", "3");
+	assert_string_equal(next_id(e), "reflex");
+
+	/* Back pain alone: stiffness is asked with the back. */
+	engine_answers_clear(e);
+	set_text(e, "age", "40");
+	set_text(e, "knee", "no");
+	set_text(e, "back", "yes");
+	set_text(e, "numb", "no");
+	assert_string_equal(next_id(e), "back_score");
+	assert_string_equal(section_of(e, "stiff"), "back");
+	set_text(e, "back_score", "3");
+	assert_string_equal(next_id(e), "stiff");
+	engine_free(e);
+}
+
+static void test_progress(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("sections"));
+	struct engine_progress p;
+	engine_progress(e, &p);
+	assert_int_equal(p.section, 0);
+	assert_int_equal(p.sections, 0);
+	assert_int_equal(p.left, 0);
+
+	set_text(e, "age", "40");
+	assert_string_equal(next_id(e), "knee");
+	/* relevant: age, knee, back, reflex in about, sites, exam */
+	engine_progress(e, &p);
+	assert_int_equal(p.section, 2);
+	assert_int_equal(p.sections, 3);
+	assert_int_equal(p.left, 3);
+
+	set_text(e, "knee", "yes");
+	set_text(e, "back", "yes");
+	assert_string_equal(next_id(e), "numb");
+	engine_progress(e, &p);
+	assert_int_equal(p.section, 3);
+	assert_int_equal(p.sections, 6);
+	assert_int_equal(p.left, 5); /* numb, knee_score, stiff, back_score, reflex */
+
+	set_text(e, "numb", "no");
+	assert_string_equal(next_id(e), "knee_score");
+	engine_progress(e, &p);
+	assert_int_equal(p.section, 4);
+	assert_int_equal(p.left, 4);
+
+	/* The kiosk never asks the examination: one section, one question
+	 * fewer. */
+	engine_mode_set(e, ENGINE_MODE_KIOSK);
+	assert_string_equal(next_id(e), "knee_score");
+	engine_progress(e, &p);
+	assert_int_equal(p.section, 4);
+	assert_int_equal(p.sections, 5);
+	assert_int_equal(p.left, 3);
+
+	/* Back pain withdrawn: its section goes, and stiffness stays with
+	 * the knee. */
+	engine_mode_set(e, ENGINE_MODE_CLINICIAN);
+	set_text(e, "back", "no");
+	assert_string_equal(next_id(e), "knee_score");
+	engine_progress(e, &p);
+	assert_int_equal(p.section, 3);
+	assert_int_equal(p.sections, 4); /* about, sites, knee, exam */
+	assert_int_equal(p.left, 3);     /* knee_score, stiff, reflex */
+
+	set_text(e, "knee_score", "2");
+	set_text(e, "stiff", "0");
+	set_text(e, "reflex", "no");
+	assert_string_equal(next_id(e), "(none)");
+	engine_progress(e, &p);
+	assert_int_equal(p.section, 0);
+	assert_int_equal(p.left, 0);
+	assert_int_equal(p.sections, 4);
+
+	/* A stop leaves only the deferred red-flag questions. */
+	engine_answers_clear(e);
+	set_text(e, "back", "yes");
+	set_text(e, "numb", "yes");
+	assert_int_equal(engine_run(e), 0);
+	assert_non_null(engine_stop_reason(e));
+	engine_progress(e, &p);
+	assert_int_equal(p.left, 0);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sections_read_in_order),
+		cmocka_unit_test(test_sections_order_the_interview),
+		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_catalogue),
 		cmocka_unit_test(test_stop_held),
 		cmocka_unit_test(test_partial_load_refused),
