@@ -1530,7 +1530,11 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
 		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, engine_errmsg(v->e)));
 		return 1;
 	}
-	if (cli_store_conclusions(v->d, session_id(v->s), v->e) != DB_OK) {
+	/* A session continued after a stop keeps its stop record, which
+	 * only the core writes. */
+	if (session_is_continued(v->s)
+	    ? session_finish(v->s, "emergency_stopped") != SESSION_OK
+	    : cli_store_conclusions(v->d, session_id(v->s), v->e) != DB_OK) {
 		fprintf(stderr, "msktriage: the answers are restored, the "
 			"conclusions not: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
 		return 1;

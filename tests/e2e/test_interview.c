@@ -996,6 +996,68 @@ static void test_stop_level_holds(void **state)
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text("SELECT status FROM session"),
 			    "emergency_stopped");
+
+	/* Answers put back from a file keep the stop and its level. */
+	char file[700], body[128];
+	snprintf(file, sizeof(file), "%s/answers.json", dir);
+	FILE *af = fopen(file, "w");
+	assert_non_null(af);
+	snprintf(body, sizeof(body), "{\"session\": \"%s\", \"answers\": "
+		 "{\"height_cm\": 170}}\n", code);
+	fputs(body, af);
+	fclose(af);
+	const char *const put[] = { "resume", code, "--answers", file, NULL };
+	out = NULL;
+	assert_int_equal(run_plain(put, "", &out), 0);
+	free(out);
+	assert_string_equal(store_text("SELECT status FROM session"),
+			    "emergency_stopped");
+	assert_string_equal(store_text("SELECT level || ' ' || json_extract(body, "
+				       "'$.stops[0].finding') FROM conclusion "
+				       "ORDER BY id DESC LIMIT 1"),
+			    "emergency cauda_equina_suspected");
+}
+
+/*
+ * Killed while going on after a stop, with the answer that caused it
+ * changed: the session is in progress, and its report, worked out again
+ * from the answers, still holds the stop and its level.
+ */
+static void test_stop_continue_killed(void **state)
+{
+	(void)state;
+	struct pty p;
+	char code[16];
+	static const struct answer script[] = {
+		{ "age", "45" }, { "knee_pain", "n" }, { "hip_pain", "n" },
+		{ "low_back_pain", "y" }, { "saddle_numbness", "y" },
+		{ NULL, NULL },
+	};
+	const char *const args[] = { "interview", "--label", "x", NULL };
+	pty_start(&p, args);
+	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
+	read_code(&p, code);
+	assert_string_equal(next_prompt(&p), "stop>");
+	type(&p, "continue\n");
+	expect(&p, "continuing the assessment for the record");
+	next_prompt(&p);
+	type(&p, "change saddle_numbness\n");
+	next_prompt(&p);
+	type(&p, "n\n");
+	expect(&p, "changed 'saddle_numbness' from yes to no");
+	next_prompt(&p);
+	kill(p.pid, SIGKILL);
+	assert_int_equal(pty_finish(&p), 128 + SIGKILL);
+	assert_string_equal(store_text("SELECT status FROM session"),
+			    "in_progress");
+
+	char *out = report_of(code, "text", NULL);
+	assert_non_null(strstr(out, "Triage level (interim)"));
+	assert_non_null(strstr(out, "\nemergency: "));
+	assert_non_null(strstr(out, "Emergency stop\n--------------\n"));
+	assert_non_null(strstr(out, "The answers now no longer support this "
+				    "finding"));
+	free(out);
 }
 
 static void test_quit_and_resume(void **state)
@@ -1777,6 +1839,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_red_flag_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_continue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_level_holds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stop_continue_killed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_quit_and_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_at_first_answer,
