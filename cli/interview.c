@@ -515,8 +515,8 @@ static void cmd_help(struct iv *v)
 		"skip        decline this question (it counts as unknown)",
 		"summary     level, findings with confidence, red flags so far",
 		"note TEXT   add a note to the session (kept in the store only)",
-		"continue    after an emergency stop: go on with the assessment",
-		"            for the record (the emergency and its level stand)",
+		"continue    after an emergency stop: go on for the record",
+		"            (the emergency and its level stand)",
 		"help        this list",
 		"quit        save and leave; continue later with 'msktriage resume'",
 		"Tab completes answers and commands; Ctrl-C clears the line;",
@@ -1092,9 +1092,9 @@ static void stop_choices(struct iv *v)
 	SAY(v, "\nthe session is stopped. Next:\n");
 	SAY(v, "  note TEXT   add a note to the session\n");
 	SAY(v, "  signoff     sign the session off (closes the record)\n");
-	SAY(v, "  continue    go on with the assessment for the record; the\n"
-	       "              emergency and its level stand\n");
-	SAY(v, "  quit        leave it stopped (resume it later to sign off)\n");
+	SAY(v, "  continue    go on with the assessment for the record;\n"
+	       "              the emergency and its level stand\n");
+	SAY(v, "  quit        leave it stopped (resume later to sign off)\n");
 }
 
 /*
@@ -1152,16 +1152,20 @@ static enum outcome after_stop(struct iv *v, bool *going_on)
 		} else if (!*t || strcmp(t, "help") == 0) {
 			stop_choices(v);
 		} else {
-			char shown[128];
-			SAY(v, "'%s' is not a choice here: type note TEXT, signoff, "
-			    "continue or quit\n",
-			    term_escape(shown, sizeof(shown), t, 20));
+			char shown[128], msg[256];
+			snprintf(msg, sizeof(msg), "'%s' is not a choice here: "
+				 "type note TEXT, signoff, continue or quit",
+				 term_escape(shown, sizeof(shown), t, 20));
+			term_wrap(&v->out, 0, 2, TERM_RESET, msg);
 		}
 		free(line);
 	}
-	SAY(v, "\nsession %s left %s: resume it with 'msktriage resume %s' to "
-	    "sign off or continue. Goodbye.\n", session_code(v->s),
-	    session_status(v->s), session_code(v->s));
+	char bye[256];
+	snprintf(bye, sizeof(bye), "session %s left %s: resume it with "
+		 "'msktriage resume %s' to sign off or continue. Goodbye.",
+		 session_code(v->s), session_status(v->s), session_code(v->s));
+	SAY(v, "\n");
+	term_wrap(&v->out, 0, 0, TERM_RESET, bye);
 	return GO_ON;
 }
 
@@ -1301,10 +1305,13 @@ static int exit_status(struct iv *v, enum outcome r)
 	} else if ((r == QUIT || r == INPUT_ENDED) &&
 		   session_is_continued(v->s) &&
 		   strcmp(status, "in_progress") != 0) {
-		SAY(v, "\n%ssession %s saved as %s (continued for the record "
-		    "after the stop).%s Continue with: msktriage resume %s\n",
-		    term_sgr(&v->out, TERM_GREEN), session_code(v->s), status,
-		    term_sgr(&v->out, TERM_RESET), session_code(v->s));
+		char saved[256];
+		snprintf(saved, sizeof(saved), "session %s saved as %s "
+			 "(continued for the record after the stop). Continue "
+			 "with: msktriage resume %s", session_code(v->s), status,
+			 session_code(v->s));
+		SAY(v, "\n");
+		term_wrap(&v->out, 0, 0, TERM_GREEN, saved);
 	} else if ((r == QUIT || r == INPUT_ENDED) &&
 	    strcmp(status, "in_progress") != 0) {
 		SAY(v, "\n%ssession %s left unchanged (%s).%s\n",

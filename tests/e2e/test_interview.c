@@ -100,10 +100,12 @@ static void build_argv(char **argv, char *db, const char *const *args)
 	argv[n] = NULL;
 }
 
+static int columns = 80;   /* the terminal's width, 80 unless a test says */
+
 static void pty_start(struct pty *p, const char *const *args)
 {
 	memset(p, 0, sizeof(*p));
-	struct winsize ws = { .ws_row = 40, .ws_col = 80 };
+	struct winsize ws = { .ws_row = 40, .ws_col = (unsigned short)columns };
 	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
 	assert_true(p->pid >= 0);
 	if (p->pid == 0) {
@@ -284,11 +286,55 @@ static const char *prompt_id(const char *line)
 	return id;
 }
 
+static void assert_fits_from(struct pty *p, size_t from, size_t to,
+			     int columns);
+
 /* No line of the screen is wider than columns (typed lines aside). */
 static void assert_fits(struct pty *p, int columns)
 {
+	assert_fits_from(p, 0, 0, columns);
+}
+
+/* The width of the line at l (up to its newline), in characters. */
+static int line_width(const char *l)
+{
+	int w = 0;
+	for (; *l && *l != '\n'; l++)
+		if (((unsigned char)*l & 0xC0) != 0x80 && *l != '\r')
+			w++;
+	return w;
+}
+
+/* Every emergency banner from raw offset from on, its continuation lines
+ * included, fits columns. Returns how many there were. */
+static int assert_banners_fit(struct pty *p, size_t from, int columns)
+{
+	int n = 0;
 	pty_pump(p, 0);
-	for (char *l = p->raw; l && *l;) {
+	for (const char *b = p->raw + from; (b = strstr(b, "!! EMERGENCY STOP"));
+	     b++) {
+		n++;
+		for (const char *l = b; l;) {
+			if (line_width(l) > columns) {
+				dump_screen(p);
+				fail_msg("a banner line is %d columns wide: %.*s",
+					 line_width(l), (int)strcspn(l, "\n"), l);
+			}
+			const char *nl = strchr(l, '\n');
+			l = nl && strncmp(nl + 1, "   ", 3) == 0 ? nl + 1 : NULL;
+		}
+	}
+	return n;
+}
+
+/* The same as assert_fits, for what the program wrote from raw offset
+ * from on, up to offset to (0: the end). */
+static void assert_fits_from(struct pty *p, size_t from, size_t to,
+			     int columns)
+{
+	pty_pump(p, 0);
+	char *end = p->raw + (to ? to : p->len);
+	for (char *l = p->raw + from; l && *l && l < end;) {
 		char *nl = strchr(l, '\n');
 		size_t n = nl ? (size_t)(nl - l) : strlen(l);
 		int w = 0;
@@ -450,6 +496,7 @@ static const char *store_text(const char *sql);
 static int setup(void **state)
 {
 	(void)state;
+	columns = 80;
 	snprintf(dir, sizeof(dir), "/tmp/msk-e2e-XXXXXX");
 	return mkdtemp(dir) ? 0 : -1;
 }
@@ -833,11 +880,17 @@ static void test_stop_continue(void **state)
 	};
 	const char *const args[] = { "interview", "--label", "x",
 				     "--clinician", "Dr Test", NULL };
+	columns = 60;
 	pty_start(&p, args);
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	read_code(&p, code);
 	expect(&p, "saved as emergency_stopped");
+	/* The stop's choices fit 60 columns. */
 	assert_string_equal(next_prompt(&p), "stop>");
+	const char *menu = strstr(p.raw, "the session is stopped. Next:");
+	assert_non_null(menu);
+	size_t from = (size_t)(menu - p.raw);
+	assert_fits_from(&p, from, p.len, 60);
 	type(&p, "continue\n");
 	expect(&p, "continuing the assessment for the record");
 	expect(&p, "the level stays at least emergency");
@@ -863,6 +916,8 @@ static void test_stop_continue(void **state)
 	expect(&p, "write a plain-text report?");
 	type(&p, "\n");
 	expect(&p, "emergency_stopped. Goodbye.");
+	/* Every banner fits 60 columns too. */
+	assert_true(assert_banners_fit(&p, from, 60) > 1);
 	assert_int_equal(pty_finish(&p), 0);
 
 	/* Stopped stays the status; the record is closed. */
