@@ -7,6 +7,8 @@
 #      with peak memory (max RSS)
 #   4. answer -> next question with the commit, on a SQLite file and on a
 #      throwaway PostgreSQL server (pg_virtualenv, when installed)
+#   5. instructions per case under callgrind
+#   6. questions per interview, replayed from the clinical cases
 set -euo pipefail
 build=${1:-build}
 bin=$build/msktriage
@@ -65,3 +67,6 @@ if command -v valgrind > /dev/null; then
 else
 	echo "valgrind not installed: no instruction counts (bench/callgrind.sh)"
 fi
+
+# 6. questions per interview on the clinical cases.
+"$build/bench/bench" questions tests/cases

@@ -6,7 +6,9 @@
  *
  * One loop asks the engine's next question in clinician wording and takes
  * either an answer (short forms mapped here to the canonical text) or a
- * command (why, how, back, change, skip, summary, note, help, quit).
+ * command (why, how, whynot, back, change, set, skip, summary, note, help,
+ * quit). An amount typed in another unit ("18 months" where weeks are
+ * asked) is converted with the rule base's unit words and echoed.
  * Keeping the engine and the store in step is the interview core's
  * (cli/session.h): this file shows what each action changed and asks the
  * clinician what to do when the store cannot take an answer (retry, or keep
@@ -66,8 +68,8 @@ enum outcome {
 };
 
 static const char *const commands[] = {
-	"why", "how", "back", "change", "skip", "summary", "note", "help",
-	"quit", "continue", NULL
+	"why", "how", "whynot", "back", "change", "set", "skip", "summary",
+	"note", "help", "quit", "continue", NULL
 };
 
 #define SAY(v, ...) fprintf((v)->out.f, __VA_ARGS__)
@@ -107,6 +109,19 @@ static void format_num(char *buf, size_t size, double x)
 	snprintf(buf, size, "%g", x);
 }
 
+/* True if a choice's label is its value in words: the same letters, case
+ * aside, with spaces for the underscores ("Very much", very_much). */
+static bool same_words(const char *label, const char *value)
+{
+	for (; *label && *value; label++, value++) {
+		char a = (char)tolower((unsigned char)*label);
+		char b = *value == '_' ? ' ' : (char)tolower((unsigned char)*value);
+		if (a != b)
+			return false;
+	}
+	return !*label && !*value;
+}
+
 /* The allowed answers of q in one line, e.g. "yes, no, unsure (y, n, u)". */
 static void allowed(const struct engine_question *q, char *buf, size_t size)
 {
@@ -134,12 +149,17 @@ static void allowed(const struct engine_question *q, char *buf, size_t size)
 		for (size_t i = 0; i < q->n_choices; i++) {
 			const char *label = q->choice_labels && i < q->n_choices
 						    ? q->choice_labels[i] : NULL;
-			bool plain = !label || !*label ||
-				     strcasecmp(label, q->choices[i]) == 0;
+			/* Every option in words: the label alone where it
+			 * says the value ("Very much" for very_much), else
+			 * the value and its label. */
+			bool none = !label || !*label;
+			bool same = !none && same_words(label, q->choices[i]);
 			int w = snprintf(buf + used, size - used, "%s%zu %s%s%s%s",
-					 i ? ", " : "", i + 1, q->choices[i],
-					 plain ? "" : " (", plain ? "" : label,
-					 plain ? "" : ")");
+					 i ? ", " : "", i + 1,
+					 same ? label : q->choices[i],
+					 none || same ? "" : " (",
+					 none || same ? "" : label,
+					 none || same ? "" : ")");
 			if (w < 0 || (size_t)w >= size - used)
 				return;
 			used += (size_t)w;
@@ -170,10 +190,38 @@ static void show_stop_banner(struct iv *v)
 	}
 }
 
+/*
+ * Where the interview stands, above the next question: its section's title
+ * and position among the sections with relevant questions, and about how
+ * many questions are left ("Knee · section 5 of 9 · about 14 questions
+ * left"). Everything comes from the engine (section-def, relevance).
+ */
+static void show_progress(struct iv *v, const struct engine_question *q)
+{
+	struct engine_progress p;
+	engine_progress(v->e, &p);
+	if (!p.section || engine_next_question(v->e) != q)
+		return;
+	const struct engine_section *c = engine_section_at(
+		v->e, engine_question_section_index(v->e, q));
+	char line[512];
+	if (c)
+		snprintf(line, sizeof(line), "%s \u00b7 section %zu of %zu \u00b7 "
+			 "about %zu question%s left", c->clinician_title,
+			 p.section, p.sections, p.left, p.left == 1 ? "" : "s");
+	else /* a rule base without sections */
+		snprintf(line, sizeof(line), "about %zu question%s left", p.left,
+			 p.left == 1 ? "" : "s");
+	SAY(v, "\n");
+	term_wrap(&v->out, 0, 2, TERM_DIM, line);
+}
+
 static void show_question(struct iv *v, const struct engine_question *q)
 {
 	char line[1024];
 	const char *now = engine_answer_text(v->e, q->id);
+	if (v->changing != q)
+		show_progress(v, q);
 	SAY(v, "\n");
 	show_stop_banner(v);
 	SAY(v, "%s%s%s%s", term_sgr(&v->out, TERM_CYAN), q->id,
@@ -182,6 +230,9 @@ static void show_question(struct iv *v, const struct engine_question *q)
 		SAY(v, "  (examination)");
 	if (v->changing == q && now)
 		SAY(v, "  (changing: now %s)", now);
+	else if (now && session_revisiting(v->s) &&
+		 strcmp(session_revisiting(v->s), q->id) == 0)
+		SAY(v, "  (now %s; Enter keeps it)", now);
 	else if (engine_stop_reason(v->e))
 		SAY(v, "  (asked before the interview stops)");
 	SAY(v, "\n");
@@ -462,20 +513,21 @@ static void save_elsewhere(struct iv *v, const struct engine_question *q,
 	free(path);
 }
 
-/* Give q the answer text (canonical), through the core. */
+/* Give q the answer text (canonical), through the core; with set, as an
+ * answer volunteered before its question is asked. */
 static enum outcome give_answer(struct iv *v, const struct engine_question *q,
-				const char *text)
+				const char *text, bool set)
 {
 	char what[128];
 	snprintf(what, sizeof(what), "the answer to '%s'", q->id);
 	bool was_stored = session_is_stored(v->s);
 	for (;;) {
-		int rc = session_answer(v->s, q->id, text);
+		int rc = set ? session_set(v->s, q->id, text)
+			     : session_answer(v->s, q->id, text);
 		if (rc == SESSION_OK)
 			break;
 		if (rc == SESSION_EINVAL) {
-			SAY(v, "%s%s%s\n", term_sgr(&v->out, TERM_YELLOW),
-			    session_errmsg(v->s), term_sgr(&v->out, TERM_RESET));
+			term_wrap(&v->out, 0, 2, TERM_YELLOW, session_errmsg(v->s));
 			return GO_ON;
 		}
 		if (rc != SESSION_ESTORE)
@@ -492,6 +544,8 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 		    term_sgr(&v->out, TERM_BOLD), session_code(v->s),
 		    term_sgr(&v->out, TERM_RESET));
 	const struct session_delta *d = session_delta(v->s);
+	if (set)
+		SAY(v, "set '%s' to %s\n", q->id, engine_answer_text(v->e, q->id));
 	if (v->changing == q) {
 		SAY(v, "changed '%s'%s%s to %s\n", q->id, d->before ? " from " : "",
 		    d->before ? d->before : "", engine_answer_text(v->e, q->id));
@@ -501,6 +555,119 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 	return GO_ON;
 }
 
+/*
+ * The canonical text of what was typed (lower case) as an answer to q: an
+ * amount in another unit converted with the rule base's words for it and
+ * echoed ("= 104 weeks"), else canonical(). NULL after saying why when the
+ * unit word is not one q takes.
+ */
+static const char *answer_text(struct iv *v, const struct engine_question *q,
+			       const char *typed, char *buf, size_t size)
+{
+	int rc = engine_answer_convert(v->e, q->id, typed, buf, size);
+	if (rc < 0) {
+		term_wrap(&v->out, 0, 2, TERM_YELLOW, engine_errmsg(v->e));
+		return NULL;
+	}
+	if (rc == ENGINE_CONVERT_DONE)
+		SAY(v, "= %s %s\n", buf, engine_unit_word(v->e, q->id, buf));
+	if (rc != ENGINE_CONVERT_NONE)
+		return buf;
+	char typed_copy[256];
+	snprintf(typed_copy, sizeof(typed_copy), "%s", typed);
+	return canonical(q, typed_copy, buf, size);
+}
+
+/* Edit distance of a and b, capped at 9 (ids are short). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 63 || lb > 63)
+		return 9;
+	size_t row[64];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t sub = diag + (a[i - 1] != b[j - 1]);
+			size_t best = up + 1 < row[j - 1] + 1 ? up + 1
+							       : row[j - 1] + 1;
+			row[j] = sub < best ? sub : best;
+			diag = up;
+		}
+	}
+	return row[lb] > 9 ? 9 : row[lb];
+}
+
+/*
+ * An unknown question id: say what ids look like and suggest the closest
+ * (those starting with what was typed, then containing it, then a typing
+ * error or two away).
+ */
+static void unknown_question_id(struct iv *v, const char *arg)
+{
+	char shown[512];
+	const char *best[3] = { NULL, NULL, NULL };
+	size_t score[3] = { 99, 99, 99 };
+	size_t len = strlen(arg);
+	size_t limit = len < 6 ? 2 : len / 3;
+	for (size_t i = 0; i < engine_question_count(v->e); i++) {
+		const char *id = engine_question_at(v->e, i)->id;
+		size_t sc = strncmp(id, arg, len) == 0 ? 0
+			    : strstr(id, arg) ? 1
+			    : distance(arg, id) <= limit ? 1 + distance(arg, id)
+			    : 99;
+		for (size_t k = 0; k < 3 && sc < 99; k++)
+			if (sc < score[k]) {
+				for (size_t m = 2; m > k; m--) {
+					best[m] = best[m - 1];
+					score[m] = score[m - 1];
+				}
+				best[k] = id;
+				score[k] = sc;
+				break;
+			}
+	}
+	char msg[1024];
+	size_t used = (size_t)snprintf(msg, sizeof(msg), "unknown question '%s': "
+		"question ids are lower case words joined by '_' (e.g. %s)",
+		term_escape(shown, sizeof(shown), arg, 64),
+		engine_question_count(v->e) ? engine_question_at(v->e, 0)->id
+					    : "");
+	for (size_t k = 0; k < 3 && best[k] && used < sizeof(msg); k++)
+		used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s %s",
+					 k ? "," : "; closest:", best[k]);
+	term_wrap(&v->out, 0, 2, TERM_RESET, msg);
+}
+
+/*
+ * set ID VALUE: an answer to a question not asked yet (an examination
+ * finding made early, history offered unprompted), validated and stored
+ * like any answer; the next question is worked out again from there.
+ */
+static enum outcome cmd_set(struct iv *v, char *arg)
+{
+	size_t idl = strcspn(arg, " \t");
+	char *value = trim(arg + idl);
+	arg[idl] = '\0';
+	if (!*arg || !*value) {
+		SAY(v, "usage: set ID VALUE (an answer to question ID before "
+		    "it is asked)\n");
+		return GO_ON;
+	}
+	const struct engine_question *q = engine_question_find(v->e, arg);
+	if (!q) {
+		unknown_question_id(v, arg);
+		return GO_ON;
+	}
+	char buf[256];
+	const char *text = answer_text(v, q, value, buf, sizeof(buf));
+	return text ? give_answer(v, q, text, true) : GO_ON;
+}
+
 /* -------------------------------------------------------------- commands */
 
 static void cmd_help(struct iv *v)
@@ -508,9 +675,14 @@ static void cmd_help(struct iv *v)
 	static const char *const lines[] = {
 		"answer      yes/no/unsure as y, n, u; a choice by number or by the",
 		"            start of its name; a number as digits",
-		"why         why this question is asked now",
-		"how [ID]    how a finding was reached (no ID: the current findings)",
-		"back        go back to the previous question",
+		"why [ID]    why this question (or question ID) is asked",
+		"how [ID]    how a finding was reached (no ID: the current findings);",
+		"            for a finding not reached: what it would need and",
+		"            what argued against it ('whynot ID' too)",
+		"set ID VAL  answer a question before it is asked (an examination",
+		"            finding made early, history offered unprompted)",
+		"back        go back to the previous question (its answer is",
+		"            kept: Enter keeps it, or give a new one)",
 		"change ID   answer an earlier question again (e.g. change knee_pain)",
 		"skip        decline this question (it counts as unknown)",
 		"summary     level, findings with confidence, red flags so far",
@@ -519,7 +691,8 @@ static void cmd_help(struct iv *v)
 		"            (the emergency and its level stand)",
 		"help        this list",
 		"quit        save and leave; continue later with 'msktriage resume'",
-		"Tab completes answers and commands; Ctrl-C clears the line;",
+		"A duration may be given as 2y, 18 months, 6 wk or 10 days.",
+		"Tab completes answers, commands and ids; Ctrl-C clears the line;",
 		"Ctrl-D offers to save and quit.",
 		NULL
 	};
@@ -580,6 +753,111 @@ static const char *finding_arg(struct iv *v, const char *arg)
 	return NULL;
 }
 
+/* "q = answer" for each of ids, "; " between; unanswered ones left out
+ * (answered true) or only those (false). Empty when none. */
+static void answers_line(struct iv *v, const char *const *ids, size_t n,
+			 bool answered, char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *a = engine_answer_text(v->e, ids[i]);
+		if ((a != NULL) != answered)
+			continue;
+		int w = answered
+			? snprintf(buf + used, size - used, "%s%s = %s",
+				   used ? "; " : "", ids[i], a)
+			: snprintf(buf + used, size - used, "%s%s",
+				   used ? ", " : "", ids[i]);
+		if (w < 0 || (size_t)w >= size - used)
+			return;
+		used += (size_t)w;
+	}
+}
+
+/*
+ * how (or whynot) for a finding that is not reported: what it would need
+ * (each rule that can support it, in its own words, with the answers it
+ * reads and those still missing), and what argued against it (negative
+ * evidence, and evidence too weak or giving way to another finding).
+ */
+static void how_absent(struct iv *v, const char *id)
+{
+	const struct engine_finding *d = engine_finding_state(v->e, id);
+	const struct engine_rule_use *u = NULL;
+	size_t n = 0;
+	char line[2048], list[1024];
+	snprintf(line, sizeof(line), "%s [%s] is not a current finding",
+		 d->title, id);
+	term_wrap(&v->out, 0, 2, TERM_BOLD, line);
+	if (engine_finding_rules(v->e, id, &u, &n) != 0) {
+		SAY(v, "msktriage: %s\n", engine_errmsg(v->e));
+		return;
+	}
+	size_t pos = 0;
+	for (size_t i = 0; i < n; i++)
+		pos += u[i].sign >= 0;
+	SAY(v, "  it would need %s:\n", pos == 1 ? "this" : pos ? "one of these"
+						    : "a rule that gives it");
+	for (size_t i = 0; i < n; i++) {
+		if (u[i].sign < 0)
+			continue;
+		snprintf(line, sizeof(line), "- %s [%s]%s", *u[i].doc ? u[i].doc
+			 : u[i].rule, u[i].rule, u[i].fired ? " (holds)" : "");
+		term_wrap(&v->out, 4, 6, TERM_RESET, line);
+		answers_line(v, u[i].reads, u[i].n_reads, false, list, sizeof(list));
+		if (*list) {
+			snprintf(line, sizeof(line), "not answered yet: %s", list);
+			term_wrap(&v->out, 6, 8, TERM_YELLOW, line);
+		}
+		answers_line(v, u[i].reads, u[i].n_reads, true, list, sizeof(list));
+		if (*list) {
+			snprintf(line, sizeof(line), "answered: %s", list);
+			term_wrap(&v->out, 6, 8, TERM_RESET, line);
+		}
+	}
+	bool against = false;
+	if (d->n_against) {
+		answers_line(v, d->against, d->n_against, true, list, sizeof(list));
+		snprintf(line, sizeof(line), "- negative evidence: %s", list);
+		if (!against)
+			SAY(v, "  argued against it:\n");
+		against = true;
+		term_wrap(&v->out, 4, 6, TERM_RESET, line);
+		for (size_t i = 0; i < n; i++)
+			if (u[i].sign <= 0 && u[i].fired) {
+				snprintf(line, sizeof(line), "%s [%s]", *u[i].doc
+					 ? u[i].doc : u[i].rule, u[i].rule);
+				term_wrap(&v->out, 6, 8, TERM_RESET, line);
+			}
+	}
+	if (d->n_because) {
+		/* Evidence there is, not enough to report it. */
+		const struct engine_finding *over = NULL;
+		for (size_t i = 0; i < d->n_gives_way_to; i++)
+			if (!over)
+				over = engine_finding_find(v->e, d->gives_way_to[i]);
+		if (over)
+			snprintf(line, sizeof(line), "- not reported while %s [%s] "
+				 "is", over->title, over->id);
+		else if (d->when_complete && !engine_is_complete(v->e))
+			snprintf(line, sizeof(line), "- reported only once the "
+				 "interview is complete");
+		else
+			snprintf(line, sizeof(line), "- the evidence so far "
+				 "combines to %.2f; reported above %.2f",
+				 d->confidence, engine_report_threshold(v->e));
+		if (!against)
+			SAY(v, "  argued against it:\n");
+		against = true;
+		term_wrap(&v->out, 4, 6, TERM_RESET, line);
+	}
+	if (!against)
+		term_wrap(&v->out, 2, 4, TERM_RESET, "nothing argued against it: "
+			  "no rule that supports it holds with the answers so "
+			  "far");
+}
+
 static void cmd_how(struct iv *v, const char *arg)
 {
 	size_t n = engine_finding_count(v->e);
@@ -603,9 +881,7 @@ static void cmd_how(struct iv *v, const char *arg)
 		return;
 	const struct engine_finding *f = engine_finding_find(v->e, id);
 	if (!f) {
-		const struct engine_finding *d = engine_finding_def_find(v->e, id);
-		SAY(v, "'%s' (%s) is not a current finding\n", id,
-		    d ? d->title : id);
+		how_absent(v, id);
 		return;
 	}
 	SAY(v, "%s%s%s [%s]\n", term_sgr(&v->out, TERM_BOLD), f->title,
@@ -662,19 +938,18 @@ static enum outcome cmd_back(struct iv *v)
 		SAY(v, "nothing to go back to\n");
 		return GO_ON;
 	}
-	char what[128];
-	snprintf(what, sizeof(what), "going back from '%s'",
-		 session_answered_at(v->s, n - 1));
-	int rc;
-	while ((rc = session_back(v->s)) == SESSION_ESTORE)
-		if (!store_retry(v, what, session_errmsg(v->s)))
-			return GO_ON;
+	/* Nothing is withdrawn: the answer stays until a new one is given. */
+	int rc = session_back(v->s);
+	if (rc == SESSION_EINVAL) {
+		SAY(v, "nothing to go back to\n");
+		return GO_ON;
+	}
 	if (rc != SESSION_OK)
 		return failed(v);
 	const struct session_delta *d = session_delta(v->s);
-	SAY(v, "back to '%s' (it was %s)\n", d->question,
+	SAY(v, "back to '%s' (now %s; Enter keeps it)\n", d->question,
 	    d->before ? d->before : "unanswered");
-	show_changes(v);
+	v->shown = NULL;
 	return GO_ON;
 }
 
@@ -766,17 +1041,35 @@ static const char *const *complete(void *ctx, const char *line, int start)
 	}
 	while (*line == ' ')
 		line++;
-	if (strncmp(line, "change ", 7) == 0) {
+	/* Only the word after the command is an id. */
+	size_t words = 0;
+	for (int i = 0, in = 0; i < start && line[i]; i++) {
+		if (line[i] != ' ' && !in)
+			words++;
+		in = line[i] != ' ';
+	}
+	bool second = words == 1;
+	if (second && strncmp(line, "change ", 7) == 0) {
 		for (size_t i = 0; i < session_answered_count(v->s); i++)
 			cands_push(v, &n, session_answered_at(v->s, i));
-	} else if (strncmp(line, "how ", 4) == 0) {
-		for (size_t i = 0; i < engine_finding_count(v->e); i++)
-			cands_push(v, &n, engine_finding_at(v->e, i)->id);
+	} else if (second && strncmp(line, "set ", 4) == 0) {
+		/* the questions not answered yet that this mode may answer */
+		for (size_t i = 0; i < engine_question_count(v->e); i++)
+			if (!engine_answer_text_at(v->e, i))
+				cands_push(v, &n, engine_question_at(v->e, i)->id);
+	} else if (second && strncmp(line, "why ", 4) == 0) {
+		for (size_t i = 0; i < engine_question_count(v->e); i++)
+			cands_push(v, &n, engine_question_at(v->e, i)->id);
+	} else if (second && (strncmp(line, "how ", 4) == 0 ||
+			      strncmp(line, "whynot ", 7) == 0)) {
+		/* every finding: 'how' of an absent one says what it needs */
+		for (size_t i = 0; i < engine_finding_def_count(v->e); i++)
+			cands_push(v, &n, engine_finding_def_at(v->e, i)->id);
 	} else if (first) {
 		for (size_t i = 0; commands[i]; i++)
 			cands_push(v, &n, commands[i]);
 		const struct engine_question *q = v->changing ? v->changing
-					: engine_next_question(v->e);
+					: session_next_question(v->s);
 		if (q && q->type == ENGINE_TYPE_YESNO)
 			for (size_t i = 0; yn[i]; i++)
 				cands_push(v, &n, yn[i]);
@@ -835,20 +1128,35 @@ static enum outcome dispatch(struct iv *v, const struct engine_question *q,
 				    "finish, or 'change ID', 'back', 'help'\n");
 			return GO_ON;
 		}
+		if (!*line && session_revisiting(v->s) && !v->changing) {
+			if (session_keep(v->s) != SESSION_OK)
+				return failed(v);
+			SAY(v, "kept '%s' = %s\n", q->id,
+			    engine_answer_text(v->e, q->id));
+			return GO_ON;
+		}
 		if (!*line) {
 			SAY(v, "type an answer, or 'help'\n");
 			return GO_ON;
 		}
 		char buf[256];
 		lower(line);
-		return give_answer(v, q, canonical(q, line, buf, sizeof(buf)));
+		const char *text = answer_text(v, q, line, buf, sizeof(buf));
+		return text ? give_answer(v, q, text, false) : GO_ON;
 	}
 	if (strcmp(word, "help") == 0) {
 		cmd_help(v);
 	} else if (strcmp(word, "why") == 0) {
-		cmd_why(v, q);
-	} else if (strcmp(word, "how") == 0) {
+		const struct engine_question *w = *arg
+			? engine_question_find(v->e, arg) : q;
+		if (*arg && !w)
+			unknown_question_id(v, arg);
+		else
+			cmd_why(v, w);
+	} else if (strcmp(word, "how") == 0 || strcmp(word, "whynot") == 0) {
 		cmd_how(v, arg);
+	} else if (strcmp(word, "set") == 0) {
+		return cmd_set(v, arg);
 	} else if (strcmp(word, "summary") == 0) {
 		cmd_summary(v, 0);
 	} else if (strcmp(word, "note") == 0) {
@@ -862,7 +1170,7 @@ static enum outcome dispatch(struct iv *v, const struct engine_question *q,
 			SAY(v, "no question to skip\n");
 			return GO_ON;
 		}
-		return give_answer(v, q, "skip");
+		return give_answer(v, q, "skip", false);
 	} else if (strcmp(word, "continue") == 0) {
 		go_on_after_stop(v);
 	} else if (strcmp(word, "quit") == 0) {
@@ -1199,7 +1507,7 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 		}
 		const struct engine_question *q =
 			v->changing ? v->changing
-			: (review_stop ? NULL : engine_next_question(v->e));
+			: (review_stop ? NULL : session_next_question(v->s));
 		char prompt[96];
 		if (q) {
 			if (v->shown != q)
@@ -1338,9 +1646,10 @@ static const char interview_usage[] =
 	"       msktriage [--rules DIR] [--db PATH] resume [ID|CODE] --answers FILE\n"
 	"\n"
 	"Interview a patient at the terminal: the rule base's questions in order,\n"
-	"red flags first, with 'why', 'how', 'back', 'change ID', 'skip',\n"
-	"'summary', 'note TEXT', 'help' and 'quit' at any prompt. Every answer is\n"
-	"saved as it is given; 'quit' (or Ctrl-D) leaves a session to resume.\n"
+	"red flags first, with 'why', 'how', 'whynot', 'back', 'change ID',\n"
+	"'set ID VALUE', 'skip', 'summary', 'note TEXT', 'help' and 'quit' at\n"
+	"any prompt. Every answer is saved as it is given; 'quit' (or Ctrl-D)\n"
+	"leaves a session to resume.\n"
 	"One interview at a time holds a session; resuming a finished session and\n"
 	"leaving without a change keeps its status; a signed-off one no longer\n"
 	"changes, and resuming it at a terminal offers addenda instead.\n"
@@ -1436,6 +1745,32 @@ out_free:
 }
 
 /* ---------------------------------------------------------------- resume */
+
+/* Where a resumed session stands: its level so far and its findings with
+ * their certainty factors (scope findings aside). */
+static void recap(struct iv *v)
+{
+	const struct engine_level *l = engine_level(v->e);
+	char line[1024];
+	snprintf(line, sizeof(line), "level so far: %s%s: %s", l->id,
+		 engine_red_flags_screened(v->e) ? ""
+		 : " (interim: red-flag screening not finished)",
+		 l->clinician_text);
+	term_wrap(&v->out, 0, 2, TERM_BOLD, line);
+	size_t shown = 0;
+	for (size_t i = 0; i < engine_finding_count(v->e); i++) {
+		const struct engine_finding *f = engine_finding_at(v->e, i);
+		if (strcmp(f->kind, "scope") == 0)
+			continue;
+		if (!shown++)
+			SAY(v, "findings so far:\n");
+		snprintf(line, sizeof(line), "%s [%s] (%s, confidence %.2f)",
+			 f->title, f->id, f->level, f->confidence);
+		term_wrap(&v->out, 2, 4, TERM_RESET, line);
+	}
+	if (!shown)
+		SAY(v, "findings so far: none\n");
+}
 
 /*
  * Another interview holds the session: say who, and offer to take a stale
@@ -1798,6 +2133,7 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 	size_t n_answers = engine_answer_count(v.e);
 	SAY(&v, ", %zu answer%s so far. Type 'help' for commands.\n",
 	    n_answers, n_answers == 1 ? "" : "s");
+	recap(&v);
 	for (size_t i = 0; i < engine_finding_count(v.e); i++) {
 		const struct engine_finding *f = engine_finding_at(v.e, i);
 		if (strcmp(f->kind, "red_flag") == 0)

@@ -39,6 +39,13 @@ struct session {
 	struct strs order;      /* answered question ids, in answer order */
 	json_t *stops;          /* stops continued after (cli_stop_record()),
 				   NULL when none */
+	/* Answers given with session_set() to a question not relevant yet:
+	 * kept although not relevant, until their question becomes relevant
+	 * (or the answer is changed or withdrawn). */
+	struct strs volunteered;
+	/* After session_back(): the position in order being revisited, its
+	 * answer still held until a new one is given; SIZE_MAX when none. */
+	size_t revisit;
 
 	/* Before the action under way. */
 	struct strs had;        /* finding ids present */
@@ -226,6 +233,33 @@ static int delta_end(session *s)
 	return SESSION_OK;
 }
 
+/* Position of id in the answer order, or order.n. */
+static size_t order_index(const session *s, const char *id)
+{
+	for (size_t i = 0; i < s->order.n; i++)
+		if (strcmp(s->order.v[i], id) == 0)
+			return i;
+	return s->order.n;
+}
+
+static bool revisiting(const session *s)
+{
+	return s->revisit != SIZE_MAX && s->revisit < s->order.n;
+}
+
+/* id is about to leave the answer order: the revisit position follows it,
+ * and revisiting ends when the question revisited is the one going. */
+static void forget_revisit(session *s, const char *id)
+{
+	size_t i = order_index(s, id);
+	if (!revisiting(s) || i == s->order.n)
+		return;
+	if (i == s->revisit)
+		s->revisit = SIZE_MAX;
+	else if (i < s->revisit)
+		s->revisit--;
+}
+
 /*
  * Withdraw answers to questions that are no longer relevant, in the engine
  * and the store, running again after each, until none is left. Red-flag
@@ -242,8 +276,12 @@ static int withdraw_irrelevant(session *s)
 			const char *id = s->order.v[i];
 			const struct engine_question *q =
 				engine_question_find(s->e, id);
-			if (engine_question_is_relevant(s->e, id) ||
-			    (q && q->red_flag))
+			if (engine_question_is_relevant(s->e, id)) {
+				/* relevant now: an ordinary answer from here */
+				strs_remove(&s->volunteered, id);
+				continue;
+			}
+			if ((q && q->red_flag) || strs_has(&s->volunteered, id))
 				continue;
 			if (strs_push(&s->gone, id) != 0)
 				return nomem(s);
@@ -252,6 +290,7 @@ static int withdraw_irrelevant(session *s)
 			    strs_push(&s->kept, id) != 0)
 				return nomem(s);
 			engine_answer_clear(s->e, id);
+			forget_revisit(s, s->gone.v[s->gone.n - 1]);
 			strs_remove(&s->order, s->gone.v[s->gone.n - 1]);
 			again = true;
 			break;
@@ -285,6 +324,7 @@ session *session_new(engine *e, db *d, enum session_mode mode)
 	s->e = e;
 	s->d = d;
 	s->mode = mode;
+	s->revisit = SIZE_MAX;
 	engine_mode_set(e, mode == SESSION_KIOSK ? ENGINE_MODE_KIOSK
 						 : ENGINE_MODE_CLINICIAN);
 	return s;
@@ -307,6 +347,7 @@ void session_free(session *s)
 	delta_reset(s);
 	dropped_clear(s);
 	strs_free(&s->order);
+	strs_free(&s->volunteered);
 	strs_free(&s->had);
 	strs_free(&s->found);
 	strs_free(&s->withdrawn);
@@ -366,6 +407,8 @@ static int start(session *s, const struct db_session_new *info, bool later)
 	strs_clear(&s->order);
 	json_decref(s->stops);
 	s->stops = NULL;
+	strs_clear(&s->volunteered);
+	s->revisit = SIZE_MAX;
 	int rc = run(s);
 	if (rc != SESSION_OK)
 		return rc;
@@ -468,6 +511,8 @@ int session_resume(session *s, int64_t id)
 	delta_reset(s);
 	dropped_clear(s);
 	strs_clear(&s->order);
+	strs_clear(&s->volunteered);
+	s->revisit = SIZE_MAX;
 	engine_answers_clear(s->e);
 	json_decref(s->stops);
 	s->stops = NULL;
@@ -526,8 +571,19 @@ int session_resume(session *s, int64_t id)
 		if (session_reopen(s) == SESSION_OK)
 			db_answer_remove(s->d, id, s->dropped_q.v[i]);
 	}
-	if ((rc = run(s)) == SESSION_OK)
-		rc = delta_end(s);
+	if ((rc = run(s)) != SESSION_OK)
+		goto out_free;
+	/* A stored answer to a question not relevant now was given with
+	 * session_set() (any other would have been withdrawn): it stays. */
+	for (size_t i = 0; i < s->order.n; i++) {
+		const char *qid = s->order.v[i];
+		if (!engine_question_is_relevant(s->e, qid) &&
+		    strs_push(&s->volunteered, qid) != 0) {
+			rc = nomem(s);
+			goto out_free;
+		}
+	}
+	rc = delta_end(s);
 out_free:
 	db_session_free(rec);
 	return rc;
@@ -547,14 +603,26 @@ const struct session_dropped *session_dropped_at(const session *s, size_t i)
 
 const struct engine_question *session_next_question(const session *s)
 {
+	if (revisiting(s))
+		return engine_question_find(s->e, s->order.v[s->revisit]);
 	return engine_next_question(s->e);
 }
 
-int session_answer(session *s, const char *id, const char *text)
+const char *session_revisiting(const session *s)
+{
+	return revisiting(s) ? s->order.v[s->revisit] : NULL;
+}
+
+/* Answer (or, with set, volunteer an answer to) question id. */
+static int answer(session *s, const char *id, const char *text, bool set)
 {
 	int rc = delta_begin(s);
 	if (rc != SESSION_OK)
 		return rc;
+	if (set && s->mode == SESSION_KIOSK) {
+		fail_msg(s, "'set' is not offered in the kiosk");
+		return SESSION_EINVAL;
+	}
 	const struct engine_question *q = engine_question_find(s->e, id);
 	if (!q) {
 		fail_msg(s, "unknown question '%.64s'", id);
@@ -566,6 +634,15 @@ int session_answer(session *s, const char *id, const char *text)
 		return SESSION_EINVAL;
 	}
 	const char *held = engine_answer_text(s->e, q->id);
+	if (set && held) {
+		fail_msg(s, "'%s' is answered already; 'change %s' answers it "
+			 "again", q->id, q->id);
+		return SESSION_EINVAL;
+	}
+	/* Relevance as the answers so far decide it (this answer aside). */
+	bool relevant = engine_question_is_relevant(s->e, q->id);
+	bool was_revisited = revisiting(s) &&
+			     strcmp(s->order.v[s->revisit], q->id) == 0;
 	if (held && !(s->before = strdup(held)))
 		return nomem(s);
 	if (!(s->question = strdup(q->id)))
@@ -591,7 +668,27 @@ int session_answer(session *s, const char *id, const char *text)
 	}
 	if (!strs_has(&s->order, q->id) && strs_push(&s->order, q->id) != 0)
 		return nomem(s);
-	return settle(s);
+	if (set && !relevant && !strs_has(&s->volunteered, q->id) &&
+	    strs_push(&s->volunteered, q->id) != 0)
+		return nomem(s);
+	rc = settle(s);
+	if (was_revisited) {
+		/* On to the question answered after it, or to the first
+		 * question not answered yet. */
+		size_t i = order_index(s, s->question);
+		s->revisit = i + 1 < s->order.n ? i + 1 : SIZE_MAX;
+	}
+	return rc;
+}
+
+int session_answer(session *s, const char *id, const char *text)
+{
+	return answer(s, id, text, false);
+}
+
+int session_set(session *s, const char *id, const char *text)
+{
+	return answer(s, id, text, true);
 }
 
 int session_back(session *s)
@@ -599,22 +696,35 @@ int session_back(session *s)
 	int rc = delta_begin(s);
 	if (rc != SESSION_OK)
 		return rc;
-	if (s->order.n == 0) {
+	size_t k = revisiting(s) ? s->revisit : s->order.n;
+	if (k == 0) {
 		fail_msg(s, "nothing to go back to");
 		return SESSION_EINVAL;
 	}
-	const char *id = s->order.v[s->order.n - 1];
+	k--;
+	const char *id = s->order.v[k];
 	const char *held = engine_answer_text(s->e, id);
 	if (!(s->question = strdup(id)) || (held && !(s->before = strdup(held))))
 		return nomem(s);
-	if ((rc = session_reopen(s)) != SESSION_OK)
+	/* Nothing changes in the engine or the store until a new answer is
+	 * given: 'back' then 'quit' loses nothing. */
+	s->revisit = k;
+	return delta_end(s);
+}
+
+int session_keep(session *s)
+{
+	int rc = delta_begin(s);
+	if (rc != SESSION_OK)
 		return rc;
-	int db_rc = db_answer_remove(s->d, s->id, id);
-	if (db_rc != DB_OK)
-		return store_fail(s, db_rc);
-	engine_answer_clear(s->e, s->question);
-	strs_remove(&s->order, s->question);
-	return settle(s);
+	if (!revisiting(s)) {
+		fail_msg(s, "no earlier answer is being revisited");
+		return SESSION_EINVAL;
+	}
+	if (!(s->question = strdup(s->order.v[s->revisit])))
+		return nomem(s);
+	s->revisit = s->revisit + 1 < s->order.n ? s->revisit + 1 : SIZE_MAX;
+	return delta_end(s);
 }
 
 const struct session_delta *session_delta(const session *s)
@@ -634,17 +744,15 @@ const char *session_answered_at(const session *s, size_t i)
 
 void session_progress(const session *s, size_t *answered, size_t *remaining)
 {
-	size_t left = 0;
-	for (size_t i = 0; i < engine_question_count(s->e); i++) {
-		const struct engine_question *q = engine_question_at(s->e, i);
-		if (engine_answer_text(s->e, q->id) ||
-		    (s->mode == SESSION_KIOSK && q->clinician_only) ||
-		    !engine_question_is_relevant(s->e, q->id))
-			continue;
-		left++;
-	}
+	struct engine_progress p;
+	engine_progress(s->e, &p);
 	*answered = s->order.n;
-	*remaining = left;
+	*remaining = p.left;
+	if (revisiting(s)) {
+		/* back at an earlier question: counted from there */
+		*answered = s->revisit;
+		*remaining = p.left + s->order.n - s->revisit;
+	}
 }
 
 bool session_is_emergency(const session *s)

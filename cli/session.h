@@ -13,7 +13,8 @@
  *     session_new(e, d, mode)     borrows an engine and a store
  *     session_start() | session_resume()
  *     session_next_question()     what to ask; NULL when nothing is left
- *     session_answer() / session_back() ...   each followed by
+ *     session_answer() / session_set() / session_back() /
+ *     session_keep() ...          each followed by
  *     session_delta()             what that action changed
  *     session_finish() | session_abandon()
  *     session_free()
@@ -156,8 +157,13 @@ const char *session_status(const session *s);
 int session_reopen(session *s);
 const char *session_code(const session *s);   /* "K7QX-4MRT" */
 
-/* The next question to ask, or NULL when none is left. */
+/* The next question to ask, or NULL when none is left: after
+ * session_back(), the question revisited. */
 const struct engine_question *session_next_question(const session *s);
+
+/* The id of the question revisited after session_back() (its answer still
+ * held), or NULL. */
+const char *session_revisiting(const session *s);
 
 /*
  * Answer question id with canonical text ("yes", "67", "left", "skip"),
@@ -167,8 +173,30 @@ const struct engine_question *session_next_question(const session *s);
  */
 int session_answer(session *s, const char *id, const char *text);
 
-/* Withdraw the answer given last. SESSION_EINVAL when there is none. */
+/*
+ * Volunteer an answer to a question not answered yet (an examination
+ * finding made early, history offered unprompted), validated and stored as
+ * session_answer() does; the next question is recomputed. An answer to a
+ * question not relevant yet is kept (it counts, SPEC §4 R2) instead of
+ * being withdrawn as irrelevant, until its question becomes relevant.
+ * SESSION_EINVAL as session_answer(), for a question answered already
+ * (change it instead) and always in kiosk mode.
+ */
+int session_set(session *s, const char *id, const char *text);
+
+/*
+ * Go back to the question answered before the one being asked (again:
+ * further back). Nothing changes in the engine or the store:
+ * session_next_question() gives that question with its answer still held
+ * until session_answer() gives a new one (which goes on to the question
+ * answered after it) or session_keep() keeps it. The delta names the
+ * question and its answer (before). SESSION_EINVAL when there is none.
+ */
 int session_back(session *s);
+
+/* Keep the answer of the question revisited and go on to the next.
+ * SESSION_EINVAL when none is revisited. */
+int session_keep(session *s);
 
 /* What the last action changed. */
 const struct session_delta *session_delta(const session *s);
@@ -179,8 +207,10 @@ const char *session_answered_at(const session *s, size_t i);
 
 /*
  * Progress: questions answered so far, and the questions that may still be
- * asked now (relevant, unanswered, allowed in this mode). Both change as
- * answers make questions relevant or not.
+ * asked now (engine_progress: relevant, unanswered, allowed in this mode;
+ * after a stop, only the deferred red-flag questions). Both change as
+ * answers make questions relevant or not. After session_back(), counted
+ * from the question revisited: those answered before it, and the rest.
  */
 void session_progress(const session *s, size_t *answered, size_t *remaining);
 

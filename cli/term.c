@@ -96,6 +96,10 @@ int term_input_open(void)
 	rl_readline_name = "msktriage";
 	rl_attempted_completion_function = complete;
 	rl_completer_word_break_characters = " \t";
+	/* One Tab lists the candidates when several fit (the second Tab
+	 * of readline's default does not list in the callback interface);
+	 * an inputrc may still say otherwise. */
+	rl_variable_bind("show-all-if-ambiguous", "on");
 	using_history();
 	stifle_history(HISTORY_MAX);
 	return 0;

@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,6 +114,25 @@ struct rule_info {
 	unsigned long fired;
 };
 
+/* A unit-def fact: amounts in one of words are factor / per of unit. */
+struct unit_def {
+	char *unit;
+	char *one;
+	const char *const *words;
+	size_t n_words;
+	double factor, per;
+};
+
+/* One rule's evidence for one finding, as its source text says. */
+struct rule_use {
+	char *rule, *doc, *finding;
+	int sign;
+	const char **reads;     /* question ids (the catalogue's strings) */
+	size_t n_reads;
+};
+
+struct source;
+
 /* An open-addressing table from id to catalogue position. */
 struct id_index {
 	size_t *slot;   /* position + 1; 0 is an empty slot */
@@ -163,6 +183,17 @@ struct engine {
 	bool coverage;
 	char *load_errors; size_t load_errors_len;
 	char parse_where[300];   /* "file:line" of the first parse error */
+
+	/* unit-def facts: words for amounts in other units (read at load) */
+	struct unit_def *units;  size_t n_units;
+	/* the rule sources of a directory, kept for engine_finding_rules();
+	 * the built-in ones are rules_source[] */
+	struct source *src;      size_t n_src;
+	/* what the rule sources say about each rule (parsed when first
+	 * asked), and the last engine_finding_rules() answer */
+	struct rule_use *uses;   size_t n_uses;
+	bool uses_read;
+	struct engine_rule_use *uview; size_t cap_uview;
 
 	/* what runs revealed about the rule base, for engine_check */
 	char **anomalies; size_t n_anomalies, cap_anomalies;
@@ -1113,6 +1144,8 @@ static int read_rules(engine *e)
 	return index_build(&e->ruleix, e, e->n_rules, rule_name_at);
 }
 
+static int read_units(engine *e);
+
 static int read_catalogue(engine *e)
 {
 	int rv;
@@ -1127,7 +1160,7 @@ static int read_catalogue(engine *e)
 	    (rv = read_findings(e)) != 0 ||
 	    (rv = read_recommendations(e)) != 0 ||
 	    (rv = read_recommendation_table(e)) != 0 ||
-	    (rv = read_rules(e)) != 0)
+	    (rv = read_rules(e)) != 0 || (rv = read_units(e)) != 0)
 		return rv;
 	e->tmpl_declined = template_named(e, "declined");
 	e->tmpl_relevant = template_named(e, "relevant");
@@ -1321,10 +1354,13 @@ out_loaded:
 	if (rv != 0)
 		goto out_fail;
 
-	if (own_src)
-		sources_free(src, n_src);
-	else
+	if (own_src) {
+		/* kept: engine_finding_rules() reads them when asked */
+		e->src = src;
+		e->n_src = n_src;
+	} else {
 		free(src);
+	}
 	e->guard_depth = 0;
 	return e;
 
@@ -1457,6 +1493,21 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 	for (size_t i = 0; i < e->n_rules; i++)
 		free(e->rules[i].name);
 	free(e->rules);
+	for (size_t i = 0; i < e->n_units; i++) {
+		free(e->units[i].unit);
+		free(e->units[i].one);
+		list_free(e->units[i].words, e->units[i].n_words);
+	}
+	free(e->units);
+	sources_free(e->src, e->n_src);
+	for (size_t i = 0; i < e->n_uses; i++) {
+		free(e->uses[i].rule);
+		free(e->uses[i].doc);
+		free(e->uses[i].finding);
+		free(e->uses[i].reads);
+	}
+	free(e->uses);
+	free(e->uview);
 	free(e->found);
 	free(e->recs);
 	free(e->version);
@@ -2953,6 +3004,36 @@ static void check_cites(const engine *e, struct checker *c, const char *what,
 				id, cites[i]);
 }
 
+/* unit-def facts: for a unit some question asks in, each word once. */
+static void check_units(const engine *e, struct checker *c)
+{
+	for (size_t i = 0; i < e->n_units; i++) {
+		const struct unit_def *u = &e->units[i];
+		bool asked = false;
+		for (size_t q = 0; q < e->n_qs && !asked; q++)
+			asked = strcmp(e->qs[q].q.unit, u->unit) == 0;
+		if (!asked && (i == 0 || strcmp(e->units[i - 1].unit, u->unit)))
+			problem(c, "unit-def names unit '%s', which no question "
+				"asks in", u->unit);
+		for (size_t w = 0; w < u->n_words; w++)
+			for (size_t j = 0; j <= i; j++) {
+				const struct unit_def *o = &e->units[j];
+				if (strcmp(o->unit, u->unit) != 0)
+					continue;
+				size_t last = j == i ? w : o->n_words;
+				size_t k = 0;
+				while (k < last &&
+				       strcasecmp(o->words[k], u->words[w]) != 0)
+					k++;
+				if (k < last) {
+					problem(c, "unit word '%s' of '%s' is "
+						"given twice", u->words[w], u->unit);
+					j = i;
+				}
+			}
+	}
+}
+
 size_t engine_check(const engine *e,
 		    void (*report)(void *ctx, const char *problem), void *ctx)
 {
@@ -3072,6 +3153,7 @@ size_t engine_check(const engine *e,
 	}
 	check_citations(e, &c);
 	check_red_flag_evidence(e, &c);
+	check_units(e, &c);
 
 	for (size_t i = 0; i < e->n_levels; i++) {
 		const struct engine_level *l = &e->levels[i];
@@ -3088,4 +3170,474 @@ size_t engine_check(const engine *e,
 	for (size_t i = 0; i < e->n_anomalies; i++)
 		problem(&c, "%s", e->anomalies[i]);
 	return c.n;
+}
+
+/* ------------------------------------------------------ amounts in units */
+
+/* By unit, then from the smallest amount to the largest. */
+static int cmp_unit(const void *a, const void *b)
+{
+	const struct unit_def *x = a, *y = b;
+	int c = strcmp(x->unit, y->unit);
+	if (c)
+		return c;
+	double fx = x->factor / x->per, fy = y->factor / y->per;
+	return (fx > fy) - (fx < fy);
+}
+
+/* The unit-def facts (none when the rule base has no such template). */
+static int read_units(engine *e)
+{
+	void *t = template_named(e, "unit-def");
+	if (!t)
+		return 0;
+	size_t n = count_facts(e, t);
+	e->units = calloc(n ? n : 1, sizeof(*e->units));
+	if (!e->units)
+		return ENGINE_ENOMEM;
+	for (void *f = EnvGetNextFactInTemplate(e->env, t, NULL); f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		struct unit_def *u = &e->units[e->n_units++];
+		u->unit = slot_str(e, f, "unit");
+		u->one = slot_str(e, f, "one");
+		u->words = slot_list(e, f, "words", &u->n_words);
+		u->factor = slot_num(e, f, "factor");
+		u->per = slot_num(e, f, "per");
+		if (!u->unit || !u->one || (u->n_words && !u->words))
+			return ENGINE_ENOMEM;
+		if (!(u->factor > 0) || !(u->per > 0)) {
+			set_error(e, "unit-def for '%s' needs a factor and a per "
+				  "above 0", u->unit);
+			return ENGINE_ELOAD;
+		}
+	}
+	qsort(e->units, e->n_units, sizeof(*e->units), cmp_unit);
+	return 0;
+}
+
+/* "unit words" of q's unit for a message: the longest word of each
+ * unit-def, e.g. "days, weeks, months or years". */
+static void unit_words(const engine *e, const char *unit, char *buf,
+		       size_t size)
+{
+	size_t used = 0, k = 0, n = 0;
+	for (size_t i = 0; i < e->n_units; i++)
+		n += strcmp(e->units[i].unit, unit) == 0 &&
+		     e->units[i].n_words > 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < e->n_units; i++) {
+		const struct unit_def *u = &e->units[i];
+		if (strcmp(u->unit, unit) != 0 || !u->n_words)
+			continue;
+		const char *w = u->words[0];
+		for (size_t j = 1; j < u->n_words; j++)
+			if (strlen(u->words[j]) > strlen(w))
+				w = u->words[j];
+		int r = snprintf(buf + used, size - used, "%s%s",
+				 k == 0 ? "" : k + 1 == n ? " or " : ", ", w);
+		if (r < 0 || (size_t)r >= size - used)
+			return;
+		used += (size_t)r;
+		k++;
+	}
+}
+
+int engine_answer_convert(engine *e, const char *id, const char *text,
+			  char *buf, size_t size)
+{
+	const struct engine_question *q = engine_question_find(e, id);
+	if (!q)
+		return unknown_question(e, id);
+	snprintf(buf, size, "%s", text);
+	if (q->type != ENGINE_TYPE_INTEGER && q->type != ENGINE_TYPE_NUMBER)
+		return ENGINE_CONVERT_NONE;
+	/* an amount, then a word: "2y", "18 months", "1.5 years" */
+	const char *p = text;
+	while (*p == ' ')
+		p++;
+	const char *num = p;
+	if (*p == '-' || *p == '+')
+		p++;
+	size_t digits = 0, dots = 0;
+	for (; (*p >= '0' && *p <= '9') || *p == '.'; p++) {
+		if (*p == '.')
+			dots++;
+		else
+			digits++;
+	}
+	if (!digits || dots > 1)
+		return ENGINE_CONVERT_NONE;
+	size_t num_len = (size_t)(p - num);
+	while (*p == ' ')
+		p++;
+	const char *word = p;
+	size_t wl = 0;
+	while ((word[wl] >= 'a' && word[wl] <= 'z') ||
+	       (word[wl] >= 'A' && word[wl] <= 'Z'))
+		wl++;
+	const char *rest = word + wl;
+	while (*rest == ' ')
+		rest++;
+	if (!wl || *rest)
+		return ENGINE_CONVERT_NONE;
+	bool any = false;
+	const struct unit_def *hit = NULL;
+	for (size_t i = 0; i < e->n_units && !hit; i++) {
+		const struct unit_def *u = &e->units[i];
+		if (strcmp(u->unit, q->unit) != 0)
+			continue;
+		any = true;
+		for (size_t j = 0; j < u->n_words && !hit; j++)
+			if (strlen(u->words[j]) == wl &&
+			    strncasecmp(u->words[j], word, wl) == 0)
+				hit = u;
+	}
+	if (!any)
+		return ENGINE_CONVERT_NONE;     /* no conversions: as typed */
+	if (!hit) {
+		char words[256];
+		unit_words(e, q->unit, words, sizeof(words));
+		set_error(e, "'%s' takes a number of %s, or an amount in %s",
+			  q->id, q->unit, words);
+		return ENGINE_EINVAL;
+	}
+	char amount[64];
+	if (num_len >= sizeof(amount))
+		return range_error(e, q);
+	memcpy(amount, num, num_len);
+	amount[num_len] = '\0';
+	errno = 0;
+	double x = strtod(amount, NULL);
+	if (errno || !isfinite(x))
+		return range_error(e, q);
+	double y = x * hit->factor / hit->per;
+	if (!isfinite(y) || fabs(y) > 1e15)
+		return range_error(e, q);
+	/* to the nearest whole unit (hundredth for a number), never 0 for
+	 * an amount that is not 0 */
+	double step = q->type == ENGINE_TYPE_INTEGER ? 1 : 0.01;
+	double r = floor(fabs(y) / step + 0.5) * step;
+	if (r == 0 && y != 0)
+		r = step;
+	if (y < 0)
+		r = -r;
+	if (q->type == ENGINE_TYPE_INTEGER) {
+		char t[24];
+		format_long((long long)r, t);
+		snprintf(buf, size, "%s", t);
+	} else {
+		format_number(r, buf, size);
+	}
+	return hit->factor == hit->per && r == y ? ENGINE_CONVERT_OWN
+						 : ENGINE_CONVERT_DONE;
+}
+
+bool engine_unit_has_conversions(const engine *e, const char *id)
+{
+	const struct engine_question *q = engine_question_find(e, id);
+	for (size_t i = 0; q && *q->unit && i < e->n_units; i++)
+		if (strcmp(e->units[i].unit, q->unit) == 0)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------ what the rule sources say */
+
+/* Past spaces and ; comments. */
+static const char *skip_blank(const char *p, const char *end)
+{
+	while (p < end) {
+		if (*p == ';') {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			p++;
+		} else {
+			break;
+		}
+	}
+	return p;
+}
+
+/* Past a string that starts at p (on its opening quote). */
+static const char *skip_string(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\' && p + 1 < end)
+			p++;
+	return p < end ? p + 1 : end;
+}
+
+/* Past the form that opens at p, strings and comments included. */
+static const char *form_end(const char *p, const char *end)
+{
+	int depth = 0;
+	while (p < end) {
+		if (*p == '"') {
+			p = skip_string(p, end);
+			continue;
+		}
+		if (*p == ';') {
+			p = skip_blank(p, end);
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return end;
+}
+
+/* The length of the symbol at p. */
+static size_t token_len(const char *p, const char *end)
+{
+	size_t n = 0;
+	while (p + n < end && !strchr(" \t\r\n()\";", p[n]))
+		n++;
+	return n;
+}
+
+static bool token_is(const char *p, const char *end, const char *word)
+{
+	size_t n = token_len(p, end);
+	return n == strlen(word) && strncmp(p, word, n) == 0;
+}
+
+static char *token_dup(const char *p, size_t n)
+{
+	char *t = malloc(n + 1);
+	if (t) {
+		memcpy(t, p, n);
+		t[n] = '\0';
+	}
+	return t;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * One defrule (p on its opening parenthesis, end past its close): a
+ * rule_use for each evidence fact it asserts with a finding named.
+ */
+static int parse_rule(engine *e, const char *p, const char *end,
+		      size_t *cap)
+{
+	int rv = 0;
+	char *name = NULL, *doc = NULL;
+	size_t *qs = NULL, n_qs = 0, cap_qs = 0;
+	p = skip_blank(p + 1 + strlen("defrule"), end);
+	size_t nl = token_len(p, end);
+	if (!nl || !(name = token_dup(p, nl)))
+		return nl ? ENGINE_ENOMEM : 0;
+	p = skip_blank(p + nl, end);
+	if (p < end && *p == '"') {
+		const char *close = skip_string(p, end);
+		size_t n = 0;
+		if (!(doc = malloc((size_t)(close - p) + 1))) {
+			rv = ENGINE_ENOMEM;
+			goto out_free;
+		}
+		for (const char *c = p + 1; c < close - 1; c++) {
+			if (*c == '\\' && c + 1 < close - 1)
+				c++;
+			doc[n++] = *c;
+		}
+		doc[n] = '\0';
+		p = close;
+	}
+	/* The conditions up to "=>": every question id a pattern opens
+	 * with. */
+	const char *arrow = NULL;
+	for (const char *c = p; c < end && !arrow;) {
+		if (*c == '"') {
+			c = skip_string(c, end);
+		} else if (*c == ';') {
+			c = skip_blank(c, end);
+		} else if (*c == '=' && c + 1 < end && c[1] == '>') {
+			arrow = c + 2;
+		} else if (*c == '(') {
+			size_t n = token_len(c + 1, end);
+			char id[128];
+			if (n && n < sizeof(id)) {
+				memcpy(id, c + 1, n);
+				id[n] = '\0';
+				struct qslot *q = qslot_find(e, id);
+				if (q) {
+					if (!grow(&qs, &cap_qs, n_qs + 1, sizeof(*qs))) {
+						rv = ENGINE_ENOMEM;
+						goto out_free;
+					}
+					qs[n_qs++] = (size_t)(q - e->qs);
+				}
+			}
+			c++;
+		} else {
+			c++;
+		}
+	}
+	if (!arrow)
+		goto out_free;
+	if (n_qs)
+		qsort(qs, n_qs, sizeof(*qs), cmp_size);
+	/* The actions: (evidence ... (finding X) ... (cf N) ...). */
+	for (const char *c = arrow; c < end;) {
+		if (*c == '"') {
+			c = skip_string(c, end);
+			continue;
+		}
+		if (*c != '(' || !token_is(c + 1, end, "evidence")) {
+			c++;
+			continue;
+		}
+		const char *stop = form_end(c, end);
+		char *finding = NULL;
+		int sign = 0;
+		for (const char *f = c + 1; f < stop; f++) {
+			if (*f != '(')
+				continue;
+			const char *v = skip_blank(f + 1 + token_len(f + 1, stop), stop);
+			size_t vl = token_len(v, stop);
+			if (token_is(f + 1, stop, "finding") && vl && *v != '?' &&
+			    !finding && !(finding = token_dup(v, vl))) {
+				rv = ENGINE_ENOMEM;
+				goto out_free;
+			}
+			if (token_is(f + 1, stop, "cf") && vl)
+				sign = *v == '-' ? -1
+				       : (*v >= '0' && *v <= '9') && strtod(v, NULL) > 0 ? 1
+				       : 0;
+		}
+		c = stop;
+		if (!finding)
+			continue;
+		if (!grow(&e->uses, cap, e->n_uses + 1, sizeof(*e->uses))) {
+			free(finding);
+			rv = ENGINE_ENOMEM;
+			goto out_free;
+		}
+		struct rule_use *u = &e->uses[e->n_uses];
+		memset(u, 0, sizeof(*u));
+		u->finding = finding;
+		u->sign = sign;
+		u->rule = xstrdup(name);
+		u->doc = xstrdup(doc ? doc : "");
+		u->reads = n_qs ? calloc(n_qs, sizeof(*u->reads)) : NULL;
+		e->n_uses++;
+		if (!u->rule || !u->doc || (n_qs && !u->reads)) {
+			rv = ENGINE_ENOMEM;
+			goto out_free;
+		}
+		for (size_t i = 0; i < n_qs; i++)
+			if (i == 0 || qs[i] != qs[i - 1])
+				u->reads[u->n_reads++] = e->qs[qs[i]].q.id;
+	}
+out_free:
+	free(name);
+	free(doc);
+	free(qs);
+	return rv;
+}
+
+/* Every defrule of one source text. */
+static int parse_source(engine *e, const char *p, size_t len, size_t *cap)
+{
+	const char *end = p + len;
+	while (p < end) {
+		p = skip_blank(p, end);
+		if (p >= end)
+			break;
+		if (*p == '"') {
+			p = skip_string(p, end);
+			continue;
+		}
+		if (*p != '(') {
+			p++;
+			continue;
+		}
+		const char *close = form_end(p, end);
+		if (token_is(skip_blank(p + 1, end), end, "defrule")) {
+			int rv = parse_rule(e, p, close, cap);
+			if (rv)
+				return rv;
+		}
+		p = close;
+	}
+	return 0;
+}
+
+int engine_finding_rules(engine *e, const char *id,
+			 const struct engine_rule_use **uses, size_t *n)
+{
+	*uses = NULL;
+	*n = 0;
+	if (!engine_finding_def_find(e, id)) {
+		set_error(e, "unknown finding '%.64s'", id);
+		return ENGINE_EINVAL;
+	}
+	if (!e->uses_read) {
+		size_t cap = 0;
+		int rv = 0;
+		if (e->src) {
+			for (size_t i = 0; i < e->n_src && !rv; i++)
+				rv = parse_source(e, e->src[i].text, e->src[i].len,
+						  &cap);
+		} else {
+			for (size_t i = 0; i < rules_source_count && !rv; i++)
+				rv = parse_source(e, rules_source[i].text,
+						  rules_source[i].len, &cap);
+		}
+		if (rv) {
+			set_error(e, "out of memory");
+			return rv;
+		}
+		e->uses_read = true;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < e->n_uses; i++) {
+		const struct rule_use *u = &e->uses[i];
+		if (strcmp(u->finding, id) != 0)
+			continue;
+		if (!grow(&e->uview, &e->cap_uview, k + 1, sizeof(*e->uview))) {
+			set_error(e, "out of memory");
+			return ENGINE_ENOMEM;
+		}
+		e->uview[k++] = (struct engine_rule_use){
+			.rule = u->rule, .doc = u->doc, .sign = u->sign,
+			.reads = u->reads, .n_reads = u->n_reads,
+			.fired = false,
+		};
+		const struct engine_finding *f = engine_finding_def_find(e, id);
+		for (size_t r = 0; r < f->n_rules; r++)
+			if (strcmp(f->rules[r], u->rule) == 0)
+				e->uview[k - 1].fired = true;
+	}
+	*uses = e->uview;
+	*n = k;
+	return 0;
+}
+
+const struct engine_finding *engine_finding_state(const engine *e,
+						  const char *id)
+{
+	return engine_finding_def_find(e, id);
+}
+
+const char *engine_unit_word(const engine *e, const char *id,
+			     const char *amount)
+{
+	const struct engine_question *q = engine_question_find(e, id);
+	if (!q)
+		return "";
+	if (amount && strcmp(amount, "1") == 0)
+		for (size_t i = 0; i < e->n_units; i++)
+			if (strcmp(e->units[i].unit, q->unit) == 0 &&
+			    *e->units[i].one)
+				return e->units[i].one;
+	return q->unit;
 }

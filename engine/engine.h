@@ -290,6 +290,40 @@ int engine_answer_set(engine *e, const char *id, const struct engine_value *v);
  * engine_answer_text() gives ("yes", "67", "72.5", "left", "skip"). */
 int engine_answer_set_text(engine *e, const char *id, const char *text);
 
+/*
+ * An amount as people say it ("2y", "18 months", "6 wk", "10 days") in
+ * question id's own unit, with the rule base's unit-def facts for that unit
+ * (the words, and the factor into the unit). Integer and number questions
+ * only. Rounded to the nearest whole unit (a hundredth for a number
+ * question), halves away from zero; an amount that is not 0 never becomes
+ * 0. Writes the canonical text to buf ("104") and returns:
+ *   ENGINE_CONVERT_NONE  not an amount with a word, or the unit has no
+ *                        conversions: buf holds text as it is, to be
+ *                        validated as typed;
+ *   ENGINE_CONVERT_OWN   the question's own unit ("6 weeks"): buf holds 6;
+ *   ENGINE_CONVERT_DONE  converted or rounded: buf holds the new amount;
+ *   ENGINE_EINVAL        a word the unit does not know (the message names
+ *                        the question and the words it takes), or an
+ *                        amount out of any range.
+ * The range is not checked here: engine_answer_set_text() does that.
+ */
+enum {
+	ENGINE_CONVERT_NONE = 0,
+	ENGINE_CONVERT_OWN = 1,
+	ENGINE_CONVERT_DONE = 2,
+};
+int engine_answer_convert(engine *e, const char *id, const char *text,
+			  char *buf, size_t size);
+
+/* The unit of question id for an amount (canonical text): the unit-def's
+ * word for one ("week") when amount is "1", else the question's unit.
+ * Borrowed. */
+const char *engine_unit_word(const engine *e, const char *id,
+			     const char *amount);
+
+/* True if question id's unit has unit-def conversions. */
+bool engine_unit_has_conversions(const engine *e, const char *id);
+
 /* Decline (skip) question id: unknown, never asked again. */
 int engine_answer_decline(engine *e, const char *id);
 
@@ -381,6 +415,36 @@ const struct engine_finding *engine_finding_at(const engine *e, size_t i);
 const struct engine_finding *engine_finding_find(const engine *e,
 						 const char *id);
 
+/*
+ * A finding's state after the last run whether it is reported or not:
+ * confidence, because, against and rules as for a reported finding (all
+ * empty when no rule gave it evidence). NULL for an unknown id.
+ */
+const struct engine_finding *engine_finding_state(const engine *e,
+						  const char *id);
+
+/* A rule that can give a finding evidence, as the rule's source says. */
+struct engine_rule_use {
+	const char *rule;          /* defrule name */
+	const char *doc;           /* its comment string; "" when none */
+	int sign;                  /* 1 for, -1 against, 0 either (computed) */
+	const char *const *reads;  /* question ids its conditions name,
+				      catalogue order */
+	size_t n_reads;
+	bool fired;                /* it gave the finding evidence in the
+				      last run */
+};
+
+/*
+ * The rules that can give finding id evidence (each evidence fact a rule
+ * asserts for it, read from the rule sources the first time it is asked:
+ * the built-in ones, or the directory's, kept since engine_new()), for
+ * explaining a finding that is absent. *uses is borrowed until the next
+ * call. ENGINE_EINVAL for an unknown finding.
+ */
+int engine_finding_rules(engine *e, const char *id,
+			 const struct engine_rule_use **uses, size_t *n);
+
 /* Present recommendations, in catalogue order; each keeps only the
  * reported findings behind it, and one with none left is absent. */
 size_t engine_recommendation_count(const engine *e);
@@ -407,7 +471,8 @@ bool engine_rule_exists(const engine *e, const char *name);
  * id or a declared relation; every question, finding, recommendation and
  * level has its wording, source and a valid definition; every id a question
  * informs or a finding gives way to exists (and none gives way to itself
- * or in a circle); no rule gives a red flag negative evidence; once the
+ * or in a circle); no rule gives a red flag negative evidence; every
+ * unit-def is for a unit some question asks in, each word once; once the
  * rule base has citations, every finding and recommendation cites existing
  * ones and every citation is cited; no user-facing text names the
  * specification or a seed file; and whatever

@@ -2,9 +2,11 @@
 ;;;
 ;;; Writes: question (static)
 ;;; These are the "always" questions that decide scope (SPEC section 2):
-;;; age first, then the four pain sites, then thigh weakness and muscle loss,
-;;; so that out_of_scope can be decided before anything else is asked.
-;;; Priority numbers: 1-9 here; red flags 10-29; topic questions 30 and up.
+;;; age first, then the four pain sites. Thigh weakness and muscle loss open
+;;; the muscles section (sections.clp): with pain they come with the other
+;;; muscle questions, after the red-flag screen and the regions; without
+;;; pain nothing before them is relevant, so out_of_scope is still decided
+;;; before anything else is asked.
 ;;;
 ;;; Age and the four pain sites are red-flag questions (R2): red-flag answers
 ;;; count wherever they are given, and a red flag that names a pain site is
@@ -41,12 +43,12 @@
     (patient-text "Have you had pain in your neck or shoulders in the last 2 weeks?")
     (why "Scope, posture-related pain, the neck red flags (injury, cancer, weight loss, night pain), and one of the nine items of the back-pain risk stratification adapted from STarT Back.")
     (informs out_of_scope atrophy_posture_pain back_pain_risk_medium serious_pathology_suspected))
-  (question (id thigh_weakness) (type yesno) (section where_it_hurts) (priority 6)
+  (question (id thigh_weakness) (type yesno) (section muscles) (priority 58)
     (clinician-text "Subjective weakness of the front of the thigh (quadriceps)?")
     (patient-text "Does the front of your thigh feel weak?")
     (why "Quadriceps weakness is part of the muscle deterioration seen with knee pain and feeds fall risk, sarcopenia and knee-hip instability.")
     (informs out_of_scope fall_risk sarcopenia_risk quad_glute_atrophy_risk knee_hip_muscle_instability serious_pathology_suspected))
-  (question (id muscle_loss_noticed) (type yesno) (section where_it_hurts) (priority 7)
+  (question (id muscle_loss_noticed) (type yesno) (section muscles) (priority 59)
     (clinician-text "Noticed loss of thigh or buttock bulk?")
     (patient-text "Do your thighs or buttocks look or feel smaller than before?")
     (why "Visible thigh or gluteal muscle loss supports quadriceps-gluteal atrophy, sarcopenia and posture-related pain.")

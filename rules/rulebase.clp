@@ -17,6 +17,7 @@
 ;;;   scope.clp            out_of_scope and the no-finding case
 ;;;   recommendations.clp  SPEC section 5, linked to the findings behind them
 ;;;   levels.clp           the five triage levels
+;;;   units.clp            the words for amounts in other units
 ;;;
 ;;; Conventions used throughout:
 ;;;   - A pain site answered `unsure` counts as present for asking that

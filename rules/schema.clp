@@ -2,7 +2,7 @@
 ;;;
 ;;; Loaded first. The engine (engine/engine.c) reads the static catalogue
 ;;; facts (rulebase, question, level-def, finding-def, recommendation-def)
-;;; once after reset, and reads the dynamic facts (relevant, evidence,
+;;; (and unit-def) once after reset, and reads the dynamic facts (relevant, evidence,
 ;;; recommend, interview-stop) after every run. Nothing else is read by C.
 ;;;
 ;;; Facts the engine asserts (through the fact API, never as source text):
@@ -73,6 +73,21 @@
   (slot patient-text (type STRING))
   (slot why (type STRING))                 ; why a clinician would ask it
   (multislot informs (type SYMBOL)))       ; findings it can confirm or rule out
+
+;;; Amounts in other units (units.clp): where a question's unit has
+;;; unit-def facts, an answer may be given as an amount with one of their
+;;; words ("18 months" where weeks are asked). The amount times factor / per
+;;; is the answer in the question's unit, rounded to the nearest whole unit
+;;; for an integer question (a hundredth for a number question), and never 0
+;;; for an amount that is not 0 ("3 days" is 1 week). The question's own unit
+;;; has a unit-def too (factor 1, per 1) so that its words are accepted. A
+;;; bare number is always in the question's own unit.
+(deftemplate unit-def
+  (slot unit (type STRING))                 ; a question's unit, e.g. "weeks"
+  (slot one (type STRING) (default ""))     ; the unit for 1 of it: "week"
+  (multislot words (type STRING))           ; "d" "day" "days", lower case
+  (slot factor (type NUMBER) (default 1))   ; one of these words is
+  (slot per (type NUMBER) (default 1)))     ; factor / per of unit
 
 ;;; The five triage levels. rank 1 is the most urgent. Exactly one level is
 ;;; the default: the level of a case with no finding.

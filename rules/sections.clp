@@ -14,7 +14,8 @@
 ;;;   - each region's history together (morning stiffness with the first
 ;;;     painful region: knee, else back), the back-pain stratification items
 ;;;     after the back;
-;;;   - walking, muscles and daily life, then the examination.
+;;;   - muscles (thigh weakness and muscle loss open it: stumbling rests on
+;;;     them), walking and falls, daily life, then the examination.
 ;;; Titles are what a front end shows: clinician-title in clinician mode,
 ;;; patient-title in the kiosk.
 
@@ -36,10 +37,10 @@
   (section-def (id back_impact) (order 80)
     (clinician-title "Back-pain stratification (adapted from STarT Back)")
     (patient-title "How your back pain affects you"))
-  (section-def (id walking_falls) (order 90)
-    (clinician-title "Gait and falls") (patient-title "Walking and falls"))
-  (section-def (id muscles) (order 100)
+  (section-def (id muscles) (order 90)
     (clinician-title "Muscles and activity") (patient-title "Your muscles and activity"))
+  (section-def (id walking_falls) (order 100)
+    (clinician-title "Gait and falls") (patient-title "Walking and falls"))
   (section-def (id lifestyle) (order 110)
     (clinician-title "Lifestyle and treatment") (patient-title "Daily life and treatment"))
   (section-def (id examination) (order 120)

@@ -8,7 +8,9 @@
  *   test_interview builtin   on the built-in rule base (fails, saying
  *                            so, while it lacks the SPEC questions used)
  *
- * Flows: a full interview to its summary, sign-off and report; why and how
+ * Flows: a full interview to its summary, sign-off and report; the progress
+ * line above each question, its numbers falling as questions are answered;
+ * why and how
  * (and a history that holds commands only); back and change with a finding
  * visibly withdrawn; a red-flag stop marked emergency_stopped; quit, Ctrl-C,
  * Ctrl-D and resume to the same question; end of input on a non-terminal
@@ -610,6 +612,107 @@ static const struct answer knee_and_back[] = {
 	{ "low_back_pain", "y" }, { NULL, NULL },
 };
 
+/*
+ * The progress line above the question just asked ("Knee · section 4 of 6
+ * · about 12 questions left"), read from what was shown since the last
+ * typing. False when there is none.
+ */
+static bool read_progress(struct pty *p, size_t *section, size_t *sections,
+			  size_t *left)
+{
+	char *norm = normalise(p->raw + p->typed_at, p->len - p->typed_at);
+	const char *hit = NULL;
+	for (const char *at = norm; (at = strstr(at, "section ")); at++)
+		hit = at;
+	bool ok = hit && sscanf(hit, "section %zu of %zu \xc2\xb7 about %zu "
+				"question", section, sections, left) == 3;
+	free(norm);
+	return ok;
+}
+
+static void test_progress_line(void **state)
+{
+	(void)state;
+	struct pty p;
+	const char *const args[] = { "interview", "--label", "bay 1", NULL };
+	size_t sec, secs, left, sec0, secs0, left0;
+	pty_start(&p, args);
+	assert_string_equal(next_prompt(&p), "age>");
+	p.typed_at = 0;
+	assert_true(read_progress(&p, &sec0, &secs0, &left0));
+	assert_true(seen(&p, "Patient \xc2\xb7 section 1 of"));
+	assert_int_equal(sec0, 1);
+	assert_true(secs0 >= 2 && left0 >= 2);
+
+	/* Age opens nothing: one question fewer, the next section. */
+	type(&p, "40\n");
+	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_true(read_progress(&p, &sec, &secs, &left));
+	assert_true(seen(&p, "Pain sites \xc2\xb7 section 2 of"));
+	assert_int_equal(sec, 2);
+	assert_int_equal(left, left0 - 1);
+
+	/* Knee pain opens the knee's questions and the red-flag screen. */
+	type(&p, "y\n");
+	next_prompt(&p);
+	assert_true(read_progress(&p, &sec, &secs0, &left0));
+	assert_true(left0 > left);
+	assert_true(secs0 > secs);
+
+	/* Answered "no", questions open nothing more: every answer leaves
+	 * one fewer; the section is always one of those counted. */
+	int answered = 0;
+	for (; answered < 8 && left0 > 1; answered++) {
+		type(&p, "n\n");
+		const char *line = next_prompt(&p);
+		assert_non_null(prompt_id(line));
+		if (seen(&p, "must be")) {
+			type(&p, "skip\n");
+			next_prompt(&p);
+		}
+		assert_true(read_progress(&p, &sec, &secs, &left));
+		if (left != left0 - 1) {
+			dump_screen(&p);
+			fail_msg("about %zu questions left after %zu", left, left0);
+		}
+		assert_true(sec >= 1 && sec <= secs);
+		left0 = left;
+	}
+	assert_true(answered >= 3);
+	assert_true(sec >= 3); /* past the pain sites */
+	assert_fits(&p, 80);
+	type(&p, "quit\n");
+	pty_finish(&p);
+}
+
+/* Choice options in words: the STarT Back bothersomeness item in the
+ * tool's own words, every option labelled (the built-in rule base; the
+ * fixture has only a side question, whose labels are its values). */
+static void test_choice_labels(void **state)
+{
+	(void)state;
+	struct pty p;
+	const char *const args[] = { "interview", "--label", "bay 2", NULL };
+	pty_start(&p, args);
+	if (rules_dir[0]) {
+		const char *line = drive(&p, knee_and_back, "knee_side>", NULL,
+					 NULL, 0);
+		assert_string_equal(line, "knee_side>");
+		assert_true(seen(&p, "answer: 1 left, 2 right, 3 both;"));
+	} else {
+		const char *line = drive(&p, knee_and_back, "sbt_bothersome>",
+					 NULL, NULL, 0);
+		assert_string_equal(line, "sbt_bothersome>");
+		assert_true(seen(&p, "how bothersome has the back pain been"));
+		assert_true(seen(&p, "answer: 1 Not at all, 2 Slightly, 3 "
+				 "Moderately, 4 Very much, 5 Extremely;"));
+		type(&p, "4\n");
+		next_prompt(&p);
+	}
+	type(&p, "quit\n");
+	pty_finish(&p);
+}
+
 static void test_why_and_how(void **state)
 {
 	(void)state;
@@ -673,18 +776,25 @@ static void test_back_and_change(void **state)
 	drive(&p, knee_and_back, NULL, "new finding: Knee", last, sizeof(last));
 	expect(&p, "[knee_back_comorbidity]");
 
-	/* back: the question answered last, its finding withdrawn. */
+	/* back: the question answered last, its answer (and the finding
+	 * resting on it) kept until a new answer is given; Enter keeps it. */
 	type(&p, "back\n");
 	char want[256];
-	snprintf(want, sizeof(want), "back to '%s'", last);
+	snprintf(want, sizeof(want), "back to '%s' (now yes; Enter keeps it)",
+		 last);
 	expect(&p, want);
-	expect(&p, "withdrawn:");
-	expect(&p, "[knee_back_comorbidity]");
 	snprintf(want, sizeof(want), "%s>", last);
 	assert_string_equal(next_prompt(&p), want);
-	type(&p, "y\n");
-	expect(&p, "new finding:");
-	expect(&p, "[knee_back_comorbidity]");
+	assert_false(seen(&p, "withdrawn:"));
+	type(&p, "\n");
+	snprintf(want, sizeof(want), "kept '%s' = yes", last);
+	expect(&p, want);
+	const char *after = next_prompt(&p);
+	assert_non_null(prompt_id(after));
+	assert_string_not_equal(after, last);
+	assert_false(seen(&p, "withdrawn:"));
+	type(&p, "how knee_back_comorbidity\n");
+	expect(&p, "because:");
 	next_prompt(&p);
 
 	/* change: re-answer an earlier question; what hung on it goes. */
@@ -1890,6 +2000,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full_interview, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_why_and_how, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_progress_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_choice_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back_and_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_red_flag_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_continue, setup, teardown),

@@ -612,7 +612,7 @@ static void test_complete_check_in(void **state)
 	expect(&p, "How old are you");
 	type(&p, "44\r");
 	expect(&p, "question 2 of about");
-	/* back: the age again, as if not answered. */
+	/* back: the age again (its answer kept until a new one is given). */
 	type(&p, "back\r");
 	expect(&p, "question 1 of about");
 	expect(&p, "How old are you");

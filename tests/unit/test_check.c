@@ -52,6 +52,8 @@ static const char *const static_defects[] = {
 	"recommendation 'sourceless_recommendation' names no source",
 	"recommendation 'wordless_recommendation' lacks a title, clinician or patient wording",
 	"level 'netless_level' lacks wording or safety-netting",
+	"unit-def names unit 'fortnights', which no question asks in",
+	"unit word 'F' of 'fortnights' is given twice",
 };
 
 static const char *const run_defects[] = {

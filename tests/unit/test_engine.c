@@ -768,6 +768,67 @@ static void test_citations(void **state)
 	engine_free(e);
 }
 
+/* Amounts in other units, with the real rule base's unit-def facts. */
+static void convert_is(engine *e, const char *id, const char *text, int rc,
+		       const char *want)
+{
+	char buf[64];
+	int got = engine_answer_convert(e, id, text, buf, sizeof(buf));
+	if (got != rc || strcmp(buf, want) != 0)
+		fail_msg("%s '%s': %d '%s', expected %d '%s' (%s)", id, text, got,
+			 buf, rc, want, got < 0 ? engine_errmsg(e) : "");
+}
+
+static void test_unit_conversion(void **state)
+{
+	(void)state;
+	engine *e = load(RULES_DIR);
+	const char *w = "knee_duration_weeks";
+	assert_true(engine_unit_has_conversions(e, w));
+	assert_false(engine_unit_has_conversions(e, "age"));
+	assert_false(engine_unit_has_conversions(e, "knee_pain"));
+	convert_is(e, w, "2y", ENGINE_CONVERT_DONE, "104");
+	convert_is(e, w, "2 years", ENGINE_CONVERT_DONE, "104");
+	convert_is(e, w, "2 Years", ENGINE_CONVERT_DONE, "104");
+	convert_is(e, w, "18 months", ENGINE_CONVERT_DONE, "78");
+	convert_is(e, w, "6 wk", ENGINE_CONVERT_OWN, "6");
+	convert_is(e, w, "6 weeks", ENGINE_CONVERT_OWN, "6");
+	convert_is(e, w, "10 days", ENGINE_CONVERT_DONE, "1");
+	convert_is(e, w, "10d", ENGINE_CONVERT_DONE, "1");
+	/* to the nearest week, never 0 for a duration that is not 0 */
+	convert_is(e, w, "3 days", ENGINE_CONVERT_DONE, "1");
+	convert_is(e, w, "11 days", ENGINE_CONVERT_DONE, "2");
+	convert_is(e, w, "0 days", ENGINE_CONVERT_DONE, "0");
+	convert_is(e, w, "1.5 years", ENGINE_CONVERT_DONE, "78");
+	/* a bare number is the question's own unit: left as typed */
+	convert_is(e, w, "12", ENGINE_CONVERT_NONE, "12");
+	convert_is(e, w, "yes", ENGINE_CONVERT_NONE, "yes");
+	/* a word the unit does not know: named, with the words it takes */
+	char buf[64];
+	assert_int_equal(engine_answer_convert(e, w, "3 fortnights", buf,
+					       sizeof(buf)), ENGINE_EINVAL);
+	assert_non_null(strstr(engine_errmsg(e), "'knee_duration_weeks'"));
+	assert_non_null(strstr(engine_errmsg(e), "days, weeks, months or years"));
+	/* the range is the answer's to check, after the conversion */
+	convert_is(e, w, "60 years", ENGINE_CONVERT_DONE, "3120");
+	assert_int_equal(set_text(e, w, "3120"), ENGINE_EINVAL);
+	assert_non_null(strstr(engine_errmsg(e), "from 0 to 2600"));
+	/* other units with conversions: minutes and hours */
+	convert_is(e, "morning_stiffness_minutes", "1.5 h", ENGINE_CONVERT_DONE,
+		   "90");
+	convert_is(e, "sitting_hours", "90 min", ENGINE_CONVERT_DONE, "2");
+	/* the unit's own word for one of it */
+	assert_string_equal(engine_unit_word(e, w, "1"), "week");
+	assert_string_equal(engine_unit_word(e, w, "104"), "weeks");
+	assert_string_equal(engine_unit_word(e, "age", "1"), "years");
+	engine_free(e);
+
+	/* a rule base without unit-def facts converts nothing */
+	e = load(FIX("mini"));
+	convert_is(e, "age", "2 years", ENGINE_CONVERT_NONE, "2 years");
+	engine_free(e);
+}
+
 /* One of each defect engine_check claims to find, each reported. */
 static void test_check_reports_each_defect(void **state)
 {
@@ -1032,6 +1093,7 @@ int main(void)
 		cmocka_unit_test(test_deferred_stop),
 		cmocka_unit_test(test_citations),
 		cmocka_unit_test(test_check_reports_each_defect),
+		cmocka_unit_test(test_unit_conversion),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,14 +157,119 @@ static void test_back(void **state)
 	assert_int_equal(session_back(f->s), SESSION_EINVAL);
 	assert_int_equal(session_answer(f->s, "age", "40"), SESSION_OK);
 	assert_int_equal(session_answer(f->s, "low_back_pain", "yes"), SESSION_OK);
+	const char *next = session_next_question(f->s)->id;
+	char was_next[32];
+	snprintf(was_next, sizeof(was_next), "%s", next);
+	assert_null(session_revisiting(f->s));
+	assert_int_equal(session_keep(f->s), SESSION_EINVAL);
+
+	/* back: the question again, its answer kept in both until a new
+	 * one is given. */
 	assert_int_equal(session_back(f->s), SESSION_OK);
 	const struct session_delta *d = session_delta(f->s);
 	assert_string_equal(d->question, "low_back_pain");
 	assert_string_equal(d->before, "yes");
-	assert_null(stored(f, "low_back_pain"));
-	assert_null(engine_answer_text(f->e, "low_back_pain"));
+	assert_string_equal(session_revisiting(f->s), "low_back_pain");
+	assert_string_equal(session_next_question(f->s)->id, "low_back_pain");
+	assert_string_equal(stored(f, "low_back_pain"), "yes");
+	assert_string_equal(engine_answer_text(f->e, "low_back_pain"), "yes");
+	assert_int_equal(session_answered_count(f->s), 2);
+
+	/* back again: further back; then keep walks forward. */
+	assert_int_equal(session_back(f->s), SESSION_OK);
+	assert_string_equal(session_next_question(f->s)->id, "age");
+	assert_string_equal(session_delta(f->s)->before, "40");
+	assert_int_equal(session_back(f->s), SESSION_EINVAL);
+	assert_int_equal(session_keep(f->s), SESSION_OK);
+	assert_string_equal(session_next_question(f->s)->id, "low_back_pain");
+	assert_int_equal(session_keep(f->s), SESSION_OK);
+	assert_null(session_revisiting(f->s));
+	assert_string_equal(session_next_question(f->s)->id, was_next);
+	assert_string_equal(stored(f, "low_back_pain"), "yes");
+
+	/* A new answer replaces it and goes on from there. */
+	assert_int_equal(session_back(f->s), SESSION_OK);
+	assert_int_equal(session_answer(f->s, "low_back_pain", "no"), SESSION_OK);
+	assert_string_equal(session_delta(f->s)->before, "yes");
+	assert_null(session_revisiting(f->s));
+	assert_string_equal(stored(f, "low_back_pain"), "no");
 	assert_string_equal(stored(f, "age"), "40");
-	assert_int_equal(session_answered_count(f->s), 1);
+}
+
+/* back, then leaving: everything stored is still there on resume. */
+static void test_back_then_quit_loses_nothing(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(session_answer(f->s, "age", "40"), SESSION_OK);
+	assert_int_equal(session_answer(f->s, "low_back_pain", "yes"), SESSION_OK);
+	assert_int_equal(session_back(f->s), SESSION_OK);
+	int64_t id = session_id(f->s);
+	session_free(f->s);
+	f->s = session_new(f->e, f->d, SESSION_CLINICIAN);
+	assert_int_equal(session_resume(f->s, id), SESSION_OK);
+	assert_int_equal(session_answered_count(f->s), 2);
+	assert_string_equal(stored(f, "low_back_pain"), "yes");
+	assert_string_equal(engine_answer_text(f->e, "low_back_pain"), "yes");
+	assert_null(session_revisiting(f->s));
+}
+
+static void test_set(void **state)
+{
+	struct fx *f = *state;
+	assert_string_equal(session_next_question(f->s)->id, "age");
+	/* side is asked only with back pain: volunteered early, it is
+	 * stored and kept although not relevant yet. */
+	assert_false(engine_question_is_relevant(f->e, "side"));
+	assert_int_equal(session_set(f->s, "side", "left"), SESSION_OK);
+	assert_string_equal(stored(f, "side"), "left");
+	assert_string_equal(engine_answer_text(f->e, "side"), "left");
+	assert_string_equal(session_delta(f->s)->question, "side");
+	assert_string_equal(session_next_question(f->s)->id, "age");
+	/* validated like any answer, named in the message */
+	assert_int_equal(session_set(f->s, "height_cm", "20"), SESSION_EINVAL);
+	assert_non_null(strstr(session_errmsg(f->s), "'height_cm'"));
+	assert_null(stored(f, "height_cm"));
+	assert_int_equal(session_set(f->s, "heigt_cm", "200"), SESSION_EINVAL);
+	/* the rules use it at once: a finding appears with the set */
+	assert_int_equal(session_set(f->s, "height_cm", "210"), SESSION_OK);
+	const struct session_delta *d = session_delta(f->s);
+	assert_true(listed(d->found, d->n_found, "tall"));
+	/* answered already: change it instead */
+	assert_int_equal(session_set(f->s, "side", "right"), SESSION_EINVAL);
+	assert_non_null(strstr(session_errmsg(f->s), "change side"));
+	assert_string_equal(stored(f, "side"), "left");
+	/* an answer that makes it relevant leaves it as it is; age is
+	 * still the next question asked (set does not skip it) */
+	assert_int_equal(session_answer(f->s, "low_back_pain", "yes"), SESSION_OK);
+	assert_string_equal(stored(f, "side"), "left");
+	/* a volunteered red flag stops the interview like an answer */
+	assert_int_equal(session_set(f->s, "numb", "yes"), SESSION_OK);
+	assert_true(session_delta(f->s)->stopped);
+	assert_true(session_is_emergency(f->s));
+	/* kept over a resume */
+	int64_t id = session_id(f->s);
+	session_free(f->s);
+	f->s = session_new(f->e, f->d, SESSION_CLINICIAN);
+	assert_int_equal(session_resume(f->s, id), SESSION_OK);
+	assert_string_equal(engine_answer_text(f->e, "side"), "left");
+}
+
+/* A volunteered answer to a question that is not relevant is not
+ * withdrawn by the next answer, nor after a resume. */
+static void test_set_not_relevant_kept(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(session_set(f->s, "side", "both"), SESSION_OK);
+	assert_int_equal(session_answer(f->s, "age", "30"), SESSION_OK);
+	const struct session_delta *d = session_delta(f->s);
+	assert_false(listed(d->answers_withdrawn, d->n_answers_withdrawn, "side"));
+	assert_string_equal(stored(f, "side"), "both");
+	int64_t id = session_id(f->s);
+	session_free(f->s);
+	f->s = session_new(f->e, f->d, SESSION_CLINICIAN);
+	assert_int_equal(session_resume(f->s, id), SESSION_OK);
+	assert_int_equal(session_answer(f->s, "low_back_pain", "no"), SESSION_OK);
+	assert_string_equal(stored(f, "side"), "both");
 }
 
 static void test_change_withdraws_irrelevant(void **state)
@@ -404,8 +509,10 @@ static void test_store_failure(void **state)
 	assert_ptr_equal(session_next_question(f->s), next);
 	assert_int_equal(session_answer(f->s, "age", "41"), SESSION_ESTORE);
 	assert_string_equal(engine_answer_text(f->e, "age"), "40");
-	assert_int_equal(session_back(f->s), SESSION_ESTORE);
+	/* back writes nothing: it works while the store refuses */
+	assert_int_equal(session_back(f->s), SESSION_OK);
 	assert_string_equal(engine_answer_text(f->e, "age"), "40");
+	assert_int_equal(session_keep(f->s), SESSION_OK);
 	assert_int_equal(session_abandon(f->s), SESSION_ESTORE);
 
 	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
@@ -418,6 +525,10 @@ static void test_store_failure(void **state)
 static void test_kiosk_mode(void **state)
 {
 	struct fx *f = *state;
+	/* set is the clinician's: never in the kiosk, not even for a
+	 * question the kiosk asks */
+	assert_int_equal(session_set(f->s, "age", "40"), SESSION_EINVAL);
+	assert_null(engine_answer_text(f->e, "age"));
 	size_t done, left;
 	session_progress(f->s, &done, &left);
 	assert_int_equal(done, 0);
@@ -538,6 +649,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_back_then_quit_loses_nothing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_not_relevant_kept,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_withdraws_irrelevant,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emergency_stop, setup, teardown),
