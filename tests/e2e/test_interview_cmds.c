@@ -489,6 +489,8 @@ static void flow_set(int columns)
 	drive(&p, NULL, NULL, "INTERVIEW STOPPED", NULL, 0);
 	expect(&p, "INTERVIEW STOPPED");
 	expect(&p, "saved as emergency_stopped");
+	expect(&p, "stop>");
+	type(&p, "signoff\n");
 	expect(&p, "sign off as");
 	type(&p, "\n");
 	expect(&p, "write a plain-text report?");
