@@ -433,8 +433,6 @@ static void stops(FILE *f, json_t *list, bool clinician)
 		} else {
 			html_text(f, "Emergency: ");
 			fputs("</strong> ", f);
-			html_text(f, jstr(x, "meaning"));
-			fputs(" ", f);
 			html_text(f, jstr(x, "text"));
 			fputs("</p>", f);
 		}

@@ -312,9 +312,9 @@ static void write_stops(const struct style *st, FILE *f, json_t *c,
 	json_array_foreach(json_object_get(c, "continued_after_stop"), i, x) {
 		char *line;
 		if (!clinician) {
-			line = fmt("Emergency: %s %s", jstr(x, "meaning"),
-				   jstr(x, "text"));
-			st->para(f, line ? line : "");
+			/* Under "What to do": the level's meaning is above. */
+			line = fmt("Emergency: %s", jstr(x, "text"));
+			st->item(f, 0, line ? line : "");
 			free(line);
 			continue;
 		}
@@ -615,13 +615,13 @@ static void write_patient(const struct style *st, FILE *f, json_t *doc)
 	st->end_list(f);
 	st->heading(f, 2, "What this means");
 	st->para(f, jstr(json_object_get(c, "level"), "meaning"));
-	write_stops(st, f, c, false);
 	if (json_is_true(json_object_get(c, "interim")))
 		st->para(f, "Not all the questions were answered, so this advice "
 			 "may change. If you are worried, ask a clinician today.");
 	st->heading(f, 2, "What to do");
+	write_stops(st, f, c, false);
 	const char *lists[] = { "red_flags", "findings", "recommendations" };
-	size_t n = 0;
+	size_t n = json_array_size(json_object_get(c, "continued_after_stop"));
 	for (size_t l = 0; l < 3; l++)
 		json_array_foreach(json_object_get(c, lists[l]), i, x)
 			if (*jstr(x, "text")) {
