@@ -92,40 +92,60 @@ static int read_all(FILE *f, char **out, size_t *len, char *err, size_t errsize)
 	return 0;
 }
 
+/* The result for a person: wrapped at the terminal's width, or $COLUMNS,
+ * or 80 (term_width()). */
 static void print_text(const engine *e)
 {
+	struct term_out o;
 	const struct engine_level *l = engine_level(e);
-	printf("Triage level%s: %s\n  %s\n",
-	       engine_red_flags_screened(e)
-		       ? "" : " (interim, red-flag screening not finished)",
-	       l->id, l->clinician_text);
-	if (engine_stop_reason(e))
-		printf("Interview stopped by: %s\n", engine_stop_reason(e));
+	char line[2048];
+	term_out_init(&o, stdout);
+	snprintf(line, sizeof(line), "Triage level%s: %s",
+		 engine_red_flags_screened(e)
+			 ? "" : " (interim, red-flag screening not finished)",
+		 l->id);
+	term_wrap(&o, 0, 2, TERM_RESET, line);
+	term_wrap(&o, 2, 2, TERM_RESET, l->clinician_text);
+	if (engine_stop_reason(e)) {
+		snprintf(line, sizeof(line), "Interview stopped by: %s",
+			 engine_stop_reason(e));
+		term_wrap(&o, 0, 2, TERM_RESET, line);
+	}
 	size_t nf = engine_finding_count(e);
 	printf("\nFindings (%zu):\n", nf);
 	for (size_t i = 0; i < nf; i++) {
 		const struct engine_finding *f = engine_finding_at(e, i);
-		printf("  %-36s %-10s %-20s confidence %.2f\n", f->id, f->kind,
-		       f->level, f->confidence);
-		printf("    %s\n    because:", f->title);
-		for (size_t j = 0; j < f->n_because; j++) {
+		snprintf(line, sizeof(line), "%s  %s, %s, confidence %.2f", f->id,
+			 f->kind, f->level, f->confidence);
+		term_wrap(&o, 2, 6, TERM_RESET, line);
+		term_wrap(&o, 4, 4, TERM_RESET, f->title);
+		size_t used = (size_t)snprintf(line, sizeof(line), "because:");
+		for (size_t j = 0; j < f->n_because && used < sizeof(line); j++) {
 			const char *a = engine_answer_text(e, f->because[j]);
-			printf(" %s=%s", f->because[j], a ? a : "(finding)");
+			used += (size_t)snprintf(line + used, sizeof(line) - used,
+						 " %s=%s", f->because[j],
+						 a ? a : "(finding)");
 		}
-		printf("\n    source: %s\n", f->source);
+		term_wrap(&o, 4, 6, TERM_RESET, line);
+		snprintf(line, sizeof(line), "source: %s", f->source);
+		term_wrap(&o, 4, 6, TERM_RESET, line);
 	}
 	size_t nr = engine_recommendation_count(e);
 	printf("\nRecommendations (%zu):\n", nr);
 	for (size_t i = 0; i < nr; i++) {
 		const struct engine_recommendation *r =
 			engine_recommendation_at(e, i);
-		printf("  %-36s %s\n", r->id, r->title);
+		snprintf(line, sizeof(line), "%s  %s", r->id, r->title);
+		term_wrap(&o, 2, 4, TERM_RESET, line);
 	}
-	printf("\nSafety-netting: %s\n", l->safety_net);
+	snprintf(line, sizeof(line), "Safety-netting: %s", l->safety_net);
+	printf("\n");
+	term_wrap(&o, 0, 2, TERM_RESET, line);
 	const struct engine_question *next = engine_next_question(e);
 	printf("\nNext question: %s\n", next ? next->id : "none (complete)");
-	printf("Rule base: %s (sha256 %s)\n", engine_rulebase_version(e),
-	       engine_rulebase_sha256(e));
+	snprintf(line, sizeof(line), "Rule base: %s (sha256 %s)",
+		 engine_rulebase_version(e), engine_rulebase_sha256(e));
+	term_wrap(&o, 0, 2, TERM_RESET, line);
 }
 
 /* ------------------------------------------------------------------ batch */
@@ -593,9 +613,13 @@ static void save_line(struct writer *wr, struct line *l)
 		if (!l->out)
 			l->fatal = true;
 	} else {
+		/* The store's message says what it could not do already. */
 		char msg[600];
-		snprintf(msg, sizeof(msg), "cannot save the session: %s",
-			 db_errmsg(wr->d));
+		const char *why = db_errmsg(wr->d);
+		snprintf(msg, sizeof(msg), "%s%s",
+			 strncmp(why, "cannot ", 7) == 0 ? ""
+							: "cannot save the session: ",
+			 why);
 		char shown[1024];
 		if (!wr->save_failed)
 			fprintf(stderr, "msktriage: line %lu: %s\n", l->no,

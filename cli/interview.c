@@ -37,6 +37,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +73,95 @@ static const char *const commands[] = {
 	"note", "help", "quit", "continue", NULL
 };
 
-#define SAY(v, ...) fprintf((v)->out.f, __VA_ARGS__)
+/*
+ * Print the program's own message, formatted, in attr (TERM_RESET: no
+ * colour). Each whole line of it is wrapped at the terminal's width
+ * (term_wrap()): indented as it starts, and its continuation lines two
+ * columns further in. A line that holds colour of its own, or the start of
+ * a line that the next call finishes, is printed as it is: those are
+ * short, or wrapped where they are built.
+ */
+static void vsay(struct iv *v, enum term_attr attr, const char *fmt,
+		 va_list ap)
+{
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (text)
+		vsnprintf(text, (size_t)n + 1, fmt, again);
+	va_end(again);
+	if (!text)
+		return;
+	char *p = text;
+	for (char *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		int lead = (int)strspn(p, " ");
+		if (strchr(p, '\033'))
+			fprintf(v->out.f, "%s\n", p);
+		else if (p[lead])
+			term_wrap(&v->out, lead, lead + 2, attr, p + lead);
+		else
+			fputc('\n', v->out.f);
+	}
+	fputs(p, v->out.f);
+	free(text);
+}
+
+static void say(struct iv *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void say_in(struct iv *v, enum term_attr attr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(struct iv *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(v, TERM_RESET, fmt, ap);
+	va_end(ap);
+}
+
+static void say_in(struct iv *v, enum term_attr attr, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(v, attr, fmt, ap);
+	va_end(ap);
+}
+
+#define SAY(v, ...) say((v), __VA_ARGS__)
 
 /* ------------------------------------------------------------ utilities */
+
+/*
+ * A prompt that leaves at least 20 columns to type in: a longer one is
+ * wrapped, all its lines but the last printed here, and the last returned
+ * (in buf) for the prompt itself.
+ */
+static const char *fit(struct iv *v, const char *prompt, char *buf,
+		       size_t size)
+{
+	int room = v->out.width - 1 - 20;
+	if (term_columns(prompt) <= room)
+		return prompt;
+	char *lines = term_wrap_text(room > 20 ? room + 1 : 21, 0, 0, prompt);
+	if (!lines)
+		return prompt;
+	size_t n = strlen(lines);
+	if (n && lines[n - 1] == '\n')
+		lines[--n] = '\0';
+	char *last = strrchr(lines, '\n');
+	if (last) {
+		fwrite(lines, 1, (size_t)(last - lines) + 1, v->out.f);
+		fflush(v->out.f);
+	}
+	snprintf(buf, size, "%s ", last ? last + 1 : lines);
+	free(lines);
+	return buf;
+}
+
+#define FIT(v, prompt, buf) fit((v), (prompt), (buf), sizeof(buf))
+
 
 static char *trim(char *s)
 {
@@ -222,20 +309,26 @@ static void show_question(struct iv *v, const struct engine_question *q)
 	const char *now = engine_answer_text(v->e, q->id);
 	if (v->changing != q)
 		show_progress(v, q);
-	SAY(v, "\n");
-	show_stop_banner(v);
-	SAY(v, "%s%s%s%s", term_sgr(&v->out, TERM_CYAN), q->id,
-	    term_sgr(&v->out, TERM_RESET), q->red_flag ? "  (red-flag screen)" : "");
-	if (q->clinician_only)
-		SAY(v, "  (examination)");
+	char head[512], was[128];
+	snprintf(head, sizeof(head), "%s%s%s%s%s", q->id,
+		 q->red_flag ? "  (red-flag screen)" : "",
+		 q->clinician_only ? "  (examination)" : "",
+		 v->changing == q && now ? "  (changing: now " : "",
+		 v->changing == q && now ? term_escape(was, sizeof(was), now, 60)
+					 : "");
 	if (v->changing == q && now)
-		SAY(v, "  (changing: now %s)", now);
+		strncat(head, ")", sizeof(head) - strlen(head) - 1);
 	else if (now && session_revisiting(v->s) &&
 		 strcmp(session_revisiting(v->s), q->id) == 0)
-		SAY(v, "  (now %s; Enter keeps it)", now);
+		snprintf(head + strlen(head), sizeof(head) - strlen(head),
+			 "  (now %s; Enter keeps it)",
+			 term_escape(was, sizeof(was), now, 60));
 	else if (engine_stop_reason(v->e))
-		SAY(v, "  (asked before the interview stops)");
+		strncat(head, "  (asked before the interview stops)",
+			sizeof(head) - strlen(head) - 1);
 	SAY(v, "\n");
+	show_stop_banner(v);
+	term_wrap(&v->out, 0, 2, TERM_CYAN, head);
 	term_wrap(&v->out, 2, 2, TERM_BOLD, q->clinician_text);
 	allowed(q, line, sizeof(line));
 	char hint[1100];
@@ -249,8 +342,9 @@ static void announce_red_flag(struct iv *v, const struct engine_finding *f)
 {
 	const struct engine_level *l = engine_level_find(v->e, f->level);
 	char line[1024];
-	SAY(v, "\n%s!! RED FLAG: %s%s [%s]\n", term_sgr(&v->out, TERM_RED),
-	    f->title, term_sgr(&v->out, TERM_RESET), f->id);
+	snprintf(line, sizeof(line), "!! RED FLAG: %s [%s]", f->title, f->id);
+	SAY(v, "\n");
+	term_wrap(&v->out, 0, 3, TERM_RED, line);
 	snprintf(line, sizeof(line), "level %s, confidence %.2f", f->level,
 		 f->confidence);
 	term_wrap(&v->out, 3, 3, TERM_RESET, line);
@@ -266,18 +360,20 @@ static void announce_red_flag(struct iv *v, const struct engine_finding *f)
 static void show_changes(struct iv *v)
 {
 	const struct session_delta *d = session_delta(v->s);
-	for (size_t i = 0; i < d->n_answers_withdrawn; i++)
-		SAY(v, "%swithdrawn:%s the answer to '%s' (no longer asked)\n",
-		    term_sgr(&v->out, TERM_YELLOW), term_sgr(&v->out, TERM_RESET),
-		    d->answers_withdrawn[i]);
-	for (size_t i = 0; i < d->n_store_kept; i++)
-		SAY(v, "%swarning:%s the store still holds the answer to '%s'\n",
-		    term_sgr(&v->out, TERM_YELLOW), term_sgr(&v->out, TERM_RESET),
-		    d->store_kept[i]);
+	char line[512];
+	for (size_t i = 0; i < d->n_answers_withdrawn; i++) {
+		snprintf(line, sizeof(line), "withdrawn: the answer to '%s' (no "
+			 "longer asked)", d->answers_withdrawn[i]);
+		term_wrap(&v->out, 0, 2, TERM_YELLOW, line);
+	}
+	for (size_t i = 0; i < d->n_store_kept; i++) {
+		snprintf(line, sizeof(line), "warning: the store still holds the "
+			 "answer to '%s'", d->store_kept[i]);
+		term_wrap(&v->out, 0, 2, TERM_YELLOW, line);
+	}
 	/* Scope findings say whether the tool applies (or that nothing else
 	 * was found); they are shown at the end and by a stop, not narrated
 	 * as they come and go. */
-	char line[512];
 	for (size_t i = 0; i < d->n_withdrawn; i++) {
 		const struct engine_finding *f =
 			engine_finding_def_find(v->e, d->withdrawn[i]);
@@ -316,16 +412,21 @@ static void show_stop(struct iv *v, const char *stop)
 	const struct engine_level *l = f ? engine_level_find(v->e, f->level) : NULL;
 	SAY(v, "\n%s========================================%s\n",
 	    term_sgr(&v->out, TERM_RED), term_sgr(&v->out, TERM_RESET));
-	SAY(v, "%sINTERVIEW STOPPED: %s%s\n", term_sgr(&v->out, TERM_RED),
-	    f ? f->title : stop, term_sgr(&v->out, TERM_RESET));
+	char line[512];
+	snprintf(line, sizeof(line), "INTERVIEW STOPPED: %s", f ? f->title : stop);
+	term_wrap(&v->out, 0, 2, TERM_RED, line);
 	if (l)
 		term_wrap(&v->out, 0, 0, TERM_RED, l->clinician_text);
 	if (f)
 		term_wrap(&v->out, 0, 0, TERM_RESET, f->clinician_text);
+	/* the rule base's safety-netting speaks to the patient */
+	if ((f && f->safety_net && *f->safety_net) ||
+	    (l && l->safety_net && *l->safety_net))
+		SAY(v, "advice to give the patient:\n");
 	if (f && f->safety_net && *f->safety_net)
-		term_wrap(&v->out, 0, 0, TERM_RESET, f->safety_net);
+		term_wrap(&v->out, 2, 2, TERM_RESET, f->safety_net);
 	if (l && l->safety_net && *l->safety_net)
-		term_wrap(&v->out, 0, 0, TERM_RESET, l->safety_net);
+		term_wrap(&v->out, 2, 2, TERM_RESET, l->safety_net);
 	SAY(v, "%s========================================%s\n",
 	    term_sgr(&v->out, TERM_RED), term_sgr(&v->out, TERM_RESET));
 }
@@ -342,13 +443,32 @@ static enum outcome failed(struct iv *v)
 	return FAILED;
 }
 
+/*
+ * The reason in a message "cannot VERB THING: reason" (the store's), so
+ * that it can follow a "cannot save ...: " of our own without saying
+ * "cannot" twice; any other message as it is. Quoted names are skipped.
+ */
+static const char *reason(const char *msg)
+{
+	if (strncmp(msg, "cannot ", 7) != 0)
+		return msg;
+	bool quoted = false;
+	for (const char *p = msg; *p; p++) {
+		if (*p == '\'')
+			quoted = !quoted;
+		else if (!quoted && p[0] == ':' && p[1] == ' ' && p[2])
+			return p + 2;
+	}
+	return msg;
+}
+
 /* Ask whether to retry a store write that failed. */
 static bool store_retry(struct iv *v, const char *what, const char *why)
 {
 	char msg[1024];
 	int code = db_errcode(v->d);
-	SAY(v, "%scannot save %s: %s%s\n", term_sgr(&v->out, TERM_YELLOW), what,
-	    TERM_SAFE(msg, why), term_sgr(&v->out, TERM_RESET));
+	say_in(v, TERM_YELLOW, "cannot save %s: %s\n", what,
+	       TERM_SAFE(msg, reason(why)));
 	/* Another interview has the session now, or it refuses the change:
 	 * trying again cannot help. */
 	if (code == DB_EHELD || code == DB_EINVAL)
@@ -432,7 +552,8 @@ static FILE *ask_file(struct iv *v, const char *def, char **path,
 	snprintf(prompt, sizeof(prompt), "file [%s]: ", def);
 	char *line = NULL;
 	*path = NULL;
-	if (term_input_read(prompt, &line) != TERM_LINE) {
+	char fitted[160];
+	if (term_input_read(FIT(v, prompt, fitted), &line) != TERM_LINE) {
 		free(line);
 		return NULL;
 	}
@@ -464,8 +585,9 @@ static FILE *ask_file(struct iv *v, const char *def, char **path,
 static void save_elsewhere(struct iv *v, const struct engine_question *q,
 			   const char *text)
 {
-	if (!term_input_confirm("save the answers so far to a file instead? "
-				"[y/N] ", false, false))
+	char fitted[160];
+	if (!term_input_confirm(FIT(v, "save the answers so far to a file "
+				    "instead? [y/N] ", fitted), false, false))
 		return;
 	char def[64], *path = NULL;
 	snprintf(def, sizeof(def), "msktriage-%s-answers.json", session_code(v->s));
@@ -672,32 +794,51 @@ static enum outcome cmd_set(struct iv *v, char *arg)
 
 static void cmd_help(struct iv *v)
 {
-	static const char *const lines[] = {
-		"answer      yes/no/unsure as y, n, u; a choice by number or by the",
-		"            start of its name; a number as digits",
-		"why [ID]    why this question (or question ID) is asked",
-		"how [ID]    how a finding was reached (no ID: the current findings);",
-		"            for a finding not reached: what it would need and",
-		"            what argued against it ('whynot ID' too)",
-		"set ID VAL  answer a question before it is asked (an examination",
-		"            finding made early, history offered unprompted)",
-		"back        go back to the previous question (its answer is",
-		"            kept: Enter keeps it, or give a new one)",
-		"change ID   answer an earlier question again (e.g. change knee_pain)",
-		"skip        decline this question (it counts as unknown)",
-		"summary     level, findings with confidence, red flags so far",
-		"note TEXT   add a note to the session (kept in the store only)",
-		"continue    after an emergency stop: go on for the record",
-		"            (the emergency and its level stand)",
-		"help        this list",
-		"quit        save and leave; continue later with 'msktriage resume'",
-		"A duration may be given as 2y, 18 months, 6 wk or 10 days.",
-		"Tab completes answers, commands and ids; Ctrl-C clears the line;",
-		"Ctrl-D offers to save and quit.",
-		NULL
+	static const char *const lines[][2] = {
+		{ "answer", "yes/no/unsure as y, n, u; a choice by number or by "
+			    "the start of its name; a number as digits" },
+		{ "why [ID]", "why this question (or question ID) is asked" },
+		{ "how [ID]", "how a finding was reached (no ID: the current "
+			      "findings); for a finding not reached: what it "
+			      "would need and what argued against it ('whynot "
+			      "ID' too)" },
+		{ "set ID VAL", "answer a question before it is asked (an "
+				"examination finding made early, history "
+				"offered unprompted)" },
+		{ "back", "go back to the previous question (its answer is "
+			  "kept: Enter keeps it, or give a new one)" },
+		{ "change ID", "answer an earlier question again (e.g. change "
+			       "knee_pain)" },
+		{ "skip", "decline this question (it counts as unknown)" },
+		{ "summary", "level, findings with confidence, red flags so far" },
+		{ "note TEXT", "add a note to the session (kept in the store "
+			       "only)" },
+		{ "continue", "after an emergency stop: go on with the "
+			      "assessment for the record (the emergency and "
+			      "its level stand)" },
+		{ "help", "this list" },
+		{ "quit", "save and leave; continue later with 'msktriage "
+			  "resume'" },
 	};
-	for (size_t i = 0; lines[i]; i++)
-		SAY(v, "  %s\n", lines[i]);
+	/* A table of two columns where the second keeps 30 columns; on a
+	 * narrower terminal each command above its meaning. */
+	bool table = v->out.width - 1 - 14 >= 30;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char line[256];
+		if (table) {
+			snprintf(line, sizeof(line), "%-10s  %s", lines[i][0],
+				 lines[i][1]);
+			term_wrap(&v->out, 2, 14, TERM_RESET, line);
+		} else {
+			term_wrap(&v->out, 2, 2, TERM_RESET, lines[i][0]);
+			term_wrap(&v->out, 6, 6, TERM_RESET, lines[i][1]);
+		}
+	}
+	term_wrap(&v->out, 2, 2, TERM_RESET, "A duration may be given as 2y, "
+		  "18 months, 6 wk or 10 days.");
+	term_wrap(&v->out, 2, 2, TERM_RESET, "Tab completes answers, commands "
+		  "and ids; Ctrl-C clears the line; Ctrl-D offers to save and "
+		  "quit.");
 }
 
 static void cmd_why(struct iv *v, const struct engine_question *q)
@@ -868,10 +1009,32 @@ static void cmd_how(struct iv *v, const char *arg)
 		}
 		SAY(v, "%scurrent findings (most urgent first):%s\n",
 		    term_sgr(&v->out, TERM_BOLD), term_sgr(&v->out, TERM_RESET));
+		/* A table while its title column keeps 20 columns and the
+		 * terminal has 80; below that, label and value lines. */
+		int idw = 0, lvw = 0;
 		for (size_t i = 0; i < n; i++) {
 			const struct engine_finding *f = engine_finding_at(v->e, i);
-			SAY(v, "  %-34s %-16s %.2f  %s\n", f->id, f->level,
-			    f->confidence, f->title);
+			int w = term_columns(f->id), l = term_columns(f->level);
+			idw = w > idw ? w : idw;
+			lvw = l > lvw ? l : lvw;
+		}
+		int title_at = 2 + idw + 2 + lvw + 2 + 4 + 2;
+		bool table = v->out.width >= 80 && v->out.width - 1 - title_at >= 20;
+		for (size_t i = 0; i < n; i++) {
+			const struct engine_finding *f = engine_finding_at(v->e, i);
+			char line[1024];
+			if (table) {
+				snprintf(line, sizeof(line), "%-*s  %-*s  %.2f  %s",
+					 idw, f->id, lvw, f->level, f->confidence,
+					 f->title);
+				term_wrap(&v->out, 2, title_at, TERM_RESET, line);
+				continue;
+			}
+			term_wrap(&v->out, 2, 4, TERM_RESET, f->id);
+			snprintf(line, sizeof(line), "level %s, confidence %.2f",
+				 f->level, f->confidence);
+			term_wrap(&v->out, 4, 6, TERM_RESET, line);
+			term_wrap(&v->out, 4, 6, TERM_RESET, f->title);
 		}
 		SAY(v, "'how ID' shows the answers and rules behind one\n");
 		return;
@@ -884,8 +1047,7 @@ static void cmd_how(struct iv *v, const char *arg)
 		how_absent(v, id);
 		return;
 	}
-	SAY(v, "%s%s%s [%s]\n", term_sgr(&v->out, TERM_BOLD), f->title,
-	    term_sgr(&v->out, TERM_RESET), f->id);
+	say_in(v, TERM_BOLD, "%s [%s]\n", f->title, f->id);
 	SAY(v, "  %s, level %s, confidence %.2f\n", f->kind, f->level,
 	    f->confidence);
 	term_wrap(&v->out, 2, 2, TERM_RESET, f->clinician_text);
@@ -902,11 +1064,12 @@ static void cmd_how(struct iv *v, const char *arg)
 			snprintf(line, sizeof(line), "%s  (a finding)", f->because[i]);
 		term_wrap(&v->out, 4, 6, TERM_RESET, line);
 	}
-	SAY(v, "  rules:");
-	for (size_t i = 0; i < f->n_rules; i++)
-		SAY(v, "%s %s", i ? "," : "", f->rules[i]);
-	SAY(v, "\n");
 	char line[1024];
+	size_t used = (size_t)snprintf(line, sizeof(line), "rules:");
+	for (size_t i = 0; i < f->n_rules && used < sizeof(line); i++)
+		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s %s",
+					 i ? "," : "", f->rules[i]);
+	term_wrap(&v->out, 2, 4, TERM_RESET, line);
 	snprintf(line, sizeof(line), "source: %s", f->source);
 	term_wrap(&v->out, 2, 4, TERM_RESET, line);
 }
@@ -956,17 +1119,22 @@ static enum outcome cmd_back(struct iv *v)
 static void cmd_change(struct iv *v, const char *arg)
 {
 	if (!*arg) {
-		SAY(v, "usage: change ID, one of the questions answered so far:");
+		char *list = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&list, &len);
+		if (!f)
+			return;
+		fputs("usage: change ID, one of the questions answered so far:", f);
 		for (size_t i = 0; i < session_answered_count(v->s); i++)
-			SAY(v, " %s", session_answered_at(v->s, i));
-		SAY(v, "\n");
+			fprintf(f, " %s", session_answered_at(v->s, i));
+		if (fclose(f) == 0)
+			term_wrap(&v->out, 0, 2, TERM_RESET, list);
+		free(list);
 		return;
 	}
 	const struct engine_question *q = engine_question_find(v->e, arg);
 	if (!q) {
-		char shown[512];
-		SAY(v, "unknown question '%s'\n",
-		    term_escape(shown, sizeof(shown), arg, 64));
+		unknown_question_id(v, arg);
 		return;
 	}
 	if (!engine_answer_text(v->e, q->id)) {
@@ -1226,7 +1394,8 @@ static void sign_off(struct iv *v)
 	SAY(v, "\n");
 	for (;;) {
 		char *line = NULL, shown[1024];
-		if (term_input_read(prompt, &line) != TERM_LINE) {
+		char fitted[320];
+		if (term_input_read(FIT(v, prompt, fitted), &line) != TERM_LINE) {
 			free(line);
 			break;
 		}
@@ -1255,7 +1424,8 @@ static void sign_off(struct iv *v)
 		SAY(v, "a signed-off session cannot be changed afterwards\n");
 		snprintf(ask, sizeof(ask), "sign off as '%s'? [y/N] ",
 			 term_escape(shown, sizeof(shown), name, 200));
-		if (!term_input_confirm(ask, false, false)) {
+		char fitted_ask[300];
+		if (!term_input_confirm(FIT(v, ask, fitted_ask), false, false)) {
 			free(line);
 			break;
 		}
@@ -1264,9 +1434,8 @@ static void sign_off(struct iv *v)
 			if (!store_retry(v, "the sign-off", db_errmsg(v->d)))
 				break;
 		if (rc == DB_OK)
-			SAY(v, "%ssigned off by %s%s\n",
-			    term_sgr(&v->out, TERM_GREEN), TERM_SAFE(shown, name),
-			    term_sgr(&v->out, TERM_RESET));
+			say_in(v, TERM_GREEN, "signed off by %s\n",
+			       TERM_SAFE(shown, name));
 		else
 			SAY(v, "not signed off: %s\n",
 			    TERM_SAFE(shown, db_errmsg(v->d)));
@@ -1521,15 +1690,14 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 					s ? engine_finding_find(v->e, s) : NULL;
 				SAY(v, "\n");
 				show_stop_banner(v);
-				SAY(v, "%s%s%s%s%s\n", term_sgr(&v->out, TERM_BOLD),
-				    review_stop ? "the interview was stopped by: "
-						: "all questions are answered",
-				    review_stop ? (f ? f->title : s) : "",
-				    term_sgr(&v->out, TERM_RESET),
-				    review_stop ? "\n'change ID' corrects an answer "
-						  "given in error; 'continue' goes on "
-						  "with the assessment for the record"
-						: "");
+				say_in(v, TERM_BOLD, "%s%s\n",
+				       review_stop ? "the interview was stopped by: "
+						   : "all questions are answered",
+				       review_stop ? (f ? f->title : s) : "");
+				if (review_stop)
+					SAY(v, "'change ID' corrects an answer given "
+					    "in error; 'continue' goes on with the "
+					    "assessment for the record\n");
 				SAY(v, "press Enter to finish, or 'change ID', 'back', "
 				    "'how', 'summary', 'note TEXT'\n");
 				v->shown = NULL;
@@ -1622,16 +1790,16 @@ static int exit_status(struct iv *v, enum outcome r)
 		term_wrap(&v->out, 0, 0, TERM_GREEN, saved);
 	} else if ((r == QUIT || r == INPUT_ENDED) &&
 	    strcmp(status, "in_progress") != 0) {
-		SAY(v, "\n%ssession %s left unchanged (%s).%s\n",
-		    term_sgr(&v->out, TERM_GREEN), session_code(v->s), status,
-		    term_sgr(&v->out, TERM_RESET));
+		SAY(v, "\n");
+		say_in(v, TERM_GREEN, "session %s left unchanged (%s).\n",
+		       session_code(v->s), status);
 		if (r == INPUT_ENDED)
 			fprintf(stderr, "msktriage: input ended\n");
 	} else if (r == QUIT || r == INPUT_ENDED) {
-		SAY(v, "\n%ssession %s saved (in progress).%s Continue with: "
-		    "msktriage resume %s\n", term_sgr(&v->out, TERM_GREEN),
-		    session_code(v->s), term_sgr(&v->out, TERM_RESET),
-		    session_code(v->s));
+		SAY(v, "\n");
+		say_in(v, TERM_GREEN, "session %s saved (in progress). Continue "
+		       "with: msktriage resume %s\n", session_code(v->s),
+		       session_code(v->s));
 		if (r == INPUT_ENDED)
 			fprintf(stderr, "msktriage: input ended before the interview "
 				"was complete\n");
@@ -1701,13 +1869,13 @@ int cli_interview(int argc, char **argv, const struct cli_options *opt)
 	if (clinician && !(v.clinician = strdup(clinician)))
 		goto out_free;
 
-	SAY(&v, "%smsktriage %s: clinician interview%s (rule base %s)\n",
-	    term_sgr(&v.out, TERM_BOLD), cli_version, term_sgr(&v.out, TERM_RESET),
-	    engine_rulebase_version(v.e));
+	say_in(&v, TERM_BOLD, "msktriage %s: clinician interview (rule base %s)\n",
+	       cli_version, engine_rulebase_version(v.e));
 	while (!label && term_input_is_tty()) {
-		enum term_read rd = term_input_read(
+		char fitted[160];
+		enum term_read rd = term_input_read(FIT(&v,
 			"patient label (optional, no names needed; Enter to skip): ",
-			&typed);
+			fitted), &typed);
 		if (rd != TERM_LINE) {
 			status = 0;
 			goto out_free;
@@ -1752,11 +1920,13 @@ static void recap(struct iv *v)
 {
 	const struct engine_level *l = engine_level(v->e);
 	char line[1024];
-	snprintf(line, sizeof(line), "level so far: %s%s: %s", l->id,
+	/* the level's wording under it, as in the summary: it starts with
+	 * the level's name, which a colon after the id would say twice */
+	snprintf(line, sizeof(line), "level so far: %s%s", l->id,
 		 engine_red_flags_screened(v->e) ? ""
-		 : " (interim: red-flag screening not finished)",
-		 l->clinician_text);
+		 : " (interim: red-flag screening not finished)");
 	term_wrap(&v->out, 0, 2, TERM_BOLD, line);
+	term_wrap(&v->out, 2, 2, TERM_RESET, l->clinician_text);
 	size_t shown = 0;
 	for (size_t i = 0; i < engine_finding_count(v->e); i++) {
 		const struct engine_finding *f = engine_finding_at(v->e, i);
@@ -1861,9 +2031,10 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
 	json_object_foreach(answers, id, value) {
 		if (db_answer_put(v->d, session_id(v->s), id,
 				  engine_answer_text(v->e, id)) != DB_OK) {
-			fprintf(stderr, "msktriage: %s\nmsktriage: %zu of %zu answers "
+			fprintf(stderr, "msktriage: %s\nmsktriage: %zu of %zu answer%s "
 				"restored; run the same command again for the "
-				"rest\n", TERM_SAFE(msg, db_errmsg(v->d)), n, total);
+				"rest\n", TERM_SAFE(msg, db_errmsg(v->d)), n, total,
+				total == 1 ? "" : "s");
 			return 1;
 		}
 		n++;
@@ -1881,8 +2052,9 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
 			"conclusions not: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
 		return 1;
 	}
-	printf("%zu answers from '%s' restored to session %s (%s); continue "
-	       "with 'msktriage resume %s'\n", n, TERM_SAFE(shown, path), session_code(v->s),
+	printf("%zu answer%s from '%s' restored to session %s (%s); continue "
+	       "with 'msktriage resume %s'\n", n, n == 1 ? "" : "s",
+	       TERM_SAFE(shown, path), session_code(v->s),
 	       cli_session_status(v->e), session_code(v->s));
 	return 0;
 }
@@ -1912,7 +2084,8 @@ static int addendum_prompt(struct iv *v, const struct db_session *s)
 		}
 		char prompt[280];
 		snprintf(prompt, sizeof(prompt), "by (Enter: %s): ", signer);
-		if (term_input_read(prompt, &author) != TERM_LINE) {
+		char fitted[280];
+		if (term_input_read(FIT(v, prompt, fitted), &author) != TERM_LINE) {
 			free(text);
 			free(author);
 			return 0;
@@ -1986,7 +2159,9 @@ static bool pick_session(struct iv *v, char code[DB_CODE_SIZE])
 	}
 	for (;;) {
 		char *line = NULL;
-		if (term_input_read("resume which? (number or code; Enter: none) ",
+		char fitted[160];
+		if (term_input_read(FIT(v, "resume which? (number or code; "
+					"Enter: none) ", fitted),
 				    &line) != TERM_LINE || !*trim(line)) {
 			free(line);
 			return false;
@@ -2104,34 +2279,29 @@ int cli_resume(int argc, char **argv, const struct cli_options *opt)
 					 json_object_get(file, "answers"));
 		goto out_free;
 	}
-	SAY(&v, "%smsktriage %s: clinician interview%s (rule base %s)\n",
-	    term_sgr(&v.out, TERM_BOLD), cli_version, term_sgr(&v.out, TERM_RESET),
-	    engine_rulebase_version(v.e));
+	say_in(&v, TERM_BOLD, "msktriage %s: clinician interview (rule base %s)\n",
+	       cli_version, engine_rulebase_version(v.e));
 	if (!s->rulebase_sha256 ||
 	    strcmp(s->rulebase_sha256, engine_rulebase_sha256(v.e)) != 0)
-		SAY(&v, "%swarning:%s session %s was started on another rule base "
-		    "(sha256 %s..., now %.12s...); its conclusions may differ\n",
-		    term_sgr(&v.out, TERM_YELLOW), term_sgr(&v.out, TERM_RESET),
-		    session_code(v.s), s->rulebase_sha256
+		say_in(&v, TERM_YELLOW, "warning: session %s was started on "
+		       "another rule base (sha256 %s..., now %.12s...); its "
+		       "conclusions may differ\n", session_code(v.s), s->rulebase_sha256
 			    ? term_escape(msg, sizeof(msg), s->rulebase_sha256, 12)
 			    : "unknown",
 		    engine_rulebase_sha256(v.e));
 	for (size_t i = 0; i < session_dropped_count(v.s); i++) {
 		const struct session_dropped *b = session_dropped_at(v.s, i);
 		char q[512], why[1024];
-		SAY(&v, "%swarning:%s the stored answer to '%s' no longer fits "
-		    "the rule base (%s); it will be asked again\n",
-		    term_sgr(&v.out, TERM_YELLOW), term_sgr(&v.out, TERM_RESET),
-		    term_escape(q, sizeof(q), b->question, 64), TERM_SAFE(why, b->why));
-	}
-	SAY(&v, "session %s%s%s resumed", term_sgr(&v.out, TERM_BOLD),
-	    session_code(v.s), term_sgr(&v.out, TERM_RESET));
-	if (s->patient_label) {
-		SAY(&v, ": ");
-		term_put_untrusted(v.out.f, s->patient_label);
+		say_in(&v, TERM_YELLOW, "warning: the stored answer to '%s' no "
+		       "longer fits the rule base (%s); it will be asked again\n",
+		       term_escape(q, sizeof(q), b->question, 64), TERM_SAFE(why, b->why));
 	}
 	size_t n_answers = engine_answer_count(v.e);
-	SAY(&v, ", %zu answer%s so far. Type 'help' for commands.\n",
+	char label[1024];
+	SAY(&v, "session %s resumed%s%s, %zu answer%s so far. Type 'help' for "
+	    "commands.\n", session_code(v.s), s->patient_label ? ": " : "",
+	    s->patient_label ? term_escape(label, sizeof(label),
+					   s->patient_label, 200) : "",
 	    n_answers, n_answers == 1 ? "" : "s");
 	recap(&v);
 	for (size_t i = 0; i < engine_finding_count(v.e); i++) {

@@ -54,7 +54,7 @@
 
 #include <sodium.h>
 
-#define WIDTH 78          /* text columns; the screen is at least 80 */
+#define WIDTH_MAX 78      /* text columns at most: on 80 columns or more */
 #define ROWS 24
 #define LINE_MAX_IN 40    /* what a patient may type on one line */
 #define PIN_MIN 4
@@ -96,8 +96,10 @@ struct kiosk {
 	int grace_ms;
 	struct termios saved;
 	bool raw;
-	/* The screen being built: wrapped lines. */
-	char lines[64][WIDTH * 4 + 8];   /* UTF-8: up to 4 bytes a column */
+	/* The screen being built: wrapped lines of at most width columns
+	 * (the terminal's, less two, at most WIDTH_MAX). */
+	int width;
+	char lines[64][WIDTH_MAX * 4 + 8];   /* UTF-8: up to 4 bytes a column */
 	int n_lines;
 };
 
@@ -264,12 +266,15 @@ static enum rd line_get(char *buf, size_t size, bool masked, int idle_ms)
 
 /* ---------------------------------------------------------- the screen */
 
+/* Start a new screen, as wide as the terminal is now. */
 static void screen_clear(struct kiosk *k)
 {
+	int w = term_width(stdout) - 2;
+	k->width = w > WIDTH_MAX ? WIDTH_MAX : w;
 	k->n_lines = 0;
 }
 
-static void screen_line(struct kiosk *k, const char *text)
+static void screen_add(struct kiosk *k, const char *text)
 {
 	if (k->n_lines >= (int)(sizeof(k->lines) / sizeof(k->lines[0])))
 		return;
@@ -280,12 +285,38 @@ static void screen_line(struct kiosk *k, const char *text)
 	k->lines[k->n_lines++][n] = '\0';
 }
 
+/*
+ * One line of the screen; wider than the screen, it is wrapped between
+ * words (term_wrap_text()), its continuation lines under its text: under
+ * the text of a numbered answer ("  2   Yes"), else at its indent.
+ */
+static void screen_line(struct kiosk *k, const char *text)
+{
+	if (term_columns(text) <= k->width) {
+		screen_add(k, text);
+		return;
+	}
+	int lead = (int)strspn(text, " ");
+	int hang = lead;
+	size_t digits = strspn(text + lead, "0123456789");
+	if (digits && text[lead + digits] == ' ')
+		hang += (int)(digits + strspn(text + lead + digits, " "));
+	char *lines = term_wrap_text(k->width + 1, lead, hang, text + lead);
+	if (!lines)
+		return;
+	for (char *p = lines, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		screen_add(k, p);
+	}
+	free(lines);
+}
+
 static void screen_printf(struct kiosk *k, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void screen_printf(struct kiosk *k, const char *fmt, ...)
 {
-	char buf[WIDTH + 8];
+	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -293,73 +324,20 @@ static void screen_printf(struct kiosk *k, const char *fmt, ...)
 	screen_line(k, buf);
 }
 
-/* Columns taken by n bytes of UTF-8. */
-static int columns(const char *s, size_t n)
-{
-	int c = 0;
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			c++;
-	return c;
-}
-
-/* Wrap text into screen lines indent columns in, WIDTH wide. Words longer
- * than a line are cut on a character boundary. */
+/* Wrap text into screen lines indent columns in, the screen's width wide,
+ * with term_wrap_text(): between words, a word longer than a line cut on
+ * a character boundary. */
 static void screen_wrap(struct kiosk *k, int indent, const char *text)
 {
-	char line[WIDTH * 4 + 8];
-	int col = indent;
-	size_t used = 0;
-	memset(line, ' ', (size_t)indent);
-	used = (size_t)indent;
-	line[used] = '\0';
-	const char *p = text ? text : "";
-	while (*p) {
-		if (*p == ' ' || *p == '\t' || *p == '\n') {
-			if (*p == '\n' && used > (size_t)indent) {
-				screen_line(k, line);
-				used = (size_t)indent;
-				line[used] = '\0';
-				col = indent;
-			}
-			p++;
-			continue;
-		}
-		size_t n = strcspn(p, " \t\n");
-		int w = columns(p, n);
-		if (w > WIDTH - indent) {
-			/* cut a long word at a character boundary */
-			size_t cut = 0;
-			int cw = 0;
-			while (cut < n && cw < WIDTH - indent - 1) {
-				cut++;
-				while (cut < n && ((unsigned char)p[cut] & 0xC0) == 0x80)
-					cut++;
-				cw++;
-			}
-			n = cut;
-			w = cw;
-		}
-		if (used > (size_t)indent && col + 1 + w > WIDTH) {
-			screen_line(k, line);
-			used = (size_t)indent;
-			line[used] = '\0';
-			col = indent;
-		}
-		if (used > (size_t)indent) {
-			line[used++] = ' ';
-			col++;
-		}
-		if (used + n >= sizeof(line))
-			break;
-		memcpy(line + used, p, n);
-		used += n;
-		line[used] = '\0';
-		col += w;
-		p += n;
+	char *lines = term_wrap_text(k->width + 1, indent, indent, text);
+	if (!lines)
+		return;
+	for (char *p = lines, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		if (p[strspn(p, " ")])
+			screen_add(k, p);
 	}
-	if (used > (size_t)indent)
-		screen_line(k, line);
+	free(lines);
 }
 
 /* Clear everything, then draw the lines built, at most ROWS - 1 of them
@@ -379,12 +357,12 @@ static void screen_show(struct kiosk *k)
  * where the patient is. */
 static void screen_head(struct kiosk *k, const char *right)
 {
-	char rule[WIDTH + 1];
-	int pad = WIDTH - 1 - 10 - (int)strlen(right ? right : "");
+	char rule[WIDTH_MAX + 1];
+	int pad = k->width - 1 - 10 - (int)strlen(right ? right : "");
 	screen_printf(k, " Self-check%*s%s", pad > 1 ? pad : 1, "",
 		      right ? right : "");
-	memset(rule, '-', WIDTH);
-	rule[WIDTH] = '\0';
+	memset(rule, '-', (size_t)k->width);
+	rule[k->width] = '\0';
 	screen_line(k, rule);
 	screen_line(k, "");
 }
@@ -437,17 +415,21 @@ static const struct glyph *glyph_find(char c)
 	return NULL;
 }
 
-/* The code in large characters (5 rows), then spaced out on one line. */
+/* The code in large characters (5 rows, one or two columns apart, as the
+ * screen's width allows), then spaced out on one line. */
 static void screen_code(struct kiosk *k, const char *code)
 {
-	for (int r = 0; r < 5; r++) {
-		char line[WIDTH + 8];
+	int n = (int)strlen(code);
+	int gap = 3 + n * 7 - 2 <= k->width ? 2 : 1;
+	for (int r = 0; r < 5 && 3 + n * 6 - 1 <= k->width; r++) {
+		char line[WIDTH_MAX + 8];
 		size_t used = 0;
 		used += (size_t)snprintf(line, sizeof(line), "   ");
 		for (const char *c = code; *c && used + 8 < sizeof(line); c++) {
 			const struct glyph *g = glyph_find(*c);
 			used += (size_t)snprintf(line + used, sizeof(line) - used,
-						 "%s  ", g ? g->row[r] : "     ");
+						 "%s%s", g ? g->row[r] : "     ",
+						 c[1] ? (gap == 2 ? "  " : " ") : "");
 		}
 		screen_line(k, line);
 	}
@@ -790,7 +772,11 @@ static enum next emergency_screen(struct kiosk *k, bool saved)
 	}
 	screen_clear(k);
 	screen_line(k, "");
-	screen_line(k, "   !!!!!!!!!!!!!!!!!!!!   PLEASE ACT NOW   !!!!!!!!!!!!!!!!!!!!");
+	/* as many marks either side as the screen has room for, up to 20 */
+	int marks = (k->width - 3 - 20) / 2;
+	marks = marks > 20 ? 20 : marks < 3 ? 3 : marks;
+	screen_printf(k, "   %.*s   PLEASE ACT NOW   %.*s", marks,
+		      "!!!!!!!!!!!!!!!!!!!!", marks, "!!!!!!!!!!!!!!!!!!!!");
 	screen_line(k, "");
 	screen_wrap(k, 3, l->patient_text);
 	screen_line(k, "");
@@ -1221,7 +1207,8 @@ static bool seconds_arg(const char *s, int *ms)
 
 int cli_kiosk(int argc, char **argv, const struct cli_options *opt)
 {
-	struct kiosk k = { .opt = opt, .idle_ms = 120000, .grace_ms = 30000 };
+	struct kiosk k = { .opt = opt, .idle_ms = 120000, .grace_ms = 30000,
+			    .width = WIDTH_MAX };
 	bool want_pin = false;
 	int status = 1;
 	char *hash = NULL;

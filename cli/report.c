@@ -61,14 +61,15 @@ static void print_because(const struct term_out *o, json_t *because)
 static void print_finding(const struct term_out *o, json_t *f, unsigned show)
 {
 	bool red = strcmp(jstr(f, "kind"), "red_flag") == 0;
-	char title[512], id[256], level[64], kind[64];
-	fprintf(o->f, "  %s%s%s [%s]\n", term_sgr(o, red ? TERM_RED : TERM_BOLD),
-		TERM_SAFE(title, jstr(f, "title")), term_sgr(o, TERM_RESET),
-		TERM_SAFE(id, jstr(f, "id")));
-	fprintf(o->f, "     level %s, confidence %.2f, %s\n",
-		TERM_SAFE(level, jstr(f, "level")),
-		json_number_value(json_object_get(f, "confidence")),
-		TERM_SAFE(kind, jstr(f, "kind")));
+	char title[512], id[256], level[64], kind[64], head[1024];
+	snprintf(head, sizeof(head), "%s [%s]", TERM_SAFE(title, jstr(f, "title")),
+		 TERM_SAFE(id, jstr(f, "id")));
+	term_wrap(o, 2, 4, red ? TERM_RED : TERM_BOLD, head);
+	snprintf(head, sizeof(head), "level %s, confidence %.2f, %s",
+		 TERM_SAFE(level, jstr(f, "level")),
+		 json_number_value(json_object_get(f, "confidence")),
+		 TERM_SAFE(kind, jstr(f, "kind")));
+	term_wrap(o, 5, 7, TERM_RESET, head);
 	if (!(show & CLI_SHOW_EVIDENCE))
 		return;
 	print_because(o, json_object_get(f, "because"));
@@ -132,11 +133,12 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 	 * interim and says so (conclusions kept before the field existed
 	 * are taken as they were shown). */
 	json_t *screened = json_object_get(c, "red_flags_screened");
-	fprintf(o->f, "%sTriage level%s: %s%s\n",
-		term_sgr(o, urgent ? TERM_RED : TERM_BOLD),
-		json_is_false(screened)
-			? " (interim, red-flag screening not finished)" : "",
-		TERM_SAFE(level, jstr(triage, "level")), term_sgr(o, TERM_RESET));
+	char head[1024];
+	snprintf(head, sizeof(head), "Triage level%s: %s",
+		 json_is_false(screened)
+			 ? " (interim, red-flag screening not finished)" : "",
+		 TERM_SAFE(level, jstr(triage, "level")));
+	term_wrap(o, 0, 2, urgent ? TERM_RED : TERM_BOLD, head);
 	term_wrap(o, 2, 2, TERM_RESET, jstr(triage, "meaning"));
 	const char *stop = json_string_value(json_object_get(c, "stopped_by"));
 	if (stop) {
@@ -145,9 +147,10 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 		json_array_foreach(findings, i, f)
 			if (strcmp(jstr(f, "id"), stop) == 0)
 				title = jstr(f, "title");
-		fprintf(o->f, "Interview stopped by: %s [%s]\n",
-			term_escape(title_s, sizeof(title_s), title, 0),
-			TERM_SAFE(id, stop));
+		snprintf(head, sizeof(head), "Interview stopped by: %s [%s]",
+			 term_escape(title_s, sizeof(title_s), title, 0),
+			 TERM_SAFE(id, stop));
+		term_wrap(o, 0, 2, TERM_RESET, head);
 	}
 
 	cli_stops_print(o, json_object_get(c, "stops"));
@@ -203,8 +206,10 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 	}
 
 	if (show & CLI_SHOW_SAFETY_NET) {
-		fprintf(o->f, "\n%sSafety-netting%s\n", term_sgr(o, TERM_BOLD),
-			term_sgr(o, TERM_RESET));
+		/* the rule base's safety-netting speaks to the patient: said
+		 * so, on a clinician's screen */
+		fprintf(o->f, "\n%sSafety-netting (advice to give the patient)%s\n",
+			term_sgr(o, TERM_BOLD), term_sgr(o, TERM_RESET));
 		term_wrap(o, 2, 2, TERM_RESET, jstr(triage, "safety_net"));
 		json_array_foreach(findings, i, f) {
 			const struct engine_finding *d = engine_finding_def_find(e, jstr(f, "id"));

@@ -531,9 +531,10 @@ static int sessions_delete(db *d, int argc, char **argv)
 			goto out_free;
 		}
 		char status_s[64];
-		printf("Delete session %s (%s, %d answers) with its answers, notes "
-		       "and conclusions? This cannot be undone. [y/N] ", s->code,
-		       TERM_SAFE(status_s, s->status), s->answer_count);
+		printf("Delete session %s (%s, %d answer%s) with its answers, "
+		       "notes and conclusions? This cannot be undone. [y/N] ",
+		       s->code, TERM_SAFE(status_s, s->status), s->answer_count,
+		       s->answer_count == 1 ? "" : "s");
 		fflush(stdout);
 		char line[16];
 		if (!fgets(line, sizeof(line), stdin) ||

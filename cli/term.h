@@ -5,7 +5,7 @@
  *
  *   output   struct term_out: colour only on a terminal and never with
  *            NO_COLOR or TERM=dumb; paragraphs wrapped to the terminal width
- *            (at most 80 columns) so long rule-base wording stays readable;
+ *            between words so long rule-base wording stays readable;
  *            and term_put_untrusted() and its forms, through which every
  *            text a person typed, everything read back from the store that
  *            a person typed, and every id or value echoed in a message is
@@ -37,8 +37,18 @@
 struct term_out {
 	FILE *f;
 	bool colour;
-	int width;      /* columns to wrap at, 40..80 */
+	int width;      /* columns to wrap at (term_width()) */
 };
+
+#define TERM_WIDTH_MIN 20
+#define TERM_WIDTH_MAX 1000
+
+/*
+ * The columns to write f at: a terminal's own width; for anything else
+ * (a pipe, a file) $COLUMNS when it is a number, else 80. Kept within
+ * TERM_WIDTH_MIN..TERM_WIDTH_MAX.
+ */
+int term_width(FILE *f);
 
 enum term_attr {
 	TERM_BOLD,
@@ -51,7 +61,7 @@ enum term_attr {
 };
 
 /* Describe f: colour only if f is a terminal, NO_COLOR is unset or empty
- * and TERM is not "dumb"; width from the terminal, capped at 80. */
+ * and TERM is not "dumb"; width from term_width(). */
 void term_out_init(struct term_out *o, FILE *f);
 
 /* A plain description of f: no colour, 80 columns (reports, files). */
@@ -61,15 +71,25 @@ void term_out_plain(struct term_out *o, FILE *f);
 const char *term_sgr(const struct term_out *o, enum term_attr a);
 
 /*
- * Print text as a paragraph wrapped at o->width: the first line starts with
- * indent spaces, following lines with hang spaces; a word longer than a
- * line is broken between characters. Existing newlines in text are kept,
- * other control characters escaped (see below). Ends with a newline. attr
- * TERM_RESET means no colour. For the program's own text and the rule
- * base's wording: text from a person goes through term_wrap_untrusted().
+ * Print text as a paragraph wrapped at o->width: no line takes more than
+ * o->width - 1 columns (the last is left free), counted as a terminal
+ * shows them (wide characters two, combining marks none). The first line
+ * starts with indent spaces, following lines with hang spaces (the hanging
+ * indent of a list item or a table cell). Lines break between words only;
+ * a word longer than a line is the one exception, broken between
+ * characters (never inside a UTF-8 sequence or an escape, never before a
+ * combining mark). Existing newlines in text are kept, other control
+ * characters escaped (see below). Ends with a newline. attr TERM_RESET
+ * means no colour. For the program's own text and the rule base's
+ * wording: text from a person goes through term_wrap_untrusted(), or is
+ * escaped first (TERM_SAFE, term_escape) and the result wrapped here.
  */
 void term_wrap(const struct term_out *o, int indent, int hang,
 	       enum term_attr attr, const char *text);
+
+/* term_wrap() into a string at width columns, without colour: every line
+ * ends with a newline. The caller frees it; NULL when out of memory. */
+char *term_wrap_text(int width, int indent, int hang, const char *text);
 
 /*
  * Untrusted text: anything a person typed (patient label, note, clinician
@@ -101,7 +121,8 @@ const char *term_escape(char *buf, size_t size, const char *s, int max_cols);
 void term_wrap_untrusted(const struct term_out *o, int indent, int hang,
 			 enum term_attr attr, const char *text);
 
-/* Columns that text already made safe takes: one per character. */
+/* Columns text takes on a terminal (as term_wrap() counts them), with
+ * whatever would be escaped counted as its escape. */
 int term_columns(const char *s);
 
 /* True if s is well-formed UTF-8 (no overlong forms, no surrogates). */

@@ -17,15 +17,22 @@
  *   \\                 a backslash, so that an escape is never ambiguous
  *
  * A unit is never split: truncation and wrapping happen between units. A
- * character takes one column, an escape as many as it has characters.
+ * character takes the columns wcwidth() gives it in a UTF-8 locale (two
+ * for East Asian wide characters, none for a combining mark), whatever the
+ * process's own locale; an escape as many as it has characters.
  */
+/* wcwidth() is X/Open. */
+#define _XOPEN_SOURCE 700
 #include "cli/term.h"
 
+#include <locale.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <wchar.h>
 
 /* ------------------------------------------------------------- colour */
 
@@ -36,9 +43,32 @@ void term_out_plain(struct term_out *o, FILE *f)
 	o->width = 80;
 }
 
+int term_width(FILE *f)
+{
+	int fd = f ? fileno(f) : -1;
+	struct winsize ws;
+	long cols = 0;
+	if (fd >= 0 && isatty(fd)) {
+		if (ioctl(fd, TIOCGWINSZ, &ws) == 0)
+			cols = ws.ws_col;
+	} else {
+		const char *env = getenv("COLUMNS");
+		char *end;
+		if (env && *env) {
+			cols = strtol(env, &end, 10);
+			if (*end != '\0')
+				cols = 0;
+		}
+	}
+	if (cols <= 0 || cols > TERM_WIDTH_MAX)
+		return cols > TERM_WIDTH_MAX ? TERM_WIDTH_MAX : 80;
+	return cols < TERM_WIDTH_MIN ? TERM_WIDTH_MIN : (int)cols;
+}
+
 void term_out_init(struct term_out *o, FILE *f)
 {
 	term_out_plain(o, f);
+	o->width = term_width(f);
 	int fd = fileno(f);
 	if (fd < 0 || !isatty(fd))
 		return;
@@ -46,11 +76,6 @@ void term_out_init(struct term_out *o, FILE *f)
 	const char *term = getenv("TERM");
 	o->colour = !(no_colour && *no_colour) && term && *term &&
 		    strcmp(term, "dumb") != 0;
-	struct winsize ws;
-	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		o->width = ws.ws_col < 80 ? ws.ws_col : 80;
-	if (o->width < 40)
-		o->width = 40;
 }
 
 const char *term_sgr(const struct term_out *o, enum term_attr a)
@@ -131,6 +156,33 @@ static bool format_char(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
+static locale_t utf8;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_open(void)
+{
+	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/*
+ * Columns cp takes on a terminal: wcwidth() under a C.UTF-8 locale of this
+ * thread's own (the process's locale may be "C", which knows no character
+ * above 0x7f). Without that locale, or for a character wcwidth() does not
+ * know, one column.
+ */
+static int char_width(uint32_t cp)
+{
+	if (cp < 0x300)
+		return 1;
+	pthread_once(&utf8_once, utf8_open);
+	if (!utf8)
+		return 1;
+	locale_t old = uselocale(utf8);
+	int w = wcwidth((wchar_t)cp);
+	uselocale(old);
+	return w < 0 ? 1 : w;
+}
+
 /* The unit at p (not at its end). backslash: escape '\' too. */
 static void next_unit(const unsigned char *p, bool backslash, struct unit *u)
 {
@@ -155,7 +207,7 @@ static void next_unit(const unsigned char *p, bool backslash, struct unit *u)
 		memcpy(u->text, p, n);
 		u->text[n] = '\0';
 		u->len = n;
-		u->cols = 1;
+		u->cols = char_width(cp);
 		return;
 	}
 	u->len = strlen(u->text);
@@ -196,10 +248,13 @@ const char *term_escape(char *buf, size_t size, const char *s, int max_cols)
 
 int term_columns(const char *s)
 {
+	struct unit u;
 	int c = 0;
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
-		if ((*p & 0xC0) != 0x80)
-			c++;
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;
+	     p += u.used) {
+		next_unit(p, false, &u);
+		c += u.cols;
+	}
 	return c;
 }
 
@@ -246,32 +301,34 @@ char *term_utf8_repair(const char *s)
 
 /*
  * Print text as a paragraph, word by word; a word longer than a line is
- * broken between units. Untrusted text has every newline and tab escaped
+ * broken between units. The spaces between two words on one line are kept
+ * as they are (the padding of a table's columns); where a line breaks they
+ * go, as do the spaces a paragraph or a line starts with. Untrusted text has every newline and tab escaped
  * and so is one paragraph; the program's own text keeps its newlines as
  * line breaks and takes tabs as spaces, but has its other control
  * characters escaped all the same.
  */
-static void wrap(const struct term_out *o, int indent, int hang,
-		 enum term_attr attr, const char *text, bool untrusted)
+static void wrap(FILE *f, int width, const char *on, const char *off,
+		 int indent, int hang, const char *text, bool untrusted)
 {
 	/* Leave the last column free: some terminals wrap on it. */
-	int limit = o->width - 1;
-	int col = 0, start = 0;
+	int limit = width - 1;
+	int col = 0, start = 0, gap = 0;
 	bool first = true, line_start = true;
-	const char *on = attr == TERM_RESET ? "" : term_sgr(o, attr);
-	const char *off = *on ? term_sgr(o, TERM_RESET) : "";
 	const unsigned char *p = (const unsigned char *)(text ? text : "");
 	struct unit u;
 
-	fputs(on, o->f);
+	fputs(on, f);
 	while (*p) {
 		if (*p == '\n' && !untrusted) {
-			fputc('\n', o->f);
+			fputc('\n', f);
 			line_start = true;
+			gap = 0;
 			p++;
 			continue;
 		}
 		if (*p == ' ' || (*p == '\t' && !untrusted)) {
+			gap++;
 			p++;
 			continue;
 		}
@@ -285,38 +342,63 @@ static void wrap(const struct term_out *o, int indent, int hang,
 		}
 		if (line_start) {
 			start = first ? indent : hang;
-			fprintf(o->f, "%*s", start, "");
+			fprintf(f, "%*s", start, "");
 			col = start;
 			first = line_start = false;
-		} else if (col + 1 + w > limit) {
-			fprintf(o->f, "\n%*s", hang, "");
+		} else if (col + gap + w > limit) {
+			fprintf(f, "\n%*s", hang, "");
 			col = start = hang;
 		} else {
-			fputc(' ', o->f);
-			col++;
+			fprintf(f, "%*s", gap, "");
+			col += gap;
 		}
+		gap = 0;
 		for (; p < end; p += u.used) {
 			next_unit(p, untrusted, &u);
 			if (col + u.cols > limit && col > start) {
-				fprintf(o->f, "\n%*s", hang, "");
+				fprintf(f, "\n%*s", hang, "");
 				col = start = hang;
 			}
-			fwrite(u.text, 1, u.len, o->f);
+			fwrite(u.text, 1, u.len, f);
 			col += u.cols;
 		}
 	}
-	fputs(off, o->f);
-	fputc('\n', o->f);
+	fputs(off, f);
+	fputc('\n', f);
+}
+
+/* wrap() for a term_out: its width, and colour when it has colour. */
+static void wrap_out(const struct term_out *o, int indent, int hang,
+		     enum term_attr attr, const char *text, bool untrusted)
+{
+	const char *on = attr == TERM_RESET ? "" : term_sgr(o, attr);
+	const char *off = *on ? term_sgr(o, TERM_RESET) : "";
+	wrap(o->f, o->width, on, off, indent, hang, text, untrusted);
+}
+
+char *term_wrap_text(int width, int indent, int hang, const char *text)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	wrap(f, width, "", "", indent, hang, text, false);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 void term_wrap(const struct term_out *o, int indent, int hang,
 	       enum term_attr attr, const char *text)
 {
-	wrap(o, indent, hang, attr, text, false);
+	wrap_out(o, indent, hang, attr, text, false);
 }
 
 void term_wrap_untrusted(const struct term_out *o, int indent, int hang,
 			 enum term_attr attr, const char *text)
 {
-	wrap(o, indent, hang, attr, text, true);
+	wrap_out(o, indent, hang, attr, text, true);
 }

@@ -33,7 +33,7 @@
     (why "Muscle loss from a nerve or muscle disease needs its own care plan and changes how weakness is read.")
     (informs neurological_muscle_loss))
   (question (id activity_level) (type choice) (choices active reduced inactive)
-    (choice-labels "Active: I walk or exercise on most days" "Less active than I used to be" "Mostly sitting or lying down")
+    (choice-labels "Active: walking or exercise on most days" "Less active than before" "Mostly sitting or lying down")
     (section muscles) (priority 61)
     (clinician-text "Usual physical activity level.")
     (patient-text "How active are you on most days?")

@@ -66,7 +66,7 @@
     (why "Hip pain on the side opposite the painful knee fits offloading onto the pain-free leg.")
     (informs knee_hip_gait_compensation))
   (question (id hip_onset) (type choice) (choices after_knee before_knee same_time unsure)
-    (choice-labels "After the knee pain started" "Before the knee pain started" "At the same time" "I am not sure")
+    (choice-labels "After the knee pain started" "Before the knee pain started" "At the same time" "Not sure")
     (section hip) (priority 41)
     (clinician-text "Onset of the hip pain relative to the knee pain.")
     (patient-text "When did your hip pain start?")

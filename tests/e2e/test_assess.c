@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "e2e_pty.h"
+
 struct run {
 	int status;
 	char *out;
@@ -113,6 +115,7 @@ static struct run run_bin(const char *const *args, const char *input, size_t len
 	rewind(errf);
 	r.err = slurp(fileno(errf));
 	fclose(errf);
+	pty_assert_one_prefix("assess stderr", r.err, strlen(r.err));
 	return r;
 }
 

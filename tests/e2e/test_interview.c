@@ -34,6 +34,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -48,23 +49,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WAIT_S 30   /* generous: the sanitizer build is slow */
+#include "e2e_pty.h"
+
 
 static char rules_dir[512];   /* "" for the built-in rule base */
 static char dir[512];         /* this test's temporary directory */
 static bool colour_term;      /* TERM=xterm without NO_COLOR */
 
 /* ------------------------------------------------------------ a terminal */
-
-struct pty {
-	pid_t pid;
-	int fd;
-	char *raw;          /* everything the program wrote */
-	size_t len, cap;
-	size_t mark;        /* expect() searches normalised text from here */
-	size_t typed_at;    /* raw length when we last typed */
-	bool eof;
-};
 
 static void set_env(void)
 {
@@ -102,137 +94,21 @@ static void build_argv(char **argv, char *db, const char *const *args)
 	argv[n] = NULL;
 }
 
-static int columns = 80;   /* the terminal's width, 80 unless a test says */
+/* In the child: the test's environment, then the binary. */
+static void exec_binary(void *ctx)
+{
+	char *argv[32], db[600];
+	set_env();
+	build_argv(argv, db, ctx);
+	execv(MSKTRIAGE_BIN, argv);
+	_exit(127);
+}
+
+static int columns = 80;   /* of the terminals started */
 
 static void pty_start(struct pty *p, const char *const *args)
 {
-	memset(p, 0, sizeof(*p));
-	struct winsize ws = { .ws_row = 40, .ws_col = (unsigned short)columns };
-	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
-	assert_true(p->pid >= 0);
-	if (p->pid == 0) {
-		char *argv[32], db[600];
-		set_env();
-		build_argv(argv, db, args);
-		execv(MSKTRIAGE_BIN, argv);
-		_exit(127);
-	}
-	p->cap = 65536;
-	p->raw = malloc(p->cap);
-	assert_non_null(p->raw);
-}
-
-/* Read what is there, waiting up to ms for the first byte. */
-static void pty_pump(struct pty *p, int ms)
-{
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	while (!p->eof && poll(&pfd, 1, ms) > 0) {
-		if (p->len + 4096 > p->cap) {
-			p->cap *= 2;
-			p->raw = realloc(p->raw, p->cap);
-			assert_non_null(p->raw);
-		}
-		ssize_t n = read(p->fd, p->raw + p->len, p->cap - p->len - 1);
-		if (n <= 0) {
-			p->eof = true; /* EIO once the program has gone */
-			break;
-		}
-		p->len += (size_t)n;
-		ms = 0;
-	}
-	p->raw[p->len] = '\0';
-}
-
-/* The screen as text: escapes and \r gone, whitespace runs one space. */
-static char *normalise(const char *s, size_t len)
-{
-	char *out = malloc(len + 1);
-	size_t n = 0;
-	bool space = false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == 0x1b) {
-			if (i + 1 < len && s[i + 1] == '[') {
-				i += 2;
-				while (i < len && !isalpha((unsigned char)s[i]))
-					i++;
-			} else {
-				i++;
-			}
-			continue;
-		}
-		if (c == '\r' || c == '\a')
-			continue;
-		if (isspace(c)) {
-			space = n > 0;
-			continue;
-		}
-		if (space)
-			out[n++] = ' ';
-		space = false;
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-static void dump_screen(const struct pty *p)
-{
-	size_t from = p->len > 3000 ? p->len - 3000 : 0;
-	fprintf(stderr, "---- screen (last %zu bytes) ----\n%s\n---- end ----\n",
-		p->len - from, p->raw + from);
-}
-
-/* Wait until text shows on the screen after the mark; move the mark past
- * it. A timeout fails the test. */
-static void expect(struct pty *p, const char *text)
-{
-	char *want = normalise(text, strlen(text));
-	time_t end = time(NULL) + WAIT_S;
-	for (;;) {
-		char *norm = normalise(p->raw, p->len);
-		char *hit = p->mark <= strlen(norm) ? strstr(norm + p->mark, want)
-						    : NULL;
-		if (hit) {
-			p->mark = (size_t)(hit - norm) + strlen(want);
-			free(norm);
-			free(want);
-			return;
-		}
-		free(norm);
-		if (p->eof || time(NULL) > end) {
-			dump_screen(p);
-			fail_msg("'%s' did not appear%s", text,
-				 p->eof ? " (the program ended)" : "");
-		}
-		pty_pump(p, 200);
-	}
-}
-
-/* True if text shows on the screen between the mark and now. */
-static bool seen(struct pty *p, const char *text)
-{
-	pty_pump(p, 0);
-	char *want = normalise(text, strlen(text));
-	char *norm = normalise(p->raw, p->len);
-	bool hit = p->mark <= strlen(norm) && strstr(norm + p->mark, want);
-	free(norm);
-	free(want);
-	return hit;
-}
-
-/* Type like a person: one key at a time. */
-static void type(struct pty *p, const char *keys)
-{
-	pty_pump(p, 0);
-	p->typed_at = p->len;
-	char *norm = normalise(p->raw, p->len);
-	p->mark = strlen(norm);
-	free(norm);
-	for (const char *k = keys; *k; k++) {
-		assert_int_equal(write(p->fd, k, 1), 1);
-		usleep(1000);
-	}
+	pty_spawn(p, columns, 40, exec_binary, (void *)args);
 }
 
 /*
@@ -243,7 +119,7 @@ static void type(struct pty *p, const char *keys)
 static const char *next_prompt(struct pty *p)
 {
 	static char line[256];
-	time_t end = time(NULL) + WAIT_S;
+	time_t end = time(NULL) + PTY_WAIT_S;
 	for (;;) {
 		pty_pump(p, 100);
 		if (p->len > p->typed_at) {
@@ -251,7 +127,7 @@ static const char *next_prompt(struct pty *p)
 			const char *tail = p->raw + p->typed_at;
 			const char *nl = strrchr(tail, '\n');
 			const char *last = nl ? nl + 1 : tail;
-			norm_tail = normalise(last, strlen(last));
+			norm_tail = pty_normalise(last, strlen(last));
 			size_t n = strlen(p->raw + p->typed_at);
 			bool ends = n >= 2 && p->raw[p->len - 1] == ' ' &&
 				    (p->raw[p->len - 2] == '>' ||
@@ -265,7 +141,7 @@ static const char *next_prompt(struct pty *p)
 			free(norm_tail);
 		}
 		if (p->eof || time(NULL) > end) {
-			dump_screen(p);
+			pty_dump(p);
 			fail_msg("no prompt appeared%s",
 				 p->eof ? " (the program ended)" : "");
 		}
@@ -292,9 +168,11 @@ static void assert_fits_from(struct pty *p, size_t from, size_t to,
 			     int columns);
 
 /* No line of the screen is wider than columns (typed lines aside). */
-static void assert_fits(struct pty *p, int columns)
+static void assert_fits(struct pty *p, int cols)
 {
-	assert_fits_from(p, 0, 0, columns);
+	static const char *const typed[] = { "> ", "]: ", "): ", NULL };
+	pty_pump(p, 0);
+	pty_assert_fits("the interview", p->raw, p->len, cols, typed);
 }
 
 /* The width of the line at l (up to its newline), in characters. */
@@ -318,7 +196,7 @@ static int assert_banners_fit(struct pty *p, size_t from, int columns)
 		n++;
 		for (const char *l = b; l;) {
 			if (line_width(l) > columns) {
-				dump_screen(p);
+				pty_dump(p);
 				fail_msg("a banner line is %d columns wide: %.*s",
 					 line_width(l), (int)strcspn(l, "\n"), l);
 			}
@@ -334,42 +212,10 @@ static int assert_banners_fit(struct pty *p, size_t from, int columns)
 static void assert_fits_from(struct pty *p, size_t from, size_t to,
 			     int columns)
 {
+	static const char *const typed[] = { "> ", "]: ", "): ", NULL };
 	pty_pump(p, 0);
-	char *end = p->raw + (to ? to : p->len);
-	for (char *l = p->raw + from; l && *l && l < end;) {
-		char *nl = strchr(l, '\n');
-		size_t n = nl ? (size_t)(nl - l) : strlen(l);
-		int w = 0;
-		for (size_t i = 0; i < n; i++)
-			if (((unsigned char)l[i] & 0xC0) != 0x80 && l[i] != '\r')
-				w++;
-		char save = l[n];
-		l[n] = '\0';
-		bool typed = strstr(l, "> ") || strstr(l, "]: ") || strstr(l, "): ");
-		l[n] = save;
-		if (w > columns && !typed) {
-			dump_screen(p);
-			fail_msg("a line is %d columns wide: %.*s", w, (int)n, l);
-		}
-		l = nl ? nl + 1 : NULL;
-	}
-}
-
-static int pty_finish(struct pty *p)
-{
-	time_t end = time(NULL) + WAIT_S;
-	while (!p->eof && time(NULL) <= end)
-		pty_pump(p, 200);
-	int st = 0;
-	if (!p->eof) {
-		kill(p->pid, SIGKILL);
-		dump_screen(p);
-	}
-	waitpid(p->pid, &st, 0);
-	close(p->fd);
-	free(p->raw);
-	p->raw = NULL;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	pty_assert_fits("the interview", p->raw + from,
+			(to ? to : p->len) - from, columns, typed);
 }
 
 /* ------------------------------------------------------------- scripts */
@@ -400,22 +246,22 @@ static const char *drive(struct pty *p, const struct answer *script,
 	for (int guard = 0; guard < 300; guard++) {
 		const char *id = prompt_id(line);
 		if ((stop_prompt && strcmp(line, stop_prompt) == 0) ||
-		    (stop_text && seen(p, stop_text)) || !id ||
+		    (stop_text && pty_seen(p, stop_text)) || !id ||
 		    strcmp(id, "finish") == 0)
 			return line;
 		char keys[128];
 		snprintf(keys, sizeof(keys), "%s\n", lookup(script, id));
 		if (last)
 			snprintf(last, last_size, "%s", id);
-		type(p, keys);
+		pty_type(p, keys);
 		line = next_prompt(p);
 		const char *again = prompt_id(line);
-		if (again && strcmp(again, id) == 0 && seen(p, "must be")) {
-			type(p, "skip\n");
+		if (again && strcmp(again, id) == 0 && pty_seen(p, "must be")) {
+			pty_type(p, "skip\n");
 			line = next_prompt(p);
 		}
 		/* stop_text is looked for from the answer that showed it. */
-		if (stop_text && seen(p, stop_text))
+		if (stop_text && pty_seen(p, stop_text))
 			return line;
 	}
 	fail_msg("the interview did not end within 300 questions");
@@ -427,7 +273,7 @@ static const char *drive(struct pty *p, const struct answer *script,
 static void read_code(struct pty *p, char code[16])
 {
 	static const char tail[] = " saved with the first answer";
-	char *norm = normalise(p->raw, p->len);
+	char *norm = pty_normalise(p->raw, p->len);
 	const char *hit = strstr(norm, tail);
 	assert_non_null(hit);
 	assert_true(hit - norm >= 9);
@@ -447,6 +293,8 @@ static int run_plain(const char *const *args, const char *input, char **out)
 	fputs(input, f);
 	fclose(f);
 	int pipefd[2];
+	FILE *errf = tmpfile();
+	assert_non_null(errf);
 	assert_int_equal(pipe(pipefd), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -455,7 +303,7 @@ static int run_plain(const char *const *args, const char *input, char **out)
 		int in = open(path, O_RDONLY);
 		dup2(in, 0);
 		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
+		dup2(fileno(errf), 2);
 		close(pipefd[0]);
 		set_env();
 		build_argv(argv, db, args);
@@ -475,6 +323,17 @@ static int run_plain(const char *const *args, const char *input, char **out)
 	close(pipefd[0]);
 	int st;
 	waitpid(pid, &st, 0);
+	/* stderr after stdout: checked for repeated prefixes on its own */
+	rewind(errf);
+	size_t at = n;
+	while ((got = read(fileno(errf), buf + n, cap - n - 1)) > 0) {
+		n += (size_t)got;
+		if (n + 1 >= cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[n] = '\0';
+	fclose(errf);
+	pty_assert_one_prefix("stderr", buf + at, n - at);
 	*out = buf;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
@@ -520,18 +379,18 @@ static void test_full_interview(void **state)
 	char code[16];
 	const char *const args[] = { "interview", NULL };
 	pty_start(&p, args);
-	expect(&p, "patient label");
-	type(&p, "bed 4\n");
+	pty_expect(&p, "patient label");
+	pty_type(&p, "bed 4\n");
 
 	/* A wrong answer is refused with what is allowed, and asked again. */
 	const char *line = next_prompt(&p);
 	assert_string_equal(line, "age>");
-	expect(&p, "a whole number from 0 to 120");
-	type(&p, "200\n");
-	expect(&p, "'age' must be an integer from 0 to 120");
+	pty_expect(&p, "a whole number from 0 to 120");
+	pty_type(&p, "200\n");
+	pty_expect(&p, "'age' must be an integer from 0 to 120");
 	assert_string_equal(next_prompt(&p), "age>");
-	type(&p, "help\n");
-	expect(&p, "change ID");
+	pty_type(&p, "help\n");
+	pty_expect(&p, "change ID");
 	assert_string_equal(next_prompt(&p), "age>");
 
 	static const struct answer script[] = {
@@ -543,42 +402,42 @@ static void test_full_interview(void **state)
 	};
 	line = drive(&p, script, NULL, NULL, NULL, 0);
 	assert_string_equal(line, "finish>");
-	expect(&p, "all questions are answered");
+	pty_expect(&p, "all questions are answered");
 	read_code(&p, code);
-	type(&p, "summary\n");
-	expect(&p, "Triage level:");
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "Triage level:");
 	next_prompt(&p);
-	type(&p, "\n");
-	expect(&p, "Summary of session");
-	expect(&p, code);
-	expect(&p, "Triage level:");
-	expect(&p, "Red flags");
-	expect(&p, "Findings");
-	expect(&p, "Recommendations");
-	expect(&p, "Safety-netting");
-	expect(&p, "saved as complete");
-	expect(&p, "sign off as");
+	pty_type(&p, "\n");
+	pty_expect(&p, "Summary of session");
+	pty_expect(&p, code);
+	pty_expect(&p, "Triage level:");
+	pty_expect(&p, "Red flags");
+	pty_expect(&p, "Findings");
+	pty_expect(&p, "Recommendations");
+	pty_expect(&p, "Safety-netting");
+	pty_expect(&p, "saved as complete");
+	pty_expect(&p, "sign off as");
 	/* command words and single letters are not names */
-	type(&p, "quit\n");
-	expect(&p, "'quit' is not a name to sign with");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "'quit' is not a name to sign with");
 	next_prompt(&p);
-	type(&p, "n\n");
-	expect(&p, "'n' is not a name to sign with");
+	pty_type(&p, "n\n");
+	pty_expect(&p, "'n' is not a name to sign with");
 	next_prompt(&p);
-	type(&p, "Dr Test\n");
-	expect(&p, "cannot be changed afterwards");
-	expect(&p, "sign off as 'Dr Test'? [y/N]");
-	type(&p, "y\n");
-	expect(&p, "signed off by Dr Test");
-	expect(&p, "write a plain-text report?");
-	type(&p, "y\n");
-	expect(&p, "file [");
+	pty_type(&p, "Dr Test\n");
+	pty_expect(&p, "cannot be changed afterwards");
+	pty_expect(&p, "sign off as 'Dr Test'? [y/N]");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "signed off by Dr Test");
+	pty_expect(&p, "write a plain-text report?");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "file [");
 	char report[700], keys[720];
 	snprintf(report, sizeof(report), "%s/report.txt", dir);
 	snprintf(keys, sizeof(keys), "%s\n", report);
-	type(&p, keys);
-	expect(&p, "report written to");
-	expect(&p, "Goodbye");
+	pty_type(&p, keys);
+	pty_expect(&p, "report written to");
+	pty_expect(&p, "Goodbye");
 	assert_fits(&p, 80);
 	assert_null(strstr(p.raw, "\033[1m")); /* NO_COLOR: no colour */
 	/* Scope findings are not narrated as they come and go. */
@@ -620,7 +479,7 @@ static const struct answer knee_and_back[] = {
 static bool read_progress(struct pty *p, size_t *section, size_t *sections,
 			  size_t *left)
 {
-	char *norm = normalise(p->raw + p->typed_at, p->len - p->typed_at);
+	char *norm = pty_normalise(p->raw + p->typed_at, p->len - p->typed_at);
 	const char *hit = NULL;
 	for (const char *at = norm; (at = strstr(at, "section ")); at++)
 		hit = at;
@@ -640,20 +499,20 @@ static void test_progress_line(void **state)
 	assert_string_equal(next_prompt(&p), "age>");
 	p.typed_at = 0;
 	assert_true(read_progress(&p, &sec0, &secs0, &left0));
-	assert_true(seen(&p, "Patient \xc2\xb7 section 1 of"));
+	assert_true(pty_seen(&p, "Patient \xc2\xb7 section 1 of"));
 	assert_int_equal(sec0, 1);
 	assert_true(secs0 >= 2 && left0 >= 2);
 
 	/* Age opens nothing: one question fewer, the next section. */
-	type(&p, "40\n");
+	pty_type(&p, "40\n");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
 	assert_true(read_progress(&p, &sec, &secs, &left));
-	assert_true(seen(&p, "Pain sites \xc2\xb7 section 2 of"));
+	assert_true(pty_seen(&p, "Pain sites \xc2\xb7 section 2 of"));
 	assert_int_equal(sec, 2);
 	assert_int_equal(left, left0 - 1);
 
 	/* Knee pain opens the knee's questions and the red-flag screen. */
-	type(&p, "y\n");
+	pty_type(&p, "y\n");
 	next_prompt(&p);
 	assert_true(read_progress(&p, &sec, &secs0, &left0));
 	assert_true(left0 > left);
@@ -663,16 +522,16 @@ static void test_progress_line(void **state)
 	 * one fewer; the section is always one of those counted. */
 	int answered = 0;
 	for (; answered < 8 && left0 > 1; answered++) {
-		type(&p, "n\n");
+		pty_type(&p, "n\n");
 		const char *line = next_prompt(&p);
 		assert_non_null(prompt_id(line));
-		if (seen(&p, "must be")) {
-			type(&p, "skip\n");
+		if (pty_seen(&p, "must be")) {
+			pty_type(&p, "skip\n");
 			next_prompt(&p);
 		}
 		assert_true(read_progress(&p, &sec, &secs, &left));
 		if (left != left0 - 1) {
-			dump_screen(&p);
+			pty_dump(&p);
 			fail_msg("about %zu questions left after %zu", left, left0);
 		}
 		assert_true(sec >= 1 && sec <= secs);
@@ -681,7 +540,7 @@ static void test_progress_line(void **state)
 	assert_true(answered >= 3);
 	assert_true(sec >= 3); /* past the pain sites */
 	assert_fits(&p, 80);
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	pty_finish(&p);
 }
 
@@ -698,18 +557,18 @@ static void test_choice_labels(void **state)
 		const char *line = drive(&p, knee_and_back, "knee_side>", NULL,
 					 NULL, 0);
 		assert_string_equal(line, "knee_side>");
-		assert_true(seen(&p, "answer: 1 left, 2 right, 3 both;"));
+		assert_true(pty_seen(&p, "answer: 1 left, 2 right, 3 both;"));
 	} else {
 		const char *line = drive(&p, knee_and_back, "sbt_bothersome>",
 					 NULL, NULL, 0);
 		assert_string_equal(line, "sbt_bothersome>");
-		assert_true(seen(&p, "how bothersome has the back pain been"));
-		assert_true(seen(&p, "answer: 1 Not at all, 2 Slightly, 3 "
+		assert_true(pty_seen(&p, "how bothersome has the back pain been"));
+		assert_true(pty_seen(&p, "answer: 1 Not at all, 2 Slightly, 3 "
 				 "Moderately, 4 Very much, 5 Extremely;"));
-		type(&p, "4\n");
+		pty_type(&p, "4\n");
 		next_prompt(&p);
 	}
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	pty_finish(&p);
 }
 
@@ -721,33 +580,33 @@ static void test_why_and_how(void **state)
 	pty_start(&p, args);
 	const char *line = next_prompt(&p);
 	assert_string_equal(line, "age>");
-	type(&p, "why\n");
-	expect(&p, "why 'age':");
-	expect(&p, "it can confirm or rule out:");
+	pty_type(&p, "why\n");
+	pty_expect(&p, "why 'age':");
+	pty_expect(&p, "it can confirm or rule out:");
 	next_prompt(&p);
 
 	line = drive(&p, knee_and_back, NULL, "[knee_back_comorbidity]", NULL, 0);
 	assert_non_null(prompt_id(line));
-	type(&p, "why\n");
-	expect(&p, "why '");
+	pty_type(&p, "why\n");
+	pty_expect(&p, "why '");
 	next_prompt(&p);
-	type(&p, "how\n");
-	expect(&p, "current findings");
-	expect(&p, "knee_back_comorbidity");
+	pty_type(&p, "how\n");
+	pty_expect(&p, "current findings");
+	pty_expect(&p, "knee_back_comorbidity");
 	next_prompt(&p);
-	type(&p, "how knee_back\n");   /* a unique prefix will do */
-	expect(&p, "[knee_back_comorbidity]");
-	expect(&p, "because:");
-	expect(&p, "knee_pain = yes");
-	expect(&p, "low_back_pain = yes");
-	expect(&p, "rules:");
-	expect(&p, "source:");
+	pty_type(&p, "how knee_back\n");   /* a unique prefix will do */
+	pty_expect(&p, "[knee_back_comorbidity]");
+	pty_expect(&p, "because:");
+	pty_expect(&p, "knee_pain = yes");
+	pty_expect(&p, "low_back_pain = yes");
+	pty_expect(&p, "rules:");
+	pty_expect(&p, "source:");
 	next_prompt(&p);
-	type(&p, "note private-note-words\n");
-	expect(&p, "note saved");
+	pty_type(&p, "note private-note-words\n");
+	pty_expect(&p, "note saved");
 	next_prompt(&p);
-	type(&p, "quit\n");
-	expect(&p, "saved (in progress)");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
 
 	/* The history holds the commands, never answers, labels or notes. */
@@ -774,46 +633,46 @@ static void test_back_and_change(void **state)
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
 	drive(&p, knee_and_back, NULL, "new finding: Knee", last, sizeof(last));
-	expect(&p, "[knee_back_comorbidity]");
+	pty_expect(&p, "[knee_back_comorbidity]");
 
 	/* back: the question answered last, its answer (and the finding
 	 * resting on it) kept until a new answer is given; Enter keeps it. */
-	type(&p, "back\n");
+	pty_type(&p, "back\n");
 	char want[256];
 	snprintf(want, sizeof(want), "back to '%s' (now yes; Enter keeps it)",
 		 last);
-	expect(&p, want);
+	pty_expect(&p, want);
 	snprintf(want, sizeof(want), "%s>", last);
 	assert_string_equal(next_prompt(&p), want);
-	assert_false(seen(&p, "withdrawn:"));
-	type(&p, "\n");
+	assert_false(pty_seen(&p, "withdrawn:"));
+	pty_type(&p, "\n");
 	snprintf(want, sizeof(want), "kept '%s' = yes", last);
-	expect(&p, want);
+	pty_expect(&p, want);
 	const char *after = next_prompt(&p);
 	assert_non_null(prompt_id(after));
 	assert_string_not_equal(after, last);
-	assert_false(seen(&p, "withdrawn:"));
-	type(&p, "how knee_back_comorbidity\n");
-	expect(&p, "because:");
+	assert_false(pty_seen(&p, "withdrawn:"));
+	pty_type(&p, "how knee_back_comorbidity\n");
+	pty_expect(&p, "because:");
 	next_prompt(&p);
 
 	/* change: re-answer an earlier question; what hung on it goes. */
-	type(&p, "change low_back_pain\n");
-	expect(&p, "changing: now yes");
+	pty_type(&p, "change low_back_pain\n");
+	pty_expect(&p, "changing: now yes");
 	assert_string_equal(next_prompt(&p), "low_back_pain>");
-	type(&p, "n\n");
-	expect(&p, "changed 'low_back_pain' from yes to no");
-	expect(&p, "withdrawn:");
-	expect(&p, "[knee_back_comorbidity]");
+	pty_type(&p, "n\n");
+	pty_expect(&p, "changed 'low_back_pain' from yes to no");
+	pty_expect(&p, "withdrawn:");
+	pty_expect(&p, "[knee_back_comorbidity]");
 	const char *line = next_prompt(&p);
 	assert_non_null(prompt_id(line));
-	type(&p, "how knee_back_comorbidity\n");
-	expect(&p, "is not a current finding");
+	pty_type(&p, "how knee_back_comorbidity\n");
+	pty_expect(&p, "is not a current finding");
 	next_prompt(&p);
-	type(&p, "change kneee_pain\n");
-	expect(&p, "unknown question 'kneee_pain'");
+	pty_type(&p, "change kneee_pain\n");
+	pty_expect(&p, "unknown question 'kneee_pain'");
 	next_prompt(&p);
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 }
 
@@ -831,32 +690,32 @@ static void test_red_flag_stop(void **state)
 	pty_start(&p, args);
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	read_code(&p, code);
-	expect(&p, "RED FLAG");
-	expect(&p, "[cauda_equina_suspected]");
-	expect(&p, "level emergency");
-	expect(&p, "INTERVIEW STOPPED");
-	expect(&p, "saved as emergency_stopped");
+	pty_expect(&p, "RED FLAG");
+	pty_expect(&p, "[cauda_equina_suspected]");
+	pty_expect(&p, "level emergency");
+	pty_expect(&p, "INTERVIEW STOPPED");
+	pty_expect(&p, "saved as emergency_stopped");
 	/* The stop screen's choices, by single words. */
-	expect(&p, "note TEXT");
-	expect(&p, "signoff");
-	expect(&p, "continue");
-	expect(&p, "quit");
+	pty_expect(&p, "note TEXT");
+	pty_expect(&p, "signoff");
+	pty_expect(&p, "continue");
+	pty_expect(&p, "quit");
 	assert_string_equal(next_prompt(&p), "stop>");
-	type(&p, "nonsense\n");
-	expect(&p, "'nonsense' is not a choice here");
+	pty_type(&p, "nonsense\n");
+	pty_expect(&p, "'nonsense' is not a choice here");
 	assert_string_equal(next_prompt(&p), "stop>");
-	type(&p, "note sent to the emergency department by ambulance\n");
-	expect(&p, "note saved");
+	pty_type(&p, "note sent to the emergency department by ambulance\n");
+	pty_expect(&p, "note saved");
 	assert_string_equal(next_prompt(&p), "stop>");
-	type(&p, "signoff\n");
-	expect(&p, "sign off as");
-	type(&p, "Dr Stop\n");
-	expect(&p, "sign off as 'Dr Stop'? [y/N]");
-	type(&p, "y\n");
-	expect(&p, "signed off by Dr Stop");
-	expect(&p, "write a plain-text report?");
-	type(&p, "\n");
-	expect(&p, "emergency_stopped. Goodbye.");
+	pty_type(&p, "signoff\n");
+	pty_expect(&p, "sign off as");
+	pty_type(&p, "Dr Stop\n");
+	pty_expect(&p, "sign off as 'Dr Stop'? [y/N]");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "signed off by Dr Stop");
+	pty_expect(&p, "write a plain-text report?");
+	pty_type(&p, "\n");
+	pty_expect(&p, "emergency_stopped. Goodbye.");
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text("SELECT status || ' ' || signed_off_by "
 				       "FROM session"),
@@ -904,22 +763,22 @@ static int answer_under_banner(struct pty *p, const struct answer *script)
 			fail_msg("not a question prompt: '%s'", line);
 		if (strcmp(id, "finish") == 0)
 			return asked;
-		if (!seen(p, "!! EMERGENCY STOP (emergency):")) {
-			dump_screen(p);
+		if (!pty_seen(p, "!! EMERGENCY STOP (emergency):")) {
+			pty_dump(p);
 			fail_msg("the question '%s' was shown without the "
 				 "emergency banner", id);
 		}
 		asked++;
 		char keys[128];
 		snprintf(keys, sizeof(keys), "%s\n", lookup(script, id));
-		type(p, keys);
+		pty_type(p, keys);
 		line = next_prompt(p);
 		const char *again = prompt_id(line);
-		if (again && strcmp(again, id) == 0 && seen(p, "must be")) {
+		if (again && strcmp(again, id) == 0 && pty_seen(p, "must be")) {
 			/* A refused answer: the same question again, after
 			 * its screen, so the banner is looked for from the
 			 * skip on. */
-			type(p, "skip\n");
+			pty_type(p, "skip\n");
 			line = next_prompt(p);
 		}
 	}
@@ -951,8 +810,8 @@ static void assert_last_level(struct pty *p, const char *level)
 
 static void assert_summary_level(struct pty *p, const char *level)
 {
-	type(p, "summary\n");
-	expect(p, "answers so far");
+	pty_type(p, "summary\n");
+	pty_expect(p, "answers so far");
 	assert_last_level(p, level);
 	next_prompt(p);
 }
@@ -994,38 +853,38 @@ static void test_stop_continue(void **state)
 	pty_start(&p, args);
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	read_code(&p, code);
-	expect(&p, "saved as emergency_stopped");
+	pty_expect(&p, "saved as emergency_stopped");
 	/* The stop's choices fit 60 columns. */
 	assert_string_equal(next_prompt(&p), "stop>");
 	const char *menu = strstr(p.raw, "the session is stopped. Next:");
 	assert_non_null(menu);
 	size_t from = (size_t)(menu - p.raw);
 	assert_fits_from(&p, from, p.len, 60);
-	type(&p, "continue\n");
-	expect(&p, "continuing the assessment for the record");
-	expect(&p, "the level stays at least emergency");
+	pty_type(&p, "continue\n");
+	pty_expect(&p, "continuing the assessment for the record");
+	pty_expect(&p, "the level stays at least emergency");
 	/* The remaining questions, each under the banner. */
 	assert_true(answer_under_banner(&p, script) > 0);
 	/* The finish screen and the summary carry it too. */
-	assert_true(seen(&p, "!! EMERGENCY STOP (emergency):"));
-	type(&p, "summary\n");
-	expect(&p, "Triage level: emergency");
-	expect(&p, "EMERGENCY STOP:");
-	expect(&p, "continued for the record after this stop");
+	assert_true(pty_seen(&p, "!! EMERGENCY STOP (emergency):"));
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "Triage level: emergency");
+	pty_expect(&p, "EMERGENCY STOP:");
+	pty_expect(&p, "continued for the record after this stop");
 	next_prompt(&p);
-	type(&p, "\n");
-	expect(&p, "Summary of session");
-	expect(&p, "Triage level: emergency");
-	expect(&p, "EMERGENCY STOP:");
-	expect(&p, "saved as emergency_stopped");
-	expect(&p, "sign off as (Enter: Dr Test");
-	type(&p, "\n");
-	expect(&p, "sign off as 'Dr Test'? [y/N]");
-	type(&p, "y\n");
-	expect(&p, "signed off by Dr Test");
-	expect(&p, "write a plain-text report?");
-	type(&p, "\n");
-	expect(&p, "emergency_stopped. Goodbye.");
+	pty_type(&p, "\n");
+	pty_expect(&p, "Summary of session");
+	pty_expect(&p, "Triage level: emergency");
+	pty_expect(&p, "EMERGENCY STOP:");
+	pty_expect(&p, "saved as emergency_stopped");
+	pty_expect(&p, "sign off as (Enter: Dr Test");
+	pty_type(&p, "\n");
+	pty_expect(&p, "sign off as 'Dr Test'? [y/N]");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "signed off by Dr Test");
+	pty_expect(&p, "write a plain-text report?");
+	pty_type(&p, "\n");
+	pty_expect(&p, "emergency_stopped. Goodbye.");
 	/* Every banner fits 60 columns too. */
 	assert_true(assert_banners_fit(&p, from, 60) > 1);
 	assert_int_equal(pty_finish(&p), 0);
@@ -1103,31 +962,31 @@ static void test_stop_level_holds(void **state)
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	read_code(&p, code);
 	assert_string_equal(next_prompt(&p), "stop>");
-	type(&p, "continue\n");
-	expect(&p, "continuing the assessment for the record");
+	pty_type(&p, "continue\n");
+	pty_expect(&p, "continuing the assessment for the record");
 	next_prompt(&p);
-	type(&p, "change saddle_numbness\n");
-	expect(&p, "changing: now yes");
+	pty_type(&p, "change saddle_numbness\n");
+	pty_expect(&p, "changing: now yes");
 	next_prompt(&p);
-	type(&p, "n\n");
-	expect(&p, "changed 'saddle_numbness' from yes to no");
-	expect(&p, "withdrawn:");
-	expect(&p, "[cauda_equina_suspected]");
-	expect(&p, "the emergency stop on it stands as it was made");
-	expect(&p, "the level stays at least emergency");
+	pty_type(&p, "n\n");
+	pty_expect(&p, "changed 'saddle_numbness' from yes to no");
+	pty_expect(&p, "withdrawn:");
+	pty_expect(&p, "[cauda_equina_suspected]");
+	pty_expect(&p, "the emergency stop on it stands as it was made");
+	pty_expect(&p, "the level stays at least emergency");
 	next_prompt(&p);
-	type(&p, "summary\n");
-	expect(&p, "EMERGENCY STOP:");
-	expect(&p, "The answers now no longer support this finding");
-	expect(&p, "answers so far");
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "EMERGENCY STOP:");
+	pty_expect(&p, "The answers now no longer support this finding");
+	pty_expect(&p, "answers so far");
 	assert_last_level(&p, "emergency");
 	next_prompt(&p);
-	type(&p, "back\n");
-	expect(&p, "back to '");
+	pty_type(&p, "back\n");
+	pty_expect(&p, "back to '");
 	next_prompt(&p);
 	assert_summary_level(&p, "emergency");
-	type(&p, "quit\n");
-	expect(&p, "saved as emergency_stopped (continued for the record");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "saved as emergency_stopped (continued for the record");
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text("SELECT status FROM session"),
 			    "emergency_stopped");
@@ -1152,12 +1011,12 @@ static void test_stop_level_holds(void **state)
 	const char *const res[] = { "resume", code, NULL };
 	pty_start(&p, res);
 	snprintf(want, sizeof(want), "session %s resumed", code);
-	expect(&p, want);
-	expect(&p, "!! EMERGENCY STOP (emergency):");
-	expect(&p, "the answers now no longer support it");
+	pty_expect(&p, want);
+	pty_expect(&p, "!! EMERGENCY STOP (emergency):");
+	pty_expect(&p, "the answers now no longer support it");
 	next_prompt(&p);
 	assert_summary_level(&p, "emergency");
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text("SELECT status FROM session"),
 			    "emergency_stopped");
@@ -1203,13 +1062,13 @@ static void test_stop_continue_killed(void **state)
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	read_code(&p, code);
 	assert_string_equal(next_prompt(&p), "stop>");
-	type(&p, "continue\n");
-	expect(&p, "continuing the assessment for the record");
+	pty_type(&p, "continue\n");
+	pty_expect(&p, "continuing the assessment for the record");
 	next_prompt(&p);
-	type(&p, "change saddle_numbness\n");
+	pty_type(&p, "change saddle_numbness\n");
 	next_prompt(&p);
-	type(&p, "n\n");
-	expect(&p, "changed 'saddle_numbness' from yes to no");
+	pty_type(&p, "n\n");
+	pty_expect(&p, "changed 'saddle_numbness' from yes to no");
 	next_prompt(&p);
 	kill(p.pid, SIGKILL);
 	assert_int_equal(pty_finish(&p), 128 + SIGKILL);
@@ -1236,22 +1095,22 @@ static void test_quit_and_resume(void **state)
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
 	assert_string_equal(next_prompt(&p), "age>");
-	type(&p, "70\n");
+	pty_type(&p, "70\n");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
 	read_code(&p, code);
-	type(&p, "y\n");
+	pty_type(&p, "y\n");
 	const char *line = next_prompt(&p);
 	const char *id = prompt_id(line);
 	assert_non_null(id);
 	snprintf(at, sizeof(at), "%s>", id);
 
 	/* Ctrl-C drops the line being typed and asks again. */
-	type(&p, "yes please\003");
-	expect(&p, "^C");
+	pty_type(&p, "yes please\003");
+	pty_expect(&p, "^C");
 	assert_string_equal(next_prompt(&p), at);
-	type(&p, "quit\n");
-	expect(&p, "saved (in progress)");
-	expect(&p, "msktriage resume");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "saved (in progress)");
+	pty_expect(&p, "msktriage resume");
 	assert_int_equal(pty_finish(&p), 0);
 	(void)script;
 
@@ -1262,15 +1121,15 @@ static void test_quit_and_resume(void **state)
 		*c = (char)tolower((unsigned char)*c);
 	const char *const res[] = { "resume", lower_code, NULL };
 	pty_start(&p, res);
-	expect(&p, "resumed");
-	expect(&p, "2 answers so far");
+	pty_expect(&p, "resumed");
+	pty_expect(&p, "2 answers so far");
 	assert_string_equal(next_prompt(&p), at);
 
 	/* Ctrl-D offers to save and quit. */
-	type(&p, "\004");
-	expect(&p, "save and quit?");
-	type(&p, "y\n");
-	expect(&p, "saved (in progress)");
+	pty_type(&p, "\004");
+	pty_expect(&p, "save and quit?");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
 }
 
@@ -1298,11 +1157,11 @@ static void test_killed_interview_resumes(void **state)
 			 strcmp(keys, "n") == 0 ? "no" : keys);
 		char typed[64];
 		snprintf(typed, sizeof(typed), "%s\n", keys);
-		type(&p, typed);
+		pty_type(&p, typed);
 		line = next_prompt(&p);
 		const char *again = prompt_id(line);
-		if (again && strcmp(again, ids[i]) == 0 && seen(&p, "must be")) {
-			type(&p, "skip\n");
+		if (again && strcmp(again, ids[i]) == 0 && pty_seen(&p, "must be")) {
+			pty_type(&p, "skip\n");
 			snprintf(values[i], sizeof(values[i]), "skip");
 			line = next_prompt(&p);
 		}
@@ -1335,15 +1194,15 @@ static void test_killed_interview_resumes(void **state)
 	 * taken over after a question. */
 	const char *const res[] = { "resume", code, NULL };
 	pty_start(&p, res);
-	expect(&p, "is open in another interview");
-	expect(&p, "(it looks abandoned)");
-	expect(&p, "take the session over? [y/N]");
-	type(&p, "y\n");
-	expect(&p, "resumed");
-	expect(&p, "8 answers so far");
+	pty_expect(&p, "is open in another interview");
+	pty_expect(&p, "(it looks abandoned)");
+	pty_expect(&p, "take the session over? [y/N]");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "resumed");
+	pty_expect(&p, "8 answers so far");
 	assert_string_equal(next_prompt(&p), at);
-	type(&p, "quit\n");
-	expect(&p, "saved (in progress)");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
 }
 
@@ -1355,6 +1214,10 @@ static void test_end_of_input_without_terminal(void **state)
 	/* No command at all is the interview. */
 	int rc = run_plain(args, "45\ny\n", &out);
 	assert_int_equal(rc, 1);
+	/* as read: wrapped lines joined */
+	char *raw = out;
+	out = pty_normalise(raw, strlen(raw));
+	free(raw);
 	assert_non_null(strstr(out, "age> 45"));
 	assert_non_null(strstr(out, "saved (in progress)"));
 	assert_non_null(strstr(out, "input ended before the interview was complete"));
@@ -1378,6 +1241,9 @@ static void test_report_command(void **state)
 	char *out = NULL;
 	const char *const args[] = { "interview", "--label", "y", NULL };
 	assert_int_equal(run_plain(args, "30\nn\n", &out), 1);
+	char *raw = out;
+	out = pty_normalise(raw, strlen(raw));
+	free(raw);
 	char *s = strstr(out, "msktriage resume ");
 	assert_non_null(s);
 	char code[16];
@@ -1424,10 +1290,10 @@ static void test_colour(void **state)
 	colour_term = true;
 	pty_start(&p, args);
 	colour_term = false;
-	expect(&p, "age");
+	pty_expect(&p, "age");
 	next_prompt(&p);
 	assert_non_null(strstr(p.raw, "\033[1;36mage"));
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 }
 
@@ -1444,28 +1310,28 @@ static void test_session_at_first_answer(void **state)
 	const char *const args[] = { "--clinician", "Dr Who", "--label",
 				     "bed 9", NULL };
 	pty_start(&p, args);
-	expect(&p, "clinician interview");
-	expect(&p, "saved from the first answer");
+	pty_expect(&p, "clinician interview");
+	pty_expect(&p, "saved from the first answer");
 	assert_string_equal(next_prompt(&p), "age>");
-	type(&p, "quit\n");
-	expect(&p, "nothing was answered: no session saved");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "nothing was answered: no session saved");
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text("SELECT count(*) FROM session"), "0");
 
 	pty_start(&p, args);
 	assert_string_equal(next_prompt(&p), "age>");
-	type(&p, "summary\n");
-	expect(&p, "(0 answers so far; not saved yet)");
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "(0 answers so far; not saved yet)");
 	assert_string_equal(next_prompt(&p), "age>");
 	assert_string_equal(store_text("SELECT count(*) FROM session"), "0");
-	type(&p, "61\n");
+	pty_type(&p, "61\n");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
 	read_code(&p, code);
-	type(&p, "summary\n");
-	expect(&p, "(1 answer so far; session ");
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "(1 answer so far; session ");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
-	type(&p, "quit\n");
-	expect(&p, "saved (in progress)");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
 	char sql[200];
 	snprintf(sql, sizeof(sql), "SELECT clinician || '|' || patient_label || "
@@ -1532,44 +1398,44 @@ static void test_resume_picks(void **state)
 	const char *const a1[] = { "--label", "bed\0331", NULL };
 	pty_start(&p, a1);
 	assert_string_equal(next_prompt(&p), "age>");
-	type(&p, "61\n");
+	pty_type(&p, "61\n");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
 	read_code(&p, first);
-	type(&p, "quit\n");
-	expect(&p, "saved (in progress)");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
 	const char *const a2[] = { "--label", "bed 2", NULL };
 	pty_start(&p, a2);
 	assert_string_equal(next_prompt(&p), "age>");
-	type(&p, "70\n");
+	pty_type(&p, "70\n");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
 	read_code(&p, second);
-	type(&p, "quit\n");
-	expect(&p, "saved (in progress)");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
 
 	const char *const res[] = { "resume", NULL };
 	pty_start(&p, res);
-	expect(&p, "sessions in progress (most recent first)");
-	expect(&p, "1  ");
-	expect(&p, second);
-	expect(&p, "bed 2");
-	expect(&p, "2  ");
-	expect(&p, first);
-	expect(&p, "bed\\x1b1");
-	expect(&p, "resume which?");
+	pty_expect(&p, "sessions in progress (most recent first)");
+	pty_expect(&p, "1  ");
+	pty_expect(&p, second);
+	pty_expect(&p, "bed 2");
+	pty_expect(&p, "2  ");
+	pty_expect(&p, first);
+	pty_expect(&p, "bed\\x1b1");
+	pty_expect(&p, "resume which?");
 	assert_null(memchr(p.raw, 0x1b, p.len));
-	type(&p, "7\n");
-	expect(&p, "must be a number from 1 to 2 or a session code");
-	expect(&p, "resume which?");
-	type(&p, "2\n");
+	pty_type(&p, "7\n");
+	pty_expect(&p, "must be a number from 1 to 2 or a session code");
+	pty_expect(&p, "resume which?");
+	pty_type(&p, "2\n");
 	char want[64];
 	snprintf(want, sizeof(want), "session %s resumed", first);
-	expect(&p, want);
-	expect(&p, "1 answer so far");
+	pty_expect(&p, want);
+	pty_expect(&p, "1 answer so far");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
-	type(&p, "quit\n");
-	expect(&p, "saved (in progress)");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
 }
 
@@ -1583,7 +1449,7 @@ static void test_store_locked(void **state)
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
 	assert_string_equal(next_prompt(&p), "age>");
-	type(&p, "61\n");
+	pty_type(&p, "61\n");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
 	read_code(&p, code);
 
@@ -1593,47 +1459,47 @@ static void test_store_locked(void **state)
 	assert_int_equal(sqlite3_open(db_path, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 			 SQLITE_OK);
-	type(&p, "y\n");
-	expect(&p, "cannot save the answer to 'knee_pain'");
-	expect(&p, "retry? [Y/n]");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "cannot save the answer to 'knee_pain'");
+	pty_expect(&p, "retry? [Y/n]");
 	next_prompt(&p);
-	type(&p, "y\n");                 /* still locked: asked again */
-	expect(&p, "cannot save the answer to 'knee_pain'");
+	pty_type(&p, "y\n");                 /* still locked: asked again */
+	pty_expect(&p, "cannot save the answer to 'knee_pain'");
 	next_prompt(&p);
-	type(&p, "n\n");                 /* give up: keep it elsewhere */
-	expect(&p, "save the answers so far to a file instead?");
-	type(&p, "y\n");
+	pty_type(&p, "n\n");                 /* give up: keep it elsewhere */
+	pty_expect(&p, "save the answers so far to a file instead?");
+	pty_type(&p, "y\n");
 	char saved[700];
 	snprintf(saved, sizeof(saved), "%s/held.json\n", dir);
-	expect(&p, "file [");
-	type(&p, saved);
+	pty_expect(&p, "file [");
+	pty_type(&p, saved);
 	/* the export cannot be recorded either: no file */
-	expect(&p, "cannot save the record of this export");
-	expect(&p, "retry? [Y/n]");
+	pty_expect(&p, "cannot save the record of this export");
+	pty_expect(&p, "retry? [Y/n]");
 	next_prompt(&p);
-	type(&p, "n\n");
-	expect(&p, "no file written");
-	expect(&p, "was not kept");
+	pty_type(&p, "n\n");
+	pty_expect(&p, "no file written");
+	pty_expect(&p, "was not kept");
 	saved[strlen(saved) - 1] = '\0';
 	assert_int_equal(access(saved, F_OK), -1);
 	saved[strlen(saved)] = '\n';
 	assert_string_equal(next_prompt(&p), "knee_pain>");
 	/* again; this time the lock goes while the export is retried */
-	type(&p, "y\n");
-	expect(&p, "cannot save the answer to 'knee_pain'");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "cannot save the answer to 'knee_pain'");
 	next_prompt(&p);
-	type(&p, "n\n");
-	expect(&p, "save the answers so far to a file instead?");
-	type(&p, "y\n");
-	expect(&p, "file [");
-	type(&p, saved);
-	expect(&p, "cannot save the record of this export");
+	pty_type(&p, "n\n");
+	pty_expect(&p, "save the answers so far to a file instead?");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "file [");
+	pty_type(&p, saved);
+	pty_expect(&p, "cannot save the record of this export");
 	next_prompt(&p);
 	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
-	type(&p, "y\n");
-	expect(&p, "answers written to");
-	expect(&p, "resume --answers");
-	expect(&p, "was not kept");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "answers written to");
+	pty_expect(&p, "resume --answers");
+	pty_expect(&p, "was not kept");
 	assert_string_equal(next_prompt(&p), "knee_pain>");
 	saved[strlen(saved) - 1] = '\0';
 	struct stat st;
@@ -1650,11 +1516,11 @@ static void test_store_locked(void **state)
 
 	/* Lock released: an answer now goes through (another one than the
 	 * file holds, which restoring it below changes back). */
-	type(&p, "n\n");
+	pty_type(&p, "n\n");
 	const char *line = next_prompt(&p);
 	assert_non_null(prompt_id(line));
 	assert_string_not_equal(line, "knee_pain>");
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 	sqlite3_close(other);
 
@@ -1748,7 +1614,7 @@ static void test_one_writer(void **state)
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&a, args);
 	assert_string_equal(next_prompt(&a), "age>");
-	type(&a, "61\n");
+	pty_type(&a, "61\n");
 	assert_string_equal(next_prompt(&a), "knee_pain>");
 	read_code(&a, code);
 	snprintf(want, sizeof(want), "%d", (int)a.pid);
@@ -1756,47 +1622,47 @@ static void test_one_writer(void **state)
 
 	const char *const res[] = { "resume", code, NULL };
 	pty_start(&b, res);
-	expect(&b, "is open in another interview");
+	pty_expect(&b, "is open in another interview");
 	snprintf(want, sizeof(want), "process %d on '", (int)a.pid);
-	expect(&b, want);
-	expect(&b, "one interview at a time");
+	pty_expect(&b, want);
+	pty_expect(&b, "one interview at a time");
 	assert_int_equal(pty_finish(&b), 1);
 
 	/* the holder goes on; each answer refreshes the lease */
 	store_text("UPDATE lease SET active_at = active_at - 60 RETURNING 1");
 	const char *before = store_text("SELECT active_at FROM lease");
 	long long old_active = atoll(before);
-	type(&a, "y\n");
+	pty_type(&a, "y\n");
 	assert_non_null(prompt_id(next_prompt(&a)));
 	assert_true(atoll(store_text("SELECT active_at FROM lease")) > old_active);
 
 	/* idle for a day: the lease is stale and can be taken over */
 	store_text("UPDATE lease SET active_at = active_at - 86400 RETURNING 1");
 	pty_start(&b, res);
-	expect(&b, "(it looks abandoned)");
-	expect(&b, "take the session over? [y/N]");
-	type(&b, "y\n");
-	expect(&b, "resumed");
-	expect(&b, "2 answers so far");
+	pty_expect(&b, "(it looks abandoned)");
+	pty_expect(&b, "take the session over? [y/N]");
+	pty_type(&b, "y\n");
+	pty_expect(&b, "resumed");
+	pty_expect(&b, "2 answers so far");
 	assert_non_null(prompt_id(next_prompt(&b)));
 	snprintf(want, sizeof(want), "%d", (int)b.pid);
 	assert_string_equal(store_text("SELECT pid FROM lease"), want);
 
 	/* the interview that lost the session cannot write to it */
-	type(&a, "skip\n");
-	expect(&a, "is open in another interview");
-	expect(&a, "save the answers so far to a file instead?");
-	assert_false(seen(&a, "retry?"));
-	type(&a, "\n");
-	expect(&a, "was not kept");
+	pty_type(&a, "skip\n");
+	pty_expect(&a, "is open in another interview");
+	pty_expect(&a, "save the answers so far to a file instead?");
+	assert_false(pty_seen(&a, "retry?"));
+	pty_type(&a, "\n");
+	pty_expect(&a, "was not kept");
 	next_prompt(&a);
-	type(&a, "quit\n");
+	pty_type(&a, "quit\n");
 	assert_int_equal(pty_finish(&a), 0);
 	/* leaving did not release the lease it no longer held */
 	assert_string_equal(store_text("SELECT pid FROM lease"), want);
 
-	type(&b, "quit\n");
-	expect(&b, "saved (in progress)");
+	pty_type(&b, "quit\n");
+	pty_expect(&b, "saved (in progress)");
 	assert_int_equal(pty_finish(&b), 0);
 	assert_string_equal(store_text("SELECT count(*) FROM lease"), "0");
 	assert_string_equal(store_text("SELECT count(*) FROM audit WHERE "
@@ -1805,12 +1671,12 @@ static void test_one_writer(void **state)
 
 	/* released on quit: resumed again without a question */
 	pty_start(&b, res);
-	expect(&b, "resumed");
-	assert_false(seen(&b, "another interview"));
+	pty_expect(&b, "resumed");
+	assert_false(pty_seen(&b, "another interview"));
 	next_prompt(&b);
-	type(&b, "\004");    /* Ctrl-D */
-	expect(&b, "save and quit?");
-	type(&b, "y\n");
+	pty_type(&b, "\004");    /* Ctrl-D */
+	pty_expect(&b, "save and quit?");
+	pty_type(&b, "y\n");
 	assert_int_equal(pty_finish(&b), 0);
 	assert_string_equal(store_text("SELECT count(*) FROM lease"), "0");
 }
@@ -1831,11 +1697,11 @@ static void test_finished_stays_finished(void **state)
 				     "--clinician", "Dr Who", NULL };
 	pty_start(&p, args);
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
-	expect(&p, "saved as emergency_stopped");
+	pty_expect(&p, "saved as emergency_stopped");
 	read_code(&p, code);
 	assert_string_equal(next_prompt(&p), "stop>");
-	type(&p, "quit\n");
-	expect(&p, "left emergency_stopped");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "left emergency_stopped");
 	assert_int_equal(pty_finish(&p), 0);
 	char sql[200];
 	snprintf(sql, sizeof(sql), "SELECT status FROM session WHERE code = "
@@ -1845,20 +1711,20 @@ static void test_finished_stays_finished(void **state)
 	/* looked at and left: quit, then Ctrl-D */
 	const char *const res[] = { "resume", code, NULL };
 	pty_start(&p, res);
-	expect(&p, "resumed");
+	pty_expect(&p, "resumed");
 	assert_string_equal(next_prompt(&p), "finish>");
-	type(&p, "summary\n");
+	pty_type(&p, "summary\n");
 	next_prompt(&p);
-	type(&p, "quit\n");
-	expect(&p, "left unchanged (emergency_stopped)");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "left unchanged (emergency_stopped)");
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text(sql), "emergency_stopped");
 	pty_start(&p, res);
 	assert_string_equal(next_prompt(&p), "finish>");
-	type(&p, "\004");
-	expect(&p, "save and quit?");
-	type(&p, "y\n");
-	expect(&p, "left unchanged (emergency_stopped)");
+	pty_type(&p, "\004");
+	pty_expect(&p, "save and quit?");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "left unchanged (emergency_stopped)");
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text(sql), "emergency_stopped");
 	assert_string_equal(store_text("SELECT count(*) FROM audit WHERE "
@@ -1868,15 +1734,15 @@ static void test_finished_stays_finished(void **state)
 	 * session's clinician on Enter, after confirming */
 	pty_start(&p, res);
 	assert_string_equal(next_prompt(&p), "finish>");
-	type(&p, "\n");
-	expect(&p, "unchanged: emergency_stopped");
-	expect(&p, "sign off as (Enter: Dr Who;");
-	type(&p, "\n");
-	expect(&p, "sign off as 'Dr Who'? [y/N]");
-	type(&p, "y\n");
-	expect(&p, "signed off by Dr Who");
-	expect(&p, "write a plain-text report?");
-	type(&p, "\n");
+	pty_type(&p, "\n");
+	pty_expect(&p, "unchanged: emergency_stopped");
+	pty_expect(&p, "sign off as (Enter: Dr Who;");
+	pty_type(&p, "\n");
+	pty_expect(&p, "sign off as 'Dr Who'? [y/N]");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "signed off by Dr Who");
+	pty_expect(&p, "write a plain-text report?");
+	pty_type(&p, "\n");
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text(sql), "emergency_stopped");
 
@@ -1892,15 +1758,15 @@ static void test_finished_stays_finished(void **state)
 	free(out);
 	/* at a terminal, resuming it offers addenda instead */
 	pty_start(&p, res);
-	expect(&p, "signed off by Dr Who");
-	expect(&p, "can no longer change");
-	expect(&p, "addendum (Enter to leave):");
-	type(&p, "phoned: numbness better\n");
-	expect(&p, "by (Enter: Dr Who):");
-	type(&p, "\n");
-	expect(&p, "addendum by Dr Who added");
-	expect(&p, "addendum (Enter to leave):");
-	type(&p, "\n");
+	pty_expect(&p, "signed off by Dr Who");
+	pty_expect(&p, "can no longer change");
+	pty_expect(&p, "addendum (Enter to leave):");
+	pty_type(&p, "phoned: numbness better\n");
+	pty_expect(&p, "by (Enter: Dr Who):");
+	pty_type(&p, "\n");
+	pty_expect(&p, "addendum by Dr Who added");
+	pty_expect(&p, "addendum (Enter to leave):");
+	pty_type(&p, "\n");
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text("SELECT group_concat(text, '|') FROM "
 				       "(SELECT text FROM addendum ORDER BY id)"),
@@ -1937,6 +1803,272 @@ static void test_finished_stays_finished(void **state)
 	assert_string_equal(store_text("SELECT detail FROM audit WHERE "
 				       "event = 'deleted'"),
 			    "entered for the wrong patient");
+}
+
+/* ------------------------------------------------------------- widths */
+
+/* What the rule base says, from 'rules list --format json': the texts a
+ * screen must show whole, and the words it may not break. */
+struct rulebase {
+	json_t *list;
+	const char **words;     /* NULL-terminated, borrowed from list */
+	size_t n_words;
+};
+
+static void words_add(struct rulebase *rb, const char *text, size_t *cap)
+{
+	char *copy = strdup(text);
+	assert_non_null(copy);
+	for (char *t = strtok(copy, " \t\n"); t; t = strtok(NULL, " \t\n")) {
+		size_t a = 0, b = strlen(t);
+		while (a < b && !isalnum((unsigned char)t[a]) &&
+		       !((unsigned char)t[a] & 0x80))
+			a++;
+		while (b > a && !isalnum((unsigned char)t[b - 1]) &&
+		       !((unsigned char)t[b - 1] & 0x80))
+			b--;
+		/* A word longer than a line (a checksum) is the one that may
+		 * be broken. */
+		if (b - a < 2 || b - a > 40)
+			continue;
+		if (rb->n_words + 2 > *cap) {
+			*cap = *cap ? *cap * 2 : 1024;
+			rb->words = realloc(rb->words, *cap * sizeof(*rb->words));
+			assert_non_null(rb->words);
+		}
+		rb->words[rb->n_words++] = strndup(t + a, b - a);
+		rb->words[rb->n_words] = NULL;
+	}
+	free(copy);
+}
+
+static void words_walk(struct rulebase *rb, json_t *j, size_t *cap)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	if (json_is_string(j))
+		words_add(rb, json_string_value(j), cap);
+	else if (json_is_object(j))
+		json_object_foreach(j, key, v)
+			words_walk(rb, v, cap);
+	else if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			words_walk(rb, v, cap);
+}
+
+static void rulebase_load(struct rulebase *rb)
+{
+	char *out = NULL;
+	const char *const args[] = { "rules", "list", "--format", "json", NULL };
+	memset(rb, 0, sizeof(*rb));
+	assert_int_equal(run_plain(args, "", &out), 0);
+	rb->list = json_loads(out, 0, NULL);
+	free(out);
+	assert_non_null(rb->list);
+	size_t cap = 0;
+	words_walk(rb, rb->list, &cap);
+	assert_true(rb->n_words > 50);
+}
+
+static void rulebase_free(struct rulebase *rb)
+{
+	for (size_t i = 0; i < rb->n_words; i++)
+		free((char *)rb->words[i]);
+	free(rb->words);
+	json_decref(rb->list);
+}
+
+/* The member text of the item of array (questions, findings) with id. */
+static const char *rule_text(const struct rulebase *rb, const char *array,
+			     const char *id, const char *member)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(rb->list, array), i, item)
+		if (strcmp(json_string_value(json_object_get(item, "id")), id) == 0)
+			return json_string_value(json_object_get(item, member));
+	return NULL;
+}
+
+/*
+ * The screen so far fits cols columns; the wording of every question in
+ * asked[] and the title of every finding named on it ("[id]") shows whole;
+ * no word of the rule base is broken across two lines.
+ */
+static void assert_screen_fits(struct pty *p, const struct rulebase *rb,
+			       int cols, const char *const *asked, size_t n_asked)
+{
+	char what[64];
+	pty_pump(p, 0);
+	snprintf(what, sizeof(what), "the interview at %d columns", cols);
+	pty_assert_fits(what, p->raw, p->len, cols, NULL);
+	for (size_t i = 0; i < n_asked; i++) {
+		const char *t = rule_text(rb, "questions", asked[i], "clinician_text");
+		assert_non_null(t);
+		pty_assert_whole(what, p->raw, p->len, t);
+	}
+	size_t i, shown = 0;
+	json_t *f;
+	char *norm = pty_normalise(p->raw, p->len);
+	json_array_foreach(json_object_get(rb->list, "findings"), i, f) {
+		char tag[160];
+		snprintf(tag, sizeof(tag), "[%s]",
+			 json_string_value(json_object_get(f, "id")));
+		if (!strstr(norm, tag))
+			continue;
+		pty_assert_whole(what, p->raw, p->len,
+				 json_string_value(json_object_get(f, "title")));
+		shown++;
+	}
+	free(norm);
+	assert_true(shown > 0);
+	pty_assert_no_split(what, p->raw, p->len, rb->words);
+}
+
+/*
+ * A whole interview at a terminal of cols columns, every screen on the
+ * way: help, why, the how table and one finding's reasons, the change
+ * list, the summary, the conclusions; then a red-flag stop with its
+ * banners; then assess --format text and the text report.
+ */
+static void interview_at(int cols)
+{
+	struct pty p;
+	struct rulebase rb;
+	const char *asked[64];
+	size_t n_asked = 0;
+	char code[16];
+
+	rulebase_load(&rb);
+	columns = cols;
+	const char *const args[] = { "interview", "--label", "bed 4", NULL };
+	pty_start(&p, args);
+	const char *line = next_prompt(&p);
+	assert_string_equal(line, "age>");
+	pty_type(&p, "help\n");
+	pty_expect(&p, "change ID");
+	pty_expect(&p, "Ctrl-D offers to save and quit");
+	next_prompt(&p);
+	pty_type(&p, "why\n");
+	pty_expect(&p, "why 'age':");
+	line = next_prompt(&p);
+	for (int guard = 0; guard < 60; guard++) {
+		const char *id = prompt_id(line);
+		assert_non_null(id);
+		if (strcmp(id, "finish") == 0)
+			break;
+		const char *qid = rule_text(&rb, "questions", id, "id");
+		assert_non_null(qid);
+		asked[n_asked++] = qid;
+		char keys[64];
+		snprintf(keys, sizeof(keys), "%s\n", lookup(knee_and_back, qid));
+		pty_type(&p, keys);
+		line = next_prompt(&p);
+		const char *again = prompt_id(line);
+		if (again && strcmp(again, qid) == 0 && pty_seen(&p, "must be")) {
+			pty_type(&p, "skip\n");
+			line = next_prompt(&p);
+		}
+	}
+	assert_string_equal(line, "finish>");
+	read_code(&p, code);
+	pty_type(&p, "how\n");
+	pty_expect(&p, "current findings");
+	pty_expect(&p, "knee_back_comorbidity");
+	next_prompt(&p);
+	pty_type(&p, "how knee_back_comorbidity\n");
+	pty_expect(&p, "because:");
+	pty_expect(&p, "source:");
+	next_prompt(&p);
+	pty_type(&p, "change\n");
+	pty_expect(&p, "usage: change ID, one of the questions answered so far:");
+	pty_expect(&p, "low_back_pain");
+	next_prompt(&p);
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "Triage level");
+	next_prompt(&p);
+	pty_type(&p, "\n");
+	pty_expect(&p, "Summary of session");
+	pty_expect(&p, "Safety-netting");
+	pty_expect(&p, "sign off as");
+	pty_type(&p, "\n");
+	pty_expect(&p, "not signed off");
+	pty_expect(&p, "write a plain-text report?");
+	pty_type(&p, "\n");
+	pty_expect(&p, "Goodbye");
+	assert_screen_fits(&p, &rb, cols, asked, n_asked);
+	assert_int_equal(pty_finish(&p), 0);
+
+	/* A red flag: its banner, the stop, the summary. */
+	static const struct answer stop[] = {
+		{ "age", "45" }, { "knee_pain", "n" }, { "hip_pain", "n" },
+		{ "low_back_pain", "y" }, { "saddle_numbness", "y" },
+		{ NULL, NULL },
+	};
+	pty_start(&p, args);
+	drive(&p, stop, NULL, "INTERVIEW STOPPED", NULL, 0);
+	pty_expect(&p, "RED FLAG");
+	/* Going on for the record: the banner on every later screen. */
+	assert_string_equal(next_prompt(&p), "stop>");
+	pty_type(&p, "continue\n");
+	pty_expect(&p, "continuing the assessment for the record");
+	assert_string_equal(drive(&p, stop, "finish>", NULL, NULL, 0), "finish>");
+	pty_type(&p, "\n");
+	pty_expect(&p, "EMERGENCY STOP:");
+	pty_expect(&p, "sign off as");
+	pty_type(&p, "\n");
+	pty_expect(&p, "write a plain-text report?");
+	pty_type(&p, "\n");
+	pty_expect(&p, "Goodbye");
+	const char *red[] = { "saddle_numbness" };
+	assert_screen_fits(&p, &rb, cols, red, 1);
+	assert_int_equal(pty_finish(&p), 0);
+
+	/* assess --format text at $COLUMNS; the text report at its own 80. */
+	char *out = NULL, what[64], cols_s[16];
+	snprintf(cols_s, sizeof(cols_s), "%d", cols);
+	setenv("COLUMNS", cols_s, 1);
+	const char *const assess[] = { "assess", "--answers", "-", "--format",
+				       "text", NULL };
+	assert_int_equal(run_plain(assess, "{\"answers\": {\"age\": 45, "
+				   "\"knee_pain\": \"yes\", \"low_back_pain\": "
+				   "\"yes\", \"saddle_numbness\": \"yes\"}}\n",
+				   &out), 0);
+	unsetenv("COLUMNS");
+	snprintf(what, sizeof(what), "assess --format text at %d columns", cols);
+	assert_non_null(strstr(out, "Findings ("));
+	pty_assert_fits(what, out, strlen(out), cols, NULL);
+	pty_assert_no_split(what, out, strlen(out), rb.words);
+	pty_assert_whole(what, out, strlen(out),
+			 rule_text(&rb, "findings", "cauda_equina_suspected", "title"));
+	free(out);
+	const char *const rep[] = { "report", code, NULL };
+	assert_int_equal(run_plain(rep, "", &out), 0);
+	pty_assert_fits("the text report", out, strlen(out), 80, NULL);
+	pty_assert_no_split("the text report", out, strlen(out), rb.words);
+	free(out);
+
+	columns = 80;
+	rulebase_free(&rb);
+}
+
+static void test_at_60_columns(void **state)
+{
+	(void)state;
+	interview_at(60);
+}
+
+static void test_at_80_columns(void **state)
+{
+	(void)state;
+	interview_at(80);
+}
+
+static void test_at_120_columns(void **state)
+{
+	(void)state;
+	interview_at(120);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -2023,6 +2155,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_one_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finished_stays_finished,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_60_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_80_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_120_columns, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name(
 		builtin ? "interview (built-in rules)" : "interview (fixture)",

@@ -34,23 +34,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WAIT_S 30   /* generous: the sanitizer build is slow */
+#include "e2e_pty.h"
+
 
 static char rules_dir[512];   /* "" for the built-in rule base */
 static char dir[512];         /* this test's temporary directory */
 static bool colour_term;      /* TERM=xterm without NO_COLOR */
 
 /* ------------------------------------------------------------ a terminal */
-
-struct pty {
-	pid_t pid;
-	int fd;
-	char *raw;          /* everything the program wrote */
-	size_t len, cap;
-	size_t mark;        /* expect() searches normalised text from here */
-	size_t typed_at;    /* raw length when we last typed */
-	bool eof;
-};
 
 static void set_env(void)
 {
@@ -88,136 +79,20 @@ static void build_argv(char **argv, char *db, const char *const *args)
 	argv[n] = NULL;
 }
 
+/* In the child: the test's environment, then the binary. */
+static void exec_binary(void *ctx)
+{
+	char *argv[32], db[600];
+	set_env();
+	build_argv(argv, db, ctx);
+	execv(MSKTRIAGE_BIN, argv);
+	_exit(127);
+}
+
 /* The binary in a terminal of the given width. */
 static void pty_start(struct pty *p, const char *const *args, int columns)
 {
-	memset(p, 0, sizeof(*p));
-	struct winsize ws = { .ws_row = 40, .ws_col = (unsigned short)columns };
-	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
-	assert_true(p->pid >= 0);
-	if (p->pid == 0) {
-		char *argv[32], db[600];
-		set_env();
-		build_argv(argv, db, args);
-		execv(MSKTRIAGE_BIN, argv);
-		_exit(127);
-	}
-	p->cap = 65536;
-	p->raw = malloc(p->cap);
-	assert_non_null(p->raw);
-}
-
-/* Read what is there, waiting up to ms for the first byte. */
-static void pty_pump(struct pty *p, int ms)
-{
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	while (!p->eof && poll(&pfd, 1, ms) > 0) {
-		if (p->len + 4096 > p->cap) {
-			p->cap *= 2;
-			p->raw = realloc(p->raw, p->cap);
-			assert_non_null(p->raw);
-		}
-		ssize_t n = read(p->fd, p->raw + p->len, p->cap - p->len - 1);
-		if (n <= 0) {
-			p->eof = true; /* EIO once the program has gone */
-			break;
-		}
-		p->len += (size_t)n;
-		ms = 0;
-	}
-	p->raw[p->len] = '\0';
-}
-
-/* The screen as text: escapes and \r gone, whitespace runs one space. */
-static char *normalise(const char *s, size_t len)
-{
-	char *out = malloc(len + 1);
-	size_t n = 0;
-	bool space = false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == 0x1b) {
-			if (i + 1 < len && s[i + 1] == '[') {
-				i += 2;
-				while (i < len && !isalpha((unsigned char)s[i]))
-					i++;
-			} else {
-				i++;
-			}
-			continue;
-		}
-		if (c == '\r' || c == '\a')
-			continue;
-		if (isspace(c)) {
-			space = n > 0;
-			continue;
-		}
-		if (space)
-			out[n++] = ' ';
-		space = false;
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-static void dump_screen(const struct pty *p)
-{
-	size_t from = p->len > 3000 ? p->len - 3000 : 0;
-	fprintf(stderr, "---- screen (last %zu bytes) ----\n%s\n---- end ----\n",
-		p->len - from, p->raw + from);
-}
-
-/* Wait until text shows on the screen after the mark; move the mark past
- * it. A timeout fails the test. */
-static void expect(struct pty *p, const char *text)
-{
-	char *want = normalise(text, strlen(text));
-	time_t end = time(NULL) + WAIT_S;
-	for (;;) {
-		char *norm = normalise(p->raw, p->len);
-		char *hit = p->mark <= strlen(norm) ? strstr(norm + p->mark, want)
-						    : NULL;
-		if (hit) {
-			p->mark = (size_t)(hit - norm) + strlen(want);
-			free(norm);
-			free(want);
-			return;
-		}
-		free(norm);
-		if (p->eof || time(NULL) > end) {
-			dump_screen(p);
-			fail_msg("'%s' did not appear%s", text,
-				 p->eof ? " (the program ended)" : "");
-		}
-		pty_pump(p, 200);
-	}
-}
-
-/* True if text shows on the screen between the mark and now. */
-static bool seen(struct pty *p, const char *text)
-{
-	pty_pump(p, 0);
-	char *want = normalise(text, strlen(text));
-	char *norm = normalise(p->raw, p->len);
-	bool hit = p->mark <= strlen(norm) && strstr(norm + p->mark, want);
-	free(norm);
-	free(want);
-	return hit;
-}
-
-/* Type like a person: one key at a time. */
-static void type(struct pty *p, const char *keys)
-{
-	pty_pump(p, 0);
-	p->typed_at = p->len;
-	char *norm = normalise(p->raw, p->len);
-	p->mark = strlen(norm);
-	free(norm);
-	for (const char *k = keys; *k; k++) {
-		assert_int_equal(write(p->fd, k, 1), 1);
-		usleep(1000);
-	}
+	pty_spawn(p, columns, 40, exec_binary, (void *)args);
 }
 
 /*
@@ -228,7 +103,7 @@ static void type(struct pty *p, const char *keys)
 static const char *next_prompt(struct pty *p)
 {
 	static char line[256];
-	time_t end = time(NULL) + WAIT_S;
+	time_t end = time(NULL) + PTY_WAIT_S;
 	for (;;) {
 		pty_pump(p, 100);
 		if (p->len > p->typed_at) {
@@ -236,7 +111,7 @@ static const char *next_prompt(struct pty *p)
 			const char *tail = p->raw + p->typed_at;
 			const char *nl = strrchr(tail, '\n');
 			const char *last = nl ? nl + 1 : tail;
-			norm_tail = normalise(last, strlen(last));
+			norm_tail = pty_normalise(last, strlen(last));
 			size_t n = strlen(p->raw + p->typed_at);
 			bool ends = n >= 2 && p->raw[p->len - 1] == ' ' &&
 				    (p->raw[p->len - 2] == '>' ||
@@ -250,7 +125,7 @@ static const char *next_prompt(struct pty *p)
 			free(norm_tail);
 		}
 		if (p->eof || time(NULL) > end) {
-			dump_screen(p);
+			pty_dump(p);
 			fail_msg("no prompt appeared%s",
 				 p->eof ? " (the program ended)" : "");
 		}
@@ -276,41 +151,9 @@ static const char *prompt_id(const char *line)
 /* No line of the screen is wider than columns (typed lines aside). */
 static void assert_fits(struct pty *p, int columns)
 {
+	static const char *const typed[] = { "> ", "]: ", "): ", NULL };
 	pty_pump(p, 0);
-	for (char *l = p->raw; l && *l;) {
-		char *nl = strchr(l, '\n');
-		size_t n = nl ? (size_t)(nl - l) : strlen(l);
-		int w = 0;
-		for (size_t i = 0; i < n; i++)
-			if (((unsigned char)l[i] & 0xC0) != 0x80 && l[i] != '\r')
-				w++;
-		char save = l[n];
-		l[n] = '\0';
-		bool typed = strstr(l, "> ") || strstr(l, "]: ") || strstr(l, "): ");
-		l[n] = save;
-		if (w > columns && !typed) {
-			dump_screen(p);
-			fail_msg("a line is %d columns wide: %.*s", w, (int)n, l);
-		}
-		l = nl ? nl + 1 : NULL;
-	}
-}
-
-static int pty_finish(struct pty *p)
-{
-	time_t end = time(NULL) + WAIT_S;
-	while (!p->eof && time(NULL) <= end)
-		pty_pump(p, 200);
-	int st = 0;
-	if (!p->eof) {
-		kill(p->pid, SIGKILL);
-		dump_screen(p);
-	}
-	waitpid(p->pid, &st, 0);
-	close(p->fd);
-	free(p->raw);
-	p->raw = NULL;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	pty_assert_fits("the interview", p->raw, p->len, columns, typed);
 }
 
 /* ------------------------------------------------------------- scripts */
@@ -341,22 +184,22 @@ static const char *drive(struct pty *p, const struct answer *script,
 	for (int guard = 0; guard < 300; guard++) {
 		const char *id = prompt_id(line);
 		if ((stop_prompt && strcmp(line, stop_prompt) == 0) ||
-		    (stop_text && seen(p, stop_text)) || !id ||
+		    (stop_text && pty_seen(p, stop_text)) || !id ||
 		    strcmp(id, "finish") == 0)
 			return line;
 		char keys[128];
 		snprintf(keys, sizeof(keys), "%s\n", lookup(script, id));
 		if (last)
 			snprintf(last, last_size, "%s", id);
-		type(p, keys);
+		pty_type(p, keys);
 		line = next_prompt(p);
 		const char *again = prompt_id(line);
-		if (again && strcmp(again, id) == 0 && seen(p, "must be")) {
-			type(p, "skip\n");
+		if (again && strcmp(again, id) == 0 && pty_seen(p, "must be")) {
+			pty_type(p, "skip\n");
 			line = next_prompt(p);
 		}
 		/* stop_text is looked for from the answer that showed it. */
-		if (stop_text && seen(p, stop_text))
+		if (stop_text && pty_seen(p, stop_text))
 			return line;
 	}
 	fail_msg("the interview did not end within 300 questions");
@@ -452,50 +295,50 @@ static void flow_set(int columns)
 	snprintf(want_first, sizeof(want_first), "%s", first);
 
 	/* unknown id: what ids look like, and the closest ones */
-	type(&p, "set kneee_pain yes\n");
-	expect(&p, "unknown question 'kneee_pain'");
-	expect(&p, "closest: knee_pain");
+	pty_type(&p, "set kneee_pain yes\n");
+	pty_expect(&p, "unknown question 'kneee_pain'");
+	pty_expect(&p, "closest: knee_pain");
 	assert_string_equal(next_prompt(&p), want_first);
 	/* validated like any answer: the question and what is allowed */
-	type(&p, "set knee_pain maybe\n");
-	expect(&p, "'knee_pain' must be one of yes, no, unsure");
+	pty_type(&p, "set knee_pain maybe\n");
+	pty_expect(&p, "'knee_pain' must be one of yes, no, unsure");
 	next_prompt(&p);
 	/* a duration as people say it, converted, echoed and stored */
-	type(&p, "set knee_duration_weeks 2y\n");
-	expect(&p, "= 104 weeks");
-	expect(&p, "saved with the first answer");
-	expect(&p, "set 'knee_duration_weeks' to 104");
+	pty_type(&p, "set knee_duration_weeks 2y\n");
+	pty_expect(&p, "= 104 weeks");
+	pty_expect(&p, "saved with the first answer");
+	pty_expect(&p, "set 'knee_duration_weeks' to 104");
 	/* the question asked is still the one that was (set asks nothing) */
 	assert_string_equal(next_prompt(&p), want_first);
 	/* answered already: change it instead */
-	type(&p, "set knee_duration_weeks 3\n");
-	expect(&p, "'knee_duration_weeks' is answered already; 'change "
+	pty_type(&p, "set knee_duration_weeks 3\n");
+	pty_expect(&p, "'knee_duration_weeks' is answered already; 'change "
 		   "knee_duration_weeks' answers it again");
 	next_prompt(&p);
 	/* an examination finding made early, in clinician mode */
-	type(&p, "set exam_straight_leg_raise no\n");
-	expect(&p, "set 'exam_straight_leg_raise' to no");
+	pty_type(&p, "set exam_straight_leg_raise no\n");
+	pty_expect(&p, "set 'exam_straight_leg_raise' to no");
 	next_prompt(&p);
 	/* the next question is worked out again: a pain site set is not
 	 * asked, and a red flag set stops the interview as an answer would */
-	type(&p, "set low_back_pain yes\n");
-	expect(&p, "set 'low_back_pain' to yes");
+	pty_type(&p, "set low_back_pain yes\n");
+	pty_expect(&p, "set 'low_back_pain' to yes");
 	next_prompt(&p);
-	type(&p, "set saddle_numbness yes\n");
-	expect(&p, "RED FLAG");
-	expect(&p, "[cauda_equina_suspected]");
-	assert_false(seen(&p, "low_back_pain>"));
+	pty_type(&p, "set saddle_numbness yes\n");
+	pty_expect(&p, "RED FLAG");
+	pty_expect(&p, "[cauda_equina_suspected]");
+	assert_false(pty_seen(&p, "low_back_pain>"));
 	/* the red-flag questions a stop waits for, then the stop */
 	drive(&p, NULL, NULL, "INTERVIEW STOPPED", NULL, 0);
-	expect(&p, "INTERVIEW STOPPED");
-	expect(&p, "saved as emergency_stopped");
-	expect(&p, "stop>");
-	type(&p, "signoff\n");
-	expect(&p, "sign off as");
-	type(&p, "\n");
-	expect(&p, "write a plain-text report?");
-	type(&p, "\n");
-	expect(&p, "Goodbye.");
+	pty_expect(&p, "INTERVIEW STOPPED");
+	pty_expect(&p, "saved as emergency_stopped");
+	pty_expect(&p, "stop>");
+	pty_type(&p, "signoff\n");
+	pty_expect(&p, "sign off as");
+	pty_type(&p, "\n");
+	pty_expect(&p, "write a plain-text report?");
+	pty_type(&p, "\n");
+	pty_expect(&p, "Goodbye.");
 	assert_fits(&p, columns);
 	assert_int_equal(pty_finish(&p), 0);
 
@@ -520,41 +363,41 @@ static void flow_durations(int columns)
 	pty_start(&p, start_args, columns);
 	drive(&p, script, "knee_duration_weeks>", NULL, NULL, 0);
 	/* out of range after the conversion: the converted value named */
-	type(&p, "60 years\n");
-	expect(&p, "= 3120 weeks");
-	expect(&p, "'knee_duration_weeks' must be an integer from 0 to 2600");
+	pty_type(&p, "60 years\n");
+	pty_expect(&p, "= 3120 weeks");
+	pty_expect(&p, "'knee_duration_weeks' must be an integer from 0 to 2600");
 	assert_string_equal(next_prompt(&p), "knee_duration_weeks>");
 	/* a unit word the question does not take */
-	type(&p, "3 fortnights\n");
-	expect(&p, "'knee_duration_weeks' takes a number of weeks, or an amount "
+	pty_type(&p, "3 fortnights\n");
+	pty_expect(&p, "'knee_duration_weeks' takes a number of weeks, or an amount "
 		   "in days, weeks, months or years");
 	assert_string_equal(next_prompt(&p), "knee_duration_weeks>");
 	/* days to the nearest week, never 0 weeks */
-	type(&p, "3 days\n");
-	expect(&p, "= 1 week\r\n");
+	pty_type(&p, "3 days\n");
+	pty_expect(&p, "= 1 week\r\n");
 	const char *line = next_prompt(&p);
 	assert_string_not_equal(line, "knee_duration_weeks>");
 	/* other forms, through change */
-	type(&p, "change knee_duration_weeks\n");
+	pty_type(&p, "change knee_duration_weeks\n");
 	assert_string_equal(next_prompt(&p), "knee_duration_weeks>");
-	type(&p, "18 months\n");
-	expect(&p, "= 78 weeks");
-	expect(&p, "changed 'knee_duration_weeks' from 1 to 78");
+	pty_type(&p, "18 months\n");
+	pty_expect(&p, "= 78 weeks");
+	pty_expect(&p, "changed 'knee_duration_weeks' from 1 to 78");
 	next_prompt(&p);
-	type(&p, "change knee_duration_weeks\n");
+	pty_type(&p, "change knee_duration_weeks\n");
 	next_prompt(&p);
-	type(&p, "6 wk\n");
+	pty_type(&p, "6 wk\n");
 	/* the question's own unit: nothing to echo */
-	expect(&p, "changed 'knee_duration_weeks' from 78 to 6");
+	pty_expect(&p, "changed 'knee_duration_weeks' from 78 to 6");
 	next_prompt(&p);
-	type(&p, "change knee_duration_weeks\n");
+	pty_type(&p, "change knee_duration_weeks\n");
 	next_prompt(&p);
-	type(&p, "10d\n");
-	expect(&p, "= 1 week");
-	expect(&p, "from 6 to 1");
+	pty_type(&p, "10d\n");
+	pty_expect(&p, "= 1 week");
+	pty_expect(&p, "from 6 to 1");
 	next_prompt(&p);
 	assert_fits(&p, columns);
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 }
 
@@ -564,47 +407,47 @@ static void flow_how_absent(int columns)
 	pty_start(&p, start_args, columns);
 	next_prompt(&p);
 	/* nothing answered: the rules that could give it, what they need */
-	type(&p, "how knee_back_comorbidity\n");
-	expect(&p, "[knee_back_comorbidity] is not a current finding");
-	expect(&p, "it would need one of these:");
-	expect(&p, "[knee-back-comorbidity]");
-	expect(&p, "not answered yet: knee_pain, low_back_pain");
-	expect(&p, "nothing argued against it");
+	pty_type(&p, "how knee_back_comorbidity\n");
+	pty_expect(&p, "[knee_back_comorbidity] is not a current finding");
+	pty_expect(&p, "it would need one of these:");
+	pty_expect(&p, "[knee-back-comorbidity]");
+	pty_expect(&p, "not answered yet: knee_pain, low_back_pain");
+	pty_expect(&p, "nothing argued against it");
 	next_prompt(&p);
 	/* the answers that block it, by name */
-	type(&p, "set knee_pain yes\n");
+	pty_type(&p, "set knee_pain yes\n");
 	next_prompt(&p);
-	type(&p, "set low_back_pain no\n");
+	pty_type(&p, "set low_back_pain no\n");
 	next_prompt(&p);
-	type(&p, "whynot knee_back_comorbidity\n");
-	expect(&p, "[knee-back-comorbidity]");
-	expect(&p, "answered: knee_pain = yes; low_back_pain = no");
+	pty_type(&p, "whynot knee_back_comorbidity\n");
+	pty_expect(&p, "[knee-back-comorbidity]");
+	pty_expect(&p, "answered: knee_pain = yes; low_back_pain = no");
 	next_prompt(&p);
 	/* negative evidence: supported, argued down below the threshold */
-	type(&p, "set leg_numbness_tingling yes\n");
+	pty_type(&p, "set leg_numbness_tingling yes\n");
 	next_prompt(&p);
-	type(&p, "set exam_straight_leg_raise no\n");
+	pty_type(&p, "set exam_straight_leg_raise no\n");
 	next_prompt(&p);
-	type(&p, "whynot lumbar_referred_pain\n");
-	expect(&p, "[lumbar_referred_pain] is not a current finding");
-	expect(&p, "[lumbar-referred-pain-numbness] (holds)");
-	expect(&p, "argued against it:");
-	expect(&p, "negative evidence: exam_straight_leg_raise = no");
-	expect(&p, "[lumbar-referred-pain-no-straight-leg-raise]");
-	expect(&p, "the evidence so far combines to 0.14; reported above 0.20");
+	pty_type(&p, "whynot lumbar_referred_pain\n");
+	pty_expect(&p, "[lumbar_referred_pain] is not a current finding");
+	pty_expect(&p, "[lumbar-referred-pain-numbness] (holds)");
+	pty_expect(&p, "argued against it:");
+	pty_expect(&p, "negative evidence: exam_straight_leg_raise = no");
+	pty_expect(&p, "[lumbar-referred-pain-no-straight-leg-raise]");
+	pty_expect(&p, "the evidence so far combines to 0.14; reported above 0.20");
 	next_prompt(&p);
 	/* a present finding keeps the explanation it had */
-	type(&p, "change low_back_pain\n");
+	pty_type(&p, "change low_back_pain\n");
 	next_prompt(&p);
-	type(&p, "y\n");
-	expect(&p, "new finding:");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "new finding:");
 	next_prompt(&p);
-	type(&p, "how knee_back_comorbidity\n");
-	expect(&p, "because:");
-	expect(&p, "rules: knee-back-comorbidity");
+	pty_type(&p, "how knee_back_comorbidity\n");
+	pty_expect(&p, "because:");
+	pty_expect(&p, "rules: knee-back-comorbidity");
 	next_prompt(&p);
 	assert_fits(&p, columns);
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 }
 
@@ -619,21 +462,21 @@ static void flow_resume_recap(int columns)
 	pty_start(&p, start_args, columns);
 	drive(&p, script, NULL, "new finding: Knee", NULL, 0);
 	next_prompt(&p);
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 	only_code(code);
 
 	const char *const resume[] = { "resume", code, NULL };
 	pty_start(&p, resume, columns);
-	expect(&p, "answers so far");
-	expect(&p, "level so far: consultation (interim: red-flag screening "
+	pty_expect(&p, "answers so far");
+	pty_expect(&p, "level so far: consultation (interim: red-flag screening "
 		   "not finished)");
-	expect(&p, "findings so far:");
-	expect(&p, "[knee_back_comorbidity] (consultation, confidence 0.50)");
+	pty_expect(&p, "findings so far:");
+	pty_expect(&p, "[knee_back_comorbidity] (consultation, confidence 0.50)");
 	const char *line = next_prompt(&p);
 	assert_non_null(prompt_id(line));
 	assert_fits(&p, columns);
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 }
 
@@ -648,18 +491,18 @@ static void flow_back_keeps(int columns)
 	pty_start(&p, start_args, columns);
 	drive(&p, script, NULL, "new finding: Knee", last, sizeof(last));
 	next_prompt(&p);
-	type(&p, "back\n");
+	pty_type(&p, "back\n");
 	snprintf(want, sizeof(want), "back to '%s' (now yes; Enter keeps it)",
 		 last);
-	expect(&p, want);
+	pty_expect(&p, want);
 	snprintf(want, sizeof(want), "%s>", last);
 	assert_string_equal(next_prompt(&p), want);
-	type(&p, "back\n");
-	expect(&p, "Enter keeps it");
+	pty_type(&p, "back\n");
+	pty_expect(&p, "Enter keeps it");
 	next_prompt(&p);
 	/* leaving now loses nothing */
-	type(&p, "quit\n");
-	expect(&p, "saved (in progress)");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
 	only_code(code);
 	char *out = NULL;
@@ -672,9 +515,9 @@ static void flow_back_keeps(int columns)
 	free(out);
 	const char *const resume[] = { "resume", code, NULL };
 	pty_start(&p, resume, columns);
-	expect(&p, "[knee_back_comorbidity]");
+	pty_expect(&p, "[knee_back_comorbidity]");
 	next_prompt(&p);
-	type(&p, "quit\n");
+	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 }
 
@@ -685,31 +528,31 @@ static void flow_tab_completes_ids(int columns)
 	next_prompt(&p);
 	/* Tab completes to what the knee question ids share and lists
 	 * them: question ids only, no finding id */
-	type(&p, "set kne\t");
-	expect(&p, "knee_duration_weeks");
-	assert_true(seen(&p, "knee_pain"));
-	assert_true(seen(&p, "knee_side"));
-	assert_false(seen(&p, "knee_back_comorbidity"));
-	expect(&p, "set knee_");
+	pty_type(&p, "set kne\t");
+	pty_expect(&p, "knee_duration_weeks");
+	assert_true(pty_seen(&p, "knee_pain"));
+	assert_true(pty_seen(&p, "knee_side"));
+	assert_false(pty_seen(&p, "knee_back_comorbidity"));
+	pty_expect(&p, "set knee_");
 	/* a unique one is completed whole */
-	type(&p, "dur\t");
-	expect(&p, "ation_weeks");
+	pty_type(&p, "dur\t");
+	pty_expect(&p, "ation_weeks");
 	/* only unanswered questions are offered to set */
-	type(&p, " 6\n");
-	expect(&p, "set 'knee_duration_weeks' to 6");
+	pty_type(&p, " 6\n");
+	pty_expect(&p, "set 'knee_duration_weeks' to 6");
 	next_prompt(&p);
-	type(&p, "set knee_du\t");
-	assert_false(seen(&p, "knee_duration_weeks"));
+	pty_type(&p, "set knee_du\t");
+	assert_false(pty_seen(&p, "knee_duration_weeks"));
 	/* Ctrl-U clears the line; finding ids after how */
-	type(&p, "\025how knee_back_c\t");
-	expect(&p, "how knee_back_comorbidity");
-	type(&p, "\n");
-	expect(&p, "is not a current finding");
+	pty_type(&p, "\025how knee_back_c\t");
+	pty_expect(&p, "how knee_back_comorbidity");
+	pty_type(&p, "\n");
+	pty_expect(&p, "is not a current finding");
 	next_prompt(&p);
 	/* command words at the start */
-	type(&p, "whyn\t");
-	expect(&p, "whynot");
-	type(&p, "\025quit\n");
+	pty_type(&p, "whyn\t");
+	pty_expect(&p, "whynot");
+	pty_type(&p, "\025quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 }
 

@@ -42,22 +42,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WAIT_S 30   /* generous: the sanitizer build is slow */
+#include <jansson.h>
+
+#include "e2e_pty.h"
+
 #define PIN "2468"
 
 static char dir[512];         /* this test's temporary directory */
 
 /* ------------------------------------------------------------ a terminal */
-
-struct pty {
-	pid_t pid;
-	int fd;
-	char *raw;          /* everything the program wrote */
-	size_t len, cap;
-	size_t mark;        /* expect() searches normalised text from here */
-	size_t typed_at;    /* raw length when we last typed */
-	bool eof;
-};
 
 static void path_in(char *buf, size_t size, const char *name)
 {
@@ -98,181 +91,44 @@ static void build_argv(char **argv, char *db, const char *const *args)
 	argv[n] = NULL;
 }
 
+/* In the child: a stand-in for a login shell with job control. The kiosk
+ * runs in its own foreground process group (so a stop signal would really
+ * stop it), and if it stops or ends this "shell" shows its prompt. */
+static void shell(void *ctx)
+{
+	const char *const *args = ctx;
+	char *argv[32], db[600];
+	set_env();
+	build_argv(argv, db, args);
+	signal(SIGTTOU, SIG_IGN);
+	pid_t kid = fork();
+	if (kid == 0) {
+		setpgid(0, 0);
+		tcsetpgrp(STDIN_FILENO, getpid());
+		signal(SIGTTOU, SIG_DFL);
+		execv(MSKTRIAGE_BIN, argv);
+		_exit(127);
+	}
+	setpgid(kid, kid);
+	tcsetpgrp(STDIN_FILENO, kid);
+	int st = 0;
+	waitpid(kid, &st, WUNTRACED);
+	tcsetpgrp(STDIN_FILENO, getpgrp());
+	if (WIFSTOPPED(st)) {
+		kill(kid, SIGKILL);
+		(void)!write(STDOUT_FILENO, "\r\n[stopped]\r\n$ ", 16);
+		sleep(1);
+		_exit(99);
+	}
+	(void)!write(STDOUT_FILENO, "\r\n$ ", 4);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+static int columns = 80;   /* of the terminals started */
+
 static void pty_start(struct pty *p, const char *const *args)
 {
-	memset(p, 0, sizeof(*p));
-	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
-	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
-	assert_true(p->pid >= 0);
-	if (p->pid == 0) {
-		/* A stand-in for a login shell with job control: the kiosk
-		 * runs in its own foreground process group (so a stop signal
-		 * would really stop it), and if it stops or ends this
-		 * "shell" shows its prompt. */
-		char *argv[32], db[600];
-		set_env();
-		build_argv(argv, db, args);
-		signal(SIGTTOU, SIG_IGN);
-		pid_t kid = fork();
-		if (kid == 0) {
-			setpgid(0, 0);
-			tcsetpgrp(STDIN_FILENO, getpid());
-			signal(SIGTTOU, SIG_DFL);
-			execv(MSKTRIAGE_BIN, argv);
-			_exit(127);
-		}
-		setpgid(kid, kid);
-		tcsetpgrp(STDIN_FILENO, kid);
-		int st = 0;
-		waitpid(kid, &st, WUNTRACED);
-		tcsetpgrp(STDIN_FILENO, getpgrp());
-		if (WIFSTOPPED(st)) {
-			kill(kid, SIGKILL);
-			(void)!write(STDOUT_FILENO, "\r\n[stopped]\r\n$ ", 16);
-			sleep(1);
-			_exit(99);
-		}
-		(void)!write(STDOUT_FILENO, "\r\n$ ", 4);
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	}
-	p->cap = 1 << 16;
-	p->raw = malloc(p->cap);
-	assert_non_null(p->raw);
-	p->raw[0] = '\0';
-}
-
-static void pty_pump(struct pty *p, int ms)
-{
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	while (!p->eof && poll(&pfd, 1, ms) > 0) {
-		if (p->len + 4096 > p->cap) {
-			p->cap *= 2;
-			p->raw = realloc(p->raw, p->cap);
-			assert_non_null(p->raw);
-		}
-		ssize_t n = read(p->fd, p->raw + p->len, p->cap - p->len - 1);
-		if (n <= 0) {
-			p->eof = true;
-			break;
-		}
-		p->len += (size_t)n;
-		ms = 0;
-	}
-	p->raw[p->len] = '\0';
-}
-
-/* The screen as text: escapes (CSI and OSC) and \r gone, whitespace runs
- * one space. */
-static char *normalise(const char *s, size_t len)
-{
-	char *out = malloc(len + 1);
-	size_t n = 0;
-	bool space = false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == 0x1b && i + 1 < len && s[i + 1] == '[') {
-			i += 2;
-			while (i < len && !isalpha((unsigned char)s[i]))
-				i++;
-			continue;
-		}
-		if (c == 0x1b && i + 1 < len && s[i + 1] == ']') {
-			while (i < len && s[i] != '\a')
-				i++;
-			continue;
-		}
-		if (c == 0x1b) {
-			i++;
-			continue;
-		}
-		if (c == '\r' || c == '\a' || c == '\b')
-			continue;
-		if (isspace(c)) {
-			space = n > 0;
-			continue;
-		}
-		if (space)
-			out[n++] = ' ';
-		space = false;
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-static void dump_screen(const struct pty *p)
-{
-	size_t from = p->len > 3000 ? p->len - 3000 : 0;
-	fprintf(stderr, "---- screen (last %zu bytes) ----\n%s\n---- end ----\n",
-		p->len - from, p->raw + from);
-}
-
-/* Wait until text shows after the mark; move the mark past it. */
-static void expect(struct pty *p, const char *text)
-{
-	char *want = normalise(text, strlen(text));
-	time_t end = time(NULL) + WAIT_S;
-	for (;;) {
-		char *norm = normalise(p->raw, p->len);
-		char *hit = p->mark <= strlen(norm) ? strstr(norm + p->mark, want)
-						    : NULL;
-		if (hit) {
-			p->mark = (size_t)(hit - norm) + strlen(want);
-			free(norm);
-			free(want);
-			return;
-		}
-		free(norm);
-		if (p->eof || time(NULL) > end) {
-			dump_screen(p);
-			fail_msg("'%s' did not appear%s", text,
-				 p->eof ? " (the program ended)" : "");
-		}
-		pty_pump(p, 200);
-	}
-}
-
-/* True if text shows between the mark and now. */
-static bool seen(struct pty *p, const char *text)
-{
-	pty_pump(p, 0);
-	char *want = normalise(text, strlen(text));
-	char *norm = normalise(p->raw, p->len);
-	bool hit = p->mark <= strlen(norm) && strstr(norm + p->mark, want);
-	free(norm);
-	free(want);
-	return hit;
-}
-
-/* Type one key at a time; the mark moves to the end of the screen. */
-static void type(struct pty *p, const char *keys)
-{
-	pty_pump(p, 0);
-	p->typed_at = p->len;
-	char *norm = normalise(p->raw, p->len);
-	p->mark = strlen(norm);
-	free(norm);
-	for (const char *k = keys; *k; k++) {
-		assert_int_equal(write(p->fd, k, 1), 1);
-		usleep(1000);
-	}
-}
-
-static int pty_finish(struct pty *p)
-{
-	time_t end = time(NULL) + WAIT_S;
-	while (!p->eof && time(NULL) <= end)
-		pty_pump(p, 200);
-	int st = 0;
-	if (!p->eof) {
-		kill(p->pid, SIGKILL);
-		dump_screen(p);
-	}
-	waitpid(p->pid, &st, 0);
-	close(p->fd);
-	free(p->raw);
-	p->raw = NULL;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	pty_spawn(p, columns, 24, shell, (void *)args);
 }
 
 /* Stop a kiosk that is still running (it cannot be left without the PIN)
@@ -293,14 +149,14 @@ static void assert_alive(struct pty *p)
 	int st = 0;
 	pid_t r = waitpid(p->pid, &st, WNOHANG | WUNTRACED);
 	if (r != 0) {
-		dump_screen(p);
+		pty_dump(p);
 		fail_msg("the kiosk %s", r == p->pid && WIFSTOPPED(st)
 			 ? "was suspended" : "ended");
 	}
 }
 
-/* Every screen (from one clear to the next) fits 80x24, and no line is
- * wider than 80 columns. */
+/* Every screen (from one clear to the next) fits columns x 24, and no line
+ * is wider than the terminal. */
 static void assert_screens_fit(struct pty *p)
 {
 	pty_pump(p, 0);
@@ -324,12 +180,12 @@ static void assert_screens_fit(struct pty *p)
 			} else if (c == '\b') {
 				w--;
 			} else if ((c & 0xC0) != 0x80 && c >= 0x20) {
-				if (++w > 80) {
+				if (++w > columns) {
 					const char *l = s + i;
 					while (l > s && l[-1] != '\n')
 						l--;
-					fail_msg("a line is wider than 80 columns: "
-						 "%.100s", l);
+					fail_msg("a line is wider than %d columns: "
+						 "%.100s", columns, l);
 				}
 			}
 		}
@@ -352,6 +208,8 @@ static int run_plain(const char *const *args, const char *input, char **out)
 	fputs(input, f);
 	fclose(f);
 	int pipefd[2];
+	FILE *errf = tmpfile();
+	assert_non_null(errf);
 	assert_int_equal(pipe(pipefd), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -360,7 +218,7 @@ static int run_plain(const char *const *args, const char *input, char **out)
 		int in = open(path, O_RDONLY);
 		dup2(in, 0);
 		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
+		dup2(fileno(errf), 2);
 		close(pipefd[0]);
 		set_env();
 		build_argv(argv, db, args);
@@ -381,8 +239,52 @@ static int run_plain(const char *const *args, const char *input, char **out)
 	unlink(path);
 	int st;
 	waitpid(pid, &st, 0);
+	/* stderr after stdout: checked for repeated prefixes on its own */
+	rewind(errf);
+	size_t at = n;
+	while ((got = read(fileno(errf), buf + n, cap - n - 1)) > 0) {
+		n += (size_t)got;
+		if (n + 1 >= cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[n] = '\0';
+	fclose(errf);
+	pty_assert_one_prefix("stderr", buf + at, n - at);
 	*out = buf;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * Every question's patient wording that a screen began to show is shown
+ * whole: as the screen reads, so a line break inside it is fine but a
+ * break inside a word (which adds a space) is not.
+ */
+static void assert_patient_texts_whole(struct pty *p)
+{
+	char *out = NULL;
+	const char *const args[] = { "rules", "list", "--format", "json", NULL };
+	assert_int_equal(run_plain(args, "", &out), 0);
+	json_t *list = json_loads(out, 0, NULL);
+	free(out);
+	assert_non_null(list);
+	char *norm = pty_normalise(p->raw, p->len);
+	size_t i, shown = 0;
+	json_t *q;
+	json_array_foreach(json_object_get(list, "questions"), i, q) {
+		const char *t = json_string_value(json_object_get(q, "patient_text"));
+		char start[40];
+		if (!t || strlen(t) < sizeof(start))
+			continue;
+		memcpy(start, t, sizeof(start) - 1);
+		start[sizeof(start) - 1] = '\0';
+		if (!strstr(norm, start))
+			continue;
+		pty_assert_whole("the kiosk", p->raw, p->len, t);
+		shown++;
+	}
+	assert_true(shown > 0);
+	free(norm);
+	json_decref(list);
 }
 
 static void set_pin(void)
@@ -448,14 +350,14 @@ static char *last_screen(struct pty *p)
 	const char *s = p->raw, *hit;
 	while ((hit = strstr(s, "\033[2J")))
 		s = hit + 1;
-	return normalise(s, strlen(s));
+	return pty_normalise(s, strlen(s));
 }
 
 /* Wait until a screen drawn since we last typed ends with one of the
  * prompts the kiosk uses. */
 static char *wait_screen(struct pty *p)
 {
-	time_t end = time(NULL) + WAIT_S;
+	time_t end = time(NULL) + PTY_WAIT_S;
 	for (;;) {
 		pty_pump(p, 100);
 		const char *s = p->raw, *hit;
@@ -471,7 +373,7 @@ static char *wait_screen(struct pty *p)
 			free(t);
 		}
 		if (p->eof || time(NULL) > end) {
-			dump_screen(p);
+			pty_dump(p);
 			fail_msg("no new screen appeared%s",
 				 p->eof ? " (the program ended)" : "");
 		}
@@ -518,7 +420,7 @@ static char *answer_all(struct pty *p, const struct rule *script)
 		free(s);
 		char typed[64];
 		snprintf(typed, sizeof(typed), "%s\r", keys);
-		type(p, typed);
+		pty_type(p, typed);
 	}
 	fail_msg("the check-in did not end within 120 questions");
 	return NULL;
@@ -577,10 +479,24 @@ static int setup(void **state)
 	return 0;
 }
 
+/* The same in a terminal 60 or 120 columns wide. */
+static int setup_60(void **state)
+{
+	columns = 60;
+	return setup(state);
+}
+
+static int setup_120(void **state)
+{
+	columns = 120;
+	return setup(state);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
 	char cmd[600];
+	columns = 80;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -597,25 +513,25 @@ static void test_complete_check_in(void **state)
 	set_pin();
 	const char *const args[] = { "kiosk", NULL };
 	pty_start(&p, args);
-	expect(&p, "Press Enter to start");
-	type(&p, "\r");
-	expect(&p, "question 1 of about");
-	expect(&p, "How old are you");
+	pty_expect(&p, "Press Enter to start");
+	pty_type(&p, "\r");
+	pty_expect(&p, "question 1 of about");
+	pty_expect(&p, "How old are you");
 
 	/* Not one of the answers: said in plain words, asked again. */
-	type(&p, "200\r");
-	expect(&p, "Please type a whole number from 0 to 120");
-	type(&p, "help\r");
-	expect(&p, "The question is:");
-	expect(&p, "Press Enter to go back to the question");
-	type(&p, "\r");
-	expect(&p, "How old are you");
-	type(&p, "44\r");
-	expect(&p, "question 2 of about");
+	pty_type(&p, "200\r");
+	pty_expect(&p, "Please type a whole number from 0 to 120");
+	pty_type(&p, "help\r");
+	pty_expect(&p, "The question is:");
+	pty_expect(&p, "Press Enter to go back to the question");
+	pty_type(&p, "\r");
+	pty_expect(&p, "How old are you");
+	pty_type(&p, "44\r");
+	pty_expect(&p, "question 2 of about");
 	/* back: the age again (its answer kept until a new one is given). */
-	type(&p, "back\r");
-	expect(&p, "question 1 of about");
-	expect(&p, "How old are you");
+	pty_type(&p, "back\r");
+	pty_expect(&p, "question 1 of about");
+	pty_expect(&p, "How old are you");
 
 	static const struct rule script[] = {
 		{ "How old are you", "44" },
@@ -631,18 +547,19 @@ static void test_complete_check_in(void **state)
 		hashes += *c == '#';
 	assert_true(hashes >= 8 * 9);
 	free(s);
-	type(&p, " ");
+	pty_type(&p, " ");
 	s = wait_screen(&p);
 	assert_non_null(strstr(s, "your advice"));
 	/* Keys until the welcome screen is back. */
 	for (int i = 0; i < 6 && !strstr(s, "Press Enter to start"); i++) {
 		free(s);
-		type(&p, "x");
+		pty_type(&p, "x");
 		s = wait_screen(&p);
 	}
 	assert_non_null(strstr(s, "Press Enter to start"));
 	free(s);
 	assert_screens_fit(&p);
+	assert_patient_texts_whole(&p);
 	assert_alive(&p);
 	pty_stop(&p);
 
@@ -727,8 +644,8 @@ static void test_emergency_stop(void **state)
 	set_pin();
 	const char *const args[] = { "kiosk", NULL };
 	pty_start(&p, args);
-	expect(&p, "Press Enter to start");
-	type(&p, "\r");
+	pty_expect(&p, "Press Enter to start");
+	pty_type(&p, "\r");
 	static const struct rule script[] = {
 		{ "How old are you", "45" },
 		{ "lower back", "1" },
@@ -743,17 +660,18 @@ static void test_emergency_stop(void **state)
 	free(s);
 
 	/* It stays: keys, an empty line and a wrong PIN do not clear it. */
-	type(&p, "\r");
-	type(&p, "\003\032\034\004");
-	type(&p, "9999\r");
-	expect(&p, "Wrong PIN");
+	pty_type(&p, "\r");
+	pty_type(&p, "\003\032\034\004");
+	pty_type(&p, "9999\r");
+	pty_expect(&p, "Wrong PIN");
 	s = last_screen(&p);
 	assert_non_null(strstr(s, "PLEASE ACT NOW"));
 	free(s);
 	assert_alive(&p);
-	type(&p, PIN "\r");
-	expect(&p, "Press Enter to start");
+	pty_type(&p, PIN "\r");
+	pty_expect(&p, "Press Enter to start");
 	assert_screens_fit(&p);
+	assert_patient_texts_whole(&p);
 	pty_stop(&p);
 
 	char *out = NULL;
@@ -779,8 +697,8 @@ static void test_emergency_offers_no_continue(void **state)
 	set_pin();
 	const char *const args[] = { "kiosk", NULL };
 	pty_start(&p, args);
-	expect(&p, "Press Enter to start");
-	type(&p, "\r");
+	pty_expect(&p, "Press Enter to start");
+	pty_type(&p, "\r");
 	static const struct rule script[] = {
 		{ "How old are you", "45" },
 		{ "lower back", "1" },
@@ -797,8 +715,8 @@ static void test_emergency_offers_no_continue(void **state)
 	assert_null(strstr(s, "signoff"));
 	assert_null(strstr(s, "note"));
 	free(s);
-	type(&p, "continue\r");
-	expect(&p, "Wrong PIN");
+	pty_type(&p, "continue\r");
+	pty_expect(&p, "Wrong PIN");
 	s = last_screen(&p);
 	assert_non_null(strstr(s, "PLEASE ACT NOW"));
 	free(s);
@@ -819,14 +737,14 @@ static void test_cannot_escape(void **state)
 	set_pin();
 	const char *const args[] = { "kiosk", NULL };
 	pty_start(&p, args);
-	expect(&p, "Press Enter to start");
-	type(&p, "\003\032\034\004");
+	pty_expect(&p, "Press Enter to start");
+	pty_type(&p, "\003\032\034\004");
 	assert_alive(&p);
-	type(&p, "\r");
-	expect(&p, "How old are you");
-	type(&p, "4");
+	pty_type(&p, "\r");
+	pty_expect(&p, "How old are you");
+	pty_type(&p, "4");
 	/* Ctrl-C, Ctrl-Z, Ctrl-\, Ctrl-D as keys, then as signals. */
-	type(&p, "\003\032\034\004\004");
+	pty_type(&p, "\003\032\034\004\004");
 	pid_t fg = tcgetpgrp(p.fd);
 	assert_true(fg > 0 && fg != p.pid);
 	kill(-fg, SIGINT);
@@ -837,12 +755,12 @@ static void test_cannot_escape(void **state)
 	assert_alive(&p);
 	assert_null(strstr(p.raw, "$ "));
 	/* Still in the kiosk, the line still being typed: 4 then 2. */
-	type(&p, "2\r");
-	expect(&p, "question 2 of about");
+	pty_type(&p, "2\r");
+	pty_expect(&p, "question 2 of about");
 	assert_alive(&p);
 	/* Arrow keys and other escape sequences do nothing either. */
-	type(&p, "\033[A\033[D\033OP2\r");
-	expect(&p, "question 3 of about");
+	pty_type(&p, "\033[A\033[D\033OP2\r");
+	pty_expect(&p, "question 3 of about");
 
 	/* The kiosk holds the patient's session: no one resumes it meanwhile. */
 	char code[16], *out = NULL;
@@ -880,21 +798,21 @@ static void test_pin_required_and_rate_limited(void **state)
 				     "instr(value, '" PIN "') > 0"), 0);
 
 	pty_start(&p, args);
-	expect(&p, "Press Enter to start");
-	type(&p, "staff\r");
-	expect(&p, "PIN:");
-	type(&p, "0000\r");
-	expect(&p, "Wrong PIN.");
-	type(&p, "1111\r");
-	expect(&p, "Wrong PIN. Wait 5 seconds");
+	pty_expect(&p, "Press Enter to start");
+	pty_type(&p, "staff\r");
+	pty_expect(&p, "PIN:");
+	pty_type(&p, "0000\r");
+	pty_expect(&p, "Wrong PIN.");
+	pty_type(&p, "1111\r");
+	pty_expect(&p, "Wrong PIN. Wait 5 seconds");
 	/* The right PIN within the wait is refused unchecked. */
-	type(&p, PIN "\r");
-	expect(&p, "Too many wrong PINs");
+	pty_type(&p, PIN "\r");
+	pty_expect(&p, "Too many wrong PINs");
 	assert_alive(&p);
-	assert_false(seen(&p, "Press Enter to start"));
+	assert_false(pty_seen(&p, "Press Enter to start"));
 	/* The wait is 10 seconds now; after it the PIN lets staff out. */
 	sleep(11);
-	type(&p, PIN "\r");
+	pty_type(&p, PIN "\r");
 	assert_int_equal(pty_finish(&p), 0);
 
 	assert_int_equal(store_count("SELECT count(*) FROM kiosk_event WHERE "
@@ -919,19 +837,19 @@ static void test_idle_patient(void **state)
 	const char *const args[] = { "kiosk", "--idle-timeout", "2",
 				     "--idle-grace", "2", NULL };
 	pty_start(&p, args);
-	expect(&p, "Press Enter to start");
-	type(&p, "\r");
-	expect(&p, "How old are you");
-	type(&p, "73\r");
-	expect(&p, "question 2 of about");
+	pty_expect(&p, "Press Enter to start");
+	pty_type(&p, "\r");
+	pty_expect(&p, "How old are you");
+	pty_type(&p, "73\r");
+	pty_expect(&p, "question 2 of about");
 	/* A key in time: back to the same question. */
-	expect(&p, "Are you still there?");
-	type(&p, "x");
-	expect(&p, "question 2 of about");
+	pty_expect(&p, "Are you still there?");
+	pty_type(&p, "x");
+	pty_expect(&p, "question 2 of about");
 	/* No key: put away, cleared, started again. */
-	expect(&p, "Are you still there?");
+	pty_expect(&p, "Are you still there?");
 	size_t at = p.len;
-	expect(&p, "Press Enter to start");
+	pty_expect(&p, "Press Enter to start");
 	char *tail = p.raw + at;
 	assert_non_null(strstr(tail, "\033[3J"));   /* scrollback too */
 	assert_non_null(strstr(tail, "\033]2;"));   /* the title reset */
@@ -941,11 +859,11 @@ static void test_idle_patient(void **state)
 	assert_null(strstr(clear, "pain in or around a knee"));
 
 	/* The next patient starts afresh and cannot reach those answers. */
-	type(&p, "\r");
-	expect(&p, "question 1 of about");
-	expect(&p, "How old are you");
-	type(&p, "back\r");
-	expect(&p, "This is the first question.");
+	pty_type(&p, "\r");
+	pty_expect(&p, "question 1 of about");
+	pty_expect(&p, "How old are you");
+	pty_type(&p, "back\r");
+	pty_expect(&p, "This is the first question.");
 	assert_null(strstr(p.raw + p.len - 200 > p.raw ? p.raw + p.len - 200
 						       : p.raw, "73"));
 	pty_stop(&p);
@@ -1013,6 +931,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_idle_patient, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_assess_kiosk_refuses_examination,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complete_check_in, setup_60,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_emergency_stop, setup_60,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_complete_check_in, setup_120,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_emergency_stop, setup_120,
+						teardown),
 	};
 	return cmocka_run_group_tests_name("kiosk (built-in rules)", tests,
 					   NULL, NULL);

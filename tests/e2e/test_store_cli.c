@@ -25,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "e2e_pty.h"
+
 #define NOBODY 65534
 
 static char dir[256];
@@ -87,6 +89,7 @@ static struct run run_as(bool as_nobody, mode_t mask, const char *db_path,
 	int st;
 	waitpid(pid, &st, 0);
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	pty_assert_one_prefix("the output", r.out, len);
 	return r;
 }
 

@@ -36,7 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WAIT_S 30   /* generous: the sanitizer build is slow */
+#include "e2e_pty.h"
+
 
 static char dir[512];   /* this test's temporary directory */
 static char db_path[600];
@@ -186,6 +187,7 @@ static struct run run(const char *const *args, const char *input)
 	/* stderr is small: read stdout first, then stderr. */
 	r.out = drain(o[0]);
 	r.err = drain(e[0]);
+	pty_assert_one_prefix("stderr", r.err, strlen(r.err));
 	int st;
 	waitpid(pid, &st, 0);
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -247,85 +249,33 @@ static void hostile_session(char code[16])
 
 /* ------------------------------------------------------------- a pty */
 
-struct pty {
-	pid_t pid;
-	int fd;
-	char *raw;
-	size_t len, cap;
-	bool eof;
-};
+/* In the child: the test's environment, then the binary. */
+static void exec_binary(void *ctx)
+{
+	char *argv[32];
+	set_env();
+	build_argv(argv, ctx);
+	execv(MSKTRIAGE_BIN, argv);
+	_exit(127);
+}
 
 static void pty_start(struct pty *p, const char *const *args)
 {
-	memset(p, 0, sizeof(*p));
-	struct winsize ws = { .ws_row = 40, .ws_col = 80 };
-	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
-	assert_true(p->pid >= 0);
-	if (p->pid == 0) {
-		char *argv[32];
-		set_env();
-		build_argv(argv, args);
-		execv(MSKTRIAGE_BIN, argv);
-		_exit(127);
-	}
-	p->cap = 65536;
-	p->raw = malloc(p->cap);
-	assert_non_null(p->raw);
+	pty_spawn(p, 80, 40, exec_binary, (void *)args);
 }
 
-static void pty_pump(struct pty *p, int ms)
+/* pty_finish(), keeping everything shown in *out (*len bytes; the caller
+ * frees it). */
+static int pty_finish_keep(struct pty *p, char **out, size_t *len)
 {
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	while (!p->eof && poll(&pfd, 1, ms) > 0) {
-		if (p->len + 4096 > p->cap) {
-			p->cap *= 2;
-			p->raw = realloc(p->raw, p->cap);
-			assert_non_null(p->raw);
-		}
-		ssize_t n = read(p->fd, p->raw + p->len, p->cap - p->len - 1);
-		if (n <= 0) {
-			p->eof = true;
-			break;
-		}
-		p->len += (size_t)n;
-		ms = 0;
-	}
-	p->raw[p->len] = '\0';
-}
-
-/* Wait for text in the raw output from byte from; returns where it ends. */
-static size_t pty_expect(struct pty *p, size_t from, const char *text)
-{
-	time_t end = time(NULL) + WAIT_S;
-	for (;;) {
-		char *hit = from <= p->len ? strstr(p->raw + from, text) : NULL;
-		if (hit)
-			return (size_t)(hit - p->raw) + strlen(text);
-		if (p->eof || time(NULL) > end)
-			fail_msg("'%s' did not appear:\n%s", text, p->raw);
-		pty_pump(p, 200);
-	}
-}
-
-static void pty_type(struct pty *p, const char *keys)
-{
-	for (const char *k = keys; *k; k++) {
-		assert_int_equal(write(p->fd, k, 1), 1);
-		usleep(1000);
-	}
-}
-
-static int pty_finish(struct pty *p)
-{
-	time_t end = time(NULL) + WAIT_S;
+	time_t end = time(NULL) + PTY_WAIT_S;
 	while (!p->eof && time(NULL) <= end)
 		pty_pump(p, 200);
-	int st = 0;
-	if (!p->eof)
-		kill(p->pid, SIGKILL);
-	waitpid(p->pid, &st, 0);
-	close(p->fd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	*len = p->len;
+	*out = malloc(p->len + 1);
+	assert_non_null(*out);
+	memcpy(*out, p->raw, p->len + 1);
+	return pty_finish(p);
 }
 
 /* --------------------------------------------------------------- set-up */
@@ -363,31 +313,33 @@ static void test_interview_at_a_terminal(void **state)
 	const char *const args[] = { "interview", "--label", HOSTILE,
 				     "--clinician", "Dr \x1b[31mRed", NULL };
 	pty_start(&p, args);
-	size_t at = pty_expect(&p, 0, "saved from the first answer");
-	at = pty_expect(&p, at, "> ");
+	pty_expect(&p, "saved from the first answer");
+	pty_expect(&p, "> ");
 	pty_type(&p, "note \x16\x1b]0;pwned\x16\x07 \x16\x1b[2J and \x16\n"
 		     "Level: self_care\r");
-	at = pty_expect(&p, at, "note saved");
+	pty_expect(&p, "note saved");
 	pty_type(&p, "change \x16\x1b[2Jx\r");
-	at = pty_expect(&p, at, "unknown question '\\x1b[2jx'");
+	pty_expect(&p, "unknown question '\\x1b[2jx'");
 	pty_type(&p, "how \x16\x1b]0;x\x16\x07\r");
-	at = pty_expect(&p, at, "unknown finding '\\x1b]0;x\\x07'");
+	pty_expect(&p, "unknown finding '\\x1b]0;x\\x07'");
 	pty_type(&p, "quit\r");
-	assert_int_equal(pty_finish(&p), 0);
-	assert_clean("interview at a terminal", p.raw, p.len, true);
+	char *out;
+	size_t len;
+	assert_int_equal(pty_finish_keep(&p, &out, &len), 0);
+	assert_clean("interview at a terminal", out, len, true);
 	char code[16];
-	find_code(p.raw, code);
-	free(p.raw);
+	find_code(out, code);
+	free(out);
 
 	const char *const again[] = { "resume", code, NULL };
 	pty_start(&p, again);
-	at = pty_expect(&p, 0, "resumed: bed 4 \\x1b]0;pwned\\x07 \\x1b[2J "
+	pty_expect(&p, "resumed: bed 4 \\x1b]0;pwned\\x07 \\x1b[2J "
 			"\\u009b31m red \\u202eevil\\nLevel: self_care\\rTriage");
-	pty_expect(&p, at, "> ");
+	pty_expect(&p, "> ");
 	pty_type(&p, "quit\r");
-	assert_int_equal(pty_finish(&p), 0);
-	assert_clean("resume at a terminal", p.raw, p.len, true);
-	free(p.raw);
+	assert_int_equal(pty_finish_keep(&p, &out, &len), 0);
+	assert_clean("resume at a terminal", out, len, true);
+	free(out);
 
 	/* The store holds what was typed, as it was typed. */
 	const char *const show[] = { "sessions", "show", code, "--format", "json",
@@ -640,20 +592,22 @@ static void test_label_typed_not_utf8(void **state)
 	struct pty p;
 	const char *const args[] = { "interview", NULL };
 	pty_start(&p, args);
-	size_t at = pty_expect(&p, 0, "patient label");
+	pty_expect(&p, "patient label");
 	pty_type(&p, "bed \xff\xfe\r");
-	at = pty_expect(&p, at, "'label' is not valid UTF-8; type it again");
-	at = pty_expect(&p, at, "patient label");
+	pty_expect(&p, "'label' is not valid UTF-8; type it again");
+	pty_expect(&p, "patient label");
 	pty_type(&p, "caf\xc3\xa9\r");
-	at = pty_expect(&p, at, "saved from the first answer");
-	at = pty_expect(&p, at, "> ");
+	pty_expect(&p, "saved from the first answer");
+	pty_expect(&p, "> ");
 	pty_type(&p, "61\r");
-	pty_expect(&p, at, "saved with the first answer");
+	pty_expect(&p, "saved with the first answer");
 	pty_type(&p, "quit\r");
-	assert_int_equal(pty_finish(&p), 0);
+	char *out;
+	size_t len;
+	assert_int_equal(pty_finish_keep(&p, &out, &len), 0);
 	char code[16];
-	find_code(p.raw, code);
-	free(p.raw);
+	find_code(out, code);
+	free(out);
 
 	const char *const show[] = { "sessions", "show", code, "--format", "json",
 				     NULL };

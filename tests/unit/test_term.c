@@ -2,7 +2,10 @@
  * test_term.c — unit tests of term_out.c: untrusted text made visible
  * (every class of byte and character that could drive a terminal or forge
  * a line), truncation that never cuts a character or an escape, wrapping
- * of long multi-byte words, UTF-8 checks and repair.
+ * (between words only, at 20 to 120 columns, counting display columns of
+ * wide characters and combining marks, hanging indents, composed with
+ * escaping, long multi-byte words), the width of a stream, UTF-8 checks
+ * and repair.
  */
 #include "cli/term.h"
 
@@ -242,6 +245,182 @@ static void test_wrap_no_forged_line(void **state)
 	free(out);
 }
 
+/* The words of s (split at spaces and newlines), each a fresh string in a
+ * NULL-terminated array; *n their number. */
+static char **words_of(const char *s, size_t *n)
+{
+	char *copy = strdup(s);
+	char **w = calloc(strlen(s) + 2, sizeof(*w));
+	assert_non_null(copy);
+	assert_non_null(w);
+	*n = 0;
+	for (char *t = strtok(copy, " \n"); t; t = strtok(NULL, " \n"))
+		w[(*n)++] = strdup(t);
+	free(copy);
+	return w;
+}
+
+static void words_free(char **w)
+{
+	for (size_t i = 0; w[i]; i++)
+		free(w[i]);
+	free(w);
+}
+
+/* Text of words of one to four characters, many of them multi-byte: wide
+ * (日本, 語), decomposed with a combining acute (e + U+0301), Greek. */
+static const char prose[] =
+	"Pain in the knee \xe6\x97\xa5\xe6\x9c\xac \xe8\xaa\x9e after a fall: "
+	"caf\x65\xcc\x81 r\xc3\xa9sum\xc3\xa9 \xce\xb1\xce\xb2\xce\xb3 "
+	"swelling within two hours \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x96\x87 "
+	"and cannot bear weight for four steps; "
+	"na\xc3\xafve \xe2\x80\x94 \xe6\x97\xa5 \xe6\x9c\xac \xe8\xaa\x9e "
+	"re-check in two weeks if no better, sooner if worse.";
+
+/* At every width from 20 to 120: each line within width - 1 display
+ * columns, first line at indent, the others at hang, and the words are
+ * the text's words in order, none broken. */
+static void test_wrap_never_mid_word(void **state)
+{
+	(void)state;
+	size_t n_want, n_got;
+	char **want = words_of(prose, &n_want);
+	for (int width = 20; width <= 120; width++) {
+		char *out = term_wrap_text(width, 2, 4, prose);
+		assert_non_null(out);
+		int line = 0;
+		for (char *p = out; *p;) {
+			char *nl = strchr(p, '\n');
+			assert_non_null(nl);
+			*nl = '\0';
+			int lead = (int)strspn(p, " ");
+			assert_int_equal(lead, line ? 4 : 2);
+			if (term_columns(p) > width - 1)
+				fail_msg("width %d: \"%s\" is %d columns", width, p,
+					 term_columns(p));
+			/* a line never starts with a combining mark */
+			assert_false((unsigned char)p[lead] == 0xcc);
+			*nl = ' ';
+			p = nl + 1;
+			line++;
+		}
+		char **got = words_of(out, &n_got);
+		assert_int_equal(n_got, n_want);
+		for (size_t i = 0; i < n_want; i++)
+			if (strcmp(got[i], want[i]) != 0)
+				fail_msg("width %d: word %zu is \"%s\", not \"%s\"",
+					 width, i, got[i], want[i]);
+		words_free(got);
+		free(out);
+	}
+	words_free(want);
+}
+
+/* Display columns, not characters: two for a wide character, none for a
+ * combining mark. */
+static void test_columns(void **state)
+{
+	(void)state;
+	assert_int_equal(term_columns("knee"), 4);
+	assert_int_equal(term_columns("\xe6\x97\xa5\xe6\x9c\xac"), 4);  /* 日本 */
+	assert_int_equal(term_columns("cafe\xcc\x81"), 4);          /* e + U+0301 */
+	assert_int_equal(term_columns("\xce\xb1\xce\xb2"), 2);          /* αβ */
+	assert_int_equal(term_columns("\x1b"), 4);                  /* as \x1b */
+
+	/* Ten wide characters fill 20 columns: at width 11 (10 usable) a
+	 * line holds five of them, never five and a half. */
+	char *out = term_wrap_text(11, 0, 0,
+		"\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5"
+		"\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5");
+	assert_non_null(out);
+	assert_string_equal(out,
+		"\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\n"
+		"\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\n");
+	free(out);
+	/* Two words of three wide characters (six columns each) do not share
+	 * a line of 12 usable columns (6 + 1 + 6 = 13). */
+	out = term_wrap_text(13, 0, 0, "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5 "
+			     "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5");
+	assert_string_equal(out, "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\n"
+			    "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\n");
+	free(out);
+	/* A long word of decomposed letters breaks after a mark, never
+	 * between a letter and its mark. */
+	out = term_wrap_text(4, 0, 0, "e\xcc\x81" "e\xcc\x81" "e\xcc\x81"
+			     "e\xcc\x81" "e\xcc\x81");
+	assert_string_equal(out, "e\xcc\x81" "e\xcc\x81" "e\xcc\x81\n"
+			    "e\xcc\x81" "e\xcc\x81\n");
+	free(out);
+}
+
+/* A list item and a table cell keep their hanging indent; the program's
+ * own line breaks stay. */
+static void test_wrap_hanging_indent(void **state)
+{
+	(void)state;
+	char *out = term_wrap_text(31, 2, 4, "- Knee osteoarthritis likely "
+				   "given age and morning stiffness");
+	assert_string_equal(out, "  - Knee osteoarthritis likely\n"
+			    "    given age and morning\n"
+			    "    stiffness\n");
+	free(out);
+	/* A table row: the padding between cells stays, the last cell
+	 * wraps under itself. */
+	out = term_wrap_text(41, 2, 20, "age               a whole number of "
+			     "years, from 0 to 120");
+	assert_string_equal(out, "  age               a whole number of\n"
+			    "                    years, from 0 to 120\n");
+	free(out);
+	out = term_wrap_text(20, 0, 2, "first line\nsecond one is longer "
+				   "than that");
+	assert_string_equal(out, "first line\n  second one is\n  longer than "
+			    "that\n");
+	free(out);
+}
+
+/* Escaping first, then wrapping the escaped text, gives what the
+ * untrusted form gives: the escapes are words like any other. */
+static void test_wrap_composes_with_escape(void **state)
+{
+	(void)state;
+	const char *hostile = "bed 4 \x1b]0;pwned\x07 caf\xc3\xa9 \xff\xfe "
+			      "\xe2\x80\xae" "reversed \xe6\x97\xa5\xe6\x9c\xac";
+	for (int width = 20; width <= 60; width += 7) {
+		char esc[512];
+		term_escape(esc, sizeof(esc), hostile, 0);
+		char *a = term_wrap_text(width, 2, 2, esc);
+		char *b = wrapped(width, 2, 2, hostile, true);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+}
+
+/* A stream that is no terminal: $COLUMNS when a number, else 80. */
+static void test_width(void **state)
+{
+	(void)state;
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	unsetenv("COLUMNS");
+	assert_int_equal(term_width(f), 80);
+	setenv("COLUMNS", "60", 1);
+	assert_int_equal(term_width(f), 60);
+	setenv("COLUMNS", "120", 1);
+	assert_int_equal(term_width(f), 120);
+	setenv("COLUMNS", "wide", 1);
+	assert_int_equal(term_width(f), 80);
+	setenv("COLUMNS", "3", 1);
+	assert_int_equal(term_width(f), TERM_WIDTH_MIN);
+	struct term_out o;
+	setenv("COLUMNS", "60", 1);
+	term_out_init(&o, f);
+	assert_int_equal(o.width, 60);
+	assert_false(o.colour);
+	unsetenv("COLUMNS");
+	fclose(f);
+}
+
 static void test_utf8(void **state)
 {
 	(void)state;
@@ -272,6 +451,11 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_wrap_long_multibyte_word),
 		cmocka_unit_test(test_wrap_no_forged_line),
+		cmocka_unit_test(test_wrap_never_mid_word),
+		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_wrap_hanging_indent),
+		cmocka_unit_test(test_wrap_composes_with_escape),
+		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
