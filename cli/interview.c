@@ -331,8 +331,14 @@ static void show_question(struct iv *v, const struct engine_question *q)
 	term_wrap(&v->out, 0, 2, TERM_CYAN, head);
 	term_wrap(&v->out, 2, 2, TERM_BOLD, q->clinician_text);
 	allowed(q, line, sizeof(line));
+	/* An amount the rule base can convert from other units (unit-def)
+	 * says so, or nobody finds out that "18 months" is taken. */
+	bool other_units = (q->type == ENGINE_TYPE_INTEGER ||
+			    q->type == ENGINE_TYPE_NUMBER) &&
+			   engine_unit_has_conversions(v->e, q->id);
 	char hint[1100];
-	snprintf(hint, sizeof(hint), "answer: %s; or skip, why, help", line);
+	snprintf(hint, sizeof(hint), "answer: %s%s; or skip, why, help", line,
+		 other_units ? ", or in another unit (converted)" : "");
 	term_wrap(&v->out, 2, 4, TERM_DIM, hint);
 	v->shown = q;
 }
@@ -650,6 +656,11 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 			break;
 		if (rc == SESSION_EINVAL) {
 			term_wrap(&v->out, 0, 2, TERM_YELLOW, session_errmsg(v->s));
+			/* The core names the values; at the terminal a choice
+			 * is typed by its number too. */
+			if (q->type == ENGINE_TYPE_CHOICE && q->n_choices)
+				SAY(v, "  or type its number, 1 to %zu\n",
+				    q->n_choices);
 			return GO_ON;
 		}
 		if (rc != SESSION_ESTORE)
@@ -994,9 +1005,9 @@ static void how_absent(struct iv *v, const char *id)
 		term_wrap(&v->out, 4, 6, TERM_RESET, line);
 	}
 	if (!against)
-		term_wrap(&v->out, 2, 4, TERM_RESET, "nothing argued against it: "
-			  "no rule that supports it holds with the answers so "
-			  "far");
+		term_wrap(&v->out, 2, 4, TERM_RESET, "nothing argued against it; it is absent "
+			  "because none of the rules above holds with the "
+			  "answers so far");
 }
 
 static void cmd_how(struct iv *v, const char *arg)

@@ -291,7 +291,7 @@ static const char report_usage[] =
 	"Write a session (finished or interrupted) as a report.\n"
 	"\n"
 	"  ID|CODE           the session's number or reference code (K7QX-4MRT)\n"
-	"  --format F        text (default), markdown, json (the schema is in\n"
+	"  --format F        text (default), markdown (md), json (schema in\n"
 	"                    docs/report-schema.md) or html (one self-contained\n"
 	"                    file, printable on A4) or fhir (an R4 Bundle;\n"
 	"                    see docs/fhir.md)\n"
@@ -342,7 +342,7 @@ int cli_report(int argc, char **argv, const struct cli_options *opt)
 	int fmt_id = report_format_parse(format);
 	if (fmt_id < 0) {
 		fprintf(stderr, "msktriage: '--format' must be one of "
-			"text, markdown, json, html, fhir\n");
+			"text, markdown (or md), json, html, fhir\n");
 		return 2;
 	}
 	int aud = report_audience_parse(audience);

@@ -735,6 +735,9 @@ int report_format_parse(const char *name)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)
 			return (int)i;
+	/* The file extension people type for Markdown. */
+	if (strcmp(name, "md") == 0)
+		return REPORT_MARKDOWN;
 	return -1;
 }
 

@@ -89,8 +89,9 @@
                     (because ?s leg_numbness_tingling))))
 
 (defrule lumbar-referred-pain-straight-leg-raise
-  "A positive straight-leg raise with radiating pain strengthens a lumbar source. Source: NICE CKS Sciatica."
-  (logical (referred-pain-site ?) (leg_radiating_pain yes) (exam_straight_leg_raise yes))
+  "A positive straight-leg raise with radiating pain or leg numbness strengthens a lumbar source, as a negative one weakens it. Source: NICE CKS Sciatica."
+  (logical (referred-pain-site ?) (exam_straight_leg_raise yes)
+           (or (leg_radiating_pain yes) (leg_numbness_tingling yes)))
   =>
   (assert (evidence (finding lumbar_referred_pain)
                     (rule lumbar-referred-pain-straight-leg-raise) (cf 0.6)

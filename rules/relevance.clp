@@ -238,8 +238,9 @@
   (assert (relevant osteoporosis_or_steroids)))
 
 (defrule relevant-straight-leg-raise
-  "Straight-leg-raise test: radiating leg pain."
-  (logical (or (leg_radiating_pain yes) (leg_radiating_pain unsure)))
+  "Straight-leg-raise test: radiating leg pain, or numbness or tingling in the leg."
+  (logical (or (leg_radiating_pain yes) (leg_radiating_pain unsure)
+               (leg_numbness_tingling yes) (leg_numbness_tingling unsure)))
   =>
   (assert (relevant exam_straight_leg_raise)))
 

@@ -35,7 +35,7 @@
   (section-def (id back) (order 70)
     (clinician-title "Low back") (patient-title "Your back"))
   (section-def (id back_impact) (order 80)
-    (clinician-title "Back-pain stratification (adapted from STarT Back)")
+    (clinician-title "STarT Back items (adapted)")
     (patient-title "How your back pain affects you"))
   (section-def (id muscles) (order 90)
     (clinician-title "Muscles and activity") (patient-title "Your muscles and activity"))
