@@ -35,6 +35,12 @@ enum {
 void cli_conclusions_print(const struct term_out *o, json_t *c,
 			   const engine *e, unsigned show);
 
+/* Print the stops an assessment was continued after ("stops" of
+ * conclusions, see cli_stop_record()) on o: the stop finding, its level and
+ * what to do, that the assessment went on, and whether the answers still
+ * support it. Nothing when stops is NULL or empty. */
+void cli_stops_print(const struct term_out *o, json_t *stops);
+
 /*
  * Write the plain-text report of session sid to f: the session's details,
  * its conclusions (the stored ones; for a session still in progress,
