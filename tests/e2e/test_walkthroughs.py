@@ -284,23 +284,30 @@ WALKS["red-flag-stop"] = {
         ("sudden_severe_pain_faint>", "n"), ("calf_swelling>", "n"),
         ("saddle_numbness>", "n"),
         ("bladder_bowel_change>", "why"),
-        ("bladder_bowel_change>",
-         "note new hesitancy since yesterday, no incontinence"),
         ("bladder_bowel_change>", "y"),
+        ("stop>", "note GP letter faxed to ED; patient taken by partner"),
+        ("stop>", "summary"), ("stop>", "signoff"),
         ("sign off as", ""), ("[y/N]", "y"),
         ("write a plain-text report?", "n"),
     ],
     "expect": [
         "New sphincter disturbance with back or radiating leg pain suggests "
         "cauda equina syndrome.",
-        "note saved",
         "!! RED FLAG: Possible cauda equina syndrome [cauda_equina_suspected]",
         "INTERVIEW STOPPED: Possible cauda equina syndrome",
         "Emergency: send to an emergency department now.",
         "Interview stopped by: Possible cauda equina syndrome "
         "[cauda_equina_suspected]",
         "saved as emergency_stopped",
+        "the session is stopped. Next: note TEXT add a note to the session "
+        "signoff sign the session off (closes the record) continue go on "
+        "with the assessment for the record; the emergency and its level "
+        "stand quit leave it stopped (resume later to sign off)",
+        "stop> note GP letter faxed to ED; patient taken by partner "
+        "note saved",
+        "stop> signoff",
         "signed off by Dr A",
+        ": emergency_stopped. Goodbye.",
     ],
     "level": "emergency",
     "findings": ["knee_back_comorbidity"],
@@ -308,7 +315,7 @@ WALKS["red-flag-stop"] = {
     "absent": [],
     "report": ["- **Status:** emergency\\_stopped",
                "Possible cauda equina syndrome",
-               "Dr A: new hesitancy since yesterday, no incontinence"],
+               "Dr A: GP letter faxed to ED; patient taken by partner"],
 }
 
 ESC = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Z0-9]|\x1b[=>]")
