@@ -16,6 +16,15 @@
  *   bench start N BIN       whole process: spawn `BIN assess` with an empty
  *                           answer set until it has printed the first
  *                           question and exited, N times
+ *   bench interview N BIN STORE
+ *                           whole process on a pseudo-terminal: spawn
+ *                           `BIN --db STORE --label bench` until its first
+ *                           question's prompt is on the terminal, then
+ *                           'quit' and wait for it to exit, N times
+ *   bench answer N STORE    answer -> next question through the session
+ *                           core (session_answer, its commit included) on
+ *                           the store STORE, N interviews; and the time of
+ *                           one fsync of a file beside the store
  *   bench questions DIR     interview length: replay each clinical case of
  *                           DIR (tests/cases) through the interview's order
  *                           and report questions asked per interview (see
@@ -26,6 +35,7 @@
  */
 #include "cli/render.h"
 #include "cli/result.h"
+#include "cli/session.h"
 #include "engine/engine.h"
 #include "db/db.h"
 
@@ -41,7 +51,12 @@
 
 #include <glob.h>
 #include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <pty.h>
 #include <spawn.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <sys/wait.h>
@@ -591,6 +606,251 @@ static int bench_start(long n, const char *bin)
 	return 0;
 }
 
+/* Reads what the child writes on the pseudo-terminal until `want` has
+ * been seen (NULL: until it closes). False on end or error first. */
+static bool pty_wait(int fd, const char *want)
+{
+	char buf[16384];
+	size_t len = 0;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 10000) <= 0)
+			return false;
+		ssize_t got = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (got <= 0)
+			return want == NULL;
+		len += (size_t)got;
+		buf[len] = '\0';
+		if (want && strstr(buf, want))
+			return true;
+		if (len > sizeof(buf) / 2) { /* keep the tail */
+			memmove(buf, buf + len - 256, 256);
+			len = 256;
+		}
+	}
+}
+
+static void report_ms(const char *what, double *t, long n)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	printf("%s: median %.2f ms, 90th percentile %.2f ms, best %.2f ms over %ld\n",
+	       what, t[n / 2] / 1e3, t[n * 9 / 10] / 1e3, t[0] / 1e3, n);
+}
+
+/*
+ * The interview's start as a person sees it: from spawning the binary on a
+ * pseudo-terminal until the first question's prompt ("ID> ", the id from
+ * the engine) has been written to the terminal. The store exists already
+ * (the first spawn creates it and is not counted).
+ */
+static int bench_interview(long n, const char *bin, const char *store)
+{
+	engine *e = load();
+	engine_run(e);
+	const struct engine_question *q0 = engine_next_question(e);
+	char prompt[128];
+	snprintf(prompt, sizeof(prompt), "%s> ", q0 ? q0->id : "?");
+	engine_free(e);
+	double *first = calloc((size_t)n, sizeof(*first));
+	double *whole = calloc((size_t)n, sizeof(*whole));
+	double *hwm = calloc((size_t)n, sizeof(*hwm));
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_CHILDREN, &ru0);
+	for (long i = -1; i < n; i++) {
+		struct winsize ws = { .ws_row = 50, .ws_col = 100 };
+		int fd;
+		double t0 = now_us();
+		pid_t pid = forkpty(&fd, NULL, NULL, &ws);
+		if (pid < 0) {
+			perror("bench: forkpty");
+			return 1;
+		}
+		if (pid == 0) {
+			char *argv[] = { (char *)bin, "--db", (char *)store,
+					 "--label", "bench", NULL };
+			execv(bin, argv);
+			_exit(127);
+		}
+		bool seen = pty_wait(fd, prompt);
+		double t1 = now_us();
+		/* Its peak memory so far, read while it waits for the answer
+		 * (getrusage would count the forked copy of this process). */
+		char status[64];
+		snprintf(status, sizeof(status), "/proc/%d/status", (int)pid);
+		FILE *sf = fopen(status, "r");
+		char row[256];
+		long kb = 0;
+		while (sf && fgets(row, sizeof(row), sf))
+			if (sscanf(row, "VmHWM: %ld", &kb) == 1)
+				break;
+		if (sf)
+			fclose(sf);
+		if (i >= 0)
+			hwm[i] = (double)kb;
+		if (!seen || write(fd, "quit\r", 5) != 5) {
+			fprintf(stderr, "bench: no first question ('%s') on the "
+				"terminal\n", prompt);
+			kill(pid, SIGKILL);
+			return 1;
+		}
+		pty_wait(fd, NULL);
+		int st;
+		waitpid(pid, &st, 0);
+		double t2 = now_us();
+		close(fd);
+		if (i >= 0) {
+			first[i] = t1 - t0;
+			whole[i] = t2 - t0;
+		} else {
+			getrusage(RUSAGE_CHILDREN, &ru0);
+		}
+	}
+	getrusage(RUSAGE_CHILDREN, &ru1);
+	double cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec +
+			      ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e6 +
+		     (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
+			      ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
+	report_ms("interview: start to first question on a terminal", first, n);
+	report_ms("interview: start, first question, quit, exit", whole, n);
+	qsort(hwm, (size_t)n, sizeof(*hwm), cmp_double);
+	printf("interview: CPU time per process (user + system) %.2f ms; "
+	       "peak RSS at the first question (VmHWM) median %.0f KiB, "
+	       "largest %.0f KiB\n", cpu / (double)n / 1e3, hwm[n / 2],
+	       hwm[n - 1]);
+	free(hwm);
+	free(first);
+	free(whole);
+	return 0;
+}
+
+/* The median time of one 4 KiB write and fdatasync of a file in dir: what
+ * the disk charges for the flushes a commit makes. */
+static double fsync_median_us(const char *dir, int n)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%.4096s/fsync-probe", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	double *t = calloc((size_t)n, sizeof(*t));
+	char block[4096];
+	memset(block, 'x', sizeof(block));
+	for (int i = 0; i < n; i++) {
+		double t0 = now_us();
+		if (pwrite(fd, block, sizeof(block), (off_t)(i % 16) * 4096) < 0 ||
+		    fdatasync(fd) != 0)
+			break;
+		t[i] = now_us() - t0;
+	}
+	close(fd);
+	unlink(path);
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	double m = t[n / 2];
+	free(t);
+	return m;
+}
+
+/*
+ * Answer -> next question as the interview does it: session_answer() (the
+ * answer validated, asserted, committed to the store in its transaction,
+ * the rules run, answers no longer relevant withdrawn) and then
+ * session_next_question(), timed together, on a file store with its own
+ * settings (WAL, synchronous=FULL). The first answer of each interview
+ * also creates the session in the store and is reported apart.
+ */
+static int bench_answer(long n, const char *where)
+{
+	engine *e = load();
+	char *msg = NULL;
+	db *d = db_open(where, NULL, &msg);
+	if (!d) {
+		fprintf(stderr, "bench: %s\n", msg ? msg : "cannot open store");
+		return 1;
+	}
+	session *s = session_new(e, d, SESSION_CLINICIAN);
+	size_t cap = 4096, k = 0, k1 = 0;
+	double *t = malloc(cap * sizeof(*t));
+	double *first = calloc((size_t)n, sizeof(*first));
+	unsigned seed = 20261122;
+	const struct db_session_new info = { .program_version = "bench" };
+	struct rusage ru0, ru1;
+	double cpu = 0;
+	for (long i = 0; i < n; i++) {
+		if (session_start_later(s, &info) != SESSION_OK) {
+			fprintf(stderr, "bench: %s\n", session_errmsg(s));
+			return 1;
+		}
+		const struct engine_question *q = session_next_question(s);
+		bool is_first = true;
+		while (q) {
+			json_t *v = random_answer(q, &seed);
+			const char *text = json_string_value(v);
+			char buf[64];
+			if (!text) {
+				if (json_is_integer(v))
+					snprintf(buf, sizeof(buf), "%lld",
+						 (long long)json_integer_value(v));
+				else
+					snprintf(buf, sizeof(buf), "%.1f", json_real_value(v));
+				text = buf;
+			}
+			getrusage(RUSAGE_SELF, &ru0);
+			double t0 = now_us();
+			if (session_answer(s, q->id, text) != SESSION_OK) {
+				fprintf(stderr, "bench: %s\n", session_errmsg(s));
+				return 1;
+			}
+			q = session_next_question(s);
+			double dt = now_us() - t0;
+			getrusage(RUSAGE_SELF, &ru1);
+			json_decref(v);
+			if (!is_first)
+				cpu += (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec +
+						ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e6 +
+				       (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
+						ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
+			if (is_first) {
+				first[k1++] = dt;
+				is_first = false;
+				continue;
+			}
+			if (k == cap) {
+				cap *= 2;
+				t = realloc(t, cap * sizeof(*t));
+			}
+			t[k++] = dt;
+		}
+		if (session_finish(s, NULL) != SESSION_OK) {
+			fprintf(stderr, "bench: %s\n", session_errmsg(s));
+			return 1;
+		}
+	}
+	qsort(t, k, sizeof(*t), cmp_double);
+	qsort(first, k1, sizeof(*first), cmp_double);
+	printf("answer -> next question (session core) on %s: %zu answers in "
+	       "%ld interviews: median %.0f us, 90th percentile %.0f us, 99th "
+	       "%.0f us; CPU time %.0f us per answer on average; first answers "
+	       "(the session created too): median %.0f us\n", db_path(d), k, n,
+	       t[k / 2], t[k * 9 / 10], t[k * 99 / 100], k ? cpu / (double)k : 0.0,
+	       k1 ? first[k1 / 2] : 0.0);
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", where);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (strstr(where, "://") == NULL)
+		printf("fsync: one 4 KiB write + fdatasync beside the store: "
+		       "median %.0f us\n", fsync_median_us(dir, 200));
+	free(t);
+	free(first);
+	session_free(s);
+	db_close(d);
+	engine_free(e);
+	return 0;
+}
+
 static int cmp_long(const void *a, const void *b)
 {
 	long x = *(const long *)a, y = *(const long *)b;
@@ -707,8 +967,14 @@ int main(int argc, char **argv)
 		return bench_questions(argv[2]);
 	if (argc >= 4 && strcmp(argv[1], "store") == 0)
 		return bench_store(argv[2], atol(argv[3]));
+	if (argc >= 4 && strcmp(argv[1], "answer") == 0)
+		return bench_answer(atol(argv[2]), argv[3]);
+	if (argc >= 5 && strcmp(argv[1], "interview") == 0)
+		return bench_interview(atol(argv[2]), argv[3], argv[4]);
 	fprintf(stderr, "usage: bench gen N FILE | bench engine FILE [R] | "
 		"bench pipeline FILE [R] | bench floor FILE [R] | bench load N | "
-		"bench start N BIN | bench store STORE N\n");
+		"bench start N BIN | bench store STORE N | "
+		"bench interview N BIN STORE | bench answer N STORE | "
+		"bench questions DIR\n");
 	return 2;
 }

@@ -80,6 +80,12 @@ for range in "0 19" "20 27" "28 35" "36 999"; do
 		"engine, $1-$2 answers, input order" $(( (b - a) / (count - 1) )) "$count"
 done
 
-# Start-up: the whole process for one empty case.
+# Start-up: the whole process for one empty case; the interview to its
+# first question and 'quit' (input from a pipe: readline is not started).
 printf '%-44s %9d instructions\n' "assess, process start to result" \
 	"$(ir "$bin" assess < <(echo '{"answers":{}}'))"
+store_dir=$(mktemp -d -p "$build")
+echo quit | "$bin" --db "$store_dir/sessions.db" --label bench > /dev/null
+printf '%-44s %9d instructions\n' "interview, start, first question, quit" \
+	"$(echo quit | ir "$bin" --db "$store_dir/sessions.db" --label bench)"
+rm -rf "$store_dir"

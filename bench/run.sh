@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # run.sh BUILD_DIR — the benchmarks of docs/benchmarks.md, on this machine.
-#   1. process start to first question (the real binary spawned 300 times
-#      with an empty answer set), and the engine's share of it
+#   1. process start to first question: assess (the real binary spawned
+#      300 times with an empty answer set, through pipes) and the interview
+#      (spawned 300 times on a pseudo-terminal, to its first question's
+#      prompt), and the engine's share of it
 #   2. in-process engine time per case over generated cases
 #   3. assess --batch throughput on 100,000 cases, 1 thread and all cores,
 #      with peak memory (max RSS)
 #   4. answer -> next question with the commit, on a SQLite file and on a
-#      throwaway PostgreSQL server (pg_virtualenv, when installed)
+#      throwaway PostgreSQL server (pg_virtualenv, when installed); then
+#      through the session core (session_answer) on a SQLite file, with
+#      the disk's fsync time
 #   5. instructions per case under callgrind
 #   6. questions per interview, replayed from the clinical cases
 set -euo pipefail
@@ -33,6 +37,9 @@ fi
 
 # 1. start to first question: the whole process, spawned from C.
 "$build/bench/bench" start 300 "$bin"
+start_dir=$(mktemp -d -p "$build")
+"$build/bench/bench" interview 300 "$bin" "$start_dir/sessions.db"
+rm -rf "$start_dir"
 "$build/bench/bench" load 200
 
 # 2. engine time per case, distinct cases: in file order, then in the
@@ -54,6 +61,7 @@ done
 # 4. answer -> next question, the answer committed first, on each backend.
 store_dir=$(mktemp -d -p "$build")
 "$build/bench/bench" store "$store_dir/sessions.db" 100
+"$build/bench/bench" answer 100 "$store_dir/answers.db"
 rm -rf "$store_dir"
 if command -v pg_virtualenv >/dev/null; then
 	# pg_virtualenv turns fsync off; a real server keeps it on.

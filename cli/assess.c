@@ -159,7 +159,10 @@ static void print_text(const engine *e)
  * Meanwhile the main thread walks the block in input order: as soon as a
  * line and all lines before it are evaluated it saves that line's session
  * (--save: one transaction, in input order) and prints its result line,
- * flushing whenever it has to wait. A batch
+ * flushing whenever it has to wait. While it waits it reads the lines of
+ * the next block that the input has ready (read_ahead), so reading overlaps
+ * evaluation; the two blocks never hold more than BLOCK_BYTES of input
+ * between them. A batch
  * killed at any point has therefore printed every session it saved, but
  * for at most the one whose line it was about to print; re-running the same
  * input with ids then refuses that one instead of storing it twice.
@@ -191,6 +194,7 @@ struct line {
 	struct save_data save;
 	char *out;         /* the output line, without newline */
 	bool fatal;        /* memory ran out: the batch stops before this line */
+	bool too_long;     /* longer than MAX_REQUEST: said when its block runs */
 	bool done;         /* under block.lock: the line may be written */
 };
 
@@ -199,6 +203,7 @@ struct block {
 	size_t n;
 	struct line **order; /* parsed lines, in similarity order */
 	size_t n_order;
+	size_t bytes;        /* of input read into the block */
 	enum engine_mode mode;
 	bool save;
 	pthread_mutex_t lock;
@@ -630,9 +635,14 @@ static void save_line(struct writer *wr, struct line *l)
 	json_decref(j);
 }
 
+struct ahead;
+static bool read_ahead(struct ahead *a, const struct block *running);
+
 /* Write the block's lines in input order, each as soon as it and every
- * line before it are settled. Returns false when the batch must stop. */
-static bool write_block(struct writer *wr, struct block *b)
+ * line before it are settled; while waiting for one, read the next block's
+ * lines the input has ready (a: NULL for none). Returns false when the
+ * batch must stop. */
+static bool write_block(struct writer *wr, struct block *b, struct ahead *a)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct line *l = &b->lines[i];
@@ -642,7 +652,13 @@ static bool write_block(struct writer *wr, struct block *b)
 			pthread_mutex_unlock(&b->lock);
 			if (fflush(stdout) != 0)
 				wr->write_failed = true;
+			bool more = a != NULL;
 			pthread_mutex_lock(&b->lock);
+			while (!l->done && more) {
+				pthread_mutex_unlock(&b->lock);
+				more = read_ahead(a, b);
+				pthread_mutex_lock(&b->lock);
+			}
 			b->wanted = l;
 			while (!l->done)
 				pthread_cond_wait(&b->cond, &b->lock);
@@ -690,11 +706,13 @@ static void block_clear(struct block *b)
 		memset(l, 0, sizeof(*l));
 	}
 	b->n = 0;
+	b->bytes = 0;
 }
 
-/* Evaluate a block and write it (see the comment at the top of batch). */
+/* Evaluate a block and write it (see the comment at the top of batch),
+ * reading ahead into the next meanwhile (a). */
 static bool run_block(struct worker *ws, size_t n_workers, struct block *b,
-		      struct writer *wr)
+		      struct writer *wr, struct ahead *a)
 {
 	for (size_t i = 0; i < n_workers; i++)
 		ws[i].b = b;
@@ -708,7 +726,7 @@ static bool run_block(struct worker *ws, size_t n_workers, struct block *b,
 	qsort(b->order, b->n_order, sizeof(*b->order), cmp_line_key);
 	atomic_store(&b->next, 0);
 	started = start(ws, n_workers, worker_run);
-	bool ok = write_block(wr, b);
+	bool ok = write_block(wr, b, a);
 	join(ws, started);
 	return ok;
 }
@@ -828,39 +846,113 @@ static enum read_status read_line(struct reader *r, struct line *l,
 	return READ_LINE;
 }
 
+/* Read one line into the block's next place. */
+static enum read_status block_read_line(struct reader *r, struct block *b,
+					unsigned long *no,
+					unsigned long *long_lines)
+{
+	struct line *l = &b->lines[b->n];
+	enum read_status rs = read_line(r, l, &b->bytes);
+	if (rs == READ_EOF || rs == READ_ERROR || rs == READ_NOMEM)
+		return rs;
+	l->no = ++*no;
+	b->n++;
+	if (rs == READ_LONG) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "line is longer than %d bytes",
+			 MAX_REQUEST);
+		set_error(l, msg);
+		l->too_long = true;
+		++*long_lines;
+	} else if (l->len == 0) {
+		set_error(l, "empty line: each line must be a JSON object "
+			     "with an 'answers' object");
+	}
+	return READ_LINE;
+}
+
 /*
- * Fill b from r: up to BLOCK_LINES lines and BLOCK_BYTES bytes, or fewer
- * when the input has no more for now (READ_WAIT: evaluate what is there
- * rather than keep results back). READ_EOF at the end of input, READ_ERROR
+ * Fill b from r, going on from the lines it holds (see read_ahead): up to
+ * BLOCK_LINES lines and BLOCK_BYTES bytes, or fewer when the input has no
+ * more for now (READ_WAIT: evaluate what is there rather than keep results
+ * back). READ_EOF at the end of input, READ_ERROR
  * or READ_NOMEM when reading must stop (the lines read so far are in b).
  * *long_lines counts lines over the limit.
  */
 static enum read_status read_block(struct reader *r, struct block *b,
 				   unsigned long *no, unsigned long *long_lines)
 {
-	size_t bytes = 0;
-	while (b->n < BLOCK_LINES && bytes < BLOCK_BYTES) {
+	while (b->n < BLOCK_LINES && b->bytes < BLOCK_BYTES) {
 		if (b->n > 0 && would_wait(r))
 			return READ_WAIT;
-		struct line *l = &b->lines[b->n];
-		enum read_status rs = read_line(r, l, &bytes);
-		if (rs == READ_EOF || rs == READ_ERROR || rs == READ_NOMEM)
+		enum read_status rs = block_read_line(r, b, no, long_lines);
+		if (rs != READ_LINE)
 			return rs;
-		l->no = ++*no;
-		b->n++;
-		if (rs == READ_LONG) {
-			char msg[160];
-			snprintf(msg, sizeof(msg), "line is longer than %d "
-				 "bytes", MAX_REQUEST);
-			fprintf(stderr, "msktriage: line %lu: %s\n", l->no, msg);
-			set_error(l, msg);
-			++*long_lines;
-		} else if (l->len == 0) {
-			set_error(l, "empty line: each line must be a JSON "
-				     "object with an 'answers' object");
-		}
 	}
 	return READ_LINE;
+}
+
+/*
+ * True when a whole line is in r's buffer, after reading what the input
+ * has ready now: never waits for the input's producer. False at the end
+ * of input, on an error (kept for read_line to report) and for a line
+ * longer than the buffer; read_block then reads on as usual.
+ */
+static bool line_ready(struct reader *r)
+{
+	for (;;) {
+		if (r->pos < r->end &&
+		    memchr(r->buf + r->pos, '\n', r->end - r->pos))
+			return true;
+		size_t keep = r->end - r->pos;
+		if (r->eof || r->err || keep == sizeof(r->buf))
+			return false;
+		struct pollfd p = { .fd = r->fd, .events = POLLIN };
+		if (poll(&p, 1, 0) != 1)
+			return false;
+		memmove(r->buf, r->buf + r->pos, keep);
+		r->pos = 0;
+		r->end = keep;
+		ssize_t got;
+		do
+			got = read(r->fd, r->buf + keep, sizeof(r->buf) - keep);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			r->err = errno;
+		else if (got == 0)
+			r->eof = true;
+		else
+			r->end += (size_t)got;
+		if (got <= 0)
+			return false;
+	}
+}
+
+/* Reading the next block while the current one runs. */
+struct ahead {
+	struct reader *r;
+	struct block *b;
+	unsigned long *no, *long_lines;
+	enum read_status rs;  /* READ_LINE until reading had to stop */
+	bool stuck;           /* a line longer than the buffer: read_block's */
+};
+
+/*
+ * Read one line into the next block if the input has a whole one ready and
+ * there is room: the block not full, and the input held by both blocks
+ * within BLOCK_BYTES. False when nothing was read.
+ */
+static bool read_ahead(struct ahead *a, const struct block *running)
+{
+	if (a->rs != READ_LINE || a->stuck || a->b->n >= BLOCK_LINES ||
+	    a->b->bytes + running->bytes >= BLOCK_BYTES)
+		return false;
+	if (!line_ready(a->r)) {
+		a->stuck = a->r->end - a->r->pos == sizeof(a->r->buf);
+		return false;
+	}
+	a->rs = block_read_line(a->r, a->b, a->no, a->long_lines);
+	return a->rs == READ_LINE;
 }
 
 static int assess_batch(FILE *in, const char *in_name,
@@ -876,14 +968,19 @@ static int assess_batch(FILE *in, const char *in_name,
 	size_t n_workers = 0;
 	struct worker *ws = calloc(n_max, sizeof(*ws));
 	struct block b = { .mode = mode, .save = save };
+	struct block b2 = { .mode = mode, .save = save };
 	struct writer wr = { 0 };
 	unsigned long no = 0, long_lines = 0;
 	struct reader *rd = NULL;
 	b.lines = calloc(BLOCK_LINES, sizeof(*b.lines));
 	b.order = calloc(BLOCK_LINES, sizeof(*b.order));
+	b2.lines = calloc(BLOCK_LINES, sizeof(*b2.lines));
+	b2.order = calloc(BLOCK_LINES, sizeof(*b2.order));
 	pthread_mutex_init(&b.lock, NULL);
 	pthread_cond_init(&b.cond, NULL);
-	if (!ws || !b.lines || !b.order) {
+	pthread_mutex_init(&b2.lock, NULL);
+	pthread_cond_init(&b2.cond, NULL);
+	if (!ws || !b.lines || !b.order || !b2.lines || !b2.order) {
 		fprintf(stderr, "msktriage: out of memory\n");
 		goto out_free;
 	}
@@ -896,22 +993,36 @@ static int assess_batch(FILE *in, const char *in_name,
 		goto out_free;
 	}
 	*rd = (struct reader){ .fd = fileno(in) };
-	enum read_status rs = READ_LINE;
-	while (rs == READ_LINE || rs == READ_WAIT) {
-		rs = read_block(rd, &b, &no, &long_lines);
-		if (b.n == 0)
-			break;
+	struct block *cur = &b, *next = &b2;
+	enum read_status rs = read_block(rd, cur, &no, &long_lines);
+	while (cur->n > 0) {
 		/* Engines for the work at hand: no more than lines. */
-		size_t want = b.n < n_max ? b.n : n_max;
+		size_t want = cur->n < n_max ? cur->n : n_max;
 		for (; n_workers < want; n_workers++) {
 			if (!(ws[n_workers].e = cli_engine_open(opt)))
 				goto out_free;
 			ws[n_workers].render = cli_render_new(ws[n_workers].e);
 		}
-		bool ok = run_block(ws, n_workers, &b, &wr);
-		block_clear(&b);
+		for (size_t i = 0; i < cur->n; i++)
+			if (cur->lines[i].too_long)
+				fprintf(stderr, "msktriage: line %lu: line is "
+					"longer than %d bytes\n",
+					cur->lines[i].no, MAX_REQUEST);
+		struct ahead a = { .r = rd, .b = next, .no = &no,
+				   .long_lines = &long_lines,
+				   .rs = rs == READ_LINE || rs == READ_WAIT
+						 ? READ_LINE : rs };
+		bool ok = run_block(ws, n_workers, cur, &wr, &a);
+		block_clear(cur);
 		if (!ok)
 			break;
+		if (a.rs != READ_LINE)
+			rs = a.rs;
+		else if (rs == READ_LINE || rs == READ_WAIT)
+			rs = read_block(rd, next, &no, &long_lines);
+		struct block *t = cur;
+		cur = next;
+		next = t;
 	}
 	if (wr.write_failed) {
 		fprintf(stderr, "msktriage: cannot write the results: %s\n",
@@ -937,6 +1048,7 @@ static int assess_batch(FILE *in, const char *in_name,
 out_free:
 	free(rd);
 	block_clear(&b);
+	block_clear(&b2);
 	for (size_t i = 0; ws && i < n_workers; i++) {
 		cli_render_free(ws[i].render);
 		engine_free_at_exit(ws[i].e); /* the process ends next */
@@ -945,8 +1057,12 @@ out_free:
 	free(ws);
 	free(b.lines);
 	free(b.order);
+	free(b2.lines);
+	free(b2.order);
 	pthread_mutex_destroy(&b.lock);
 	pthread_cond_destroy(&b.cond);
+	pthread_mutex_destroy(&b2.lock);
+	pthread_cond_destroy(&b2.cond);
 	return status;
 }
 

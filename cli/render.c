@@ -419,5 +419,8 @@ char *cli_render_line(const struct cli_render *r, const engine *e,
 		free(b.s);
 		return NULL;
 	}
-	return b.s;
+	/* A batch holds most lines until those before them are written: each
+	 * holds what it needs, not the room it grew in (peak RSS). */
+	char *fit = realloc(b.s, b.n + 1);
+	return fit ? fit : b.s;
 }

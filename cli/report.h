@@ -94,9 +94,12 @@ int report_load(db *d, int64_t sid, engine *e, enum report_audience audience,
 
 void report_free(struct report *r);
 
-/* A section id as a heading: "where_it_hurts" -> "Where it hurts". New
- * reference. */
-json_t *report_section_title(const char *id);
+/* A section's heading for the audience: its title from the rule base's
+ * section-def, or, for a section the rule base does not define (an older
+ * session's), the id in words ("where_it_hurts" -> "Where it hurts"). e may
+ * be NULL. New reference. */
+json_t *report_section_title(const engine *e, const char *id,
+			     enum report_audience aud);
 
 /* The model as JSON; borrowed, valid until report_free(). */
 json_t *report_json(const struct report *r);

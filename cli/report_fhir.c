@@ -152,7 +152,8 @@ json_t *report_fhir_questionnaire(engine *e)
 			snprintf(link, sizeof(link), "section.%s", q->section);
 			items = json_array();
 			json_array_append_new(groups, json_pack("{s:s, s:o, s:s, s:O}",
-				"linkId", link, "text", report_section_title(q->section),
+				"linkId", link, "text", report_section_title(e, q->section,
+							     REPORT_CLINICIAN),
 				"type", "group", "item", items));
 			json_object_set_new(by_section, q->section, items);
 		}

@@ -134,8 +134,16 @@ static json_t *display_value(json_t *qinfo, const char *value)
 	return json_string(value);
 }
 
-json_t *report_section_title(const char *id)
+json_t *report_section_title(const engine *e, const char *id,
+			     enum report_audience aud)
 {
+	const struct engine_section *sec = e ? engine_section_find(e, id) : NULL;
+	if (sec) {
+		const char *t = aud == REPORT_PATIENT ? sec->patient_title
+						     : sec->clinician_title;
+		if (t && *t)
+			return json_string(t);
+	}
 	char buf[128];
 	size_t i = 0;
 	for (; id[i] && i + 1 < sizeof(buf); i++)
@@ -180,7 +188,8 @@ static json_t *answers_model(struct builder *b, json_t *answers,
 		json_t *items = json_array();
 		json_t *s = json_pack("{s:s, s:o, s:O}", "section",
 				      jstr(qi, "section"), "title",
-				      report_section_title(jstr(qi, "section")),
+				      report_section_title(e, jstr(qi, "section"),
+							   aud),
 				      "items", items);
 		push(b, sections, s);
 		put(b, by_section, jstr(qi, "section"), items);
@@ -194,7 +203,7 @@ static json_t *answers_model(struct builder *b, json_t *answers,
 		if (!items) {
 			items = json_array();
 			push(b, sections, json_pack("{s:s, s:o, s:O}", "section", sec,
-						    "title", report_section_title(sec),
+						    "title", report_section_title(e, sec, aud),
 						    "items", items));
 			put(b, by_section, sec, items);
 		}

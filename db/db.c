@@ -298,7 +298,9 @@ int64_t dbi_monotonic_ms(void)
  * rolled back, so nothing of the op stays. On DB_EBUSY (SQLite declined to
  * wait, as it does during WAL recovery or a journal-mode change; or
  * PostgreSQL found a serialization failure or deadlock) the whole op is run
- * again, up to DB_MAX_ATTEMPTS and within the busy timeout. When the
+ * again, with a growing random pause, until the busy timeout is spent:
+ * under heavy contention a writer keeps its turn for as long as the
+ * timeout promises rather than giving up after a fixed count. When the
  * connection was lost before COMMIT was sent and could be made again, the
  * whole op is run once more. An op must therefore be safe to run again
  * from the start.
@@ -328,7 +330,7 @@ int dbi_run(db *d, bool write, op_fn *op, void *arg, const char *doing)
 		 * Retry only while the busy timeout has not been spent: a
 		 * lock held that long will not go away in the next moment.
 		 */
-		if (rc != DB_EBUSY || attempt >= DB_MAX_ATTEMPTS ||
+		if (rc != DB_EBUSY ||
 		    dbi_monotonic_ms() - start >= d->busy_ms) {
 			if (rc != DB_OK)
 				d->last_err = rc;

@@ -37,6 +37,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <link.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -48,6 +50,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,11 +86,16 @@ struct fslot {
 	bool red_flag;  /* kind red_flag: negative evidence is ignored */
 	double p, n;    /* combined positive and negative evidence */
 	bool has_pos, has_neg;
+	bool supported; /* some evidence with cf > 0: the finding holds, as
+			   the rules see it (a rule reads it as positive
+			   evidence) */
 	bool present;   /* any evidence at all */
+	bool gives_way_to_firm; /* finding-def gives-way-to-firm yes */
 	bool candidate; /* passes the evidence test (reported but for
 			   gives-way-to and when-complete) */
 	bool reported;
-	bool stops;     /* an interview-stop fact names it */
+	bool stops_def; /* its level or its finding-def ends the interview */
+	bool stops;     /* it stops the interview in this run */
 	bool held;      /* a stop held for the record (engine_stop_hold);
 			   not part of a run's snapshot */
 	const char **because; size_t n_because, cap_because;
@@ -101,11 +109,28 @@ struct rslot {
 	const char **because; size_t n_because, cap_because;
 };
 
-/* A recommendation-for fact: finding leads to recommendation unless a
- * fact of one of the unless relations holds. Read once at load. */
+/* A finding-condition fact: a relation that holds while a finding holds
+ * whose kind and level it lists (or, with stopping yes, one that stops the
+ * interview). Read once at load, worked out after each run. */
+struct finding_condition {
+	char *id;
+	bool *member;            /* by finding position */
+	bool holds;              /* in this run */
+};
+
+/* What withholds a recommendation-for entry: a fact of a relation some
+ * rule asserts (tmpl), or a finding condition (cond). */
+struct unless {
+	void *tmpl;
+	const struct finding_condition *cond;
+};
+
+/* A recommendation-for fact: finding leads to recommendation unless one
+ * of the unless relations holds. Read once at load. */
 struct rec_for {
-	size_t finding, rec;     /* catalogue positions */
-	void **unless;           /* implied deftemplates */
+	size_t finding, rec;     /* catalogue positions; finding SIZE_MAX:
+				    every finding (every-finding yes) */
+	struct unless *unless;
 	size_t n_unless;
 };
 
@@ -139,6 +164,20 @@ struct id_index {
 	size_t mask;
 };
 
+/* Catalogue positions by pointer: each id's CLIPS symbol (what a fact
+ * read after a run holds) and the engine's own copy of the id (what a
+ * finding's because and rules lists hold), so that reading results looks
+ * nothing up by its text. NONE where the id is not of that kind. */
+#define NONE UINT32_MAX
+struct ptr_entry {
+	const void *key;
+	uint32_t q, f, r, rule;
+};
+struct ptr_index {
+	struct ptr_entry *slot; /* key NULL: empty */
+	size_t mask;
+};
+
 struct engine {
 	void *env;
 	char errmsg[1024];
@@ -147,15 +186,21 @@ struct engine {
 	enum engine_mode mode;
 
 	struct qslot *qs;        size_t n_qs;
-	struct id_index qix, fix, rix, ruleix; /* questions, findings,
-						  recommendations, rules */
+	struct ptr_index pix;    /* by symbol or id pointer, see ptr_entry */
+	struct id_index qix, fix, rix, ruleix, cix; /* questions, findings,
+						  recommendations, rules,
+						  citations */
 	struct engine_level *levels; size_t n_levels;
 	const struct engine_level *default_level;
 	struct fslot *fs;        size_t n_fs;
 	struct rslot *rs;        size_t n_rs;
 	struct rec_for *recfor;  size_t n_recfor;
+	struct finding_condition *conds; size_t n_conds;
 	struct rule_info *rules; size_t n_rules;
 	struct engine_citation *cits; size_t n_cits;
+	/* Slot positions while the catalogue is read: (template, name) ->
+	 * position, direct-mapped on the addresses (names are literals). */
+	struct { const void *tmpl; const char *name; int pos; } slot_pos[128];
 	struct engine_section *secs; size_t n_secs; /* in order */
 	double threshold;        /* rulebase report-threshold */
 
@@ -611,9 +656,41 @@ static void hash_hex(engine *e, const unsigned char *digest)
 
 /* --------------------------------------------------- reading the catalogue */
 
+static int slot_position(void *tmpl, const char *name);
+
+/*
+ * A slot of a catalogue fact, as EnvGetFactSlot() gives it, but found by
+ * its position in the template: EnvGetFactSlot() interns the slot's name as
+ * a symbol on every call, which made up a third of reading the catalogue.
+ */
 static bool slot(engine *e, void *fact, const char *name, DATA_OBJECT *out)
 {
-	return EnvGetFactSlot(e->env, fact, name, out) != 0;
+	struct fact *f = fact;
+	if (f->whichDeftemplate->implied)
+		return EnvGetFactSlot(e->env, fact, name, out) != 0;
+	uintptr_t h = ((uintptr_t)f->whichDeftemplate >> 4) ^
+		      ((uintptr_t)name >> 2);
+	h = (h ^ (h >> 7)) & 127;
+	int pos;
+	if (e->slot_pos[h].tmpl == f->whichDeftemplate &&
+	    e->slot_pos[h].name == name) {
+		pos = e->slot_pos[h].pos;
+	} else {
+		pos = slot_position(f->whichDeftemplate, name);
+		e->slot_pos[h].tmpl = f->whichDeftemplate;
+		e->slot_pos[h].name = name;
+		e->slot_pos[h].pos = pos;
+	}
+	if (pos < 0 || pos >= f->theProposition.multifieldLength)
+		return false;
+	const struct field *v = &f->theProposition.theFields[pos];
+	SetpType(out, v->type);
+	SetpValue(out, v->value);
+	if (v->type == MULTIFIELD) {
+		SetpDOBegin(out, 1);
+		SetpDOEnd(out, ((struct multifield *)v->value)->multifieldLength);
+	}
+	return true;
 }
 
 static char *slot_str(engine *e, void *fact, const char *name)
@@ -771,6 +848,7 @@ static const char *question_id_at(const engine *e, size_t i) { return e->qs[i].q
 static const char *finding_id_at(const engine *e, size_t i) { return e->fs[i].f.id; }
 static const char *recommendation_id_at(const engine *e, size_t i) { return e->rs[i].r.id; }
 static const char *rule_name_at(const engine *e, size_t i) { return e->rules[i].name; }
+static const char *citation_id_at(const engine *e, size_t i) { return e->cits[i].id; }
 
 static int index_build(struct id_index *ix, const engine *e, size_t n,
 		       id_at_fn *id_at)
@@ -801,6 +879,38 @@ static size_t index_find(const struct id_index *ix, const engine *e,
 		if (strcmp(id_at(e, ix->slot[h] - 1), id) == 0)
 			return ix->slot[h] - 1;
 	return SIZE_MAX;
+}
+
+static size_t ptr_hash(const void *p)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull;
+	return (size_t)(x ^ (x >> 32));
+}
+
+static const struct ptr_entry *ptr_find(const engine *e, const void *key)
+{
+	const struct ptr_index *ix = &e->pix;
+	if (!key || !ix->slot)
+		return NULL;
+	for (size_t h = ptr_hash(key) & ix->mask; ix->slot[h].key;
+	     h = (h + 1) & ix->mask)
+		if (ix->slot[h].key == key)
+			return &ix->slot[h];
+	return NULL;
+}
+
+/* The entry for key, added when absent (the table is sized at build). */
+static struct ptr_entry *ptr_add(engine *e, const void *key)
+{
+	struct ptr_index *ix = &e->pix;
+	size_t h = ptr_hash(key) & ix->mask;
+	for (; ix->slot[h].key; h = (h + 1) & ix->mask)
+		if (ix->slot[h].key == key)
+			return &ix->slot[h];
+	ix->slot[h] = (struct ptr_entry){ key, NONE, NONE, NONE, NONE };
+	return &ix->slot[h];
 }
 
 static int read_questions(engine *e)
@@ -867,11 +977,21 @@ static int read_questions(engine *e)
 			return ENGINE_ELOAD;
 		}
 		s->symbol = intern(e, s->q.id);
-		/* An implied deftemplate exists once any rule pattern names
-		 * the question; with none, the answer is kept in C only. */
-		s->tmpl = template_named(e, s->q.id);
 	}
-	return index_build(&e->qix, e, e->n_qs, question_id_at);
+	int rv = index_build(&e->qix, e, e->n_qs, question_id_at);
+	if (rv != 0)
+		return rv;
+	/* An implied deftemplate exists once any rule pattern names the
+	 * question; with none, the answer is kept in C only. One pass over
+	 * the templates instead of a search by name for each question. */
+	for (void *tm = EnvGetNextDeftemplate(e->env, NULL); tm;
+	     tm = EnvGetNextDeftemplate(e->env, tm)) {
+		size_t i = index_find(&e->qix, e, question_id_at,
+				      EnvGetDeftemplateName(e->env, tm));
+		if (i != SIZE_MAX)
+			e->qs[i].tmpl = tm;
+	}
+	return 0;
 }
 
 /* The interview's sections (section-def facts), in their order. A rule
@@ -894,11 +1014,13 @@ static int read_sections(engine *e)
 		c->patient_title = slot_str(e, f, "patient-title");
 	}
 	qsort(e->secs, e->n_secs, sizeof(*e->secs), cmp_section);
-	for (size_t i = 1; i < e->n_secs; i++)
-		if (strcmp(e->secs[i - 1].id, e->secs[i].id) == 0) {
-			set_error(e, "section '%s' is defined twice", e->secs[i].id);
-			return ENGINE_ELOAD;
-		}
+	for (size_t i = 0; i < e->n_secs; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(e->secs[j].id, e->secs[i].id) == 0) {
+				set_error(e, "section '%s' is defined twice",
+					  e->secs[i].id);
+				return ENGINE_ELOAD;
+			}
 	return 0;
 }
 
@@ -983,7 +1105,7 @@ static int read_citations(engine *e)
 		    !c->note || !c->text)
 			return ENGINE_ENOMEM;
 	}
-	return 0;
+	return index_build(&e->cix, e, e->n_cits, citation_id_at);
 }
 
 /* What a user reads as the source of a finding or recommendation: the texts
@@ -1047,6 +1169,11 @@ static int read_findings(engine *e)
 			return ENGINE_ELOAD;
 		}
 		d->level_rank = l->rank;
+		/* The stop is data (level-def and finding-def stops): a
+		 * finding with positive evidence stops the interview when
+		 * either says so, with no fact derived per case. */
+		s->stops_def = l->stops || slot_yes(e, f, "stops");
+		s->gives_way_to_firm = slot_yes(e, f, "gives-way-to-firm");
 	}
 	return index_build(&e->fix, e, e->n_fs, finding_id_at);
 }
@@ -1073,6 +1200,55 @@ static int read_recommendations(engine *e)
 	return index_build(&e->rix, e, e->n_rs, recommendation_id_at);
 }
 
+/* Whether list (a symbol multifield slot) holds name. */
+static bool slot_has(engine *e, void *fact, const char *name, const char *s)
+{
+	DATA_OBJECT v;
+	if (!slot(e, fact, name, &v) || GetType(v) != MULTIFIELD)
+		return false;
+	void *mf = GetValue(v);
+	for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++)
+		if (GetMFType(mf, i) == SYMBOL &&
+		    strcmp(ValueToString(GetMFValue(mf, i)), s) == 0)
+			return true;
+	return false;
+}
+
+/* The finding conditions (finding-condition facts): which findings make
+ * each hold, worked out once from the finding definitions. */
+static int read_finding_conditions(engine *e)
+{
+	void *t = template_named(e, "finding-condition");
+	size_t n = t ? count_facts(e, t) : 0;
+	e->conds = calloc(n ? n : 1, sizeof(*e->conds));
+	if (!e->conds)
+		return ENGINE_ENOMEM;
+	for (void *f = t ? EnvGetNextFactInTemplate(e->env, t, NULL) : NULL; f;
+	     f = EnvGetNextFactInTemplate(e->env, t, f)) {
+		struct finding_condition *c = &e->conds[e->n_conds++];
+		c->id = slot_str(e, f, "id");
+		c->member = calloc(e->n_fs ? e->n_fs : 1, sizeof(*c->member));
+		if (!c->id || !c->member)
+			return ENGINE_ENOMEM;
+		bool stopping = slot_yes(e, f, "or-stopping");
+		for (size_t i = 0; i < e->n_fs; i++) {
+			const struct fslot *s = &e->fs[i];
+			c->member[i] = (stopping && s->stops_def) ||
+				       (slot_has(e, f, "kinds", s->f.kind) &&
+					slot_has(e, f, "levels", s->f.level));
+		}
+		DATA_OBJECT v;
+		if (slot(e, f, "levels", &v) && GetType(v) == MULTIFIELD)
+			for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
+				const char *l = ValueToString(GetMFValue(GetValue(v), i));
+				if (!engine_level_find(e, l))
+					anomaly(e, "finding-condition names undefined "
+						"level '%s'", l);
+			}
+	}
+	return 0;
+}
+
 /* The finding-to-recommendation table (recommendation-for facts): the
  * engine gives these recommendations itself after each run, so no rule
  * derives a fact for them. A name the catalogue does not know is an
@@ -1089,8 +1265,15 @@ static int read_recommendation_table(engine *e)
 		DATA_OBJECT v;
 		const char *fid = slot(e, f, "finding", &v) && GetType(v) == SYMBOL
 					  ? DOToString(v) : "";
+		bool every = slot_position(t, "every-finding") >= 0 &&
+			     slot_yes(e, f, "every-finding");
 		size_t fi = index_find(&e->fix, e, finding_id_at, fid);
-		if (fi == SIZE_MAX) {
+		if (every && strcmp(fid, "nil") != 0) {
+			anomaly(e, "recommendation-for names finding '%s' and "
+				"every finding", fid);
+			continue;
+		}
+		if (fi == SIZE_MAX && !every) {
 			anomaly(e, "recommendation-for names undefined finding "
 				"'%s'", fid);
 			continue;
@@ -1108,18 +1291,24 @@ static int read_recommendation_table(engine *e)
 		*x = (struct rec_for){ .finding = fi, .rec = ri };
 		if (slot(e, f, "unless", &v) && GetType(v) == MULTIFIELD &&
 		    GetDOLength(v) > 0) {
-			x->unless = calloc((size_t)GetDOLength(v), sizeof(void *));
+			x->unless = calloc((size_t)GetDOLength(v),
+					   sizeof(*x->unless));
 			if (!x->unless)
 				return ENGINE_ENOMEM;
 			void *mf = GetValue(v);
 			for (long i = GetDOBegin(v); i <= GetDOEnd(v); i++) {
 				const char *rel = ValueToString(GetMFValue(mf, i));
-				void *tm = template_named(e, rel);
-				if (!tm)
+				const struct finding_condition *c = NULL;
+				for (size_t k = 0; k < e->n_conds && !c; k++)
+					if (strcmp(e->conds[k].id, rel) == 0)
+						c = &e->conds[k];
+				void *tm = c ? NULL : template_named(e, rel);
+				if (!c && !tm)
 					anomaly(e, "recommendation-for is withheld by "
 						"'%s', which no rule asserts", rel);
 				else
-					x->unless[x->n_unless++] = tm;
+					x->unless[x->n_unless++] =
+						(struct unless){ tm, c };
 			}
 		}
 		e->n_recfor++;
@@ -1144,6 +1333,45 @@ static int read_rules(engine *e)
 	return index_build(&e->ruleix, e, e->n_rules, rule_name_at);
 }
 
+/* The pointer index (ptr_entry): every question, finding and
+ * recommendation id and rule name, as a CLIPS symbol (held, so that it
+ * stays the same symbol) and as the engine's own copy. */
+static int ptr_index_build(engine *e)
+{
+	size_t keys = 2 * (e->n_qs + e->n_fs + e->n_rs + e->n_rules);
+	size_t size = 16;
+	while (size < keys * 2)
+		size *= 2;
+	e->pix.slot = calloc(size, sizeof(*e->pix.slot));
+	if (!e->pix.slot)
+		return ENGINE_ENOMEM;
+	e->pix.mask = size - 1;
+	for (size_t i = 0; i < e->n_qs; i++) {
+		ptr_add(e, e->qs[i].symbol)->q = (uint32_t)i;
+		ptr_add(e, e->qs[i].q.id)->q = (uint32_t)i;
+	}
+	for (size_t i = 0; i < e->n_fs; i++) {
+		ptr_add(e, intern(e, e->fs[i].f.id))->f = (uint32_t)i;
+		ptr_add(e, e->fs[i].f.id)->f = (uint32_t)i;
+	}
+	for (size_t i = 0; i < e->n_rs; i++) {
+		ptr_add(e, intern(e, e->rs[i].r.id))->r = (uint32_t)i;
+		ptr_add(e, e->rs[i].r.id)->r = (uint32_t)i;
+	}
+	for (size_t i = 0; i < e->n_rules; i++) {
+		ptr_add(e, intern(e, e->rules[i].name))->rule = (uint32_t)i;
+		ptr_add(e, e->rules[i].name)->rule = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* A symbol's catalogue entry, or NULL (not a symbol, or not an id). */
+static const struct ptr_entry *symbol_entry(const engine *e,
+					    const struct field *v)
+{
+	return v && v->type == SYMBOL ? ptr_find(e, v->value) : NULL;
+}
+
 static int read_units(engine *e);
 
 static int read_catalogue(engine *e)
@@ -1159,8 +1387,10 @@ static int read_catalogue(engine *e)
 	    (rv = read_sections(e)) != 0 || (rv = read_questions(e)) != 0 ||
 	    (rv = read_findings(e)) != 0 ||
 	    (rv = read_recommendations(e)) != 0 ||
+	    (rv = read_finding_conditions(e)) != 0 ||
 	    (rv = read_recommendation_table(e)) != 0 ||
-	    (rv = read_rules(e)) != 0 || (rv = read_units(e)) != 0)
+	    (rv = read_rules(e)) != 0 || (rv = read_units(e)) != 0 ||
+	    (rv = ptr_index_build(e)) != 0)
 		return rv;
 	e->tmpl_declined = template_named(e, "declined");
 	e->tmpl_relevant = template_named(e, "relevant");
@@ -1234,17 +1464,85 @@ static void env_setup(engine *e)
 	EnvAddPeriodicFunction(e->env, "msk-watchdog", watchdog, 0);
 }
 
+struct image_place {
+	uintptr_t addr;     /* in: where the image is in memory */
+	const char *file;   /* out: the file it was mapped from ("" the program) */
+	off_t offset;       /* out: its offset there */
+	bool found;
+};
+
+static int image_find(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	(void)size;
+	struct image_place *p = ctx;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD || p->addr < start ||
+		    p->addr + rules_image_len > start + ph->p_filesz)
+			continue;
+		p->file = info->dlpi_name;
+		p->offset = (off_t)(ph->p_offset + (p->addr - start));
+		p->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Copy the image into fd from the executable file itself, inside the
+ * kernel: the image's pages are never touched through the process's own
+ * mapping, so they do not count in its memory (peak RSS −0.4 MB). False
+ * when that cannot be done; the caller then copies from memory.
+ */
+static bool image_copy_from_file(int fd)
+{
+	struct image_place p = { .addr = (uintptr_t)rules_image };
+	dl_iterate_phdr(image_find, &p);
+	if (!p.found)
+		return false;
+	int in = open(p.file && p.file[0] ? p.file : "/proc/self/exe",
+		      O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return false;
+	off_t off = p.offset;
+	size_t left = rules_image_len;
+	while (left > 0) {
+		ssize_t n = sendfile(fd, in, &off, left);
+		if (n <= 0)
+			break;
+		left -= (size_t)n;
+	}
+	close(in);
+	/* The same bytes at both ends of the image, or copy from memory. */
+	unsigned char head[16], tail[16];
+	size_t k = rules_image_len < 16 ? rules_image_len : 16;
+	if (left != 0 ||
+	    pread(fd, head, k, 0) != (ssize_t)k ||
+	    pread(fd, tail, k, (off_t)(rules_image_len - k)) != (ssize_t)k ||
+	    memcmp(head, rules_image, k) != 0 ||
+	    memcmp(tail, rules_image + rules_image_len - k, k) != 0)
+		return false;
+	return true;
+}
+
 /* Load the built-in binary image through a memory file. */
 static int load_image(engine *e)
 {
 	int rv = ENGINE_ELOAD;
 	int fd = memfd_create("msktriage-rules", MFD_CLOEXEC);
+	size_t off = 0;
+	if (fd >= 0 && image_copy_from_file(fd)) {
+		off = rules_image_len;
+	} else if (fd >= 0) { /* from memory, into a fresh file */
+		close(fd);
+		fd = memfd_create("msktriage-rules", MFD_CLOEXEC);
+	}
 	if (fd < 0) {
 		set_error(e, "cannot load the built-in rule base: %s",
 			  strerror(errno));
 		return ENGINE_ELOAD;
 	}
-	size_t off = 0;
 	while (off < rules_image_len) {
 		ssize_t w = write(fd, rules_image + off, rules_image_len - off);
 		if (w <= 0) {
@@ -1430,6 +1728,7 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 		free(e->qs[i].ans.text);
 	}
 	free(e->qs);
+	free(e->pix.slot);
 	for (size_t i = 0; i < e->n_secs; i++) {
 		free((char *)e->secs[i].id);
 		free((char *)e->secs[i].clinician_title);
@@ -1440,6 +1739,7 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 	free(e->fix.slot);
 	free(e->rix.slot);
 	free(e->ruleix.slot);
+	free(e->cix.slot);
 	for (size_t i = 0; i < e->n_levels; i++) {
 		struct engine_level *l = &e->levels[i];
 		free((char *)l->id);
@@ -1479,6 +1779,11 @@ static void engine_free_env(engine *e, bool destroy_env_too)
 	for (size_t i = 0; i < e->n_recfor; i++)
 		free(e->recfor[i].unless);
 	free(e->recfor);
+	for (size_t i = 0; i < e->n_conds; i++) {
+		free(e->conds[i].id);
+		free(e->conds[i].member);
+	}
+	free(e->conds);
 	for (size_t i = 0; i < e->n_cits; i++) {
 		struct engine_citation *c = &e->cits[i];
 		free((char *)c->id);
@@ -1548,12 +1853,6 @@ static struct fslot *fslot_find(const engine *e, const char *id)
 {
 	size_t i = index_find(&e->fix, e, finding_id_at, id);
 	return i == SIZE_MAX ? NULL : &e->fs[i];
-}
-
-static struct rslot *rslot_find(const engine *e, const char *id)
-{
-	size_t i = index_find(&e->rix, e, recommendation_id_at, id);
-	return i == SIZE_MAX ? NULL : &e->rs[i];
 }
 
 static size_t rule_find(const engine *e, const char *name)
@@ -1641,10 +1940,8 @@ const struct engine_citation *engine_citation_at(const engine *e, size_t i)
 const struct engine_citation *engine_citation_find(const engine *e,
 						   const char *id)
 {
-	for (size_t i = 0; id && i < e->n_cits; i++)
-		if (strcmp(e->cits[i].id, id) == 0)
-			return &e->cits[i];
-	return NULL;
+	size_t i = index_find(&e->cix, e, citation_id_at, id);
+	return i == SIZE_MAX ? NULL : &e->cits[i];
 }
 
 double engine_report_threshold(const engine *e) { return e->threshold; }
@@ -1703,7 +2000,47 @@ static void *assert_ordered(engine *e, void *tmpl, DATA_OBJECT *value)
  * every range in the catalogue is small, so this stays short. */
 static void format_number(double x, char *buf, size_t size)
 {
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+		1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17 };
 	for (int prec = 0; prec <= 17; prec++) {
+		/*
+		 * Without snprintf where x * 10^prec is below 2^51 (and x is
+		 * not -0): "%.*f" writes the digits of m, the whole number
+		 * nearest x * 10^prec, and they read back as x exactly when
+		 * m / 10^prec, a correctly rounded division of two exact
+		 * values, is x. (Were they to read back as x, x * 10^prec
+		 * would lie within m * 2^-53 of m, far nearer than half a
+		 * unit, so m is the nearest whole number either way.) The
+		 * last precision stands whether or not it reads back, as
+		 * snprintf writes it.
+		 */
+		double y = x * pow10[prec];
+		if (fabs(y) < 2251799813685248.0 && !(x == 0 && signbit(x))) {
+			double m = nearbyint(y);
+			if (m / pow10[prec] == x) {
+				char digits[24];
+				long long n = llabs((long long)m);
+				int len = 0;
+				do {
+					digits[len++] = (char)('0' + n % 10);
+					n /= 10;
+				} while (n);
+				while (len <= prec)
+					digits[len++] = '0';
+				size_t o = 0;
+				if (m < 0 && o + 1 < size)
+					buf[o++] = '-';
+				for (int i = len - 1; i >= 0 && o + 1 < size; i--) {
+					buf[o++] = digits[i];
+					if (i == prec && prec > 0 && o + 1 < size)
+						buf[o++] = '.';
+				}
+				buf[o] = '\0';
+				return;
+			}
+			if (prec < 17)
+				continue;
+		}
 		snprintf(buf, size, "%.*f", prec, x);
 		if (strtod(buf, NULL) == x)
 			return;
@@ -2085,13 +2422,12 @@ static bool add_unique(const char ***arr, size_t *n, size_t *cap,
 
 /* A name from a because slot: a question or finding id, as the engine's own
  * copy so it outlives CLIPS garbage collection. */
-static const char *because_name(const engine *e, const char *name)
+static const char *because_name(const engine *e, const struct field *v)
 {
-	struct qslot *q = qslot_find(e, name);
-	if (q)
-		return q->q.id;
-	struct fslot *f = fslot_find(e, name);
-	return f ? f->f.id : NULL;
+	const struct ptr_entry *x = symbol_entry(e, v);
+	if (x && x->q != NONE)
+		return e->qs[x->q].q.id;
+	return x && x->f != NONE ? e->fs[x->f].f.id : NULL;
 }
 
 /* Slot pos of a template fact, or NULL when the template has none. */
@@ -2112,7 +2448,8 @@ static int read_evidence(engine *e)
 		const struct field *v = fact_slot(f, e->ev_finding);
 		if (!v || v->type != SYMBOL)
 			continue;
-		struct fslot *s = fslot_find(e, ValueToString(v->value));
+		const struct ptr_entry *x = symbol_entry(e, v);
+		struct fslot *s = x && x->f != NONE ? &e->fs[x->f] : NULL;
 		if (!s) {
 			anomaly(e, "evidence names undefined finding '%s'",
 				ValueToString(v->value));
@@ -2143,11 +2480,14 @@ static int read_evidence(engine *e)
 		} else {
 			s->p = s->p + cf * (1 - s->p);
 			s->has_pos = true;
+			if (cf > 0)
+				s->supported = true;
 		}
 		s->present = true;
 		if ((v = fact_slot(f, e->ev_rule)) && v->type == SYMBOL) {
-			size_t r = rule_find(e, ValueToString(v->value));
-			const char *name = r == SIZE_MAX ? NULL : e->rules[r].name;
+			x = symbol_entry(e, v);
+			const char *name = x && x->rule != NONE
+						   ? e->rules[x->rule].name : NULL;
 			if (!name)
 				anomaly(e, "evidence names undefined rule '%s'",
 					ValueToString(v->value));
@@ -2161,8 +2501,7 @@ static int read_evidence(engine *e)
 				const struct field *x = &mf->theFields[i];
 				if (x->type != SYMBOL)
 					continue;
-				const char *name = because_name(
-					e, ValueToString(x->value));
+				const char *name = because_name(e, x);
 				if (!name)
 					anomaly(e, "evidence rests on '%s', which is "
 						"neither a question nor a finding",
@@ -2190,7 +2529,8 @@ static int read_recommends(engine *e)
 		const struct field *v = fact_slot(f, e->rec_id);
 		if (!v || v->type != SYMBOL)
 			continue;
-		struct rslot *s = rslot_find(e, ValueToString(v->value));
+		const struct ptr_entry *x = symbol_entry(e, v);
+		struct rslot *s = x && x->r != NONE ? &e->rs[x->r] : NULL;
 		if (!s) {
 			anomaly(e, "a rule recommends undefined '%s'",
 				ValueToString(v->value));
@@ -2198,7 +2538,8 @@ static int read_recommends(engine *e)
 		}
 		s->present = true;
 		if ((v = fact_slot(f, e->rec_because)) && v->type == SYMBOL) {
-			struct fslot *fs = fslot_find(e, ValueToString(v->value));
+			x = symbol_entry(e, v);
+			struct fslot *fs = x && x->f != NONE ? &e->fs[x->f] : NULL;
 			if (!fs)
 				anomaly(e, "recommendation rests on undefined "
 					"finding '%s'", ValueToString(v->value));
@@ -2215,21 +2556,40 @@ static int read_recommends(engine *e)
  * (not (U)) ...) for each of its unless relations U. */
 static int apply_recommendation_table(engine *e)
 {
+	for (size_t k = 0; k < e->n_conds; k++) {
+		struct finding_condition *c = &e->conds[k];
+		c->holds = false;
+		for (size_t i = 0; i < e->n_fs && !c->holds; i++)
+			c->holds = c->member[i] && e->fs[i].supported;
+	}
 	for (size_t i = 0; i < e->n_recfor; i++) {
 		const struct rec_for *x = &e->recfor[i];
-		if (!e->fs[x->finding].present)
-			continue;
-		bool withheld = false;
-		for (size_t j = 0; j < x->n_unless && !withheld; j++)
-			withheld = EnvGetNextFactInTemplate(e->env, x->unless[j],
-							    NULL) != NULL;
-		if (withheld)
-			continue;
-		struct rslot *s = &e->rs[x->rec];
-		s->present = true;
-		if (!add_unique(&s->because, &s->n_because, &s->cap_because,
-				e->fs[x->finding].f.id))
-			return ENGINE_ENOMEM;
+		size_t from = x->finding, to = x->finding + 1;
+		if (x->finding == SIZE_MAX) {
+			from = 0;
+			to = e->n_fs;
+		}
+		bool withheld = false, checked = false;
+		for (size_t i_f = from; i_f < to; i_f++) {
+			if (!e->fs[i_f].supported)
+				continue;
+			if (!checked) {
+				for (size_t j = 0; j < x->n_unless && !withheld; j++) {
+					const struct unless *u = &x->unless[j];
+					withheld = u->cond ? u->cond->holds
+						: EnvGetNextFactInTemplate(
+							  e->env, u->tmpl, NULL) != NULL;
+				}
+				checked = true;
+			}
+			if (withheld)
+				break;
+			struct rslot *s = &e->rs[x->rec];
+			s->present = true;
+			if (!add_unique(&s->because, &s->n_because,
+					&s->cap_because, e->fs[i_f].f.id))
+				return ENGINE_ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -2239,6 +2599,12 @@ static int apply_recommendation_table(engine *e)
  * defined) whatever order the facts were asserted in. */
 static size_t because_rank(const engine *e, const char *name)
 {
+	/* names are the engine's own copies of the ids: by pointer */
+	const struct ptr_entry *x = ptr_find(e, name);
+	if (x && x->q != NONE)
+		return x->q;
+	if (x && x->f != NONE)
+		return e->n_qs + x->f;
 	size_t i = index_find(&e->qix, e, question_id_at, name);
 	if (i != SIZE_MAX)
 		return i;
@@ -2248,7 +2614,8 @@ static size_t because_rank(const engine *e, const char *name)
 
 static size_t rule_rank(const engine *e, const char *name)
 {
-	return rule_find(e, name);
+	const struct ptr_entry *x = ptr_find(e, name);
+	return x && x->rule != NONE ? x->rule : rule_find(e, name);
 }
 
 /*
@@ -2301,7 +2668,7 @@ static void reset_snapshot(engine *e)
 	for (size_t i = 0; i < e->n_fs; i++) {
 		struct fslot *s = &e->fs[i];
 		s->present = s->candidate = s->reported = false;
-		s->has_pos = s->has_neg = false;
+		s->has_pos = s->has_neg = s->supported = false;
 		s->stops = false;
 		s->p = s->n = 0;
 		s->n_because = s->n_against = s->n_rules = 0;
@@ -2518,6 +2885,16 @@ static const struct engine_question *next_question(const engine *e)
 	return flag ? &flag->q : first ? &first->q : NULL;
 }
 
+/* Whether a finding other than s holds with nothing against it: a
+ * gives-way-to-firm finding (no_specific_concern) is not given then. */
+static bool firm_besides(const engine *e, const struct fslot *s)
+{
+	for (size_t i = 0; i < e->n_fs; i++)
+		if (&e->fs[i] != s && e->fs[i].supported && !e->fs[i].has_neg)
+			return true;
+	return false;
+}
+
 static int snapshot(engine *e)
 {
 	int rv;
@@ -2528,10 +2905,10 @@ static int snapshot(engine *e)
 		     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_relevant, f)) {
 			int type;
 			void *sym = ordered_value(e, f, &type);
-			struct qslot *s = sym && type == SYMBOL
-						  ? qslot_find(e, ValueToString(sym)) : NULL;
-			if (s)
-				s->relevant = true;
+			const struct ptr_entry *x = sym && type == SYMBOL
+							    ? ptr_find(e, sym) : NULL;
+			if (x && x->q != NONE)
+				e->qs[x->q].relevant = true;
 		}
 
 	if ((rv = read_evidence(e)) != 0 || (rv = read_recommends(e)) != 0 ||
@@ -2544,7 +2921,8 @@ static int snapshot(engine *e)
 			continue;
 		double cf = combine(s);
 		s->f.confidence = round(cf * 1000) / 1000;
-		s->candidate = passes_evidence(e, s, cf);
+		s->candidate = passes_evidence(e, s, cf) && !(s->gives_way_to_firm &&
+							      firm_besides(e, s));
 		if (!sort_by_rank(e, s->because, s->n_because, because_rank) ||
 		    !sort_by_rank(e, s->against, s->n_against, because_rank) ||
 		    !sort_by_rank(e, s->rules, s->n_rules, rule_rank))
@@ -2557,6 +2935,9 @@ static int snapshot(engine *e)
 		s->f.n_rules = s->n_rules;
 	}
 
+	for (size_t i = 0; i < e->n_fs; i++)
+		e->fs[i].stops = e->fs[i].supported && e->fs[i].stops_def;
+	/* A rule base may still derive the stop itself. */
 	if (e->tmpl_stop)
 		for (void *f = EnvGetNextFactInTemplate(e->env, e->tmpl_stop, NULL);
 		     f; f = EnvGetNextFactInTemplate(e->env, e->tmpl_stop, f)) {
@@ -2605,7 +2986,9 @@ static int snapshot(engine *e)
 			continue;
 		size_t had = s->n_because, kept = 0;
 		for (size_t j = 0; j < had; j++) {
-			const struct fslot *f = fslot_find(e, s->because[j]);
+			const struct ptr_entry *x = ptr_find(e, s->because[j]);
+			const struct fslot *f = x && x->f != NONE ? &e->fs[x->f]
+						  : fslot_find(e, s->because[j]);
 			if (f && f->reported)
 				s->because[kept++] = s->because[j];
 		}

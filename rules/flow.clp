@@ -1,48 +1,20 @@
 ;;; flow.clp — generic interview flow, shared by every topic file.
 ;;;
-;;; Reads:  evidence, finding-def, level-def, recommend
-;;; Writes: (finding <id>), (firm-finding <id>), (interview-stop <finding-id>)
+;;; No rules: the flow is data that the engine reads once at load, so no
+;;; fact is derived per case for it.
 ;;;
-;;; (finding X) holds while X has at least one piece of positive evidence:
-;;; negative evidence (R2) only lowers a finding the engine combines and
-;;; reports, it never creates one. Whether a relationship or risk is
-;;; reported (combined certainty factor above the rule base's
-;;; report-threshold) is the engine's to decide; (firm-finding X) marks a
-;;; finding that nothing argues against, so it is reported whatever the
-;;; threshold (scope.clp reads it).
+;;;   - A finding holds while it has at least one piece of evidence with a
+;;;     positive certainty factor: negative evidence (R2) only lowers a
+;;;     finding the engine combines and reports, it never creates one. A
+;;;     rule that chains on a finding reads that evidence:
+;;;     (evidence (finding X) (cf ?c&:(> ?c 0.0))).
+;;;   - Whether a relationship or risk is reported (combined certainty
+;;;     factor above the rule base's report-threshold) is the engine's to
+;;;     decide.
+;;;   - A finding stops the interview when its level does (level-def stops,
+;;;     levels.clp) or its finding-def does (stops yes, e.g. out_of_scope).
+;;;   - A finding-def with gives-way-to-firm yes (no_specific_concern,
+;;;     scope.clp) is not given while any other finding holds with nothing
+;;;     against it.
 ;;;
-;;; No clinical knowledge lives here: which levels stop the interview is data
-;;; in levels.clp (level-def stops), and which findings stop it regardless of
-;;; level is data in the finding-def (stops yes), e.g. out_of_scope.
-
-(deffacts flow-relations
-  (relation (id firm-finding)
-            (meaning "a finding with positive evidence and no negative evidence against it")))
-
-(defrule finding-from-evidence
-  "A finding exists while at least one piece of positive evidence supports it."
-  (logical (evidence (finding ?f) (cf ?c&:(> ?c 0.0))))
-  =>
-  (assert (finding ?f)))
-
-(defrule firm-finding-from-evidence
-  "A finding with no negative evidence against it."
-  (logical (finding ?f)
-           (not (evidence (finding ?f) (cf ?c&:(< ?c 0.0)))))
-  =>
-  (assert (firm-finding ?f)))
-
-(defrule stop-on-urgent-level
-  "A finding whose level ends the interview (emergency levels) stops it."
-  (logical (finding ?f)
-           (finding-def (id ?f) (level ?l))
-           (level-def (id ?l) (stops yes)))
-  =>
-  (assert (interview-stop ?f)))
-
-(defrule stop-on-stopping-finding
-  "A finding marked to stop the interview whatever its level stops it."
-  (logical (finding ?f)
-           (finding-def (id ?f) (stops yes)))
-  =>
-  (assert (interview-stop ?f)))
+;;; No clinical knowledge lives here.

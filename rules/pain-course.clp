@@ -1,7 +1,7 @@
 ;;; pain-course.clp — how bad and how long the pain is, and whether
 ;;; rehabilitation has started.
 ;;;
-;;; Reads:  answers, (pain-site <site>), (finding <id>)
+;;; Reads:  answers, (pain-site <site>), evidence (chronic_pain)
 ;;; Writes: finding-def (static), evidence
 ;;;
 ;;; Pain scores use the numeric rating scale: 7-10 is severe. Pain lasting
@@ -67,7 +67,8 @@
 
 (defrule rehabilitation-not-started-chronic-pain
   "Chronic knee or back pain without physiotherapy. Source: NICE NG226 and NG59; CT study of 89 knee-OA patients."
-  (logical (finding chronic_pain) (physio_tried no))
+  (logical (evidence (finding chronic_pain) (cf ?p&:(> ?p 0.0)))
+           (physio_tried no))
   =>
   (assert (evidence (finding rehabilitation_not_started)
                     (rule rehabilitation-not-started-chronic-pain) (cf 0.6)

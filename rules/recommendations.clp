@@ -1,24 +1,20 @@
 ;;; recommendations.clp — what to do (SPEC section 5), each linked to the
 ;;; findings that lead to it.
 ;;;
-;;; Reads:  (finding <id>), finding-def, (interview-stop <id>)
+;;; No rules: everything here is data the engine reads once at load.
 ;;;
 ;;; Referral and imaging (rheumatology_referral, same_day_imaging) are not
 ;;; routine advice: they are given beside any red flag. safety_netting's own
 ;;; wording does not repeat the warning signs: the level and each finding
 ;;; carry their own, consistent with their urgency (levels.clp).
-;;; Writes: recommendation-def and recommendation-for (static), recommend,
-;;;         (urgent-first)
+;;; Writes: recommendation-def, recommendation-for and finding-condition
+;;;         (static)
 ;;;
-;;; One recommend fact (or table entry) per supporting finding. safety_netting goes with
+;;; One table entry per supporting finding. safety_netting goes with
 ;;; every finding, and every result has at least one finding (scope.clp), so
 ;;; every result carries it. Routine advice (exercise, weight, posture ...)
 ;;; is withheld while a red flag needs same-day or emergency care, or the
 ;;; interview has stopped: that problem comes first.
-
-(deffacts recommendation-relations
-  (relation (id urgent-first)
-            (meaning "a red flag needing same-day or emergency care is present, or the interview stopped: routine advice waits")))
 
 (deffacts recommendation-catalogue
   (recommendation-def (id quadriceps_gluteal_strengthening)
@@ -102,34 +98,23 @@
     (clinician-text "Arrange imaging today: plain X-ray after knee injury at 55 or over or hip injury at 65 or over (further imaging if a hip fracture is still suspected); X-ray and orthopaedic assessment, with MRI as indicated, for an acutely injured knee with rapid swelling or locking.")
     (patient-text "You need an X-ray or scan today. Contact your GP surgery, an urgent treatment centre or a minor injuries unit now.")))
 
-(defrule urgent-first-red-flag
-  "A red flag at same-day or emergency level is present."
-  (logical (finding ?f)
-           (finding-def (id ?f) (kind red_flag)
-                        (level emergency_ambulance|emergency|consultation_24)))
-  =>
-  (assert (urgent-first)))
-
-(defrule urgent-first-stopped
-  "The interview has stopped (emergency or out of scope)."
-  (logical (interview-stop ?))
-  =>
-  (assert (urgent-first)))
-
-(defrule recommend-safety-netting
-  "Safety-netting goes with every finding. Source: standard triage practice."
-  (logical (finding ?f))
-  =>
-  (assert (recommend (id safety_netting) (because ?f))))
+(deffacts recommendation-conditions
+  ;; Routine advice waits while a red flag at same-day or emergency level
+  ;; holds, or the interview has stopped (emergency or out of scope).
+  (finding-condition (id urgent-first) (kinds red_flag)
+                     (levels emergency_ambulance emergency consultation_24)
+                     (or-stopping yes)))
 
 ;;; Which recommendation each finding leads to: data the engine reads once
 ;;; at load (recommendation-for in schema.clp), so no rule derives a fact
-;;; per case for them. Each entry holds while its finding does and no fact
-;;; of an `unless` relation does: routine advice waits while (urgent-first)
-;;; holds; referral and imaging have no `unless`. Safety-netting, which goes
-;;; with every finding, stays a rule.
+;;; per case for them. Each entry holds while its finding does and no
+;;; `unless` relation does: routine advice waits while urgent-first (a
+;;; finding-condition, above) holds; referral and imaging have no `unless`. Safety-netting goes with
+;;; every finding (every-finding yes).
 
 (deffacts recommendation-table
+  ;; Safety-netting goes with every finding. Source: standard triage practice.
+  (recommendation-for (every-finding yes) (recommendation safety_netting))
   ;; Strengthen the quadriceps and glutei for atrophy, instability, sarcopenia, falls or late rehabilitation. Source: CT study of 89 knee-OA patients; NICE NG226; REPAIR SI article.
   (recommendation-for (finding quad_glute_atrophy_risk) (recommendation quadriceps_gluteal_strengthening) (unless urgent-first))
   (recommendation-for (finding knee_hip_muscle_instability) (recommendation quadriceps_gluteal_strengthening) (unless urgent-first))

@@ -3,7 +3,7 @@
 ;;;
 ;;; Reads:  answers, (declined <id>), (site-open <q> [<q>]), (any-site-open),
 ;;;         (fracture-criterion <q> <cf>), (xray-criterion <q> <cf> [<q>]),
-;;;         (finding <id>)
+;;;         evidence (other red flags)
 ;;; Writes: finding-def (static), evidence,
 ;;;         (fracture-criterion-uncertain <question-id>)
 ;;;
@@ -425,8 +425,8 @@
 (defrule red-flag-fever-uncertain
   "Fever unsure or skipped with pain (not all sites answered no), not already covered by a joint or spinal infection check. Source: NICE CKS Knee pain."
   (logical (any-site-open) (or (fever unsure) (declined fever))
-           (not (finding septic_arthritis_unconfirmed))
-           (not (finding spinal_infection_unconfirmed)))
+           (not (evidence (finding septic_arthritis_unconfirmed) (cf ?c&:(> ?c 0.0))))
+           (not (evidence (finding spinal_infection_unconfirmed) (cf ?c&:(> ?c 0.0)))))
   =>
   (assert (evidence (finding fever_with_msk_pain) (rule red-flag-fever-uncertain) (cf 0.3)
                     (because fever))))
@@ -434,8 +434,8 @@
 (defrule red-flag-non-weight-bearing-uncertain
   "Weight bearing unsure or skipped, not already covered by a fracture or joint infection check. Source: NICE CKS Knee pain."
   (logical (or (unable_to_bear_weight unsure) (declined unable_to_bear_weight))
-           (not (finding fracture_unconfirmed))
-           (not (finding septic_arthritis_unconfirmed)))
+           (not (evidence (finding fracture_unconfirmed) (cf ?c&:(> ?c 0.0))))
+           (not (evidence (finding septic_arthritis_unconfirmed) (cf ?c&:(> ?c 0.0)))))
   =>
   (assert (evidence (finding non_weight_bearing) (rule red-flag-non-weight-bearing-uncertain)
                     (cf 0.3) (because unable_to_bear_weight))))

@@ -1,6 +1,7 @@
 ;;; red-flags.clp — red flags on clear answers (SPEC section 4).
 ;;;
-;;; Reads:  answers, (site-open <q> [<q>]), (any-site-open), (finding <id>)
+;;; Reads:  answers, (site-open <q> [<q>]), (any-site-open), evidence (other
+;;;         red flags)
 ;;; Writes: finding-def (static), evidence, (fracture-criterion <q> <cf>),
 ;;;         (xray-criterion <q> <cf>)
 ;;;
@@ -466,8 +467,8 @@
 (defrule red-flag-fever-with-pain
   "Fever with musculoskeletal pain (not all sites answered no), no septic arthritis or spinal infection flag. Source: NICE CKS Knee pain, NICE CKS Back pain - low."
   (logical (any-site-open) (fever yes)
-           (not (finding septic_arthritis_suspected))
-           (not (finding spinal_infection_suspected)))
+           (not (evidence (finding septic_arthritis_suspected) (cf ?c&:(> ?c 0.0))))
+           (not (evidence (finding spinal_infection_suspected) (cf ?c&:(> ?c 0.0)))))
   =>
   (assert (evidence (finding fever_with_msk_pain) (rule red-flag-fever-with-pain) (cf 0.6)
                     (because fever))))
@@ -475,8 +476,8 @@
 (defrule red-flag-fever-with-pain-immunosuppressed
   "Immunosuppression adds to fever with musculoskeletal pain. Source: NICE CKS Knee pain."
   (logical (any-site-open) (fever yes) (immunosuppressed yes)
-           (not (finding septic_arthritis_suspected))
-           (not (finding spinal_infection_suspected)))
+           (not (evidence (finding septic_arthritis_suspected) (cf ?c&:(> ?c 0.0))))
+           (not (evidence (finding spinal_infection_suspected) (cf ?c&:(> ?c 0.0)))))
   =>
   (assert (evidence (finding fever_with_msk_pain)
                     (rule red-flag-fever-with-pain-immunosuppressed) (cf 0.4)
@@ -485,8 +486,8 @@
 (defrule red-flag-non-weight-bearing
   "Cannot bear weight, not explained by a fracture or septic arthritis flag. Source: NICE CKS Knee pain, NICE CKS Hip pain."
   (logical (unable_to_bear_weight yes)
-           (not (finding fracture_suspected))
-           (not (finding septic_arthritis_suspected)))
+           (not (evidence (finding fracture_suspected) (cf ?c&:(> ?c 0.0))))
+           (not (evidence (finding septic_arthritis_suspected) (cf ?c&:(> ?c 0.0)))))
   =>
   (assert (evidence (finding non_weight_bearing) (rule red-flag-non-weight-bearing) (cf 0.7)
                     (because unable_to_bear_weight))))

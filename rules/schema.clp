@@ -2,8 +2,10 @@
 ;;;
 ;;; Loaded first. The engine (engine/engine.c) reads the static catalogue
 ;;; facts (rulebase, question, level-def, finding-def, recommendation-def)
-;;; (and unit-def) once after reset, and reads the dynamic facts (relevant, evidence,
-;;; recommend, interview-stop) after every run. Nothing else is read by C.
+;;; (and unit-def, section-def, finding-condition and recommendation-for)
+;;; once after reset, and reads the dynamic facts (relevant, evidence,
+;;; recommend, any `unless` relation a rule asserts, interview-stop) after
+;;; every run. Nothing else is read by C.
 ;;;
 ;;; Facts the engine asserts (through the fact API, never as source text):
 ;;;   (<question-id> <value>)   one ordered fact per known answer, e.g.
@@ -14,14 +16,17 @@
 ;;;   (declined <question-id>)  the question was skipped: unknown, never asked
 ;;;                             again.
 ;;;
-;;; Facts the rules assert, always under (logical ...) support so that
-;;; changing or retracting an answer withdraws them:
+;;; Facts the rules assert, under (logical ...) support so that changing or
+;;; retracting an answer withdraws them (a rule with no conditions, such as
+;;; scope.clp's no-specific-concern, asserts once and for good):
 ;;;   (relevant <question-id>)  the question's "asked when" condition holds.
 ;;;   (evidence ...)            one supporting rule's contribution to a finding.
-;;;   (finding <finding-id>)    a finding with at least one evidence fact
-;;;                             (asserted by flow.clp; rules may chain on it).
 ;;;   (recommend ...)           a recommendation and the finding behind it.
-;;;   (interview-stop <finding-id>)  the interview must end now.
+;;;
+;;; A rule chains on a finding by reading its positive evidence,
+;;; (evidence (finding X) (cf ?c&:(> ?c 0.0))); which findings stop the
+;;; interview is data (level-def and finding-def stops), read by the engine
+;;; (flow.clp). A rule base may still assert (interview-stop <finding-id>).
 
 (deftemplate rulebase
   (slot version (type STRING))
@@ -112,6 +117,9 @@
   (multislot gives-way-to (type SYMBOL))
   ;; reported only once the interview is complete (no_specific_concern)
   (slot when-complete (type SYMBOL) (allowed-symbols no yes) (default no))
+  ;; not given while any other finding has positive evidence and none
+  ;; against it (no_specific_concern: nothing firm was found)
+  (slot gives-way-to-firm (type SYMBOL) (allowed-symbols no yes) (default no))
   (slot title (type STRING))
   (slot clinician-text (type STRING))
   (slot patient-text (type STRING))
@@ -150,8 +158,20 @@
 ;;; while a fact of one of the `unless` relations holds.
 (deftemplate recommendation-for
   (slot finding (type SYMBOL))
+  ;; yes: for every finding present, in place of one named finding
+  (slot every-finding (type SYMBOL) (allowed-symbols no yes) (default no))
   (slot recommendation (type SYMBOL))
   (multislot unless (type SYMBOL)))
+
+;;; A relation the engine works out from the findings, for a
+;;; recommendation-for's `unless`: it holds while a finding holds whose kind
+;;; is one of kinds and whose level is one of levels, or (or-stopping yes)
+;;; one that stops the interview. Read once at load; no fact is derived.
+(deftemplate finding-condition
+  (slot id (type SYMBOL))
+  (multislot kinds (type SYMBOL))
+  (multislot levels (type SYMBOL))
+  (slot or-stopping (type SYMBOL) (allowed-symbols no yes) (default no)))
 
 ;;; Every ordered fact a rule may use that is not a question id must be
 ;;; declared here, with what it means. `msktriage rules check` refuses any
@@ -163,5 +183,4 @@
 (deffacts engine-relations
   (relation (id relevant) (meaning "the question's asked-when condition holds"))
   (relation (id declined) (meaning "the question was skipped"))
-  (relation (id finding) (meaning "a finding with at least one evidence fact"))
   (relation (id interview-stop) (meaning "a finding that ends the interview")))

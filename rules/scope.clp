@@ -1,10 +1,12 @@
 ;;; scope.clp — who this tool is for, and the case with no finding.
 ;;;
-;;; Reads:  answers, (firm-finding <id>)
+;;; Reads:  answers
 ;;; Writes: finding-def (static), evidence
 ;;;
 ;;; out_of_scope stops the interview (finding-def stops yes, flow.clp). A
-;;; case with no other finding gets no_specific_concern, at the default
+;;; case with no other firm finding (positive evidence and none against it:
+;;; gives-way-to-firm, which the engine applies) gets no_specific_concern,
+;;; at the default
 ;;; self_care level, so that every result names a finding behind its
 ;;; safety-netting advice. "Mild, recent pain with none of the above" lands
 ;;; here. It is reported only once the interview is complete (when-complete,
@@ -22,7 +24,7 @@
     (patient-text "This check is not the right one for you. If you are worried about your health, please book an appointment with your GP or nurse.")
     (safety-net "If you feel very unwell, or have a fever with a hot swollen joint, go to an emergency department now."))
   (finding-def (id no_specific_concern) (kind scope) (level self_care)
-    (when-complete yes)
+    (when-complete yes) (gives-way-to-firm yes)
     (gives-way-to quad_glute_atrophy_risk knee_hip_gait_compensation
                   knee_hip_muscle_instability lumbar_referred_pain sarcopenia_risk)
     (cites msktriage_scope safety_netting_practice)
@@ -48,8 +50,7 @@
                              thigh_weakness muscle_loss_noticed))))
 
 (defrule no-specific-concern
-  "No other finding that nothing argues against: the default self-care level. Source: msktriage scope."
-  (logical (not (firm-finding ?f&~no_specific_concern)))
+  "The default self-care level, given while no other finding holds with nothing against it (gives-way-to-firm). Source: msktriage scope."
   =>
   (assert (evidence (finding no_specific_concern) (rule no-specific-concern) (cf 1.0)
                     (because))))

@@ -958,6 +958,61 @@ static void test_long_line_never_held(void **state)
 	run_free(&r);
 }
 
+/* The lines after the first block are read while that block is evaluated:
+ * an empty line, a broken one and one over the limit there keep their own
+ * numbers and error lines, the long one is told on stderr by its number,
+ * and every line after them is still evaluated, in order. */
+static void test_batch_errors_in_later_blocks(void **state)
+{
+	(void)state;
+	const size_t n = 3000, empty = 2500, broken = 2600, longl = 2700;
+	const size_t long_len = 1100 * 1024;
+	size_t cap = n * 64 + long_len + 64, len = 0;
+	char *in = malloc(cap);
+	for (size_t i = 1; i <= n; i++) {
+		if (i == empty) {
+			in[len++] = '\n';
+		} else if (i == broken) {
+			len += (size_t)snprintf(in + len, cap - len, "{\"answers\":\n");
+		} else if (i == longl) {
+			len += (size_t)snprintf(in + len, cap - len,
+						"{\"answers\":{\"age\":\"");
+			memset(in + len, '7', long_len);
+			len += long_len;
+			len += (size_t)snprintf(in + len, cap - len, "\"}}\n");
+		} else {
+			len += (size_t)snprintf(in + len, cap - len,
+				"{\"answers\":{\"age\":%zu,\"knee_pain\":\"yes\"}}\n",
+				i % 80 + 16);
+		}
+	}
+	const char *args[] = { "assess", "--batch", "--jobs", "2", NULL };
+	struct run r = run_bin(args, in, len);
+	assert_int_equal(r.status, 2);
+	assert_int_equal(count_lines(r.out), n);
+	for (size_t i = 1; i <= n; i++) {
+		json_t *j = out_line(r.out, i - 1);
+		const char *e = error_of(j);
+		if (i == empty || i == broken || i == longl) {
+			assert_int_equal(json_integer_value(json_object_get(j, "line")),
+					 (json_int_t)i);
+			assert_true(*e != '\0');
+			if (i == empty)
+				assert_non_null(strstr(e, "empty line"));
+			if (i == longl)
+				assert_non_null(strstr(e, "longer than"));
+		} else {
+			assert_string_equal(e, "");
+			assert_non_null(json_object_get(j, "triage"));
+		}
+		json_decref(j);
+	}
+	assert_non_null(strstr(r.err, "line 2700: line is longer than"));
+	assert_null(strstr(r.err, "line 2699:"));
+	free(in);
+	run_free(&r);
+}
+
 /* --jobs is capped by the cores and by the lines: 256 asked for two
  * lines cost two engines at most, not 256. */
 static void test_jobs_capped(void **state)
@@ -1230,6 +1285,7 @@ int main(void)
 		cmocka_unit_test(test_absurd_nesting_and_size),
 		cmocka_unit_test(test_batch_goes_on_after_bad_line),
 		cmocka_unit_test(test_batch_many_lines_in_order),
+		cmocka_unit_test(test_batch_errors_in_later_blocks),
 		cmocka_unit_test(test_batch_equals_single_runs),
 		cmocka_unit_test(test_save_and_sessions),
 		cmocka_unit_test(test_help_and_version),

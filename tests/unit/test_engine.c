@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -730,6 +731,150 @@ static void test_deferred_stop(void **state)
 	engine_free(e);
 }
 
+/* The flow as data (flow.clp): stops, every-finding recommendations and
+ * gives-way-to-firm, with no rule deriving a fact for them. */
+static void test_flow_as_data(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("flow-data"));
+
+	/* Nothing holds: the gives-way-to-firm finding is given, and the
+	 * every-finding recommendation goes with it. */
+	answers(e, NULL);
+	assert_int_equal(engine_finding_count(e), 1);
+	assert_string_equal(engine_finding_at(e, 0)->id, "nothing_firm");
+	assert_int_equal(engine_recommendation_count(e), 1);
+	const struct engine_recommendation *r = engine_recommendation_at(e, 0);
+	assert_string_equal(r->id, "rec_every");
+	assert_int_equal(r->n_because, 1);
+	assert_string_equal(r->because[0], "nothing_firm");
+	assert_null(engine_stop_reason(e));
+
+	/* A firm finding: nothing_firm gives way; both recommendations. */
+	answers(e, "a", "yes", NULL);
+	assert_int_equal(engine_finding_count(e), 1);
+	assert_string_equal(engine_finding_at(e, 0)->id, "rel");
+	assert_int_equal(engine_recommendation_count(e), 2);
+	assert_string_equal(engine_recommendation_at(e, 0)->id, "rec_every");
+	assert_string_equal(engine_recommendation_at(e, 0)->because[0], "rel");
+	assert_string_equal(engine_recommendation_at(e, 1)->id, "rec_rel");
+
+	/* Something argues against it: reported (0.75), but not firm, so
+	 * nothing_firm is given too, and every-finding rests on both. */
+	answers(e, "a", "yes", "b", "no", NULL);
+	assert_int_equal(engine_finding_count(e), 2);
+	assert_string_equal(engine_finding_at(e, 0)->id, "rel");
+	assert_string_equal(engine_finding_at(e, 1)->id, "nothing_firm");
+	r = engine_recommendation_at(e, 0);
+	assert_string_equal(r->id, "rec_every");
+	assert_int_equal(r->n_because, 2);
+	assert_string_equal(r->because[0], "rel");
+	assert_string_equal(r->because[1], "nothing_firm");
+
+	/* Evidence against alone: rel does not hold, nor its table entry. */
+	answers(e, "d", "no", NULL);
+	assert_int_equal(engine_finding_count(e), 1);
+	assert_string_equal(engine_finding_at(e, 0)->id, "nothing_firm");
+	assert_int_equal(engine_recommendation_count(e), 1);
+
+	/* A finding-def that stops, at a level that does not: it stops. */
+	answers(e, "c", "yes", NULL);
+	assert_non_null(engine_stop_reason(e));
+	assert_string_equal(engine_stop_reason(e), "outside");
+	assert_true(engine_is_complete(e));
+	assert_null(engine_finding_find(e, "nothing_firm"));
+
+	/* Changed back: the stop goes with the answer. */
+	answers(e, "c", "no", NULL);
+	assert_null(engine_stop_reason(e));
+	assert_false(engine_is_complete(e));
+
+	/* A finding condition withholds rec_rel: while a red flag at a
+	 * listed level holds ... */
+	answers(e, "a", "yes", "e", "yes", NULL);
+	assert_non_null(engine_finding_find(e, "rel"));
+	assert_non_null(engine_finding_find(e, "flag"));
+	assert_int_equal(engine_recommendation_count(e), 1);
+	assert_string_equal(engine_recommendation_at(e, 0)->id, "rec_every");
+	/* ... or a finding that stops the interview holds ... */
+	answers(e, "a", "yes", "c", "yes", NULL);
+	assert_non_null(engine_finding_find(e, "rel"));
+	assert_int_equal(engine_recommendation_count(e), 1);
+	/* ... and only then. */
+	answers(e, "a", "yes", "e", "no", "c", "no", NULL);
+	assert_int_equal(engine_recommendation_count(e), 2);
+	assert_string_equal(engine_recommendation_at(e, 1)->id, "rec_rel");
+	engine_free(e);
+}
+
+/* The text of a number answer: the shortest plain decimal that reads back
+ * as the same double, as the snprintf and strtod search below finds it. */
+static void reference_number(double x, char *buf, size_t size)
+{
+	for (int prec = 0; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*f", prec, x);
+		if (strtod(buf, NULL) == x)
+			return;
+	}
+}
+
+static void check_number_text(engine *e, const char *id, double x)
+{
+	struct engine_value v = { .kind = ENGINE_VALUE_NUMBER, .number = x };
+	char want[64];
+	reference_number(x, want, sizeof(want));
+	if (engine_answer_set(e, id, &v) != 0)
+		fail_msg("%.17g: %s", x, engine_errmsg(e));
+	const char *got = engine_answer_text(e, id);
+	assert_non_null(got);
+	if (strcmp(got, want) != 0)
+		fail_msg("%.17g: '%s', expected '%s'", x, got, want);
+}
+
+static void test_number_text(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("mini"));
+	unsigned seed = 14;
+	double edges[] = { 100, 250, 172.5, 100.1, 249.99, 180.3, 0x1.9p+7,
+			   nextafter(100, 200), nextafter(250, 0),
+			   nextafter(172.5, 0), 500.0 / 3, 123.456789012345 };
+	for (size_t i = 0; i < sizeof(edges) / sizeof(*edges); i++)
+		check_number_text(e, "height_cm", edges[i]);
+	for (int i = 0; i < 20000; i++) {
+		/* a decimal with 0-6 places, then any double in range */
+		int places = rand_r(&seed) % 7;
+		double scale = 1;
+		for (int p = 0; p < places; p++)
+			scale *= 10;
+		long long k = (long long)((100 + rand_r(&seed) % 150) * scale) +
+			      rand_r(&seed) % (long long)scale;
+		check_number_text(e, "height_cm", (double)k / scale);
+		check_number_text(e, "height_cm",
+				  100 + 150 * ((double)rand_r(&seed) / RAND_MAX));
+	}
+	engine_free(e);
+
+	/* Below 1 and below 0 (flow-data's n runs from -5 to 5). */
+	e = load(FIX("flow-data"));
+	double small[] = { 0, -0.0, 0.05, -0.05, 0.5, -4.25, 1e-9, -1e-9,
+			   0.1 + 0.2, 5, -5, 1.0 / 3 };
+	for (size_t i = 0; i < sizeof(small) / sizeof(*small); i++)
+		check_number_text(e, "n", small[i]);
+	for (int i = 0; i < 20000; i++) {
+		int places = rand_r(&seed) % 7;
+		double scale = 1;
+		for (int p = 0; p < places; p++)
+			scale *= 10;
+		long long k = rand_r(&seed) % (long long)(10 * scale + 1) -
+			      (long long)(5 * scale);
+		check_number_text(e, "n", (double)k / scale);
+		check_number_text(e, "n",
+				  -5 + 10 * ((double)rand_r(&seed) / RAND_MAX));
+	}
+	engine_free(e);
+}
+
 static void test_citations(void **state)
 {
 	(void)state;
@@ -873,6 +1018,8 @@ static void test_check_reports_each_defect(void **state)
 		"recommendation-for names undefined finding 'nowhere_found'",
 		"recommendation-for names undefined recommendation 'no_such_rec'",
 		"recommendation-for is withheld by 'never-asserted', which no rule asserts",
+		"recommendation-for names finding 'good' and every finding",
+		"finding-condition names undefined level 'nowhere_level'",
 		/* revealed by runs */
 		"evidence names undefined finding 'phantom'",
 		"evidence names undefined rule 'no-such-rule'",
@@ -952,6 +1099,42 @@ static void test_sections_read_in_order(void **state)
 			real, engine_question_at(real, i)->section));
 	engine_free(real);
 	engine_free(e);
+}
+
+static void test_section_defined_twice_refused(void **state)
+{
+	(void)state;
+	char tmp[] = "/tmp/msk-test-sections-XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	static const char *const files[] = { "schema.clp", "flow.clp",
+					     "levels.clp", "questions.clp" };
+	char src[600], dst[600];
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(src, sizeof(src), "%s/%s", FIX("sections"), files[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", tmp, files[i]);
+		assert_int_equal(symlink(src, dst), 0);
+	}
+	snprintf(dst, sizeof(dst), "%s/zz-twice.clp", tmp);
+	FILE *f = fopen(dst, "w");
+	assert_non_null(f);
+	/* the same id at another order: not next to its twin once sorted */
+	fputs("(deffacts twice (section-def (id about) (order 99) "
+	      "(clinician-title \"c\") (patient-title \"p\")))\n", f);
+	fclose(f);
+	char *msg = NULL;
+	engine *e = engine_new(tmp, &msg);
+	assert_null(e);
+	assert_non_null(msg);
+	if (!strstr(msg, "section 'about' is defined twice"))
+		fail_msg("load said: %s", msg);
+	free(msg);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(dst, sizeof(dst), "%s/%s", tmp, files[i]);
+		unlink(dst);
+	}
+	snprintf(dst, sizeof(dst), "%s/zz-twice.clp", tmp);
+	unlink(dst);
+	rmdir(tmp);
 }
 
 static void test_sections_order_the_interview(void **state)
@@ -1066,6 +1249,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sections_read_in_order),
+		cmocka_unit_test(test_section_defined_twice_refused),
 		cmocka_unit_test(test_sections_order_the_interview),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_catalogue),
@@ -1091,6 +1275,8 @@ int main(void)
 		cmocka_unit_test(test_when_complete),
 		cmocka_unit_test(test_red_flags_screened),
 		cmocka_unit_test(test_deferred_stop),
+		cmocka_unit_test(test_flow_as_data),
+		cmocka_unit_test(test_number_text),
 		cmocka_unit_test(test_citations),
 		cmocka_unit_test(test_check_reports_each_defect),
 		cmocka_unit_test(test_unit_conversion),
