@@ -2344,7 +2344,7 @@ int engine_stop_hold(engine *e, const char *finding)
 		set_error(e, "unknown finding '%.64s'", finding);
 		return ENGINE_EINVAL;
 	}
-	if (!l || !l->stops) {
+	if (!l || !s->stops_def) {
 		set_error(e, "'%s' does not stop the interview: there is no "
 			  "stop to hold", s->f.id);
 		return ENGINE_EINVAL;

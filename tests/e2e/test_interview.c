@@ -1953,6 +1953,13 @@ static void interview_at(int cols)
 	next_prompt(&p);
 	pty_type(&p, "why\n");
 	pty_expect(&p, "why 'age':");
+	next_prompt(&p);
+	/* one answer is "1 answer" */
+	pty_type(&p, "50\n");
+	asked[n_asked++] = "age";
+	next_prompt(&p);
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "(1 answer so far;");
 	line = next_prompt(&p);
 	for (int guard = 0; guard < 60; guard++) {
 		const char *id = prompt_id(line);
