@@ -885,8 +885,9 @@ static void test_stop_continue(void **state)
 	pty_expect(&p, "write a plain-text report?");
 	pty_type(&p, "\n");
 	pty_expect(&p, "emergency_stopped. Goodbye.");
-	/* Every banner fits 60 columns too. */
+	/* Every banner fits 60 columns too, and so does the whole screen. */
 	assert_true(assert_banners_fit(&p, from, 60) > 1);
+	assert_fits(&p, 60);
 	assert_int_equal(pty_finish(&p), 0);
 
 	/* Stopped stays the status; the record is closed. */
