@@ -18,7 +18,9 @@
  * (with their level and the action to take), new findings, and findings or
  * answers withdrawn. A finding whose level stops the interview ends it:
  * clear instructions, then the session is marked emergency_stopped with its
- * conclusions.
+ * conclusions, and the clinician may add a note, sign off, continue the
+ * assessment for the record (the stop held by the core: its banner on every
+ * later screen, the level never lower) or quit (docs/interview-stop.md).
  *
  * Only commands go into the readline history, never answers, labels or
  * notes. All clinical wording comes from the rule base.
@@ -68,7 +70,7 @@ enum outcome {
 
 static const char *const commands[] = {
 	"why", "how", "whynot", "back", "change", "set", "skip", "summary",
-	"note", "help", "quit", NULL
+	"note", "help", "quit", "continue", NULL
 };
 
 /*
@@ -255,6 +257,27 @@ static void allowed(const struct engine_question *q, char *buf, size_t size)
 }
 
 /*
+ * The emergency banner of an assessment continued after a stop, in one
+ * line per stop: it stays on every screen until the session ends.
+ */
+static void show_stop_banner(struct iv *v)
+{
+	for (size_t i = 0; i < engine_stop_held_count(v->e); i++) {
+		const char *id = engine_stop_held_at(v->e, i);
+		const struct engine_finding *f = engine_finding_def_find(v->e, id);
+		const struct engine_level *l =
+			f ? engine_level_find(v->e, f->level) : NULL;
+		char line[1024];
+		snprintf(line, sizeof(line), "!! EMERGENCY STOP (%s): %s. %s "
+			 "[continued for the record%s]", l ? l->id : "?",
+			 f ? f->title : id, l ? l->clinician_text : "",
+			 engine_finding_find(v->e, id) ? ""
+			 : "; the answers now no longer support it");
+		term_wrap(&v->out, 0, 3, TERM_RED, line);
+	}
+}
+
+/*
  * Where the interview stands, above the next question: its section's title
  * and position among the sections with relevant questions, and about how
  * many questions are left ("Knee · section 5 of 9 · about 14 questions
@@ -304,6 +327,7 @@ static void show_question(struct iv *v, const struct engine_question *q)
 		strncat(head, "  (asked before the interview stops)",
 			sizeof(head) - strlen(head) - 1);
 	SAY(v, "\n");
+	show_stop_banner(v);
 	term_wrap(&v->out, 0, 2, TERM_CYAN, head);
 	term_wrap(&v->out, 2, 2, TERM_BOLD, q->clinician_text);
 	allowed(q, line, sizeof(line));
@@ -358,6 +382,15 @@ static void show_changes(struct iv *v)
 		snprintf(line, sizeof(line), "withdrawn: %s [%s]",
 			 f ? f->title : d->withdrawn[i], d->withdrawn[i]);
 		term_wrap(&v->out, 0, 2, TERM_YELLOW, line);
+		for (size_t k = 0; k < engine_stop_held_count(v->e); k++)
+			if (strcmp(engine_stop_held_at(v->e, k),
+				   d->withdrawn[i]) == 0) {
+				snprintf(line, sizeof(line), "the emergency stop "
+					 "on it stands as it was made: it stays "
+					 "in the record and the level stays at "
+					 "least %s", f ? f->level : "?");
+				term_wrap(&v->out, 2, 2, TERM_RED, line);
+			}
 	}
 	for (size_t i = 0; i < d->n_found; i++) {
 		const struct engine_finding *f = engine_finding_find(v->e, d->found[i]);
@@ -780,6 +813,9 @@ static void cmd_help(struct iv *v)
 		{ "summary", "level, findings with confidence, red flags so far" },
 		{ "note TEXT", "add a note to the session (kept in the store "
 			       "only)" },
+		{ "continue", "after an emergency stop: go on with the "
+			      "assessment for the record (the emergency and "
+			      "its level stand)" },
 		{ "help", "this list" },
 		{ "quit", "save and leave; continue later with 'msktriage "
 			  "resume'" },
@@ -1040,7 +1076,7 @@ static void cmd_how(struct iv *v, const char *arg)
 
 static void cmd_summary(struct iv *v, unsigned show)
 {
-	json_t *c = cli_result_json(v->e);
+	json_t *c = session_result_json(v->s);
 	if (!c) {
 		fprintf(stderr, "msktriage: out of memory\n");
 		return;
@@ -1224,6 +1260,8 @@ static enum outcome on_eof(void)
 	return GO_ON;
 }
 
+static bool go_on_after_stop(struct iv *v);
+
 /* One line typed at the prompt of question q (NULL: the review prompt). */
 static enum outcome dispatch(struct iv *v, const struct engine_question *q,
 			     char *typed)
@@ -1301,6 +1339,8 @@ static enum outcome dispatch(struct iv *v, const struct engine_question *q,
 			return GO_ON;
 		}
 		return give_answer(v, q, "skip", false);
+	} else if (strcmp(word, "continue") == 0) {
+		go_on_after_stop(v);
 	} else if (strcmp(word, "quit") == 0) {
 		return QUIT;
 	}
@@ -1444,27 +1484,32 @@ static void sign_off_and_report(struct iv *v)
 	free(path);
 }
 
-/* The end: conclusions kept, summary, sign-off, report. A finished
- * session resumed and left without a change keeps its status and its
- * conclusions. */
-static enum outcome finish(struct iv *v, bool emergency)
+/*
+ * Keep the conclusions and show the summary. A finished session resumed
+ * and left without a change keeps its status and its conclusions. Sets
+ * *status to the session's status; FAILED when they could not be kept.
+ */
+static enum outcome conclude(struct iv *v, bool emergency, const char **status)
 {
-	const char *status = emergency ? "emergency_stopped" : "complete";
+	/* An assessment continued after a stop ends stopped, never
+	 * complete. */
+	*status = emergency || session_is_continued(v->s)
+		? "emergency_stopped" : "complete";
 	const char *now = session_status(v->s);
 	bool unchanged = strcmp(now, "complete") == 0 ||
 			 strcmp(now, "emergency_stopped") == 0;
 	int rc = SESSION_OK;
 	if (unchanged)
-		status = now;
+		*status = now;
 	while (!unchanged &&
-	       (rc = session_finish(v->s, status)) == SESSION_ESTORE) {
+	       (rc = session_finish(v->s, *status)) == SESSION_ESTORE) {
 		if (!store_retry(v, "the conclusions", session_errmsg(v->s))) {
 			SAY(v, "the conclusions were not saved; the answers are: "
 			    "resume with 'msktriage resume %s'\n", session_code(v->s));
 			return FAILED;
 		}
 	}
-	json_t *c = rc == SESSION_OK ? cli_result_json(v->e) : NULL;
+	json_t *c = rc == SESSION_OK ? session_result_json(v->s) : NULL;
 	if (!c) {
 		fprintf(stderr, "msktriage: %s\n", rc == SESSION_OK
 			? "out of memory" : session_errmsg(v->s));
@@ -1475,12 +1520,129 @@ static enum outcome finish(struct iv *v, bool emergency)
 	cli_conclusions_print(&v->out, c, v->e,
 			      CLI_SHOW_RECOMMENDATIONS | CLI_SHOW_SAFETY_NET);
 	if (unchanged)
-		SAY(v, "\nsession %s unchanged: %s\n", session_code(v->s), status);
+		SAY(v, "\nsession %s unchanged: %s\n", session_code(v->s), *status);
 	else
-		SAY(v, "\nsession %s saved as %s\n", session_code(v->s), status);
+		SAY(v, "\nsession %s saved as %s\n", session_code(v->s), *status);
+	json_decref(c);
+	return GO_ON;
+}
+
+/* The end: conclusions kept, summary, sign-off, report. */
+static enum outcome finish(struct iv *v, bool emergency)
+{
+	const char *status;
+	enum outcome r = conclude(v, emergency, &status);
+	if (r != GO_ON)
+		return r;
 	sign_off_and_report(v);
 	SAY(v, "\nsession %s: %s. Goodbye.\n", session_code(v->s), status);
-	json_decref(c);
+	return GO_ON;
+}
+
+/* Go on with the assessment for the record after an emergency stop.
+ * True once it goes on. */
+static bool go_on_after_stop(struct iv *v)
+{
+	int rc;
+	while ((rc = session_continue(v->s)) == SESSION_ESTORE)
+		if (!store_retry(v, "the record of the stop",
+				 session_errmsg(v->s)))
+			return false;
+	if (rc != SESSION_OK) {
+		SAY(v, "%s%s%s\n", term_sgr(&v->out, TERM_YELLOW),
+		    session_errmsg(v->s), term_sgr(&v->out, TERM_RESET));
+		return false;
+	}
+	const struct engine_level *l = engine_level(v->e);
+	char line[512];
+	snprintf(line, sizeof(line), "continuing the assessment for the record. "
+		 "The emergency stands: the level stays at least %s whatever is "
+		 "answered or changed now, and the stop with the answers that "
+		 "made it stays in the record.", l->id);
+	term_wrap(&v->out, 0, 0, TERM_BOLD, line);
+	v->shown = NULL;
+	return true;
+}
+
+static void stop_choices(struct iv *v)
+{
+	SAY(v, "\nthe session is stopped. Next:\n");
+	SAY(v, "  note TEXT   add a note to the session\n");
+	SAY(v, "  signoff     sign the session off (closes the record)\n");
+	SAY(v, "  continue    go on with the assessment for the record;\n"
+	       "              the emergency and its level stand\n");
+	SAY(v, "  quit        leave it stopped (resume later to sign off)\n");
+}
+
+/*
+ * The interview stopped on an emergency (the stop screen shown): keep the
+ * conclusions as emergency_stopped, then the clinician's choice: notes,
+ * sign-off, going on for the record, or leaving. *going_on is set when
+ * the assessment goes on.
+ */
+static enum outcome after_stop(struct iv *v, bool *going_on)
+{
+	const char *status;
+	enum outcome r = conclude(v, true, &status);
+	*going_on = false;
+	if (r != GO_ON)
+		return r;
+	stop_choices(v);
+	for (;;) {
+		char *line = NULL;
+		if (term_input_read("stop> ", &line) != TERM_LINE) {
+			free(line);
+			break;
+		}
+		char *t = trim(line);
+		size_t wl = strcspn(t, " \t");
+		char *arg = trim(t + wl);
+		t[wl] = '\0';
+		lower(t);
+		if (strcmp(t, "note") == 0) {
+			char *text = NULL;
+			if (!*arg && term_input_read("note (Enter: none): ",
+						     &text) == TERM_LINE)
+				arg = trim(text);
+			if (*arg)
+				cmd_note(v, arg);
+			free(text);
+		} else if (strcmp(t, "signoff") == 0 || strcmp(t, "sign") == 0) {
+			free(line);
+			sign_off_and_report(v);
+			SAY(v, "\nsession %s: %s. Goodbye.\n", session_code(v->s),
+			    session_status(v->s));
+			return GO_ON;
+		} else if (strcmp(t, "continue") == 0) {
+			if (go_on_after_stop(v)) {
+				free(line);
+				*going_on = true;
+				return GO_ON;
+			}
+		} else if (strcmp(t, "quit") == 0 || strcmp(t, "exit") == 0) {
+			free(line);
+			break;
+		} else if (strcmp(t, "summary") == 0) {
+			cmd_summary(v, 0);
+		} else if (strcmp(t, "how") == 0) {
+			cmd_how(v, arg);
+		} else if (!*t || strcmp(t, "help") == 0) {
+			stop_choices(v);
+		} else {
+			char shown[128], msg[256];
+			snprintf(msg, sizeof(msg), "'%s' is not a choice here: "
+				 "type note TEXT, signoff, continue or quit",
+				 term_escape(shown, sizeof(shown), t, 20));
+			term_wrap(&v->out, 0, 2, TERM_RESET, msg);
+		}
+		free(line);
+	}
+	char bye[256];
+	snprintf(bye, sizeof(bye), "session %s left %s: resume it with "
+		 "'msktriage resume %s' to sign off or continue. Goodbye.",
+		 session_code(v->s), session_status(v->s), session_code(v->s));
+	SAY(v, "\n");
+	term_wrap(&v->out, 0, 0, TERM_RESET, bye);
 	return GO_ON;
 }
 
@@ -1498,15 +1660,19 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 		const char *stop = engine_stop_reason(v->e);
 		if (stop && engine_is_complete(v->e) && !review_stop &&
 		    !v->changing) {
-			bool em = is_emergency(v->e, stop);
-			if (em)
-				show_stop(v, stop);
-			else
+			if (!is_emergency(v->e, stop)) {
 				SAY(v, "\nthe interview ends here: %s\n",
 				    engine_finding_find(v->e, stop)
 					    ? engine_finding_find(v->e, stop)->title
 					    : stop);
-			return finish(v, em);
+				return finish(v, false);
+			}
+			show_stop(v, stop);
+			bool going_on;
+			enum outcome r = after_stop(v, &going_on);
+			if (!going_on)
+				return r;
+			continue;
 		}
 		const struct engine_question *q =
 			v->changing ? v->changing
@@ -1523,13 +1689,15 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 				const struct engine_finding *f =
 					s ? engine_finding_find(v->e, s) : NULL;
 				SAY(v, "\n");
+				show_stop_banner(v);
 				say_in(v, TERM_BOLD, "%s%s\n",
 				       review_stop ? "the interview was stopped by: "
 						   : "all questions are answered",
 				       review_stop ? (f ? f->title : s) : "");
 				if (review_stop)
 					SAY(v, "'change ID' corrects an answer given "
-					    "in error\n");
+					    "in error; 'continue' goes on with the "
+					    "assessment for the record\n");
 				SAY(v, "press Enter to finish, or 'change ID', 'back', "
 				    "'how', 'summary', 'note TEXT'\n");
 				v->shown = NULL;
@@ -1556,10 +1724,17 @@ static enum outcome interview_loop(struct iv *v, bool resumed)
 		} else {
 			const struct engine_question *before = v->changing;
 			r = dispatch(v, q, line);
-			if (before && !v->changing)
+			if ((before && !v->changing) || session_is_continued(v->s))
 				review_stop = false;
 		}
 		free(line);
+		/* Left while going on after a stop: the session is kept as
+		 * stopped again, with what was answered since. */
+		if ((r == QUIT || r == INPUT_ENDED) && session_is_continued(v->s) &&
+		    strcmp(session_status(v->s), "in_progress") == 0 &&
+		    session_finish(v->s, "emergency_stopped") != SESSION_OK)
+			SAY(v, "%swarning:%s %s\n", term_sgr(&v->out, TERM_YELLOW),
+			    term_sgr(&v->out, TERM_RESET), session_errmsg(v->s));
 		if (r != GO_ON)
 			return r;
 	}
@@ -1603,6 +1778,16 @@ static int exit_status(struct iv *v, enum outcome r)
 		SAY(v, "\nnothing was answered: no session saved.\n");
 		if (r == INPUT_ENDED)
 			fprintf(stderr, "msktriage: input ended\n");
+	} else if ((r == QUIT || r == INPUT_ENDED) &&
+		   session_is_continued(v->s) &&
+		   strcmp(status, "in_progress") != 0) {
+		char saved[256];
+		snprintf(saved, sizeof(saved), "session %s saved as %s "
+			 "(continued for the record after the stop). Continue "
+			 "with: msktriage resume %s", session_code(v->s), status,
+			 session_code(v->s));
+		SAY(v, "\n");
+		term_wrap(&v->out, 0, 0, TERM_GREEN, saved);
 	} else if ((r == QUIT || r == INPUT_ENDED) &&
 	    strcmp(status, "in_progress") != 0) {
 		SAY(v, "\n");
@@ -1858,7 +2043,11 @@ static int restore_answers(struct iv *v, const char *path, json_t *answers)
 		fprintf(stderr, "msktriage: %s\n", TERM_SAFE(msg, engine_errmsg(v->e)));
 		return 1;
 	}
-	if (cli_store_conclusions(v->d, session_id(v->s), v->e) != DB_OK) {
+	/* A session continued after a stop keeps its stop record, which
+	 * only the core writes. */
+	if (session_is_continued(v->s)
+	    ? session_finish(v->s, "emergency_stopped") != SESSION_OK
+	    : cli_store_conclusions(v->d, session_id(v->s), v->e) != DB_OK) {
 		fprintf(stderr, "msktriage: the answers are restored, the "
 			"conclusions not: %s\n", TERM_SAFE(msg, db_errmsg(v->d)));
 		return 1;

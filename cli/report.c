@@ -93,6 +93,32 @@ static void print_finding(const struct term_out *o, json_t *f, unsigned show)
 	term_wrap(o, 5, 7, TERM_RESET, line);
 }
 
+void cli_stops_print(const struct term_out *o, json_t *stops)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(stops, i, x) {
+		char line[2048], a[512], b[512], c[512];
+		snprintf(line, sizeof(line), "EMERGENCY STOP: %s [%s]",
+			 TERM_SAFE(a, jstr(x, "title")),
+			 TERM_SAFE(b, jstr(x, "finding")));
+		term_wrap(o, 0, 2, TERM_RED, line);
+		snprintf(line, sizeof(line), "level %s: %s",
+			 TERM_SAFE(a, jstr(x, "level")),
+			 TERM_SAFE(b, jstr(x, "meaning")));
+		term_wrap(o, 2, 2, TERM_RED, line);
+		term_wrap(o, 2, 2, TERM_RESET, TERM_SAFE(a, jstr(x, "text")));
+		snprintf(line, sizeof(line), "The assessment was continued for "
+			 "the record after this stop; the level stays at least "
+			 "%s.", TERM_SAFE(c, jstr(x, "level")));
+		term_wrap(o, 2, 2, TERM_RESET, line);
+		if (json_is_false(json_object_get(x, "supported")))
+			term_wrap(o, 2, 2, TERM_YELLOW, "The answers now no longer "
+				  "support this finding; the stop stands as it "
+				  "was made.");
+	}
+}
+
 void cli_conclusions_print(const struct term_out *o, json_t *c,
 			   const engine *e, unsigned show)
 {
@@ -126,6 +152,8 @@ void cli_conclusions_print(const struct term_out *o, json_t *c,
 			 TERM_SAFE(id, stop));
 		term_wrap(o, 0, 2, TERM_RESET, head);
 	}
+
+	cli_stops_print(o, json_object_get(c, "stops"));
 
 	size_t n_red = 0, n_other = 0;
 	json_array_foreach(findings, i, f) {

@@ -35,6 +35,12 @@ enum {
 void cli_conclusions_print(const struct term_out *o, json_t *c,
 			   const engine *e, unsigned show);
 
+/* Print the stops an assessment was continued after ("stops" of
+ * conclusions, see cli_stop_record()) on o: the stop finding, its level and
+ * what to do, that the assessment went on, and whether the answers still
+ * support it. Nothing when stops is NULL or empty. */
+void cli_stops_print(const struct term_out *o, json_t *stops);
+
 /*
  * Write the plain-text report of session sid to f: the session's details,
  * its conclusions (the stored ones; for a session still in progress,
@@ -88,9 +94,12 @@ int report_load(db *d, int64_t sid, engine *e, enum report_audience audience,
 
 void report_free(struct report *r);
 
-/* A section id as a heading: "where_it_hurts" -> "Where it hurts". New
- * reference. */
-json_t *report_section_title(const char *id);
+/* A section's heading for the audience: its title from the rule base's
+ * section-def, or, for a section the rule base does not define (an older
+ * session's), the id in words ("where_it_hurts" -> "Where it hurts"). e may
+ * be NULL. New reference. */
+json_t *report_section_title(const engine *e, const char *id,
+			     enum report_audience aud);
 
 /* The model as JSON; borrowed, valid until report_free(). */
 json_t *report_json(const struct report *r);

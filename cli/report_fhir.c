@@ -152,7 +152,8 @@ json_t *report_fhir_questionnaire(engine *e)
 			snprintf(link, sizeof(link), "section.%s", q->section);
 			items = json_array();
 			json_array_append_new(groups, json_pack("{s:s, s:o, s:s, s:O}",
-				"linkId", link, "text", report_section_title(q->section),
+				"linkId", link, "text", report_section_title(e, q->section,
+							     REPORT_CLINICIAN),
 				"type", "group", "item", items));
 			json_object_set_new(by_section, q->section, items);
 		}
@@ -284,6 +285,10 @@ static json_t *advice_payload(const struct report *p)
 	json_t *x;
 	json_array_append_new(payload, json_pack("{s:s}", "contentString",
 		jstr(json_object_get(c, "level"), "meaning")));
+	json_array_foreach(json_object_get(c, "continued_after_stop"), i, x)
+		if (*jstr(x, "text"))
+			json_array_append_new(payload, json_pack("{s:s}",
+				"contentString", jstr(x, "text")));
 	for (size_t l = 0; l < 3; l++)
 		json_array_foreach(json_object_get(c, lists[l]), i, x)
 			if (*jstr(x, "text"))
@@ -366,6 +371,20 @@ json_t *report_fhir_bundle(const struct report *r, const struct report *pr,
 	if (!final)
 		json_array_append_new(notes, json_pack("{s:s}", "text",
 			jstr(c, "interim_reason")));
+	/* A stop the assessment went on after: the level held, said. */
+	json_array_foreach(json_object_get(c, "continued_after_stop"), i, f) {
+		char text[2048];
+		snprintf(text, sizeof(text), "Emergency stop: the interview "
+			 "stopped on %s (level %s). %s The assessment was "
+			 "continued for the record after this stop; the level "
+			 "stays at least %s whatever was answered later.%s",
+			 jstr(f, "title"), jstr(f, "level"), jstr(f, "text"),
+			 jstr(f, "level"),
+			 json_is_false(json_object_get(f, "supported"))
+			 ? " The answers now no longer support this finding; "
+			   "the stop stands as it was made." : "");
+		json_array_append_new(notes, json_pack("{s:s}", "text", text));
+	}
 	json_t *rec;
 	char *mitigation = NULL;
 	size_t mlen = 0;

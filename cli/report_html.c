@@ -400,6 +400,46 @@ static void evidence(FILE *f, const char *lead, json_t *list)
 	fputs("</div>", f);
 }
 
+/* The stops the assessment went on after, inside the level's box. */
+static void stops(FILE *f, json_t *list, bool clinician)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(list, i, x) {
+		fputs("<div class=\"stop\"><p><strong>", f);
+		if (clinician) {
+			html_text(f, "Emergency stop: ");
+			html_text(f, jstr(x, "title"));
+			html_text(f, " (level ");
+			html_text(f, jstr(x, "level"));
+			html_text(f, ")");
+			fputs("</strong> ", f);
+			html_text(f, jstr(x, "meaning"));
+			fputs(" ", f);
+			html_text(f, jstr(x, "text"));
+			fputs("</p>", f);
+			evidence(f, "Supported when it stopped by:",
+				 json_object_get(x, "because"));
+			fputs("<p>The assessment was continued for the record "
+			      "after this stop (", f);
+			when(f, json_object_get(x, "continued_at"));
+			html_text(f, "); the level stays at least ");
+			html_text(f, jstr(x, "level"));
+			fputs(" whatever was answered later.</p>", f);
+			if (json_is_false(json_object_get(x, "supported")))
+				el(f, "p", "The answers now no longer support "
+				   "this finding; the stop stands as it was "
+				   "made.");
+		} else {
+			html_text(f, "Emergency: ");
+			fputs("</strong> ", f);
+			html_text(f, jstr(x, "text"));
+			fputs("</p>", f);
+		}
+		fputs("</div>", f);
+	}
+}
+
 static void finding(FILE *f, json_t *x, bool clinician)
 {
 	fputs("<li class=\"finding\"><strong>", f);
@@ -609,6 +649,7 @@ int report_write_html(const struct report *r, json_t *map, FILE *f)
 		html_text(f, jstr(stop, "title"));
 		fputs(".</p>", f);
 	}
+	stops(f, json_object_get(c, "continued_after_stop"), clinician);
 	fputs("</div>", f);
 	if (clinician) {
 		findings(f, "Red flags", "red", json_object_get(c, "red_flags"),

@@ -134,8 +134,16 @@ static json_t *display_value(json_t *qinfo, const char *value)
 	return json_string(value);
 }
 
-json_t *report_section_title(const char *id)
+json_t *report_section_title(const engine *e, const char *id,
+			     enum report_audience aud)
 {
+	const struct engine_section *sec = e ? engine_section_find(e, id) : NULL;
+	if (sec) {
+		const char *t = aud == REPORT_PATIENT ? sec->patient_title
+						     : sec->clinician_title;
+		if (t && *t)
+			return json_string(t);
+	}
 	char buf[128];
 	size_t i = 0;
 	for (; id[i] && i + 1 < sizeof(buf); i++)
@@ -180,7 +188,8 @@ static json_t *answers_model(struct builder *b, json_t *answers,
 		json_t *items = json_array();
 		json_t *s = json_pack("{s:s, s:o, s:O}", "section",
 				      jstr(qi, "section"), "title",
-				      report_section_title(jstr(qi, "section")),
+				      report_section_title(e, jstr(qi, "section"),
+							   aud),
 				      "items", items);
 		push(b, sections, s);
 		put(b, by_section, jstr(qi, "section"), items);
@@ -194,7 +203,7 @@ static json_t *answers_model(struct builder *b, json_t *answers,
 		if (!items) {
 			items = json_array();
 			push(b, sections, json_pack("{s:s, s:o, s:O}", "section", sec,
-						    "title", report_section_title(sec),
+						    "title", report_section_title(e, sec, aud),
 						    "items", items));
 			put(b, by_section, sec, items);
 		}
@@ -319,6 +328,30 @@ static json_t *evidence_model(struct builder *b, json_t *from, json_t *qinfo,
 	return out;
 }
 
+/* What a stop rested on when it was made: the answers then, which may
+ * differ from the session's answers now. */
+static json_t *stop_evidence(struct builder *b, json_t *because,
+			     json_t *qinfo, json_t *findings)
+{
+	json_t *out = json_array();
+	const char *q;
+	json_t *v;
+	json_object_foreach(because, q, v) {
+		char num[64];
+		const char *text = json_string_value(v);
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(v));
+			text = num;
+		} else if (json_is_real(v)) {
+			snprintf(num, sizeof(num), "%g", json_real_value(v));
+			text = num;
+		}
+		push(b, out, evidence_one(q, text, qinfo, findings));
+	}
+	return out;
+}
+
 static json_t *finding_model(struct builder *b, json_t *f, json_t *c,
 			     json_t *qinfo, json_t *answers,
 			     enum report_audience aud)
@@ -424,6 +457,34 @@ static json_t *conclusions_model(struct builder *b, json_t *c, json_t *qinfo,
 			push(b, net, json_string(s));
 	}
 	put(b, m, "safety_net", net);
+
+	/* Stops the assessment went on after: the level stays at least
+	 * theirs, and the record says whether the answers still support
+	 * them. */
+	json_t *stops = json_array();
+	json_array_foreach(json_object_get(c, "stops"), i, f) {
+		json_t *x = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b}",
+			"finding", jstr(f, "finding"), "title", jstr(f, "title"),
+			"level", jstr(f, "level"), "meaning",
+			jstr(f, aud == REPORT_PATIENT ? "patient_meaning"
+						      : "meaning"),
+			"text", jstr(f, aud == REPORT_PATIENT ? "patient_text"
+							      : "text"),
+			"continued_at", iso_time(json_integer_value(
+				json_object_get(f, "continued_at"))),
+			"supported", !json_is_false(json_object_get(f, "supported")));
+		if (x && aud == REPORT_CLINICIAN)
+			put(b, x, "because", stop_evidence(b,
+				json_object_get(f, "because"), qinfo,
+				json_object_get(c, "findings")));
+		push(b, stops, x);
+	}
+	/* Only when there is one: reports of other sessions stay as they
+	 * were. */
+	if (json_array_size(stops))
+		put(b, m, "continued_after_stop", stops);
+	else
+		json_decref(stops);
 	if (aud == REPORT_PATIENT)
 		return m;
 
@@ -531,15 +592,30 @@ int report_load(db *d, int64_t sid, engine *e, enum report_audience aud,
 		}
 		origin = "worked_out";
 		engine_answers_clear(e);
+		/* A stop the assessment went on after is held, as the
+		 * interview holds it: the latest stored conclusions carry it. */
+		json_t *kept = s->conclusions_json
+			? json_loads(s->conclusions_json, 0, NULL) : NULL;
+		json_t *stops = json_object_get(kept, "stops");
+		if (json_array_size(stops) &&
+		    cli_stops_hold(e, stops, err, errsize) != 0) {
+			json_decref(kept);
+			goto out_free;
+		}
 		size_t i;
 		json_t *a;
 		json_array_foreach(answers, i, a)
 			engine_answer_set_text(e, jstr(a, "question"), jstr(a, "value"));
 		if (engine_run(e) != 0) {
+			json_decref(kept);
 			snprintf(err, errsize, "%s", engine_errmsg(e));
 			goto out_free;
 		}
-		if (!(c = cli_result_stored_json(e)))
+		c = cli_result_stored_json(e);
+		if (c && json_array_size(stops))
+			json_object_set_new(c, "stops", cli_stops_now(e, stops));
+		json_decref(kept);
+		if (!c)
 			goto out_oom;
 	}
 

@@ -300,6 +300,51 @@ static char *evidence_line(const char *lead, json_t *list)
 	return line;
 }
 
+/* The stops the assessment went on after: what stopped it and at which
+ * level, what to do, that it went on, and whether the answers now still
+ * support the stop. */
+static void write_stops(const struct style *st, FILE *f, json_t *c,
+			bool clinician)
+{
+	size_t i;
+	json_t *x;
+	char t[64];
+	json_array_foreach(json_object_get(c, "continued_after_stop"), i, x) {
+		char *line;
+		if (!clinician) {
+			/* Under "What to do": the level's meaning is above. */
+			line = fmt("Emergency: %s", jstr(x, "text"));
+			st->item(f, 0, line ? line : "");
+			free(line);
+			continue;
+		}
+		st->heading(f, 2, "Emergency stop");
+		line = fmt("The interview stopped on: %s (level %s). %s",
+			   jstr(x, "title"), jstr(x, "level"), jstr(x, "meaning"));
+		st->para(f, line ? line : "");
+		free(line);
+		if (*jstr(x, "text"))
+			st->item(f, 0, jstr(x, "text"));
+		json_t *sup = json_object_get(x, "because");
+		if (json_array_size(sup)) {
+			line = evidence_line("Supported when it stopped by:", sup);
+			st->item(f, 0, line ? line : "");
+			free(line);
+		}
+		st->end_list(f);
+		line = fmt("The assessment was continued for the record after "
+			   "this stop (%s); the level stays at least %s whatever "
+			   "was answered later.",
+			   when(json_object_get(x, "continued_at"), t, sizeof(t)),
+			   jstr(x, "level"));
+		st->para(f, line ? line : "");
+		free(line);
+		if (json_is_false(json_object_get(x, "supported")))
+			st->para(f, "The answers now no longer support this "
+				 "finding; the stop stands as it was made.");
+	}
+}
+
 static void finding_clinician(const struct style *st, FILE *f, json_t *x)
 {
 	char *s = fmt("%s (confidence %.2f, level %s)", jstr(x, "title"),
@@ -447,6 +492,7 @@ static void write_clinician(const struct style *st, FILE *f, json_t *doc)
 		st->para(f, line ? line : "");
 		free(line);
 	}
+	write_stops(st, f, c, true);
 	if (strcmp(jstr(c, "wording"), "not_kept") == 0)
 		st->para(f, "These conclusions were stored without their wording "
 			 "by an earlier rule base; only titles are shown.");
@@ -573,8 +619,9 @@ static void write_patient(const struct style *st, FILE *f, json_t *doc)
 		st->para(f, "Not all the questions were answered, so this advice "
 			 "may change. If you are worried, ask a clinician today.");
 	st->heading(f, 2, "What to do");
+	write_stops(st, f, c, false);
 	const char *lists[] = { "red_flags", "findings", "recommendations" };
-	size_t n = 0;
+	size_t n = json_array_size(json_object_get(c, "continued_after_stop"));
 	for (size_t l = 0; l < 3; l++)
 		json_array_foreach(json_object_get(c, lists[l]), i, x)
 			if (*jstr(x, "text")) {

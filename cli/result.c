@@ -181,6 +181,70 @@ out_fail_j:
 	return NULL;
 }
 
+json_t *cli_stop_record(const engine *e, const char *finding, long long at)
+{
+	const struct engine_finding *f = engine_finding_def_find(e, finding);
+	const struct engine_level *l = f ? engine_level_find(e, f->level) : NULL;
+	if (!f || !l)
+		return NULL;
+	json_t *answers = json_object();
+	for (size_t i = 0; answers && i < engine_question_count(e); i++) {
+		const char *id = engine_question_at(e, i)->id;
+		if (engine_answer_text(e, id) &&
+		    json_object_set_new(answers, id, cli_answer_json(e, id)) != 0) {
+			json_decref(answers);
+			return NULL;
+		}
+	}
+	/* The answers that supported it then, as a finding lists them. */
+	const struct engine_finding *now = engine_finding_find(e, f->id);
+	json_t *fj = now ? finding_json(e, now) : NULL;
+	json_t *because = json_object_get(fj, "because");
+	json_t *b = because ? json_incref(because) : json_object();
+	json_decref(fj);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, "
+			 "s:o, s:b}", "finding", f->id, "title", f->title, "text",
+			 f->clinician_text, "patient_text", f->patient_text,
+			 "level", l->id, "meaning", l->clinician_text,
+			 "patient_meaning", l->patient_text, "safety_net",
+			 l->safety_net, "continued_at", (json_int_t)at,
+			 "because", b, "answers", answers, "supported", now != NULL);
+}
+
+int cli_stops_hold(engine *e, json_t *records, char *err, size_t errsize)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(records, i, r) {
+		const char *id = json_string_value(json_object_get(r, "finding"));
+		if (!id) {
+			snprintf(err, errsize, "a kept stop names no finding");
+			return -1;
+		}
+		if (engine_stop_hold(e, id) != 0) {
+			snprintf(err, errsize, "%s", engine_errmsg(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+json_t *cli_stops_now(const engine *e, json_t *records)
+{
+	json_t *now = json_deep_copy(records);
+	size_t i;
+	json_t *r;
+	json_array_foreach(now, i, r) {
+		const char *id = json_string_value(json_object_get(r, "finding"));
+		if (json_object_set_new(r, "supported", json_boolean(
+				id && engine_finding_find(e, id))) != 0) {
+			json_decref(now);
+			return NULL;
+		}
+	}
+	return now;
+}
+
 int cli_answers_apply(engine *e, json_t *answers, char *err, size_t errsize)
 {
 	const char *id;

@@ -41,6 +41,27 @@ json_t *cli_result_json(const engine *e);
  */
 json_t *cli_result_stored_json(const engine *e);
 
+/*
+ * Stops the assessment was continued after ("continued for the record").
+ * The conclusions a session keeps carry them as "stops": an array of
+ *
+ *   {"finding", "title", "text", "patient_text": the stop finding's,
+ *    "level", "meaning", "patient_meaning", "safety_net": its level's,
+ *    "continued_at": seconds since the epoch,
+ *    "because": {question: answer} the answers behind it then,
+ *    "answers": {question: answer} every answer when it stopped,
+ *    "supported": whether the answers now still report the finding}
+ *
+ * cli_stop_record: the record of the stop on finding, on e as it is now
+ * (its answers at the stop). cli_stops_hold: hold every stop of records on
+ * e (engine_stop_hold()); -1 with a message in err when one cannot be.
+ * cli_stops_now: a copy of records with "supported" worked out from e's
+ * reported findings. New references, NULL when out of memory.
+ */
+json_t *cli_stop_record(const engine *e, const char *finding, long long at);
+int cli_stops_hold(engine *e, json_t *records, char *err, size_t errsize);
+json_t *cli_stops_now(const engine *e, json_t *records);
+
 /* A question's wording as cli_result_stored_json() keeps it. New
  * reference, NULL when out of memory. */
 json_t *cli_question_json(const struct engine_question *q);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A growable list of owned strings. */
 struct strs {
@@ -36,6 +37,8 @@ struct session {
 	int store_err;
 
 	struct strs order;      /* answered question ids, in answer order */
+	json_t *stops;          /* stops continued after (cli_stop_record()),
+				   NULL when none */
 	/* Answers given with session_set() to a question not relevant yet:
 	 * kept although not relevant, until their question becomes relevant
 	 * (or the answer is changed or withdrawn). */
@@ -354,6 +357,7 @@ void session_free(session *s)
 	strs_free(&s->dropped_why);
 	for (size_t i = 0; i < 5; i++)
 		free(s->info_str[i]);
+	json_decref(s->stops);
 	free(s);
 }
 
@@ -401,6 +405,8 @@ static int start(session *s, const struct db_session_new *info, bool later)
 	delta_reset(s);
 	engine_answers_clear(s->e);
 	strs_clear(&s->order);
+	json_decref(s->stops);
+	s->stops = NULL;
 	strs_clear(&s->volunteered);
 	s->revisit = SIZE_MAX;
 	int rc = run(s);
@@ -451,6 +457,27 @@ bool session_is_stored(const session *s)
 	return !s->pending && s->id != 0;
 }
 
+/* The stops kept in a session's latest conclusions, held on the engine
+ * again. Conclusions that cannot be read hold nothing: the session's
+ * status and audit trail still say that it stopped. */
+static int stops_restore(session *s, const char *conclusions)
+{
+	json_t *c = conclusions ? json_loads(conclusions, 0, NULL) : NULL;
+	json_t *stops = json_object_get(c, "stops");
+	char err[256];
+	int rc = SESSION_OK;
+	if (json_is_array(stops) && json_array_size(stops)) {
+		if (cli_stops_hold(s->e, stops, err, sizeof(err)) != 0) {
+			fail_msg(s, "%s", err);
+			rc = SESSION_EINVAL;
+		} else {
+			s->stops = json_incref(stops);
+		}
+	}
+	json_decref(c);
+	return rc;
+}
+
 struct replay {
 	session *s;
 	int rc;
@@ -487,6 +514,8 @@ int session_resume(session *s, int64_t id)
 	strs_clear(&s->volunteered);
 	s->revisit = SIZE_MAX;
 	engine_answers_clear(s->e);
+	json_decref(s->stops);
+	s->stops = NULL;
 	if ((rc = run(s)) != SESSION_OK || (rc = delta_begin(s)) != SESSION_OK)
 		return rc;
 	int db_rc = db_session_get(s->d, id, &rec);
@@ -516,6 +545,10 @@ int session_resume(session *s, int64_t id)
 	s->pending = false;
 	memcpy(s->code, rec->code, sizeof(s->code));
 	snprintf(s->status, sizeof(s->status), "%s", rec->status);
+	/* A stop continued after is held again: the latest conclusions,
+	 * finished or not, carry it. */
+	if ((rc = stops_restore(s, rec->conclusions_json)) != SESSION_OK)
+		goto out_free;
 	db_rc = db_answers_load(s->d, id, replay_answer, &rp);
 	if (rp.rc != SESSION_OK) {
 		rc = rp.rc;
@@ -729,7 +762,88 @@ bool session_is_emergency(const session *s)
 
 const char *session_final_status(const session *s)
 {
-	return level_stops(s->e) ? "emergency_stopped" : "complete";
+	return level_stops(s->e) || session_is_continued(s)
+		? "emergency_stopped" : "complete";
+}
+
+/* The conclusions as stored: self-contained ("format": 2), so a report of
+ * the session never takes its wording from a later rule base, with the
+ * stops continued after, and more (a record not held yet) when given. */
+static char *stored_text(const session *s, json_t *more)
+{
+	json_t *c = cli_result_stored_json(s->e);
+	json_t *stops = s->stops ? cli_stops_now(s->e, s->stops) : json_array();
+	char *text = NULL;
+	if (c && stops && (!more || json_array_append(stops, more) == 0) &&
+	    (!json_array_size(stops) ||
+	     json_object_set(c, "stops", stops) == 0))
+		text = json_dumps(c, JSON_COMPACT | CLI_JSON_REAL);
+	json_decref(stops);
+	json_decref(c);
+	return text;
+}
+
+json_t *session_result_json(const session *s)
+{
+	json_t *c = cli_result_json(s->e);
+	if (c && s->stops &&
+	    json_object_set_new(c, "stops", cli_stops_now(s->e, s->stops)) != 0) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
+}
+
+bool session_is_continued(const session *s)
+{
+	return s->stops && json_array_size(s->stops) > 0;
+}
+
+int session_continue(session *s)
+{
+	int rc = delta_begin(s);
+	if (rc != SESSION_OK)
+		return rc;
+	const char *stop = engine_stop_reason(s->e);
+	if (s->mode == SESSION_KIOSK) {
+		fail_msg(s, "the kiosk does not go on after an emergency stop");
+		return SESSION_EINVAL;
+	}
+	if (!stop || !level_stops(s->e) || !session_is_stored(s)) {
+		fail_msg(s, "there is no emergency stop to continue after");
+		return SESSION_EINVAL;
+	}
+	json_t *rec = cli_stop_record(s->e, stop, (long long)time(NULL));
+	char *text = rec ? stored_text(s, rec) : NULL;
+	if (!text) {
+		json_decref(rec);
+		return nomem(s);
+	}
+	/* The record first: once the store has it, every later resume holds
+	 * the stop again. */
+	int db_rc = DB_OK;
+	if ((rc = session_reopen(s)) != SESSION_OK ||
+	    (db_rc = db_audit_add(s->d, s->id, "continued_after_stop", NULL,
+				  NULL)) != DB_OK ||
+	    (db_rc = db_session_finish(s->d, s->id, "emergency_stopped",
+				       engine_level(s->e)->id, text)) != DB_OK) {
+		free(text);
+		json_decref(rec);
+		return db_rc != DB_OK ? store_fail(s, db_rc) : rc;
+	}
+	free(text);
+	snprintf(s->status, sizeof(s->status), "emergency_stopped");
+	if (!s->stops && !(s->stops = json_array())) {
+		json_decref(rec);
+		return nomem(s);
+	}
+	if (json_array_append_new(s->stops, rec) != 0)
+		return nomem(s);
+	if (engine_stop_hold(s->e, stop) != 0) {
+		fail_msg(s, "%s", engine_errmsg(s->e));
+		return SESSION_EENGINE;
+	}
+	return settle(s);
 }
 
 int session_finish(session *s, const char *status)
@@ -740,11 +854,7 @@ int session_finish(session *s, const char *status)
 	int rc = session_reopen(s);
 	if (rc != SESSION_OK)
 		return rc;
-	/* stored self-contained ("format": 2): a report of this session never
-	 * takes its wording from a later rule base */
-	json_t *c = cli_result_stored_json(s->e);
-	char *text = c ? json_dumps(c, JSON_COMPACT | CLI_JSON_REAL) : NULL;
-	json_decref(c);
+	char *text = stored_text(s, NULL);
 	if (!text)
 		return nomem(s);
 	int db_rc = db_session_finish(s->d, s->id, status,

@@ -19,6 +19,16 @@
  *     session_finish() | session_abandon()
  *     session_free()
  *
+ * After an emergency stop (clinician mode): the session is finished as
+ * "emergency_stopped"; session_continue() goes on with the assessment for
+ * the record. The stop is then held (engine_stop_hold()): the level never
+ * falls below the stop's level, whatever is answered or changed later
+ * (session_back() included), the record of the stop (the finding, its
+ * level, the answers when it stopped) is kept in every later conclusions
+ * of the session with whether the answers now still support it, and the
+ * session ends as "emergency_stopped" again, never "complete". A resumed
+ * session holds its stops again.
+ *
  * One writer: the session's lease in the store is taken when a session is
  * started or resumed and given up by session_free(); every write of the
  * handle refreshes it. A finished session that is resumed keeps its status
@@ -44,6 +54,7 @@
 #include "db/db.h"
 #include "engine/engine.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -207,7 +218,8 @@ void session_progress(const session *s, size_t *answered, size_t *remaining);
  * whether or not a follow-up question is still to be asked. */
 bool session_is_emergency(const session *s);
 
-/* "emergency_stopped" when the level ends the interview, else "complete". */
+/* "emergency_stopped" when the level ends the interview or a stop is
+ * held, else "complete". */
 const char *session_final_status(const session *s);
 
 /*
@@ -216,6 +228,28 @@ const char *session_final_status(const session *s);
  * it in progress; the caller may try again.
  */
 int session_finish(session *s, const char *status);
+
+/*
+ * Go on with the assessment for the record after the interview stopped on
+ * an emergency (engine_stop_reason() at a level that stops it), in
+ * clinician mode only: the record of the stop is stored first (with
+ * 'continued_after_stop' in the audit trail; the session stays
+ * "emergency_stopped" until its next change), then the stop is held and
+ * the remaining questions are asked as usual. SESSION_EINVAL in the kiosk
+ * or without an emergency stop; SESSION_ESTORE leaves everything as it was.
+ */
+int session_continue(session *s);
+
+/* True once the assessment went on after a stop (this run or before a
+ * resume). */
+bool session_is_continued(const session *s);
+
+/*
+ * The conclusions now (cli_result_json()) with, once the assessment went on
+ * after a stop, "stops" as cli_stops_now() gives them. New reference, NULL
+ * when out of memory.
+ */
+json_t *session_result_json(const session *s);
 
 /* End the session as "abandoned" (a patient who walked away). */
 int session_abandon(session *s);

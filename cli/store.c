@@ -74,7 +74,7 @@ const char *cli_session_status(const engine *e)
 	const struct engine_level *l = f ? engine_level_find(e, f->level) : NULL;
 	/* Stopped by a finding whose level itself ends the interview (the
 	 * emergency levels), not by one that only closes it (out of scope). */
-	if (l && l->stops)
+	if ((l && l->stops) || engine_stop_held_level(e))
 		return "emergency_stopped";
 	return "complete";
 }

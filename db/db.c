@@ -50,7 +50,8 @@ static const char *const statuses[] = {
 static const char *const audit_events[] = {
 	"opened", "resumed", "answer_changed", "answer_withdrawn", "finished",
 	"signed_off", "note_added", "report_exported", "answers_exported",
-	"deleted", "addendum_added", "lease_taken_over", NULL
+	"deleted", "addendum_added", "lease_taken_over", "continued_after_stop",
+	NULL
 };
 static const char *const kiosk_events[] = {
 	"pin_set", "pin_accepted", "pin_refused", "kiosk_started",

@@ -443,7 +443,8 @@ struct db_audit {
  * Appends an event to a session's audit trail. event is one of "opened",
  * "resumed", "answer_changed", "answer_withdrawn", "finished", "signed_off",
  * "note_added", "report_exported", "answers_exported", "deleted",
- * "addendum_added", "lease_taken_over"; mode NULL means as
+ * "addendum_added", "lease_taken_over", "continued_after_stop" (the
+ * assessment went on for the record after an emergency stop); mode NULL means as
  * db_mode_set(); detail is optional free text that must never hold patient
  * data (e.g. the export format). The session must exist.
  */

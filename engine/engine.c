@@ -96,6 +96,8 @@ struct fslot {
 	bool reported;
 	bool stops_def; /* its level or its finding-def ends the interview */
 	bool stops;     /* it stops the interview in this run */
+	bool held;      /* a stop held for the record (engine_stop_hold);
+			   not part of a run's snapshot */
 	const char **because; size_t n_because, cap_because;
 	const char **against; size_t n_against, cap_against;
 	const char **rules; size_t n_rules, cap_rules;
@@ -2329,6 +2331,55 @@ static int answers_clear_guarded(engine *e)
 void engine_answers_clear(engine *e)
 {
 	(void)answers_clear_guarded(e);
+	for (size_t i = 0; i < e->n_fs; i++)
+		e->fs[i].held = false;
+}
+
+int engine_stop_hold(engine *e, const char *finding)
+{
+	struct fslot *s = fslot_find(e, finding);
+	const struct engine_level *l = s ? engine_level_find(e, s->f.level)
+					 : NULL;
+	if (!s) {
+		set_error(e, "unknown finding '%.64s'", finding);
+		return ENGINE_EINVAL;
+	}
+	if (!l || !s->stops_def) {
+		set_error(e, "'%s' does not stop the interview: there is no "
+			  "stop to hold", s->f.id);
+		return ENGINE_EINVAL;
+	}
+	s->held = true;
+	return ENGINE_OK;
+}
+
+size_t engine_stop_held_count(const engine *e)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < e->n_fs; i++)
+		n += e->fs[i].held;
+	return n;
+}
+
+const char *engine_stop_held_at(const engine *e, size_t i)
+{
+	for (size_t k = 0; k < e->n_fs; k++)
+		if (e->fs[k].held && i-- == 0)
+			return e->fs[k].f.id;
+	return NULL;
+}
+
+const struct engine_level *engine_stop_held_level(const engine *e)
+{
+	const struct engine_level *most = NULL;
+	for (size_t i = 0; i < e->n_fs; i++) {
+		const struct engine_level *l;
+		if (e->fs[i].held &&
+		    (l = engine_level_find(e, e->fs[i].f.level)) &&
+		    (!most || l->rank < most->rank))
+			most = l;
+	}
+	return most;
 }
 
 const char *engine_answer_text(const engine *e, const char *id)
@@ -2731,6 +2782,11 @@ static void settle_reported(engine *e, bool complete)
 	qsort(e->found, e->n_found, sizeof(*e->found), cmp_found);
 	e->level = e->n_found ? engine_level_find(e, e->found[0]->level)
 			      : e->default_level;
+	/* A held stop: the level never falls below it, whatever the
+	 * answers say now. */
+	const struct engine_level *hold = engine_stop_held_level(e);
+	if (hold && hold->rank < e->level->rank)
+		e->level = hold;
 }
 
 /*
@@ -2898,10 +2954,13 @@ static int snapshot(engine *e)
 	 * urgent, then most certain), whatever the fact order; a finding that
 	 * is not reported stops nothing. */
 	settle_reported(e, false);
+	/* A held stop no longer stops the interview; a stopping finding
+	 * more urgent than every held one still does. */
+	const struct engine_level *hold = engine_stop_held_level(e);
 	for (size_t i = 0; i < e->n_found && !e->stop; i++) {
 		/* found[] points at the f member, the first of its fslot. */
 		struct fslot *s = (struct fslot *)e->found[i];
-		if (s->stops)
+		if (s->stops && (!hold || s->f.level_rank < hold->rank))
 			e->stop = s->f.id;
 	}
 	place_questions(e);

@@ -330,7 +330,7 @@ int engine_answer_decline(engine *e, const char *id);
 /* Forget the answer to id (or the decline); 0 also when there was none. */
 int engine_answer_clear(engine *e, const char *id);
 
-/* Forget every answer. */
+/* Forget every answer, and every held stop. */
 void engine_answers_clear(engine *e);
 
 /* The canonical text of the answer to id ("skip" when declined), or NULL
@@ -377,12 +377,36 @@ bool engine_is_complete(const engine *e);
  * as it holds, also while a deferred question is still to be asked. */
 const char *engine_stop_reason(const engine *e);
 
+/*
+ * Hold a stop for the record: the interview stopped on finding (a finding
+ * whose level stops it) and the assessment goes on after it. From the next
+ * engine_run() until engine_answers_clear():
+ *
+ *   - the level is never less urgent than the held finding's level,
+ *     whatever the answers say now (the finding itself may no longer be
+ *     reported once its answers change);
+ *   - the held stop no longer stops the interview: the next question is
+ *     asked as without a stop, and engine_stop_reason() is NULL unless a
+ *     stopping finding more urgent than every held one is reported.
+ *
+ * Holding the same finding twice changes nothing. ENGINE_EINVAL for an
+ * unknown finding or one whose level does not stop the interview.
+ */
+int engine_stop_hold(engine *e, const char *finding);
+
+/* The held stops' finding ids, in catalogue order, and the most urgent
+ * of their levels (NULL when none is held). */
+size_t engine_stop_held_count(const engine *e);
+const char *engine_stop_held_at(const engine *e, size_t i);
+const struct engine_level *engine_stop_held_level(const engine *e);
+
 /* False while any relevant red-flag question allowed for the mode is
  * neither answered nor declined: the level is then interim. */
 bool engine_red_flags_screened(const engine *e);
 
 /* The case's triage level: the most urgent level any reported finding
- * demands, or the rule base's default level when there is none. */
+ * demands, or the rule base's default level when there is none; never
+ * less urgent than a held stop (engine_stop_hold()). */
 const struct engine_level *engine_level(const engine *e);
 
 /* Reported findings, most urgent level first, then highest confidence. */

@@ -164,12 +164,58 @@ static const char *prompt_id(const char *line)
 	return id;
 }
 
+static void assert_fits_from(struct pty *p, size_t from, size_t to,
+			     int columns);
+
 /* No line of the screen is wider than columns (typed lines aside). */
 static void assert_fits(struct pty *p, int cols)
 {
 	static const char *const typed[] = { "> ", "]: ", "): ", NULL };
 	pty_pump(p, 0);
 	pty_assert_fits("the interview", p->raw, p->len, cols, typed);
+}
+
+/* The width of the line at l (up to its newline), in characters. */
+static int line_width(const char *l)
+{
+	int w = 0;
+	for (; *l && *l != '\n'; l++)
+		if (((unsigned char)*l & 0xC0) != 0x80 && *l != '\r')
+			w++;
+	return w;
+}
+
+/* Every emergency banner from raw offset from on, its continuation lines
+ * included, fits columns. Returns how many there were. */
+static int assert_banners_fit(struct pty *p, size_t from, int columns)
+{
+	int n = 0;
+	pty_pump(p, 0);
+	for (const char *b = p->raw + from; (b = strstr(b, "!! EMERGENCY STOP"));
+	     b++) {
+		n++;
+		for (const char *l = b; l;) {
+			if (line_width(l) > columns) {
+				pty_dump(p);
+				fail_msg("a banner line is %d columns wide: %.*s",
+					 line_width(l), (int)strcspn(l, "\n"), l);
+			}
+			const char *nl = strchr(l, '\n');
+			l = nl && strncmp(nl + 1, "   ", 3) == 0 ? nl + 1 : NULL;
+		}
+	}
+	return n;
+}
+
+/* The same as assert_fits, for what the program wrote from raw offset
+ * from on, up to offset to (0: the end). */
+static void assert_fits_from(struct pty *p, size_t from, size_t to,
+			     int columns)
+{
+	static const char *const typed[] = { "> ", "]: ", "): ", NULL };
+	pty_pump(p, 0);
+	pty_assert_fits("the interview", p->raw + from,
+			(to ? to : p->len) - from, columns, typed);
 }
 
 /* ------------------------------------------------------------- scripts */
@@ -304,11 +350,14 @@ static char *slurp_file(const char *path)
 	return buf;
 }
 
+static const char *store_text(const char *sql);
+
 /* --------------------------------------------------------------- set-up */
 
 static int setup(void **state)
 {
 	(void)state;
+	columns = 80;
 	snprintf(dir, sizeof(dir), "/tmp/msk-e2e-XXXXXX");
 	return mkdtemp(dir) ? 0 : -1;
 }
@@ -639,21 +688,43 @@ static void test_red_flag_stop(void **state)
 	};
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
-	const char *line = drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
-	assert_null(prompt_id(line));
+	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	read_code(&p, code);
 	pty_expect(&p, "RED FLAG");
 	pty_expect(&p, "[cauda_equina_suspected]");
 	pty_expect(&p, "level emergency");
 	pty_expect(&p, "INTERVIEW STOPPED");
 	pty_expect(&p, "saved as emergency_stopped");
+	/* The stop screen's choices, by single words. */
+	pty_expect(&p, "note TEXT");
+	pty_expect(&p, "signoff");
+	pty_expect(&p, "continue");
+	pty_expect(&p, "quit");
+	assert_string_equal(next_prompt(&p), "stop>");
+	pty_type(&p, "nonsense\n");
+	pty_expect(&p, "'nonsense' is not a choice here");
+	assert_string_equal(next_prompt(&p), "stop>");
+	pty_type(&p, "note sent to the emergency department by ambulance\n");
+	pty_expect(&p, "note saved");
+	assert_string_equal(next_prompt(&p), "stop>");
+	pty_type(&p, "signoff\n");
 	pty_expect(&p, "sign off as");
-	pty_type(&p, "\n");
-	pty_expect(&p, "not signed off");
+	pty_type(&p, "Dr Stop\n");
+	pty_expect(&p, "sign off as 'Dr Stop'? [y/N]");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "signed off by Dr Stop");
 	pty_expect(&p, "write a plain-text report?");
 	pty_type(&p, "\n");
 	pty_expect(&p, "emergency_stopped. Goodbye.");
 	assert_int_equal(pty_finish(&p), 0);
+	assert_string_equal(store_text("SELECT status || ' ' || signed_off_by "
+				       "FROM session"),
+			    "emergency_stopped Dr Stop");
+	assert_string_equal(store_text("SELECT text FROM note"),
+			    "sent to the emergency department by ambulance");
+	/* Not continued: no record of going on. */
+	assert_string_equal(store_text("SELECT count(*) FROM audit WHERE "
+				       "event = 'continued_after_stop'"), "0");
 
 	char *out = NULL;
 	const char *const rep[] = { "report", code, "--format", "text", NULL };
@@ -673,6 +744,343 @@ static void test_red_flag_stop(void **state)
 	char *support = strstr(out, "Supported by:");
 	assert_non_null(support);
 	assert_true(strstr(support, "saddle") || strstr(support, "Saddle"));
+	free(out);
+}
+
+/*
+ * Answer every question from script (anything else "n", or "skip" if
+ * refused) up to the finish prompt, checking that each new question's
+ * screen carries the emergency banner of a continued stop. Returns how many
+ * questions were asked.
+ */
+static int answer_under_banner(struct pty *p, const struct answer *script)
+{
+	const char *line = next_prompt(p);
+	int asked = 0;
+	for (int guard = 0; guard < 300; guard++) {
+		const char *id = prompt_id(line);
+		if (!id)
+			fail_msg("not a question prompt: '%s'", line);
+		if (strcmp(id, "finish") == 0)
+			return asked;
+		if (!pty_seen(p, "!! EMERGENCY STOP (emergency):")) {
+			pty_dump(p);
+			fail_msg("the question '%s' was shown without the "
+				 "emergency banner", id);
+		}
+		asked++;
+		char keys[128];
+		snprintf(keys, sizeof(keys), "%s\n", lookup(script, id));
+		pty_type(p, keys);
+		line = next_prompt(p);
+		const char *again = prompt_id(line);
+		if (again && strcmp(again, id) == 0 && pty_seen(p, "must be")) {
+			/* A refused answer: the same question again, after
+			 * its screen, so the banner is looked for from the
+			 * skip on. */
+			pty_type(p, "skip\n");
+			line = next_prompt(p);
+		}
+	}
+	fail_msg("the interview did not end within 300 questions");
+	return asked;
+}
+
+/* Type 'summary' and check the level it shows (interim or not), then
+ * wait for the prompt again. */
+static void assert_last_level(struct pty *p, const char *level)
+{
+	const char *at = NULL;
+	for (const char *x = p->raw; (x = strstr(x, "Triage level")); x++)
+		at = x;
+	assert_non_null(at);
+	const char *colon = strchr(at, ':');
+	const char *nl = strchr(at, '\n');
+	assert_true(colon && nl && colon < nl);
+	char got[64];
+	size_t n = (size_t)(nl - colon - 2);
+	if (n >= sizeof(got))
+		n = sizeof(got) - 1;
+	memcpy(got, colon + 2, n);
+	got[n] = '\0';
+	while (n && (got[n - 1] == '\r' || got[n - 1] == ' '))
+		got[--n] = '\0';
+	assert_string_equal(got, level);
+}
+
+static void assert_summary_level(struct pty *p, const char *level)
+{
+	pty_type(p, "summary\n");
+	pty_expect(p, "answers so far");
+	assert_last_level(p, level);
+	next_prompt(p);
+}
+
+/* True if word shows in s after lead. */
+static __attribute__((noinline)) bool text_after(const char *s,
+						 const char *lead,
+						 const char *word)
+{
+	const char *at = strstr(s, lead);
+	return at && strstr(at, word);
+}
+
+/* Run `report CODE --format F [--for A]`; its output (caller frees). */
+static char *report_of(const char *code, const char *format,
+		       const char *audience)
+{
+	char *out = NULL;
+	const char *const rep[] = { "report", code, "--format", format,
+				    audience ? "--for" : NULL, audience,
+				    NULL };
+	assert_int_equal(run_plain(rep, "", &out), 0);
+	return out;
+}
+
+static void test_stop_continue(void **state)
+{
+	(void)state;
+	struct pty p;
+	char code[16];
+	static const struct answer script[] = {
+		{ "age", "45" }, { "knee_pain", "y" }, { "hip_pain", "n" },
+		{ "low_back_pain", "y" }, { "saddle_numbness", "y" },
+		{ NULL, NULL },
+	};
+	const char *const args[] = { "interview", "--label", "x",
+				     "--clinician", "Dr Test", NULL };
+	columns = 60;
+	pty_start(&p, args);
+	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
+	read_code(&p, code);
+	pty_expect(&p, "saved as emergency_stopped");
+	/* The stop's choices fit 60 columns. */
+	assert_string_equal(next_prompt(&p), "stop>");
+	const char *menu = strstr(p.raw, "the session is stopped. Next:");
+	assert_non_null(menu);
+	size_t from = (size_t)(menu - p.raw);
+	assert_fits_from(&p, from, p.len, 60);
+	pty_type(&p, "continue\n");
+	pty_expect(&p, "continuing the assessment for the record");
+	pty_expect(&p, "the level stays at least emergency");
+	/* The remaining questions, each under the banner. */
+	assert_true(answer_under_banner(&p, script) > 0);
+	/* The finish screen and the summary carry it too. */
+	assert_true(pty_seen(&p, "!! EMERGENCY STOP (emergency):"));
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "Triage level: emergency");
+	pty_expect(&p, "EMERGENCY STOP:");
+	pty_expect(&p, "continued for the record after this stop");
+	next_prompt(&p);
+	pty_type(&p, "\n");
+	pty_expect(&p, "Summary of session");
+	pty_expect(&p, "Triage level: emergency");
+	pty_expect(&p, "EMERGENCY STOP:");
+	pty_expect(&p, "saved as emergency_stopped");
+	pty_expect(&p, "sign off as (Enter: Dr Test");
+	pty_type(&p, "\n");
+	pty_expect(&p, "sign off as 'Dr Test'? [y/N]");
+	pty_type(&p, "y\n");
+	pty_expect(&p, "signed off by Dr Test");
+	pty_expect(&p, "write a plain-text report?");
+	pty_type(&p, "\n");
+	pty_expect(&p, "emergency_stopped. Goodbye.");
+	/* Every banner fits 60 columns too. */
+	assert_true(assert_banners_fit(&p, from, 60) > 1);
+	assert_int_equal(pty_finish(&p), 0);
+
+	/* Stopped stays the status; the record is closed. */
+	assert_string_equal(store_text("SELECT status || ' ' || signed_off_by "
+				       "FROM session"),
+			    "emergency_stopped Dr Test");
+	assert_string_equal(store_text("SELECT count(*) FROM audit WHERE "
+				       "event = 'continued_after_stop'"), "1");
+	assert_string_equal(store_text("SELECT level FROM conclusion ORDER BY "
+				       "id DESC LIMIT 1"), "emergency");
+	assert_string_equal(store_text("SELECT json_extract(body, "
+				       "'$.stops[0].finding') || ' ' || "
+				       "json_extract(body, '$.stops[0].supported') "
+				       "FROM conclusion ORDER BY id DESC LIMIT 1"),
+			    "cauda_equina_suspected 1");
+
+	/* Every report format says it. */
+	char *out = report_of(code, "text", NULL);
+	assert_non_null(strstr(out, "Status       emergency_stopped"));
+	assert_non_null(strstr(out, "Triage level\n------------\nemergency: "));
+	assert_non_null(strstr(out, "Emergency stop\n--------------\n"
+				    "The interview stopped on: "));
+	assert_non_null(strstr(out, "(level emergency)"));
+	assert_non_null(strstr(out, "The assessment was continued for the record "
+				    "after this stop"));
+	assert_non_null(strstr(out, "Supported when it stopped by:"));
+	assert_null(strstr(out, "no longer support"));
+	free(out);
+	out = report_of(code, "markdown", NULL);
+	assert_non_null(strstr(out, "## Emergency stop"));
+	assert_non_null(strstr(out, "continued for the record after this stop"));
+	free(out);
+	out = report_of(code, "json", NULL);
+	assert_non_null(strstr(out, "\"continued_after_stop\": ["));
+	assert_non_null(strstr(out, "\"supported\": true"));
+	assert_non_null(strstr(out, "\"finding\": \"cauda_equina_suspected\""));
+	free(out);
+	out = report_of(code, "html", NULL);
+	assert_non_null(strstr(out, "<div class=\"stop\"><p><strong>Emergency "
+				    "stop: "));
+	assert_non_null(strstr(out, "continued for the record after this stop"));
+	free(out);
+	out = report_of(code, "fhir", NULL);
+	assert_non_null(strstr(out, "Emergency stop: the interview stopped on"));
+	assert_non_null(strstr(out, "continued for the record after this stop"));
+	free(out);
+	out = report_of(code, "text", "patient");
+	assert_non_null(strstr(out, "Emergency: "));
+	free(out);
+	out = report_of(code, "html", "patient");
+	assert_non_null(strstr(out, "Emergency: "));
+	free(out);
+}
+
+/*
+ * After continuing, the answer that caused the stop is changed and the
+ * last answer taken back: the level stays at the stop's, the record keeps
+ * the stop and says the answers no longer support it; leaving keeps the
+ * session stopped, and resuming holds the stop again.
+ */
+static void test_stop_level_holds(void **state)
+{
+	(void)state;
+	struct pty p;
+	char code[16], want[64];
+	static const struct answer script[] = {
+		{ "age", "45" }, { "knee_pain", "n" }, { "hip_pain", "n" },
+		{ "low_back_pain", "y" }, { "saddle_numbness", "y" },
+		{ NULL, NULL },
+	};
+	const char *const args[] = { "interview", "--label", "x", NULL };
+	pty_start(&p, args);
+	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
+	read_code(&p, code);
+	assert_string_equal(next_prompt(&p), "stop>");
+	pty_type(&p, "continue\n");
+	pty_expect(&p, "continuing the assessment for the record");
+	next_prompt(&p);
+	pty_type(&p, "change saddle_numbness\n");
+	pty_expect(&p, "changing: now yes");
+	next_prompt(&p);
+	pty_type(&p, "n\n");
+	pty_expect(&p, "changed 'saddle_numbness' from yes to no");
+	pty_expect(&p, "withdrawn:");
+	pty_expect(&p, "[cauda_equina_suspected]");
+	pty_expect(&p, "the emergency stop on it stands as it was made");
+	pty_expect(&p, "the level stays at least emergency");
+	next_prompt(&p);
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "EMERGENCY STOP:");
+	pty_expect(&p, "The answers now no longer support this finding");
+	pty_expect(&p, "answers so far");
+	assert_last_level(&p, "emergency");
+	next_prompt(&p);
+	pty_type(&p, "back\n");
+	pty_expect(&p, "back to '");
+	next_prompt(&p);
+	assert_summary_level(&p, "emergency");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "saved as emergency_stopped (continued for the record");
+	assert_int_equal(pty_finish(&p), 0);
+	assert_string_equal(store_text("SELECT status FROM session"),
+			    "emergency_stopped");
+	/* Kept as it was when it stopped, and no longer supported now. */
+	assert_string_equal(store_text("SELECT level || ' ' || json_extract(body, "
+				       "'$.stops[0].answers.saddle_numbness') || "
+				       "' ' || json_extract(body, "
+				       "'$.stops[0].supported') FROM conclusion "
+				       "ORDER BY id DESC LIMIT 1"),
+			    "emergency yes 0");
+
+	char *out = report_of(code, "text", NULL);
+	assert_non_null(strstr(out, "emergency: "));
+	assert_non_null(strstr(out, "The answers now no longer support this "
+				    "finding; the stop stands as it was made."));
+	/* The answer as it was when it stopped. */
+	assert_true(text_after(out, "Supported when it stopped by:", "saddle") ||
+		    text_after(out, "Supported when it stopped by:", "Saddle"));
+	free(out);
+
+	/* Resumed: the stop is held again, the banner back on screen. */
+	const char *const res[] = { "resume", code, NULL };
+	pty_start(&p, res);
+	snprintf(want, sizeof(want), "session %s resumed", code);
+	pty_expect(&p, want);
+	pty_expect(&p, "!! EMERGENCY STOP (emergency):");
+	pty_expect(&p, "the answers now no longer support it");
+	next_prompt(&p);
+	assert_summary_level(&p, "emergency");
+	pty_type(&p, "quit\n");
+	assert_int_equal(pty_finish(&p), 0);
+	assert_string_equal(store_text("SELECT status FROM session"),
+			    "emergency_stopped");
+
+	/* Answers put back from a file keep the stop and its level. */
+	char file[700], body[128];
+	snprintf(file, sizeof(file), "%s/answers.json", dir);
+	FILE *af = fopen(file, "w");
+	assert_non_null(af);
+	snprintf(body, sizeof(body), "{\"session\": \"%s\", \"answers\": "
+		 "{\"height_cm\": 170}}\n", code);
+	fputs(body, af);
+	fclose(af);
+	const char *const put[] = { "resume", code, "--answers", file, NULL };
+	out = NULL;
+	assert_int_equal(run_plain(put, "", &out), 0);
+	free(out);
+	assert_string_equal(store_text("SELECT status FROM session"),
+			    "emergency_stopped");
+	assert_string_equal(store_text("SELECT level || ' ' || json_extract(body, "
+				       "'$.stops[0].finding') FROM conclusion "
+				       "ORDER BY id DESC LIMIT 1"),
+			    "emergency cauda_equina_suspected");
+}
+
+/*
+ * Killed while going on after a stop, with the answer that caused it
+ * changed: the session is in progress, and its report, worked out again
+ * from the answers, still holds the stop and its level.
+ */
+static void test_stop_continue_killed(void **state)
+{
+	(void)state;
+	struct pty p;
+	char code[16];
+	static const struct answer script[] = {
+		{ "age", "45" }, { "knee_pain", "n" }, { "hip_pain", "n" },
+		{ "low_back_pain", "y" }, { "saddle_numbness", "y" },
+		{ NULL, NULL },
+	};
+	const char *const args[] = { "interview", "--label", "x", NULL };
+	pty_start(&p, args);
+	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
+	read_code(&p, code);
+	assert_string_equal(next_prompt(&p), "stop>");
+	pty_type(&p, "continue\n");
+	pty_expect(&p, "continuing the assessment for the record");
+	next_prompt(&p);
+	pty_type(&p, "change saddle_numbness\n");
+	next_prompt(&p);
+	pty_type(&p, "n\n");
+	pty_expect(&p, "changed 'saddle_numbness' from yes to no");
+	next_prompt(&p);
+	kill(p.pid, SIGKILL);
+	assert_int_equal(pty_finish(&p), 128 + SIGKILL);
+	assert_string_equal(store_text("SELECT status FROM session"),
+			    "in_progress");
+
+	char *out = report_of(code, "text", NULL);
+	assert_non_null(strstr(out, "Triage level (interim)"));
+	assert_non_null(strstr(out, "\nemergency: "));
+	assert_non_null(strstr(out, "Emergency stop\n--------------\n"));
+	assert_non_null(strstr(out, "The answers now no longer support this "
+				    "finding"));
 	free(out);
 }
 
@@ -1291,11 +1699,9 @@ static void test_finished_stays_finished(void **state)
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	pty_expect(&p, "saved as emergency_stopped");
 	read_code(&p, code);
-	pty_expect(&p, "sign off as (Enter: Dr Who; '-': leave unsigned)");
-	pty_type(&p, "-\n");
-	pty_expect(&p, "not signed off");
-	pty_expect(&p, "write a plain-text report?");
-	pty_type(&p, "\n");
+	assert_string_equal(next_prompt(&p), "stop>");
+	pty_type(&p, "quit\n");
+	pty_expect(&p, "left emergency_stopped");
 	assert_int_equal(pty_finish(&p), 0);
 	char sql[200];
 	snprintf(sql, sizeof(sql), "SELECT status FROM session WHERE code = "
@@ -1546,6 +1952,13 @@ static void interview_at(int cols)
 	next_prompt(&p);
 	pty_type(&p, "why\n");
 	pty_expect(&p, "why 'age':");
+	next_prompt(&p);
+	/* one answer is "1 answer" */
+	pty_type(&p, "50\n");
+	asked[n_asked++] = "age";
+	next_prompt(&p);
+	pty_type(&p, "summary\n");
+	pty_expect(&p, "(1 answer so far;");
 	line = next_prompt(&p);
 	for (int guard = 0; guard < 60; guard++) {
 		const char *id = prompt_id(line);
@@ -1603,6 +2016,13 @@ static void interview_at(int cols)
 	pty_start(&p, args);
 	drive(&p, stop, NULL, "INTERVIEW STOPPED", NULL, 0);
 	pty_expect(&p, "RED FLAG");
+	/* Going on for the record: the banner on every later screen. */
+	assert_string_equal(next_prompt(&p), "stop>");
+	pty_type(&p, "continue\n");
+	pty_expect(&p, "continuing the assessment for the record");
+	assert_string_equal(drive(&p, stop, "finish>", NULL, NULL, 0), "finish>");
+	pty_type(&p, "\n");
+	pty_expect(&p, "EMERGENCY STOP:");
 	pty_expect(&p, "sign off as");
 	pty_type(&p, "\n");
 	pty_expect(&p, "write a plain-text report?");
@@ -1723,6 +2143,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_choice_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back_and_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_red_flag_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_continue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_level_holds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stop_continue_killed, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_quit_and_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_at_first_answer,
 						setup, teardown),

@@ -332,6 +332,8 @@ static void flow_set(int columns)
 	drive(&p, NULL, NULL, "INTERVIEW STOPPED", NULL, 0);
 	pty_expect(&p, "INTERVIEW STOPPED");
 	pty_expect(&p, "saved as emergency_stopped");
+	pty_expect(&p, "stop>");
+	pty_type(&p, "signoff\n");
 	pty_expect(&p, "sign off as");
 	pty_type(&p, "\n");
 	pty_expect(&p, "write a plain-text report?");

@@ -686,6 +686,50 @@ static void test_emergency_stop(void **state)
 	assert_empty("cwd");
 }
 
+/* The kiosk's emergency screen offers nothing but the staff PIN: no
+ * continuing after the stop, no note, no sign-off; "continue" typed there
+ * is a wrong PIN and the screen stays. */
+static void test_emergency_offers_no_continue(void **state)
+{
+	(void)state;
+	struct pty p;
+	char code[16];
+	set_pin();
+	const char *const args[] = { "kiosk", NULL };
+	pty_start(&p, args);
+	pty_expect(&p, "Press Enter to start");
+	pty_type(&p, "\r");
+	static const struct rule script[] = {
+		{ "How old are you", "45" },
+		{ "lower back", "1" },
+		{ "numbness", "1" },
+		{ NULL, NULL },
+	};
+	char *s = answer_all(&p, script);
+	assert_non_null(strstr(s, "PLEASE ACT NOW"));
+	code_from(s, "Reference for the staff:", code);
+	for (char *c = s; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	assert_null(strstr(s, "continue"));
+	assert_null(strstr(s, "sign off"));
+	assert_null(strstr(s, "signoff"));
+	assert_null(strstr(s, "note"));
+	free(s);
+	pty_type(&p, "continue\r");
+	pty_expect(&p, "Wrong PIN");
+	s = last_screen(&p);
+	assert_non_null(strstr(s, "PLEASE ACT NOW"));
+	free(s);
+	assert_alive(&p);
+	pty_stop(&p);
+	assert_int_equal(store_count("SELECT count(*) FROM audit WHERE "
+				     "event = 'continued_after_stop'"), 0);
+	assert_int_equal(store_count("SELECT count(*) FROM session WHERE "
+				     "status = 'emergency_stopped'"), 1);
+	assert_int_equal(store_count("SELECT count(*) FROM conclusion WHERE "
+				     "body LIKE '%\"stops\"%'"), 0);
+}
+
 static void test_cannot_escape(void **state)
 {
 	(void)state;
@@ -879,6 +923,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_complete_check_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emergency_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emergency_offers_no_continue,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cannot_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_required_and_rate_limited,
 						setup, teardown),

@@ -84,6 +84,29 @@ def main():
     db.execute("UPDATE conclusion SET body=? WHERE session_id=?",
                (json.dumps(old), ids["old"]))
     db.commit()
+    # An emergency stop the clinician went on after, whose answers no
+    # longer support it: the stop record the interview keeps.
+    rc, out, err = run("--rules", os.path.join(SRC, "rules"), "assess",
+                       "--save", "--answers",
+                       os.path.join(FIX, "report-emergency.json"), env=env)
+    ids["continued"] = json.loads(out)["session"]["id"]
+    body = json.loads(db.execute("SELECT body FROM conclusion WHERE "
+                                 "session_id=?",
+                                 (ids["continued"],)).fetchone()[0])
+    flag = body["findings"][0]
+    body["stops"] = [{
+        "finding": flag["id"], "title": flag["title"], "text": flag["text"],
+        "patient_text": flag["patient_text"], "level": "emergency",
+        "meaning": body["triage"]["meaning"],
+        "patient_meaning": body["triage"]["patient_meaning"],
+        "safety_net": body["triage"]["safety_net"],
+        "continued_at": 1790000050, "because": flag["because"],
+        "answers": {"saddle_numbness": "yes"}, "supported": False}]
+    db.execute("UPDATE conclusion SET body=? WHERE session_id=?",
+               (json.dumps(body), ids["continued"]))
+    db.execute("UPDATE session SET mode='clinician' WHERE id=?",
+               (ids["continued"],))
+    db.commit()
     db.close()
 
     schema = json.load(open(os.path.join(SRC, "docs", "report-schema.json")))
@@ -123,6 +146,25 @@ def main():
     check([f["id"] for f in e["conclusions"]["red_flags"]] ==
           ["cauda_equina_suspected"], "red flag listed first")
     check(e["conclusions"]["red_flags"][0]["supports"], "red flag support")
+    k = stored["continued", "clinician"]["conclusions"]
+    stop = k["continued_after_stop"][0]
+    check(stop["finding"] == "cauda_equina_suspected" and
+          stop["supported"] is False and stop["level"] == "emergency" and
+          stop["because"] and stop["continued_at"].startswith("2026-"),
+          "continued stop in the clinician model")
+    check("continued_after_stop" not in e["conclusions"],
+          "a stop not continued after has no such record")
+    kp = stored["continued", "patient"]["conclusions"]["continued_after_stop"]
+    check(kp[0]["text"] and "because" not in kp[0],
+          "continued stop in patient words, without the evidence")
+    kt = stored["continued", "clinician", "text"]
+    check("Emergency stop\n--------------\nThe interview stopped on: " in kt and
+          "continued for the record after this stop" in kt and
+          "no longer support this finding" in kt, "text: continued stop")
+    check("## Emergency stop" in stored["continued", "clinician", "markdown"],
+          "markdown: continued stop")
+    check("Emergency: " in stored["continued", "patient", "text"],
+          "patient text: the emergency")
     it = stored["interim", "clinician"]
     check(it["conclusions"]["interim"] is True and
           it["conclusions"]["origin"] == "worked_out", "interim worked out")

@@ -623,6 +623,56 @@ static void test_red_flags_screened(void **state)
 	engine_free(e);
 }
 
+/* A held stop (engine_stop_hold): the level never falls below it, it no
+ * longer stops the interview, and clearing the answers lets it go. */
+static void test_stop_held(void **state)
+{
+	(void)state;
+	engine *e = load(FIX("mini"));
+	assert_int_equal(engine_stop_hold(e, "nonexistent"), ENGINE_EINVAL);
+	assert_non_null(strstr(engine_errmsg(e), "unknown finding"));
+	assert_int_equal(engine_stop_hold(e, "tall"), ENGINE_EINVAL);
+	assert_non_null(strstr(engine_errmsg(e), "does not stop"));
+	assert_int_equal(engine_stop_held_count(e), 0);
+
+	assert_int_equal(set_text(e, "low_back_pain", "yes"), 0);
+	assert_int_equal(set_text(e, "numb", "yes"), 0);
+	assert_int_equal(engine_run(e), 0);
+	assert_string_equal(engine_stop_reason(e), "back_flag");
+	assert_true(engine_is_complete(e));
+
+	assert_int_equal(engine_stop_hold(e, "back_flag"), 0);
+	assert_int_equal(engine_stop_hold(e, "back_flag"), 0);
+	assert_int_equal(engine_stop_held_count(e), 1);
+	assert_string_equal(engine_stop_held_at(e, 0), "back_flag");
+	assert_null(engine_stop_held_at(e, 1));
+	assert_int_equal(engine_run(e), 0);
+	/* Held: the interview goes on, the level stays. */
+	assert_null(engine_stop_reason(e));
+	assert_non_null(engine_next_question(e));
+	assert_string_equal(engine_level(e)->id, "emergency");
+	assert_non_null(engine_finding_find(e, "back_flag"));
+
+	/* The answer that caused it withdrawn: the finding goes, the level
+	 * does not. */
+	assert_int_equal(set_text(e, "numb", "no"), 0);
+	assert_int_equal(engine_run(e), 0);
+	assert_null(engine_finding_find(e, "back_flag"));
+	assert_string_equal(engine_level(e)->id, "emergency");
+	assert_string_equal(engine_stop_held_level(e)->id, "emergency");
+	assert_int_equal(engine_answer_clear(e, "low_back_pain"), 0);
+	assert_int_equal(engine_run(e), 0);
+	assert_string_equal(engine_level(e)->id, "emergency");
+
+	/* A new case: nothing held. */
+	engine_answers_clear(e);
+	assert_int_equal(engine_run(e), 0);
+	assert_int_equal(engine_stop_held_count(e), 0);
+	assert_null(engine_stop_held_level(e));
+	assert_string_equal(engine_level(e)->id, "self_care");
+	engine_free(e);
+}
+
 static void test_deferred_stop(void **state)
 {
 	(void)state;
@@ -1203,6 +1253,7 @@ int main(void)
 		cmocka_unit_test(test_sections_order_the_interview),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_catalogue),
+		cmocka_unit_test(test_stop_held),
 		cmocka_unit_test(test_partial_load_refused),
 		cmocka_unit_test(test_shell_and_exit_removed),
 		cmocka_unit_test(test_validation_messages),

@@ -319,6 +319,144 @@ static void test_emergency_stop(void **state)
 	db_session_free(rec);
 }
 
+/* The latest stored conclusions of the fixture's session, parsed. */
+static json_t *kept(struct fx *f)
+{
+	struct db_session *rec = NULL;
+	assert_int_equal(db_session_get(f->d, session_id(f->s), &rec), DB_OK);
+	json_t *c = json_loads(rec->conclusions_json, 0, NULL);
+	db_session_free(rec);
+	assert_non_null(c);
+	return c;
+}
+
+static int count_event(const struct db_audit *a, void *ctx)
+{
+	if (strcmp(a->event, "continued_after_stop") == 0)
+		++*(int *)ctx;
+	return 0;
+}
+
+static int continued_events(struct fx *f)
+{
+	int n = 0;
+	assert_int_equal(db_audit_load(f->d, session_id(f->s), count_event, &n),
+			 DB_OK);
+	return n;
+}
+
+/*
+ * After an emergency stop the assessment goes on for the record: the
+ * remaining questions are asked, the level never falls below the stop's
+ * (the answer that caused it changed, an answer taken back, a pain site
+ * withdrawn), the stop is kept with the answers it was made on and whether
+ * they still support it, the session ends stopped, and a resumed session
+ * holds the stop again.
+ */
+static void test_continue_after_stop(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(session_continue(f->s), SESSION_EINVAL);
+	assert_int_equal(session_answer(f->s, "low_back_pain", "yes"), SESSION_OK);
+	assert_int_equal(session_continue(f->s), SESSION_EINVAL);
+	assert_int_equal(session_answer(f->s, "numb", "yes"), SESSION_OK);
+	assert_null(session_next_question(f->s));
+	assert_int_equal(session_finish(f->s, NULL), SESSION_OK);
+	assert_false(session_is_continued(f->s));
+
+	assert_int_equal(session_continue(f->s), SESSION_OK);
+	assert_true(session_is_continued(f->s));
+	assert_int_equal(continued_events(f), 1);
+	assert_string_equal(session_status(f->s), "emergency_stopped");
+	json_t *c = kept(f);
+	json_t *stop = json_array_get(json_object_get(c, "stops"), 0);
+	assert_string_equal(json_string_value(json_object_get(stop, "finding")),
+			    "back_flag");
+	assert_string_equal(json_string_value(json_object_get(stop, "level")),
+			    "emergency");
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(stop, "answers"), "numb")), "yes");
+	assert_true(json_is_true(json_object_get(stop, "supported")));
+	json_decref(c);
+
+	/* The remaining questions are asked as usual. */
+	const struct engine_question *q = session_next_question(f->s);
+	assert_non_null(q);
+	assert_string_equal(engine_level(f->e)->id, "emergency");
+
+	/* The answer that caused the stop changed: the finding goes, the
+	 * level and the stop stay. */
+	assert_int_equal(session_answer(f->s, "numb", "no"), SESSION_OK);
+	const struct session_delta *d = session_delta(f->s);
+	assert_true(listed(d->withdrawn, d->n_withdrawn, "back_flag"));
+	assert_false(d->level_changed);
+	assert_string_equal(engine_level(f->e)->id, "emergency");
+	assert_true(session_is_emergency(f->s));
+	assert_string_equal(session_final_status(f->s), "emergency_stopped");
+	json_t *now = session_result_json(f->s);
+	stop = json_array_get(json_object_get(now, "stops"), 0);
+	assert_true(json_is_false(json_object_get(stop, "supported")));
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(now, "triage"), "level")), "emergency");
+	json_decref(now);
+
+	/* Taken back, and the pain site withdrawn: still emergency. */
+	assert_int_equal(session_back(f->s), SESSION_OK);
+	assert_string_equal(engine_level(f->e)->id, "emergency");
+	assert_int_equal(session_answer(f->s, "low_back_pain", "no"), SESSION_OK);
+	assert_string_equal(engine_level(f->e)->id, "emergency");
+	assert_int_equal(session_finish(f->s, NULL), SESSION_OK);
+	assert_string_equal(session_status(f->s), "emergency_stopped");
+	c = kept(f);
+	stop = json_array_get(json_object_get(c, "stops"), 0);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(stop, "answers"), "numb")), "yes");
+	assert_true(json_is_false(json_object_get(stop, "supported")));
+	json_decref(c);
+	struct db_session *rec = NULL;
+	assert_int_equal(db_session_get(f->d, session_id(f->s), &rec), DB_OK);
+	assert_string_equal(rec->status, "emergency_stopped");
+	assert_string_equal(rec->level, "emergency");
+	db_session_free(rec);
+
+	/* Resumed on another engine: held again. */
+	int64_t id = session_id(f->s);
+	session_free(f->s);
+	engine *e2 = load();
+	f->s = session_new(e2, f->d, SESSION_CLINICIAN);
+	assert_int_equal(session_resume(f->s, id), SESSION_OK);
+	assert_true(session_is_continued(f->s));
+	assert_int_equal(engine_stop_held_count(e2), 1);
+	assert_string_equal(engine_level(e2)->id, "emergency");
+	assert_null(engine_stop_reason(e2));
+	/* Signed off: the record closes. */
+	assert_int_equal(db_session_signoff(f->d, id, "Dr Test"), DB_OK);
+	/* A new session holds nothing. */
+	assert_int_equal(session_start(f->s, &info), SESSION_OK);
+	assert_false(session_is_continued(f->s));
+	assert_string_equal(engine_level(e2)->id, "self_care");
+	session_free(f->s);
+	f->s = NULL;
+	engine_free(e2);
+}
+
+/* The kiosk never goes on after an emergency stop. */
+static void test_kiosk_never_continues(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(session_answer(f->s, "low_back_pain", "yes"), SESSION_OK);
+	assert_int_equal(session_answer(f->s, "numb", "yes"), SESSION_OK);
+	assert_true(session_is_emergency(f->s));
+	assert_int_equal(session_finish(f->s, NULL), SESSION_OK);
+	assert_int_equal(session_continue(f->s), SESSION_EINVAL);
+	assert_non_null(strstr(session_errmsg(f->s), "kiosk"));
+	assert_false(session_is_continued(f->s));
+	assert_int_equal(engine_stop_held_count(f->e), 0);
+	assert_string_equal(engine_stop_reason(f->e), "back_flag");
+	assert_int_equal(continued_events(f), 0);
+	assert_string_equal(session_status(f->s), "emergency_stopped");
+}
+
 static void test_resume(void **state)
 {
 	struct fx *f = *state;
@@ -520,6 +658,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emergency_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_continue_after_stop, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_kiosk_never_continues,
+						setup_kiosk, teardown),
 		cmocka_unit_test_setup_teardown(test_store_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kiosk_mode, setup_kiosk,
 						teardown),
