@@ -3,7 +3,7 @@
 ;;;
 ;;; Reads:  answers, (declined <id>)
 ;;; Writes: finding-def (static), evidence, (sbt-item <id>) (static),
-;;;         (sbt-point <question-id> <0|1> <0|1>), (sbt-score <total> <subscale>)
+;;;         (sbt-point <question-id> <0|1>), (sbt-score <total> <subscale>)
 ;;;
 ;;; Nine items: sbt_walk_short, sbt_dress_slowly, leg_radiating_pain,
 ;;; neck_pain (the physical items) and sbt_fear_activity, sbt_worry,
@@ -19,7 +19,7 @@
 (deffacts sbt-relations
   (relation (id sbt-item) (meaning "a question id that is one of the nine stratification items"))
   (relation (id sbt-point)
-            (meaning "a stratification item's score: question id, point (0 or 1), and 1 if it belongs to the psychological subscale"))
+            (meaning "a stratification item's score: question id and point (0 or 1); the score rule knows which items are psychological"))
   (relation (id sbt-score) (meaning "stratification total (0-9) and psychological subscale (0-5)")))
 
 (deffacts sbt-items
@@ -51,77 +51,75 @@
   "Item: walked only short distances because of back pain. Source: adapted from STarT Back."
   (logical (sbt_walk_short ?v))
   =>
-  (assert (sbt-point sbt_walk_short (if (eq ?v yes) then 1 else 0) 0)))
+  (assert (sbt-point sbt_walk_short (if (eq ?v yes) then 1 else 0))))
 
 (defrule sbt-point-dress-slowly
   "Item: dressed more slowly because of back pain. Source: adapted from STarT Back."
   (logical (sbt_dress_slowly ?v))
   =>
-  (assert (sbt-point sbt_dress_slowly (if (eq ?v yes) then 1 else 0) 0)))
+  (assert (sbt-point sbt_dress_slowly (if (eq ?v yes) then 1 else 0))))
 
 (defrule sbt-point-leg-radiating-pain
-  "Item: pain spreading down the leg. Source: adapted from STarT Back."
-  (logical (leg_radiating_pain ?v))
+  "Item: pain spreading down the leg. Scored only with low back pain, as the score is (these two are asked without it). Source: adapted from STarT Back."
+  (logical (low_back_pain yes) (leg_radiating_pain ?v))
   =>
-  (assert (sbt-point leg_radiating_pain (if (eq ?v yes) then 1 else 0) 0)))
+  (assert (sbt-point leg_radiating_pain (if (eq ?v yes) then 1 else 0))))
 
 (defrule sbt-point-neck-pain
-  "Item: neck or shoulder pain. Source: adapted from STarT Back."
-  (logical (neck_pain ?v))
+  "Item: neck or shoulder pain. Scored only with low back pain, as the score is (these two are asked without it). Source: adapted from STarT Back."
+  (logical (low_back_pain yes) (neck_pain ?v))
   =>
-  (assert (sbt-point neck_pain (if (eq ?v yes) then 1 else 0) 0)))
+  (assert (sbt-point neck_pain (if (eq ?v yes) then 1 else 0))))
 
 (defrule sbt-point-fear-activity
   "Psychological item: not safe to be physically active. Source: adapted from STarT Back."
   (logical (sbt_fear_activity ?v))
   =>
-  (assert (sbt-point sbt_fear_activity (if (eq ?v yes) then 1 else 0) 1)))
+  (assert (sbt-point sbt_fear_activity (if (eq ?v yes) then 1 else 0))))
 
 (defrule sbt-point-worry
   "Psychological item: worrying thoughts. Source: adapted from STarT Back."
   (logical (sbt_worry ?v))
   =>
-  (assert (sbt-point sbt_worry (if (eq ?v yes) then 1 else 0) 1)))
+  (assert (sbt-point sbt_worry (if (eq ?v yes) then 1 else 0))))
 
 (defrule sbt-point-catastrophise
   "Psychological item: the pain is terrible and will never get better. Source: adapted from STarT Back."
   (logical (sbt_catastrophise ?v))
   =>
-  (assert (sbt-point sbt_catastrophise (if (eq ?v yes) then 1 else 0) 1)))
+  (assert (sbt-point sbt_catastrophise (if (eq ?v yes) then 1 else 0))))
 
 (defrule sbt-point-low-mood
   "Psychological item: not enjoyed usual things. Source: adapted from STarT Back."
   (logical (sbt_low_mood ?v))
   =>
-  (assert (sbt-point sbt_low_mood (if (eq ?v yes) then 1 else 0) 1)))
+  (assert (sbt-point sbt_low_mood (if (eq ?v yes) then 1 else 0))))
 
 (defrule sbt-point-bothersome
   "Psychological item: back pain very much or extremely bothersome. Source: adapted from STarT Back."
   (logical (sbt_bothersome ?v))
   =>
   (assert (sbt-point sbt_bothersome
-                     (if (or (eq ?v very_much) (eq ?v extremely)) then 1 else 0) 1)))
+                     (if (or (eq ?v very_much) (eq ?v extremely)) then 1 else 0))))
 
 (defrule sbt-point-declined
   "A skipped item scores 0 (the score becomes a lower bound). Source: adapted from STarT Back; a skipped answer is unknown."
   (logical (sbt-item ?q) (declined ?q))
   =>
-  (assert (sbt-point ?q 0 (if (member$ ?q (create$ sbt_walk_short sbt_dress_slowly
-                                                    leg_radiating_pain neck_pain))
-                              then 0 else 1))))
+  (assert (sbt-point ?q 0)))
 
 (defrule sbt-score
   "Adds the nine items once all are known, for a patient with low back pain. Source: STarT Back scoring, NICE NG59."
   (logical (low_back_pain yes)
-           (sbt-point sbt_walk_short ?a ?)
-           (sbt-point sbt_dress_slowly ?b ?)
-           (sbt-point leg_radiating_pain ?c ?)
-           (sbt-point neck_pain ?d ?)
-           (sbt-point sbt_fear_activity ?e ?)
-           (sbt-point sbt_worry ?f ?)
-           (sbt-point sbt_catastrophise ?g ?)
-           (sbt-point sbt_low_mood ?h ?)
-           (sbt-point sbt_bothersome ?i ?))
+           (sbt-point sbt_walk_short ?a)
+           (sbt-point sbt_dress_slowly ?b)
+           (sbt-point leg_radiating_pain ?c)
+           (sbt-point neck_pain ?d)
+           (sbt-point sbt_fear_activity ?e)
+           (sbt-point sbt_worry ?f)
+           (sbt-point sbt_catastrophise ?g)
+           (sbt-point sbt_low_mood ?h)
+           (sbt-point sbt_bothersome ?i))
   =>
   (assert (sbt-score (+ ?a ?b ?c ?d ?e ?f ?g ?h ?i) (+ ?e ?f ?g ?h ?i))))
 

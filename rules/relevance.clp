@@ -1,7 +1,7 @@
 ;;; relevance.clp — when each question is asked (SPEC section 2, "asked when").
 ;;;
 ;;; Reads:  answers, (declined <id>), (pain-site <site>), (any-pain)
-;;; Writes: (relevant <question-id>), (back-or-sciatica <question-id>)
+;;; Writes: (relevant <question-id>)
 ;;;
 ;;; Every rule asserts under (logical ...), so changing an answer withdraws
 ;;; the relevance it supported. Conventions:
@@ -40,10 +40,6 @@
 ;;;   (yes or unsure), or low back pain for 12 weeks or more: the
 ;;;   rehabilitation_not_started rules read it only then.
 
-(deffacts relevance-relations
-  (relation (id back-or-sciatica)
-            (meaning "low_back_pain or leg_radiating_pain answered yes or unsure (the question id): opens the cauda equina screen")))
-
 ;;; --- always -------------------------------------------------------------
 
 (defrule relevant-always
@@ -57,16 +53,11 @@
 ;;; --- any pain -----------------------------------------------------------
 
 (defrule relevant-any-pain
-  "Asked of anyone with pain (SPEC section 2: any pain)."
+  "Asked of anyone with pain (SPEC section 2: any pain), and the trauma and serious-pathology screen, the neck included (SPEC section 2, R2)."
   (logical (any-pain))
   =>
-  (assert (relevant fever) (relevant pain_medication)))
-
-(defrule relevant-trauma-and-serious-pathology
-  "Trauma and serious-pathology screen: any pain, the neck included (SPEC section 2, R2)."
-  (logical (any-pain))
-  =>
-  (assert (relevant recent_trauma) (relevant cancer_history)
+  (assert (relevant fever) (relevant pain_medication)
+          (relevant recent_trauma) (relevant cancer_history)
           (relevant weight_loss_unexplained) (relevant night_pain)))
 
 (defrule relevant-weight-loss-with-muscle-loss
@@ -199,43 +190,25 @@
   =>
   (assert (relevant sudden_severe_pain_faint)))
 
-(defrule back-or-sciatica-back-pain
-  "Low back pain (yes or unsure) opens the cauda equina screen."
-  (logical (pain-site back))
-  =>
-  (assert (back-or-sciatica low_back_pain)))
-
-(defrule back-or-sciatica-radiating-pain
-  "Pain radiating down the leg (yes or unsure) opens the cauda equina screen."
-  (logical (or (leg_radiating_pain yes) (leg_radiating_pain unsure)))
-  =>
-  (assert (back-or-sciatica leg_radiating_pain)))
-
 (defrule relevant-cauda-equina-screen
-  "Saddle numbness and bladder or bowel change: low back pain or radiating leg pain."
-  (logical (back-or-sciatica ?))
+  "Saddle numbness, bladder or bowel change and progressive leg weakness: low back pain or radiating leg pain (yes or unsure)."
+  (logical (or (pain-site back) (leg_radiating_pain yes) (leg_radiating_pain unsure)))
   =>
-  (assert (relevant saddle_numbness) (relevant bladder_bowel_change)))
+  (assert (relevant saddle_numbness) (relevant bladder_bowel_change)
+          (relevant leg_weakness_progressive)))
 
 (defrule relevant-progressive-weakness
-  "Progressive leg weakness: back pain, radiating leg pain or leg numbness."
-  (logical (or (back-or-sciatica ?) (leg_numbness_tingling yes) (leg_numbness_tingling unsure)))
+  "Progressive leg weakness also with leg numbness or tingling (yes or unsure)."
+  (logical (or (leg_numbness_tingling yes) (leg_numbness_tingling unsure)))
   =>
   (assert (relevant leg_weakness_progressive)))
 
-(defrule relevant-weight-bearing-after-back-trauma
-  "Weight bearing: low back pain with recent trauma (yes, unsure or skipped) (SPEC section 2, R2)."
+(defrule relevant-after-back-trauma
+  "Weight bearing (SPEC section 2, R2), and osteoporosis or steroids: low back pain with recent trauma (yes, unsure or skipped)."
   (logical (pain-site back)
            (or (recent_trauma yes) (recent_trauma unsure) (declined recent_trauma)))
   =>
-  (assert (relevant unable_to_bear_weight)))
-
-(defrule relevant-osteoporosis-after-back-trauma
-  "Osteoporosis or steroids: low back pain with recent trauma (yes, unsure or skipped)."
-  (logical (pain-site back)
-           (or (recent_trauma yes) (recent_trauma unsure) (declined recent_trauma)))
-  =>
-  (assert (relevant osteoporosis_or_steroids)))
+  (assert (relevant unable_to_bear_weight) (relevant osteoporosis_or_steroids)))
 
 (defrule relevant-straight-leg-raise
   "Straight-leg-raise test: radiating leg pain, or numbness or tingling in the leg."
