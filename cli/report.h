@@ -101,6 +101,10 @@ void report_free(struct report *r);
 json_t *report_section_title(const engine *e, const char *id,
 			     enum report_audience aud);
 
+/* What a patient reads beside an interim level: for a level that can only
+ * rise, that the advice stands; otherwise that it may change. */
+const char *report_patient_interim(json_t *conclusions);
+
 /* The model as JSON; borrowed, valid until report_free(). */
 json_t *report_json(const struct report *r);
 

@@ -635,11 +635,13 @@ int report_write_html(const struct report *r, json_t *map, FILE *f)
 		if (clinician) {
 			html_text(f, "Interim: ");
 			html_text(f, jstr(c, "interim_reason"));
-			html_text(f, ". The level may still change.");
+			html_text(f, json_is_true(json_object_get(
+					     c, "interim_can_fall"))
+				? ". The level may still change."
+				: ". The open red-flag questions can raise the "
+				  "level, never lower it.");
 		} else {
-			html_text(f, "Not all the questions were answered, so this "
-				  "advice may change. If you are worried, ask a "
-				  "clinician today.");
+			html_text(f, report_patient_interim(c));
 		}
 		fputs("</p>", f);
 	}

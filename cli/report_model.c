@@ -134,6 +134,16 @@ static json_t *display_value(json_t *qinfo, const char *value)
 	return json_string(value);
 }
 
+const char *report_patient_interim(json_t *c)
+{
+	return json_is_true(json_object_get(c, "interim_can_fall"))
+		? "Not all the questions were answered, so this advice may "
+		  "change. If you are worried, ask a clinician today."
+		: "Not all the questions were answered, and the missing "
+		  "answers could make this more urgent, never less. Follow "
+		  "this advice now; if you are unsure, ask a clinician.";
+}
+
 json_t *report_section_title(const engine *e, const char *id,
 			     enum report_audience aud)
 {
@@ -407,6 +417,10 @@ static json_t *conclusions_model(struct builder *b, json_t *c, json_t *qinfo,
 	}
 	put(b, m, "interim", json_boolean(reason != NULL));
 	put(b, m, "interim_reason", str_or_null(reason));
+	/* A finished session's open questions are red-flag questions, and red
+	 * flags only add evidence: its level can rise, never fall. Only an
+	 * interview still in progress can lower it (an answer changed). */
+	put(b, m, "interim_can_fall", json_boolean(reason != NULL && in_progress));
 	put(b, m, "level", json_pack("{s:s, s:I, s:s}", "id", jstr(triage, "level"),
 		"rank", json_integer_value(json_object_get(triage, "rank")),
 		"meaning", jstr(triage, aud == REPORT_PATIENT ? "patient_meaning"

@@ -481,8 +481,11 @@ static void write_clinician(const struct style *st, FILE *f, json_t *doc)
 	st->para(f, line ? line : "");
 	free(line);
 	if (json_is_true(json_object_get(c, "interim"))) {
-		line = fmt("Interim: %s. The level may still change.",
-			   jstr(c, "interim_reason"));
+		line = fmt("Interim: %s. %s", jstr(c, "interim_reason"),
+			   json_is_true(json_object_get(c, "interim_can_fall"))
+				   ? "The level may still change."
+				   : "The open red-flag questions can raise the "
+				     "level, never lower it.");
 		st->para(f, line ? line : "");
 		free(line);
 	}
@@ -616,8 +619,7 @@ static void write_patient(const struct style *st, FILE *f, json_t *doc)
 	st->heading(f, 2, "What this means");
 	st->para(f, jstr(json_object_get(c, "level"), "meaning"));
 	if (json_is_true(json_object_get(c, "interim")))
-		st->para(f, "Not all the questions were answered, so this advice "
-			 "may change. If you are worried, ask a clinician today.");
+		st->para(f, report_patient_interim(c));
 	st->heading(f, 2, "What to do");
 	write_stops(st, f, c, false);
 	const char *lists[] = { "red_flags", "findings", "recommendations" };
