@@ -691,7 +691,7 @@ static enum outcome give_answer(struct iv *v, const struct engine_question *q,
 /*
  * The canonical text of what was typed (lower case) as an answer to q: an
  * amount in another unit converted with the rule base's words for it and
- * echoed ("= 104 weeks"), else canonical(). NULL after saying why when the
+ * echoed ("= 104 weeks"; "6 wk" as "= 6 weeks"), else canonical(). NULL after saying why when the
  * unit word is not one q takes.
  */
 static const char *answer_text(struct iv *v, const struct engine_question *q,
@@ -702,7 +702,9 @@ static const char *answer_text(struct iv *v, const struct engine_question *q,
 		term_wrap(&v->out, 0, 2, TERM_YELLOW, engine_errmsg(v->e));
 		return NULL;
 	}
-	if (rc == ENGINE_CONVERT_DONE)
+	/* echoed for a unit word too ("6 wk" = 6 weeks), so the clinician
+	 * sees the word was understood */
+	if (rc != ENGINE_CONVERT_NONE)
 		SAY(v, "= %s %s\n", buf, engine_unit_word(v->e, q->id, buf));
 	if (rc != ENGINE_CONVERT_NONE)
 		return buf;

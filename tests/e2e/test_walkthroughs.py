@@ -201,6 +201,7 @@ WALKS["knee-tingling-no-back-pain"] = {
         "new finding: Possible pain referred from the lumbar spine "
         "[lumbar_referred_pain] (consultation, confidence 0.40)",
         "knee_duration_weeks> 6 wk",
+        "= 6 weeks",
         "set 'exam_straight_leg_raise' to yes",
         "Knee and low back pain together [knee_back_comorbidity] is not a "
         "current finding",
