@@ -1123,8 +1123,9 @@ static enum outcome cmd_back(struct iv *v)
 	if (rc != SESSION_OK)
 		return failed(v);
 	const struct session_delta *d = session_delta(v->s);
-	SAY(v, "back to '%s' (now %s; Enter keeps it)\n", d->question,
-	    d->before ? d->before : "unanswered");
+	/* the question's own heading says what it holds and that Enter
+	 * keeps it, once */
+	SAY(v, "back to '%s'\n", d->question);
 	v->shown = NULL;
 	return GO_ON;
 }

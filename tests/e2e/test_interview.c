@@ -639,12 +639,20 @@ static void test_back_and_change(void **state)
 	 * resting on it) kept until a new answer is given; Enter keeps it. */
 	pty_type(&p, "back\n");
 	char want[256];
-	snprintf(want, sizeof(want), "back to '%s' (now yes; Enter keeps it)",
-		 last);
+	snprintf(want, sizeof(want), "back to '%s'", last);
 	pty_expect(&p, want);
+	pty_expect(&p, "(now yes; Enter keeps it)");
 	snprintf(want, sizeof(want), "%s>", last);
 	assert_string_equal(next_prompt(&p), want);
 	assert_false(pty_seen(&p, "withdrawn:"));
+	{	/* said once, in the question's heading, not twice */
+		char *shown = pty_normalise(p.raw + p.typed_at,
+					    p.len - p.typed_at);
+		const char *at = strstr(shown, "Enter keeps it");
+		assert_non_null(at);
+		assert_null(strstr(at + 1, "Enter keeps it"));
+		free(shown);
+	}
 	pty_type(&p, "\n");
 	snprintf(want, sizeof(want), "kept '%s' = yes", last);
 	pty_expect(&p, want);

@@ -145,7 +145,8 @@ WALKS["knee-back-before-replacement"] = {
         "[back_exam_before_knee_replacement] (consultation, confidence 0.64)",
         "= 26 weeks",
         "STarT Back items (adapted) · section 7 of 11 · about",
-        "back to 'exam_quadriceps_wasting' (now no; Enter keeps it)",
+        "back to 'exam_quadriceps_wasting'",
+        "(now no; Enter keeps it)",
         "kept 'exam_quadriceps_wasting' = no",
         "knee_replacement_considered = yes (Knee replacement suggested or "
         "planned?)",
@@ -197,7 +198,8 @@ WALKS["knee-tingling-no-back-pain"] = {
         ("write a plain-text report?", "n"),
     ],
     "expect": [
-        "back to 'leg_numbness_tingling' (now no; Enter keeps it)",
+        "back to 'leg_numbness_tingling'",
+        "(now no; Enter keeps it)",
         "new finding: Possible pain referred from the lumbar spine "
         "[lumbar_referred_pain] (consultation, confidence 0.40)",
         "knee_duration_weeks> 6 wk",
