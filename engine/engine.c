@@ -2559,8 +2559,12 @@ static int apply_recommendation_table(engine *e)
 	for (size_t k = 0; k < e->n_conds; k++) {
 		struct finding_condition *c = &e->conds[k];
 		c->holds = false;
+		/* A stop held for the record counts while held, even once
+		 * later answers no longer support its finding: the level is
+		 * held with it, and what it withholds stays withheld. */
 		for (size_t i = 0; i < e->n_fs && !c->holds; i++)
-			c->holds = c->member[i] && e->fs[i].supported;
+			c->holds = c->member[i] &&
+				   (e->fs[i].supported || e->fs[i].held);
 	}
 	for (size_t i = 0; i < e->n_recfor; i++) {
 		const struct rec_for *x = &e->recfor[i];

@@ -673,6 +673,39 @@ static void test_stop_held(void **state)
 	engine_free(e);
 }
 
+/* Whether recommendation id is among the run's recommendations. */
+static bool recommends(const engine *e, const char *id)
+{
+	for (size_t i = 0; i < engine_recommendation_count(e); i++)
+		if (strcmp(engine_recommendation_at(e, i)->id, id) == 0)
+			return true;
+	return false;
+}
+
+/* A held stop keeps routine advice back as the stop did, even once later
+ * answers no longer support its finding: the level is held at an
+ * emergency, and exercise advice beside it would read as the plan. */
+static void test_stop_held_withholds_routine_advice(void **state)
+{
+	(void)state;
+	engine *e = load(RULES_DIR);
+	answers(e, "age", "60", "knee_pain", "yes", "low_back_pain", "yes",
+		"knee_oa_diagnosed", "yes", NULL);
+	assert_true(recommends(e, "quadriceps_gluteal_strengthening"));
+	assert_int_equal(set_text(e, "saddle_numbness", "yes"), 0);
+	assert_int_equal(engine_run(e), 0);
+	assert_string_equal(engine_stop_reason(e), "cauda_equina_suspected");
+	assert_false(recommends(e, "quadriceps_gluteal_strengthening"));
+
+	assert_int_equal(engine_stop_hold(e, "cauda_equina_suspected"), 0);
+	assert_int_equal(set_text(e, "saddle_numbness", "no"), 0);
+	assert_int_equal(engine_run(e), 0);
+	assert_null(engine_finding_find(e, "cauda_equina_suspected"));
+	assert_string_equal(engine_level(e)->id, "emergency");
+	assert_false(recommends(e, "quadriceps_gluteal_strengthening"));
+	engine_free(e);
+}
+
 static void test_deferred_stop(void **state)
 {
 	(void)state;
@@ -1254,6 +1287,7 @@ int main(void)
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_catalogue),
 		cmocka_unit_test(test_stop_held),
+		cmocka_unit_test(test_stop_held_withholds_routine_advice),
 		cmocka_unit_test(test_partial_load_refused),
 		cmocka_unit_test(test_shell_and_exit_removed),
 		cmocka_unit_test(test_validation_messages),
