@@ -370,3 +370,56 @@ void pty_assert_one_prefix(const char *what, const char *out, size_t len)
 	}
 	free(norm);
 }
+
+/*
+ * Wait for the program to ask for input after what we typed last: a last
+ * line ending in "> " (a question's "id> " or "finish> ") or "]: "/"): ".
+ * Returns that line without the trailing space (static buffer).
+ */
+const char *pty_next_prompt(struct pty *p)
+{
+	static char line[256];
+	time_t end = time(NULL) + PTY_WAIT_S;
+	for (;;) {
+		pty_pump(p, 100);
+		if (p->len > p->typed_at) {
+			char *norm_tail;
+			const char *tail = p->raw + p->typed_at;
+			const char *nl = strrchr(tail, '\n');
+			const char *last = nl ? nl + 1 : tail;
+			norm_tail = pty_normalise(last, strlen(last));
+			size_t n = strlen(p->raw + p->typed_at);
+			bool ends = n >= 2 && p->raw[p->len - 1] == ' ' &&
+				    (p->raw[p->len - 2] == '>' ||
+				     p->raw[p->len - 2] == ':' ||
+				     p->raw[p->len - 2] == ']');
+			if (ends && *norm_tail && nl) {
+				snprintf(line, sizeof(line), "%s", norm_tail);
+				free(norm_tail);
+				return line;
+			}
+			free(norm_tail);
+		}
+		if (p->eof || time(NULL) > end) {
+			pty_dump(p);
+			fail_msg("no prompt appeared%s",
+				 p->eof ? " (the program ended)" : "");
+		}
+	}
+}
+
+/* The question id of a prompt line "id>", or NULL. */
+const char *pty_prompt_id(const char *line)
+{
+	static char id[128];
+	size_t n = strlen(line);
+	if (n < 2 || line[n - 1] != '>' || n - 1 >= sizeof(id))
+		return NULL;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (!islower((unsigned char)line[i]) && !isdigit((unsigned char)line[i]) &&
+		    line[i] != '_')
+			return NULL;
+	memcpy(id, line, n - 1);
+	id[n - 1] = '\0';
+	return id;
+}

@@ -101,4 +101,15 @@ void pty_assert_no_split(const char *what, const char *out, size_t len,
  */
 void pty_assert_one_prefix(const char *what, const char *out, size_t len);
 
+/*
+ * Waits for the program to ask for input after what was typed last: a last
+ * line ending in "> " (a question's "id> " or "finish> ") or "]: "/"): ".
+ * Returns that line without the trailing space (static buffer); fails the
+ * test when none comes within PTY_WAIT_S.
+ */
+const char *pty_next_prompt(struct pty *p);
+
+/* The question id of a prompt line "id>" (static buffer), or NULL. */
+const char *pty_prompt_id(const char *line);
+
 #endif

@@ -111,59 +111,6 @@ static void pty_start(struct pty *p, const char *const *args)
 	pty_spawn(p, columns, 40, exec_binary, (void *)args);
 }
 
-/*
- * Wait for the program to ask for input after what we typed last: a last
- * line ending in "> " (a question's "id> " or "finish> ") or "]: "/"): ".
- * Returns that line without the trailing space (static buffer).
- */
-static const char *next_prompt(struct pty *p)
-{
-	static char line[256];
-	time_t end = time(NULL) + PTY_WAIT_S;
-	for (;;) {
-		pty_pump(p, 100);
-		if (p->len > p->typed_at) {
-			char *norm_tail;
-			const char *tail = p->raw + p->typed_at;
-			const char *nl = strrchr(tail, '\n');
-			const char *last = nl ? nl + 1 : tail;
-			norm_tail = pty_normalise(last, strlen(last));
-			size_t n = strlen(p->raw + p->typed_at);
-			bool ends = n >= 2 && p->raw[p->len - 1] == ' ' &&
-				    (p->raw[p->len - 2] == '>' ||
-				     p->raw[p->len - 2] == ':' ||
-				     p->raw[p->len - 2] == ']');
-			if (ends && *norm_tail && nl) {
-				snprintf(line, sizeof(line), "%s", norm_tail);
-				free(norm_tail);
-				return line;
-			}
-			free(norm_tail);
-		}
-		if (p->eof || time(NULL) > end) {
-			pty_dump(p);
-			fail_msg("no prompt appeared%s",
-				 p->eof ? " (the program ended)" : "");
-		}
-	}
-}
-
-/* The question id of a prompt line "id>", or NULL. */
-static const char *prompt_id(const char *line)
-{
-	static char id[128];
-	size_t n = strlen(line);
-	if (n < 2 || line[n - 1] != '>' || n - 1 >= sizeof(id))
-		return NULL;
-	for (size_t i = 0; i + 1 < n; i++)
-		if (!islower((unsigned char)line[i]) && !isdigit((unsigned char)line[i]) &&
-		    line[i] != '_')
-			return NULL;
-	memcpy(id, line, n - 1);
-	id[n - 1] = '\0';
-	return id;
-}
-
 static void assert_fits_from(struct pty *p, size_t from, size_t to,
 			     int columns);
 
@@ -242,9 +189,9 @@ static const char *drive(struct pty *p, const struct answer *script,
 			 const char *stop_prompt, const char *stop_text,
 			 char *last, size_t last_size)
 {
-	const char *line = next_prompt(p);
+	const char *line = pty_next_prompt(p);
 	for (int guard = 0; guard < 300; guard++) {
-		const char *id = prompt_id(line);
+		const char *id = pty_prompt_id(line);
 		if ((stop_prompt && strcmp(line, stop_prompt) == 0) ||
 		    (stop_text && pty_seen(p, stop_text)) || !id ||
 		    strcmp(id, "finish") == 0)
@@ -254,11 +201,11 @@ static const char *drive(struct pty *p, const struct answer *script,
 		if (last)
 			snprintf(last, last_size, "%s", id);
 		pty_type(p, keys);
-		line = next_prompt(p);
-		const char *again = prompt_id(line);
+		line = pty_next_prompt(p);
+		const char *again = pty_prompt_id(line);
 		if (again && strcmp(again, id) == 0 && pty_seen(p, "must be")) {
 			pty_type(p, "skip\n");
-			line = next_prompt(p);
+			line = pty_next_prompt(p);
 		}
 		/* stop_text is looked for from the answer that showed it. */
 		if (stop_text && pty_seen(p, stop_text))
@@ -383,15 +330,15 @@ static void test_full_interview(void **state)
 	pty_type(&p, "bed 4\n");
 
 	/* A wrong answer is refused with what is allowed, and asked again. */
-	const char *line = next_prompt(&p);
+	const char *line = pty_next_prompt(&p);
 	assert_string_equal(line, "age>");
 	pty_expect(&p, "a whole number from 0 to 120");
 	pty_type(&p, "200\n");
 	pty_expect(&p, "'age' must be an integer from 0 to 120");
-	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(pty_next_prompt(&p), "age>");
 	pty_type(&p, "help\n");
 	pty_expect(&p, "change ID");
-	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(pty_next_prompt(&p), "age>");
 
 	static const struct answer script[] = {
 		{ "age", "67" }, { "knee_pain", "y" }, { "low_back_pain", "no" },
@@ -406,7 +353,7 @@ static void test_full_interview(void **state)
 	read_code(&p, code);
 	pty_type(&p, "summary\n");
 	pty_expect(&p, "Triage level:");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "\n");
 	pty_expect(&p, "Summary of session");
 	pty_expect(&p, code);
@@ -420,10 +367,10 @@ static void test_full_interview(void **state)
 	/* command words and single letters are not names */
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "'quit' is not a name to sign with");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "n\n");
 	pty_expect(&p, "'n' is not a name to sign with");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "Dr Test\n");
 	pty_expect(&p, "cannot be changed afterwards");
 	pty_expect(&p, "sign off as 'Dr Test'? [y/N]");
@@ -496,7 +443,7 @@ static void test_progress_line(void **state)
 	const char *const args[] = { "interview", "--label", "bay 1", NULL };
 	size_t sec, secs, left, sec0, secs0, left0;
 	pty_start(&p, args);
-	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(pty_next_prompt(&p), "age>");
 	p.typed_at = 0;
 	assert_true(read_progress(&p, &sec0, &secs0, &left0));
 	assert_true(pty_seen(&p, "Patient \xc2\xb7 section 1 of"));
@@ -505,7 +452,7 @@ static void test_progress_line(void **state)
 
 	/* Age opens nothing: one question fewer, the next section. */
 	pty_type(&p, "40\n");
-	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&p), "knee_pain>");
 	assert_true(read_progress(&p, &sec, &secs, &left));
 	assert_true(pty_seen(&p, "Pain sites \xc2\xb7 section 2 of"));
 	assert_int_equal(sec, 2);
@@ -513,7 +460,7 @@ static void test_progress_line(void **state)
 
 	/* Knee pain opens the knee's questions and the red-flag screen. */
 	pty_type(&p, "y\n");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	assert_true(read_progress(&p, &sec, &secs0, &left0));
 	assert_true(left0 > left);
 	assert_true(secs0 > secs);
@@ -523,11 +470,11 @@ static void test_progress_line(void **state)
 	int answered = 0;
 	for (; answered < 8 && left0 > 1; answered++) {
 		pty_type(&p, "n\n");
-		const char *line = next_prompt(&p);
-		assert_non_null(prompt_id(line));
+		const char *line = pty_next_prompt(&p);
+		assert_non_null(pty_prompt_id(line));
 		if (pty_seen(&p, "must be")) {
 			pty_type(&p, "skip\n");
-			next_prompt(&p);
+			pty_next_prompt(&p);
 		}
 		assert_true(read_progress(&p, &sec, &secs, &left));
 		if (left != left0 - 1) {
@@ -566,7 +513,7 @@ static void test_choice_labels(void **state)
 		assert_true(pty_seen(&p, "answer: 1 Not at all, 2 Slightly, 3 "
 				 "Moderately, 4 Very much, 5 Extremely;"));
 		pty_type(&p, "4\n");
-		next_prompt(&p);
+		pty_next_prompt(&p);
 	}
 	pty_type(&p, "quit\n");
 	pty_finish(&p);
@@ -578,22 +525,22 @@ static void test_why_and_how(void **state)
 	struct pty p;
 	const char *const args[] = { "interview", "--label", "cubicle 2", NULL };
 	pty_start(&p, args);
-	const char *line = next_prompt(&p);
+	const char *line = pty_next_prompt(&p);
 	assert_string_equal(line, "age>");
 	pty_type(&p, "why\n");
 	pty_expect(&p, "why 'age':");
 	pty_expect(&p, "it can confirm or rule out:");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 
 	line = drive(&p, knee_and_back, NULL, "[knee_back_comorbidity]", NULL, 0);
-	assert_non_null(prompt_id(line));
+	assert_non_null(pty_prompt_id(line));
 	pty_type(&p, "why\n");
 	pty_expect(&p, "why '");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "how\n");
 	pty_expect(&p, "current findings");
 	pty_expect(&p, "knee_back_comorbidity");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "how knee_back\n");   /* a unique prefix will do */
 	pty_expect(&p, "[knee_back_comorbidity]");
 	pty_expect(&p, "because:");
@@ -601,10 +548,10 @@ static void test_why_and_how(void **state)
 	pty_expect(&p, "low_back_pain = yes");
 	pty_expect(&p, "rules:");
 	pty_expect(&p, "source:");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "note private-note-words\n");
 	pty_expect(&p, "note saved");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
@@ -643,7 +590,7 @@ static void test_back_and_change(void **state)
 	pty_expect(&p, want);
 	pty_expect(&p, "(now yes; Enter keeps it)");
 	snprintf(want, sizeof(want), "%s>", last);
-	assert_string_equal(next_prompt(&p), want);
+	assert_string_equal(pty_next_prompt(&p), want);
 	assert_false(pty_seen(&p, "withdrawn:"));
 	{	/* said once, in the question's heading, not twice */
 		char *shown = pty_normalise(p.raw + p.typed_at,
@@ -656,30 +603,30 @@ static void test_back_and_change(void **state)
 	pty_type(&p, "\n");
 	snprintf(want, sizeof(want), "kept '%s' = yes", last);
 	pty_expect(&p, want);
-	const char *after = next_prompt(&p);
-	assert_non_null(prompt_id(after));
+	const char *after = pty_next_prompt(&p);
+	assert_non_null(pty_prompt_id(after));
 	assert_string_not_equal(after, last);
 	assert_false(pty_seen(&p, "withdrawn:"));
 	pty_type(&p, "how knee_back_comorbidity\n");
 	pty_expect(&p, "because:");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 
 	/* change: re-answer an earlier question; what hung on it goes. */
 	pty_type(&p, "change low_back_pain\n");
 	pty_expect(&p, "changing: now yes");
-	assert_string_equal(next_prompt(&p), "low_back_pain>");
+	assert_string_equal(pty_next_prompt(&p), "low_back_pain>");
 	pty_type(&p, "n\n");
 	pty_expect(&p, "changed 'low_back_pain' from yes to no");
 	pty_expect(&p, "withdrawn:");
 	pty_expect(&p, "[knee_back_comorbidity]");
-	const char *line = next_prompt(&p);
-	assert_non_null(prompt_id(line));
+	const char *line = pty_next_prompt(&p);
+	assert_non_null(pty_prompt_id(line));
 	pty_type(&p, "how knee_back_comorbidity\n");
 	pty_expect(&p, "is not a current finding");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "change kneee_pain\n");
 	pty_expect(&p, "unknown question 'kneee_pain'");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 }
@@ -708,13 +655,13 @@ static void test_red_flag_stop(void **state)
 	pty_expect(&p, "signoff");
 	pty_expect(&p, "continue");
 	pty_expect(&p, "quit");
-	assert_string_equal(next_prompt(&p), "stop>");
+	assert_string_equal(pty_next_prompt(&p), "stop>");
 	pty_type(&p, "nonsense\n");
 	pty_expect(&p, "'nonsense' is not a choice here");
-	assert_string_equal(next_prompt(&p), "stop>");
+	assert_string_equal(pty_next_prompt(&p), "stop>");
 	pty_type(&p, "note sent to the emergency department by ambulance\n");
 	pty_expect(&p, "note saved");
-	assert_string_equal(next_prompt(&p), "stop>");
+	assert_string_equal(pty_next_prompt(&p), "stop>");
 	pty_type(&p, "signoff\n");
 	pty_expect(&p, "sign off as");
 	pty_type(&p, "Dr Stop\n");
@@ -763,10 +710,10 @@ static void test_red_flag_stop(void **state)
  */
 static int answer_under_banner(struct pty *p, const struct answer *script)
 {
-	const char *line = next_prompt(p);
+	const char *line = pty_next_prompt(p);
 	int asked = 0;
 	for (int guard = 0; guard < 300; guard++) {
-		const char *id = prompt_id(line);
+		const char *id = pty_prompt_id(line);
 		if (!id)
 			fail_msg("not a question prompt: '%s'", line);
 		if (strcmp(id, "finish") == 0)
@@ -780,14 +727,14 @@ static int answer_under_banner(struct pty *p, const struct answer *script)
 		char keys[128];
 		snprintf(keys, sizeof(keys), "%s\n", lookup(script, id));
 		pty_type(p, keys);
-		line = next_prompt(p);
-		const char *again = prompt_id(line);
+		line = pty_next_prompt(p);
+		const char *again = pty_prompt_id(line);
 		if (again && strcmp(again, id) == 0 && pty_seen(p, "must be")) {
 			/* A refused answer: the same question again, after
 			 * its screen, so the banner is looked for from the
 			 * skip on. */
 			pty_type(p, "skip\n");
-			line = next_prompt(p);
+			line = pty_next_prompt(p);
 		}
 	}
 	fail_msg("the interview did not end within 300 questions");
@@ -821,7 +768,7 @@ static void assert_summary_level(struct pty *p, const char *level)
 	pty_type(p, "summary\n");
 	pty_expect(p, "answers so far");
 	assert_last_level(p, level);
-	next_prompt(p);
+	pty_next_prompt(p);
 }
 
 /* True if word shows in s after lead. */
@@ -863,7 +810,7 @@ static void test_stop_continue(void **state)
 	read_code(&p, code);
 	pty_expect(&p, "saved as emergency_stopped");
 	/* The stop's choices fit 60 columns. */
-	assert_string_equal(next_prompt(&p), "stop>");
+	assert_string_equal(pty_next_prompt(&p), "stop>");
 	const char *menu = strstr(p.raw, "the session is stopped. Next:");
 	assert_non_null(menu);
 	size_t from = (size_t)(menu - p.raw);
@@ -879,7 +826,7 @@ static void test_stop_continue(void **state)
 	pty_expect(&p, "Triage level: emergency");
 	pty_expect(&p, "EMERGENCY STOP:");
 	pty_expect(&p, "continued for the record after this stop");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "\n");
 	pty_expect(&p, "Summary of session");
 	pty_expect(&p, "Triage level: emergency");
@@ -970,29 +917,29 @@ static void test_stop_level_holds(void **state)
 	pty_start(&p, args);
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	read_code(&p, code);
-	assert_string_equal(next_prompt(&p), "stop>");
+	assert_string_equal(pty_next_prompt(&p), "stop>");
 	pty_type(&p, "continue\n");
 	pty_expect(&p, "continuing the assessment for the record");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "change saddle_numbness\n");
 	pty_expect(&p, "changing: now yes");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "n\n");
 	pty_expect(&p, "changed 'saddle_numbness' from yes to no");
 	pty_expect(&p, "withdrawn:");
 	pty_expect(&p, "[cauda_equina_suspected]");
 	pty_expect(&p, "the emergency stop on it stands as it was made");
 	pty_expect(&p, "the level stays at least emergency");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "summary\n");
 	pty_expect(&p, "EMERGENCY STOP:");
 	pty_expect(&p, "The answers now no longer support this finding");
 	pty_expect(&p, "answers so far");
 	assert_last_level(&p, "emergency");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "back\n");
 	pty_expect(&p, "back to '");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	assert_summary_level(&p, "emergency");
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "saved as emergency_stopped (continued for the record");
@@ -1023,7 +970,7 @@ static void test_stop_level_holds(void **state)
 	pty_expect(&p, want);
 	pty_expect(&p, "!! EMERGENCY STOP (emergency):");
 	pty_expect(&p, "the answers now no longer support it");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	assert_summary_level(&p, "emergency");
 	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
@@ -1070,15 +1017,15 @@ static void test_stop_continue_killed(void **state)
 	pty_start(&p, args);
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	read_code(&p, code);
-	assert_string_equal(next_prompt(&p), "stop>");
+	assert_string_equal(pty_next_prompt(&p), "stop>");
 	pty_type(&p, "continue\n");
 	pty_expect(&p, "continuing the assessment for the record");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "change saddle_numbness\n");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "n\n");
 	pty_expect(&p, "changed 'saddle_numbness' from yes to no");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	kill(p.pid, SIGKILL);
 	assert_int_equal(pty_finish(&p), 128 + SIGKILL);
 	assert_string_equal(store_text("SELECT status FROM session"),
@@ -1103,20 +1050,20 @@ static void test_quit_and_resume(void **state)
 	};
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
-	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(pty_next_prompt(&p), "age>");
 	pty_type(&p, "70\n");
-	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&p), "knee_pain>");
 	read_code(&p, code);
 	pty_type(&p, "y\n");
-	const char *line = next_prompt(&p);
-	const char *id = prompt_id(line);
+	const char *line = pty_next_prompt(&p);
+	const char *id = pty_prompt_id(line);
 	assert_non_null(id);
 	snprintf(at, sizeof(at), "%s>", id);
 
 	/* Ctrl-C drops the line being typed and asks again. */
 	pty_type(&p, "yes please\003");
 	pty_expect(&p, "^C");
-	assert_string_equal(next_prompt(&p), at);
+	assert_string_equal(pty_next_prompt(&p), at);
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "saved (in progress)");
 	pty_expect(&p, "msktriage resume");
@@ -1132,7 +1079,7 @@ static void test_quit_and_resume(void **state)
 	pty_start(&p, res);
 	pty_expect(&p, "resumed");
 	pty_expect(&p, "2 answers so far");
-	assert_string_equal(next_prompt(&p), at);
+	assert_string_equal(pty_next_prompt(&p), at);
 
 	/* Ctrl-D offers to save and quit. */
 	pty_type(&p, "\004");
@@ -1155,9 +1102,9 @@ static void test_killed_interview_resumes(void **state)
 	};
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
-	const char *line = next_prompt(&p);
+	const char *line = pty_next_prompt(&p);
 	for (int i = 0; i < 8; i++) {
-		const char *id = prompt_id(line);
+		const char *id = pty_prompt_id(line);
 		assert_non_null(id);
 		snprintf(ids[i], sizeof(ids[i]), "%s", id);
 		const char *keys = lookup(script, id);
@@ -1167,12 +1114,12 @@ static void test_killed_interview_resumes(void **state)
 		char typed[64];
 		snprintf(typed, sizeof(typed), "%s\n", keys);
 		pty_type(&p, typed);
-		line = next_prompt(&p);
-		const char *again = prompt_id(line);
+		line = pty_next_prompt(&p);
+		const char *again = pty_prompt_id(line);
 		if (again && strcmp(again, ids[i]) == 0 && pty_seen(&p, "must be")) {
 			pty_type(&p, "skip\n");
 			snprintf(values[i], sizeof(values[i]), "skip");
-			line = next_prompt(&p);
+			line = pty_next_prompt(&p);
 		}
 	}
 	/* The next question is on the screen: everything before it is
@@ -1209,7 +1156,7 @@ static void test_killed_interview_resumes(void **state)
 	pty_type(&p, "y\n");
 	pty_expect(&p, "resumed");
 	pty_expect(&p, "8 answers so far");
-	assert_string_equal(next_prompt(&p), at);
+	assert_string_equal(pty_next_prompt(&p), at);
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
@@ -1300,7 +1247,7 @@ static void test_colour(void **state)
 	pty_start(&p, args);
 	colour_term = false;
 	pty_expect(&p, "age");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	assert_non_null(strstr(p.raw, "\033[1;36mage"));
 	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
@@ -1321,24 +1268,24 @@ static void test_session_at_first_answer(void **state)
 	pty_start(&p, args);
 	pty_expect(&p, "clinician interview");
 	pty_expect(&p, "saved from the first answer");
-	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(pty_next_prompt(&p), "age>");
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "nothing was answered: no session saved");
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text("SELECT count(*) FROM session"), "0");
 
 	pty_start(&p, args);
-	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(pty_next_prompt(&p), "age>");
 	pty_type(&p, "summary\n");
 	pty_expect(&p, "(0 answers so far; not saved yet)");
-	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(pty_next_prompt(&p), "age>");
 	assert_string_equal(store_text("SELECT count(*) FROM session"), "0");
 	pty_type(&p, "61\n");
-	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&p), "knee_pain>");
 	read_code(&p, code);
 	pty_type(&p, "summary\n");
 	pty_expect(&p, "(1 answer so far; session ");
-	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&p), "knee_pain>");
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
@@ -1406,18 +1353,18 @@ static void test_resume_picks(void **state)
 	char first[16], second[16];
 	const char *const a1[] = { "--label", "bed\0331", NULL };
 	pty_start(&p, a1);
-	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(pty_next_prompt(&p), "age>");
 	pty_type(&p, "61\n");
-	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&p), "knee_pain>");
 	read_code(&p, first);
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
 	const char *const a2[] = { "--label", "bed 2", NULL };
 	pty_start(&p, a2);
-	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(pty_next_prompt(&p), "age>");
 	pty_type(&p, "70\n");
-	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&p), "knee_pain>");
 	read_code(&p, second);
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "saved (in progress)");
@@ -1442,7 +1389,7 @@ static void test_resume_picks(void **state)
 	snprintf(want, sizeof(want), "session %s resumed", first);
 	pty_expect(&p, want);
 	pty_expect(&p, "1 answer so far");
-	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&p), "knee_pain>");
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "saved (in progress)");
 	assert_int_equal(pty_finish(&p), 0);
@@ -1457,9 +1404,9 @@ static void test_store_locked(void **state)
 	char code[16], db_path[600];
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&p, args);
-	assert_string_equal(next_prompt(&p), "age>");
+	assert_string_equal(pty_next_prompt(&p), "age>");
 	pty_type(&p, "61\n");
-	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&p), "knee_pain>");
 	read_code(&p, code);
 
 	/* Another process holds the store's write lock. */
@@ -1471,10 +1418,10 @@ static void test_store_locked(void **state)
 	pty_type(&p, "y\n");
 	pty_expect(&p, "cannot save the answer to 'knee_pain'");
 	pty_expect(&p, "retry? [Y/n]");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "y\n");                 /* still locked: asked again */
 	pty_expect(&p, "cannot save the answer to 'knee_pain'");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "n\n");                 /* give up: keep it elsewhere */
 	pty_expect(&p, "save the answers so far to a file instead?");
 	pty_type(&p, "y\n");
@@ -1485,31 +1432,31 @@ static void test_store_locked(void **state)
 	/* the export cannot be recorded either: no file */
 	pty_expect(&p, "cannot save the record of this export");
 	pty_expect(&p, "retry? [Y/n]");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "n\n");
 	pty_expect(&p, "no file written");
 	pty_expect(&p, "was not kept");
 	saved[strlen(saved) - 1] = '\0';
 	assert_int_equal(access(saved, F_OK), -1);
 	saved[strlen(saved)] = '\n';
-	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&p), "knee_pain>");
 	/* again; this time the lock goes while the export is retried */
 	pty_type(&p, "y\n");
 	pty_expect(&p, "cannot save the answer to 'knee_pain'");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "n\n");
 	pty_expect(&p, "save the answers so far to a file instead?");
 	pty_type(&p, "y\n");
 	pty_expect(&p, "file [");
 	pty_type(&p, saved);
 	pty_expect(&p, "cannot save the record of this export");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
 	pty_type(&p, "y\n");
 	pty_expect(&p, "answers written to");
 	pty_expect(&p, "resume --answers");
 	pty_expect(&p, "was not kept");
-	assert_string_equal(next_prompt(&p), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&p), "knee_pain>");
 	saved[strlen(saved) - 1] = '\0';
 	struct stat st;
 	assert_int_equal(stat(saved, &st), 0);
@@ -1526,8 +1473,8 @@ static void test_store_locked(void **state)
 	/* Lock released: an answer now goes through (another one than the
 	 * file holds, which restoring it below changes back). */
 	pty_type(&p, "n\n");
-	const char *line = next_prompt(&p);
-	assert_non_null(prompt_id(line));
+	const char *line = pty_next_prompt(&p);
+	assert_non_null(pty_prompt_id(line));
 	assert_string_not_equal(line, "knee_pain>");
 	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
@@ -1622,9 +1569,9 @@ static void test_one_writer(void **state)
 	char code[16], want[96];
 	const char *const args[] = { "interview", "--label", "x", NULL };
 	pty_start(&a, args);
-	assert_string_equal(next_prompt(&a), "age>");
+	assert_string_equal(pty_next_prompt(&a), "age>");
 	pty_type(&a, "61\n");
-	assert_string_equal(next_prompt(&a), "knee_pain>");
+	assert_string_equal(pty_next_prompt(&a), "knee_pain>");
 	read_code(&a, code);
 	snprintf(want, sizeof(want), "%d", (int)a.pid);
 	assert_string_equal(store_text("SELECT pid FROM lease"), want);
@@ -1642,7 +1589,7 @@ static void test_one_writer(void **state)
 	const char *before = store_text("SELECT active_at FROM lease");
 	long long old_active = atoll(before);
 	pty_type(&a, "y\n");
-	assert_non_null(prompt_id(next_prompt(&a)));
+	assert_non_null(pty_prompt_id(pty_next_prompt(&a)));
 	assert_true(atoll(store_text("SELECT active_at FROM lease")) > old_active);
 
 	/* idle for a day: the lease is stale and can be taken over */
@@ -1653,7 +1600,7 @@ static void test_one_writer(void **state)
 	pty_type(&b, "y\n");
 	pty_expect(&b, "resumed");
 	pty_expect(&b, "2 answers so far");
-	assert_non_null(prompt_id(next_prompt(&b)));
+	assert_non_null(pty_prompt_id(pty_next_prompt(&b)));
 	snprintf(want, sizeof(want), "%d", (int)b.pid);
 	assert_string_equal(store_text("SELECT pid FROM lease"), want);
 
@@ -1664,7 +1611,7 @@ static void test_one_writer(void **state)
 	assert_false(pty_seen(&a, "retry?"));
 	pty_type(&a, "\n");
 	pty_expect(&a, "was not kept");
-	next_prompt(&a);
+	pty_next_prompt(&a);
 	pty_type(&a, "quit\n");
 	assert_int_equal(pty_finish(&a), 0);
 	/* leaving did not release the lease it no longer held */
@@ -1682,7 +1629,7 @@ static void test_one_writer(void **state)
 	pty_start(&b, res);
 	pty_expect(&b, "resumed");
 	assert_false(pty_seen(&b, "another interview"));
-	next_prompt(&b);
+	pty_next_prompt(&b);
 	pty_type(&b, "\004");    /* Ctrl-D */
 	pty_expect(&b, "save and quit?");
 	pty_type(&b, "y\n");
@@ -1708,7 +1655,7 @@ static void test_finished_stays_finished(void **state)
 	drive(&p, script, NULL, "INTERVIEW STOPPED", NULL, 0);
 	pty_expect(&p, "saved as emergency_stopped");
 	read_code(&p, code);
-	assert_string_equal(next_prompt(&p), "stop>");
+	assert_string_equal(pty_next_prompt(&p), "stop>");
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "left emergency_stopped");
 	assert_int_equal(pty_finish(&p), 0);
@@ -1721,15 +1668,15 @@ static void test_finished_stays_finished(void **state)
 	const char *const res[] = { "resume", code, NULL };
 	pty_start(&p, res);
 	pty_expect(&p, "resumed");
-	assert_string_equal(next_prompt(&p), "finish>");
+	assert_string_equal(pty_next_prompt(&p), "finish>");
 	pty_type(&p, "summary\n");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "left unchanged (emergency_stopped)");
 	assert_int_equal(pty_finish(&p), 0);
 	assert_string_equal(store_text(sql), "emergency_stopped");
 	pty_start(&p, res);
-	assert_string_equal(next_prompt(&p), "finish>");
+	assert_string_equal(pty_next_prompt(&p), "finish>");
 	pty_type(&p, "\004");
 	pty_expect(&p, "save and quit?");
 	pty_type(&p, "y\n");
@@ -1742,7 +1689,7 @@ static void test_finished_stays_finished(void **state)
 	/* finished again without a change: kept, and signed off by the
 	 * session's clinician on Enter, after confirming */
 	pty_start(&p, res);
-	assert_string_equal(next_prompt(&p), "finish>");
+	assert_string_equal(pty_next_prompt(&p), "finish>");
 	pty_type(&p, "\n");
 	pty_expect(&p, "unchanged: emergency_stopped");
 	pty_expect(&p, "sign off as (Enter: Dr Who;");
@@ -1953,24 +1900,24 @@ static void interview_at(int cols)
 	columns = cols;
 	const char *const args[] = { "interview", "--label", "bed 4", NULL };
 	pty_start(&p, args);
-	const char *line = next_prompt(&p);
+	const char *line = pty_next_prompt(&p);
 	assert_string_equal(line, "age>");
 	pty_type(&p, "help\n");
 	pty_expect(&p, "change ID");
 	pty_expect(&p, "Ctrl-D offers to save and quit");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "why\n");
 	pty_expect(&p, "why 'age':");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* one answer is "1 answer" */
 	pty_type(&p, "50\n");
 	asked[n_asked++] = "age";
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "summary\n");
 	pty_expect(&p, "(1 answer so far;");
-	line = next_prompt(&p);
+	line = pty_next_prompt(&p);
 	for (int guard = 0; guard < 60; guard++) {
-		const char *id = prompt_id(line);
+		const char *id = pty_prompt_id(line);
 		assert_non_null(id);
 		if (strcmp(id, "finish") == 0)
 			break;
@@ -1980,11 +1927,11 @@ static void interview_at(int cols)
 		char keys[64];
 		snprintf(keys, sizeof(keys), "%s\n", lookup(knee_and_back, qid));
 		pty_type(&p, keys);
-		line = next_prompt(&p);
-		const char *again = prompt_id(line);
+		line = pty_next_prompt(&p);
+		const char *again = pty_prompt_id(line);
 		if (again && strcmp(again, qid) == 0 && pty_seen(&p, "must be")) {
 			pty_type(&p, "skip\n");
-			line = next_prompt(&p);
+			line = pty_next_prompt(&p);
 		}
 	}
 	assert_string_equal(line, "finish>");
@@ -1992,18 +1939,18 @@ static void interview_at(int cols)
 	pty_type(&p, "how\n");
 	pty_expect(&p, "current findings");
 	pty_expect(&p, "knee_back_comorbidity");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "how knee_back_comorbidity\n");
 	pty_expect(&p, "because:");
 	pty_expect(&p, "source:");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "change\n");
 	pty_expect(&p, "usage: change ID, one of the questions answered so far:");
 	pty_expect(&p, "low_back_pain");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "summary\n");
 	pty_expect(&p, "Triage level");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "\n");
 	pty_expect(&p, "Summary of session");
 	pty_expect(&p, "Safety-netting");
@@ -2026,7 +1973,7 @@ static void interview_at(int cols)
 	drive(&p, stop, NULL, "INTERVIEW STOPPED", NULL, 0);
 	pty_expect(&p, "RED FLAG");
 	/* Going on for the record: the banner on every later screen. */
-	assert_string_equal(next_prompt(&p), "stop>");
+	assert_string_equal(pty_next_prompt(&p), "stop>");
 	pty_type(&p, "continue\n");
 	pty_expect(&p, "continuing the assessment for the record");
 	assert_string_equal(drive(&p, stop, "finish>", NULL, NULL, 0), "finish>");

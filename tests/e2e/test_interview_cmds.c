@@ -95,59 +95,6 @@ static void pty_start(struct pty *p, const char *const *args, int columns)
 	pty_spawn(p, columns, 40, exec_binary, (void *)args);
 }
 
-/*
- * Wait for the program to ask for input after what we typed last: a last
- * line ending in "> " (a question's "id> " or "finish> ") or "]: "/"): ".
- * Returns that line without the trailing space (static buffer).
- */
-static const char *next_prompt(struct pty *p)
-{
-	static char line[256];
-	time_t end = time(NULL) + PTY_WAIT_S;
-	for (;;) {
-		pty_pump(p, 100);
-		if (p->len > p->typed_at) {
-			char *norm_tail;
-			const char *tail = p->raw + p->typed_at;
-			const char *nl = strrchr(tail, '\n');
-			const char *last = nl ? nl + 1 : tail;
-			norm_tail = pty_normalise(last, strlen(last));
-			size_t n = strlen(p->raw + p->typed_at);
-			bool ends = n >= 2 && p->raw[p->len - 1] == ' ' &&
-				    (p->raw[p->len - 2] == '>' ||
-				     p->raw[p->len - 2] == ':' ||
-				     p->raw[p->len - 2] == ']');
-			if (ends && *norm_tail && nl) {
-				snprintf(line, sizeof(line), "%s", norm_tail);
-				free(norm_tail);
-				return line;
-			}
-			free(norm_tail);
-		}
-		if (p->eof || time(NULL) > end) {
-			pty_dump(p);
-			fail_msg("no prompt appeared%s",
-				 p->eof ? " (the program ended)" : "");
-		}
-	}
-}
-
-/* The question id of a prompt line "id>", or NULL. */
-static const char *prompt_id(const char *line)
-{
-	static char id[128];
-	size_t n = strlen(line);
-	if (n < 2 || line[n - 1] != '>' || n - 1 >= sizeof(id))
-		return NULL;
-	for (size_t i = 0; i + 1 < n; i++)
-		if (!islower((unsigned char)line[i]) && !isdigit((unsigned char)line[i]) &&
-		    line[i] != '_')
-			return NULL;
-	memcpy(id, line, n - 1);
-	id[n - 1] = '\0';
-	return id;
-}
-
 /* No line of the screen is wider than columns (typed lines aside). */
 static void assert_fits(struct pty *p, int columns)
 {
@@ -180,9 +127,9 @@ static const char *drive(struct pty *p, const struct answer *script,
 			 const char *stop_prompt, const char *stop_text,
 			 char *last, size_t last_size)
 {
-	const char *line = next_prompt(p);
+	const char *line = pty_next_prompt(p);
 	for (int guard = 0; guard < 300; guard++) {
-		const char *id = prompt_id(line);
+		const char *id = pty_prompt_id(line);
 		if ((stop_prompt && strcmp(line, stop_prompt) == 0) ||
 		    (stop_text && pty_seen(p, stop_text)) || !id ||
 		    strcmp(id, "finish") == 0)
@@ -192,11 +139,11 @@ static const char *drive(struct pty *p, const struct answer *script,
 		if (last)
 			snprintf(last, last_size, "%s", id);
 		pty_type(p, keys);
-		line = next_prompt(p);
-		const char *again = prompt_id(line);
+		line = pty_next_prompt(p);
+		const char *again = pty_prompt_id(line);
 		if (again && strcmp(again, id) == 0 && pty_seen(p, "must be")) {
 			pty_type(p, "skip\n");
-			line = next_prompt(p);
+			line = pty_next_prompt(p);
 		}
 		/* stop_text is looked for from the answer that showed it. */
 		if (stop_text && pty_seen(p, stop_text))
@@ -290,7 +237,7 @@ static void flow_set(int columns)
 	struct pty p;
 	char code[16];
 	pty_start(&p, start_args, columns);
-	const char *first = next_prompt(&p);
+	const char *first = pty_next_prompt(&p);
 	char want_first[128];
 	snprintf(want_first, sizeof(want_first), "%s", first);
 
@@ -298,32 +245,32 @@ static void flow_set(int columns)
 	pty_type(&p, "set kneee_pain yes\n");
 	pty_expect(&p, "unknown question 'kneee_pain'");
 	pty_expect(&p, "closest: knee_pain");
-	assert_string_equal(next_prompt(&p), want_first);
+	assert_string_equal(pty_next_prompt(&p), want_first);
 	/* validated like any answer: the question and what is allowed */
 	pty_type(&p, "set knee_pain maybe\n");
 	pty_expect(&p, "'knee_pain' must be one of yes, no, unsure");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* a duration as people say it, converted, echoed and stored */
 	pty_type(&p, "set knee_duration_weeks 2y\n");
 	pty_expect(&p, "= 104 weeks");
 	pty_expect(&p, "saved with the first answer");
 	pty_expect(&p, "set 'knee_duration_weeks' to 104");
 	/* the question asked is still the one that was (set asks nothing) */
-	assert_string_equal(next_prompt(&p), want_first);
+	assert_string_equal(pty_next_prompt(&p), want_first);
 	/* answered already: change it instead */
 	pty_type(&p, "set knee_duration_weeks 3\n");
 	pty_expect(&p, "'knee_duration_weeks' is answered already; 'change "
 		   "knee_duration_weeks' answers it again");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* an examination finding made early, in clinician mode */
 	pty_type(&p, "set exam_straight_leg_raise no\n");
 	pty_expect(&p, "set 'exam_straight_leg_raise' to no");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* the next question is worked out again: a pain site set is not
 	 * asked, and a red flag set stops the interview as an answer would */
 	pty_type(&p, "set low_back_pain yes\n");
 	pty_expect(&p, "set 'low_back_pain' to yes");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "set saddle_numbness yes\n");
 	pty_expect(&p, "RED FLAG");
 	pty_expect(&p, "[cauda_equina_suspected]");
@@ -366,36 +313,36 @@ static void flow_durations(int columns)
 	pty_type(&p, "60 years\n");
 	pty_expect(&p, "= 3120 weeks");
 	pty_expect(&p, "'knee_duration_weeks' must be an integer from 0 to 2600");
-	assert_string_equal(next_prompt(&p), "knee_duration_weeks>");
+	assert_string_equal(pty_next_prompt(&p), "knee_duration_weeks>");
 	/* a unit word the question does not take */
 	pty_type(&p, "3 fortnights\n");
 	pty_expect(&p, "'knee_duration_weeks' takes a number of weeks, or an amount "
 		   "in days, weeks, months or years");
-	assert_string_equal(next_prompt(&p), "knee_duration_weeks>");
+	assert_string_equal(pty_next_prompt(&p), "knee_duration_weeks>");
 	/* days to the nearest week, never 0 weeks */
 	pty_type(&p, "3 days\n");
 	pty_expect(&p, "= 1 week\r\n");
-	const char *line = next_prompt(&p);
+	const char *line = pty_next_prompt(&p);
 	assert_string_not_equal(line, "knee_duration_weeks>");
 	/* other forms, through change */
 	pty_type(&p, "change knee_duration_weeks\n");
-	assert_string_equal(next_prompt(&p), "knee_duration_weeks>");
+	assert_string_equal(pty_next_prompt(&p), "knee_duration_weeks>");
 	pty_type(&p, "18 months\n");
 	pty_expect(&p, "= 78 weeks");
 	pty_expect(&p, "changed 'knee_duration_weeks' from 1 to 78");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "change knee_duration_weeks\n");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "6 wk\n");
 	/* the question's own unit: nothing to echo */
 	pty_expect(&p, "changed 'knee_duration_weeks' from 78 to 6");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "change knee_duration_weeks\n");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "10d\n");
 	pty_expect(&p, "= 1 week");
 	pty_expect(&p, "from 6 to 1");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	assert_fits(&p, columns);
 	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
@@ -405,7 +352,7 @@ static void flow_how_absent(int columns)
 {
 	struct pty p;
 	pty_start(&p, start_args, columns);
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* nothing answered: the rules that could give it, what they need */
 	pty_type(&p, "how knee_back_comorbidity\n");
 	pty_expect(&p, "[knee_back_comorbidity] is not a current finding");
@@ -413,21 +360,21 @@ static void flow_how_absent(int columns)
 	pty_expect(&p, "[knee-back-comorbidity]");
 	pty_expect(&p, "not answered yet: knee_pain, low_back_pain");
 	pty_expect(&p, "nothing argued against it");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* the answers that block it, by name */
 	pty_type(&p, "set knee_pain yes\n");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "set low_back_pain no\n");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "whynot knee_back_comorbidity\n");
 	pty_expect(&p, "[knee-back-comorbidity]");
 	pty_expect(&p, "answered: knee_pain = yes; low_back_pain = no");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* negative evidence: supported, argued down below the threshold */
 	pty_type(&p, "set leg_numbness_tingling yes\n");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "set exam_straight_leg_raise no\n");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "whynot lumbar_referred_pain\n");
 	pty_expect(&p, "[lumbar_referred_pain] is not a current finding");
 	pty_expect(&p, "[lumbar-referred-pain-numbness] (holds)");
@@ -435,17 +382,17 @@ static void flow_how_absent(int columns)
 	pty_expect(&p, "negative evidence: exam_straight_leg_raise = no");
 	pty_expect(&p, "[lumbar-referred-pain-no-straight-leg-raise]");
 	pty_expect(&p, "the evidence so far combines to 0.14; reported above 0.20");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* a present finding keeps the explanation it had */
 	pty_type(&p, "change low_back_pain\n");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "y\n");
 	pty_expect(&p, "new finding:");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "how knee_back_comorbidity\n");
 	pty_expect(&p, "because:");
 	pty_expect(&p, "rules: knee-back-comorbidity");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	assert_fits(&p, columns);
 	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
@@ -461,7 +408,7 @@ static void flow_resume_recap(int columns)
 	};
 	pty_start(&p, start_args, columns);
 	drive(&p, script, NULL, "new finding: Knee", NULL, 0);
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 	only_code(code);
@@ -473,8 +420,8 @@ static void flow_resume_recap(int columns)
 		   "not finished)");
 	pty_expect(&p, "findings so far:");
 	pty_expect(&p, "[knee_back_comorbidity] (consultation, confidence 0.50)");
-	const char *line = next_prompt(&p);
-	assert_non_null(prompt_id(line));
+	const char *line = pty_next_prompt(&p);
+	assert_non_null(pty_prompt_id(line));
 	assert_fits(&p, columns);
 	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
@@ -490,16 +437,16 @@ static void flow_back_keeps(int columns)
 	};
 	pty_start(&p, start_args, columns);
 	drive(&p, script, NULL, "new finding: Knee", last, sizeof(last));
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "back\n");
 	snprintf(want, sizeof(want), "back to '%s'", last);
 	pty_expect(&p, want);
 	pty_expect(&p, "(now yes; Enter keeps it)");
 	snprintf(want, sizeof(want), "%s>", last);
-	assert_string_equal(next_prompt(&p), want);
+	assert_string_equal(pty_next_prompt(&p), want);
 	pty_type(&p, "back\n");
 	pty_expect(&p, "Enter keeps it");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* leaving now loses nothing */
 	pty_type(&p, "quit\n");
 	pty_expect(&p, "saved (in progress)");
@@ -516,7 +463,7 @@ static void flow_back_keeps(int columns)
 	const char *const resume[] = { "resume", code, NULL };
 	pty_start(&p, resume, columns);
 	pty_expect(&p, "[knee_back_comorbidity]");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "quit\n");
 	assert_int_equal(pty_finish(&p), 0);
 }
@@ -525,7 +472,7 @@ static void flow_tab_completes_ids(int columns)
 {
 	struct pty p;
 	pty_start(&p, start_args, columns);
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* Tab completes to what the knee question ids share and lists
 	 * them: question ids only, no finding id */
 	pty_type(&p, "set kne\t");
@@ -540,7 +487,7 @@ static void flow_tab_completes_ids(int columns)
 	/* only unanswered questions are offered to set */
 	pty_type(&p, " 6\n");
 	pty_expect(&p, "set 'knee_duration_weeks' to 6");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	pty_type(&p, "set knee_du\t");
 	assert_false(pty_seen(&p, "knee_duration_weeks"));
 	/* Ctrl-U clears the line; finding ids after how */
@@ -548,7 +495,7 @@ static void flow_tab_completes_ids(int columns)
 	pty_expect(&p, "how knee_back_comorbidity");
 	pty_type(&p, "\n");
 	pty_expect(&p, "is not a current finding");
-	next_prompt(&p);
+	pty_next_prompt(&p);
 	/* command words at the start */
 	pty_type(&p, "whyn\t");
 	pty_expect(&p, "whynot");
